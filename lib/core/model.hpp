@@ -62,8 +62,12 @@ enum class AluaState {
 const char* to_string(AluaState s) noexcept;
 // Parses the kernel's sysfs `access_state` spelling ("active/optimized", "standby", ...).
 Result<AluaState> parse_alua_state(std::string_view text);
-// Priority multipath-tools' alua prioritizer gives each state (higher is better): 50/10/1/0.
+// Priority multipath-tools' alua/sysfs prioritizers give each state (higher is better): optimized 50,
+// non-optimized 10, lba-dependent 5, standby 1, others 0 (libmultipath/prioritizers/alua.c, sysfs.c).
 int alua_priority(AluaState s) noexcept;
+// Same, plus 80 when the port has the preferred bit (PREF / sysfs preferred_path = 1) and is not
+// active/optimized, or always with the `exclusive_pref_bit` prio argument, as multipath-tools does.
+int alua_priority(AluaState s, bool preferred_port, bool exclusive_pref_bit = false) noexcept;
 
 struct ScsiAddress {
     unsigned host = 0;

@@ -1,0 +1,29 @@
+#pragma once
+// What pathkeeperd does with its config flags, kept here so the daemon's main stays thin and the
+// behaviour is unit-tested:
+//   --config FILE        (default /etc/pathkeeper/pathkeeper.yaml) a missing *default* file means
+//                        the built-in configuration; a missing file given explicitly is an error.
+//   --check-config FILE  validate, print every problem as file:line:col: key: message, exit non-zero.
+
+#include <iosfwd>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/result.hpp"
+
+namespace pathkeeper::config {
+
+struct StartupConfig {
+    core::Config config;
+    bool builtin_only = false;  // the default file was missing: built-in configuration
+    std::string path;           // the file that was (or would have been) read
+};
+
+// `path_given` is true when the admin passed --config explicitly.
+core::Result<StartupConfig> load_startup_config(const std::string& path, bool path_given);
+
+// --check-config: prints "FILE: OK" (plus a one-line summary) to `out`, or every diagnostic to
+// `err`; returns the process exit status (0 valid, 1 invalid or unreadable).
+int check_config_file(const std::string& path, std::ostream& out, std::ostream& err);
+
+}  // namespace pathkeeper::config

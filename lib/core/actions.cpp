@@ -1,0 +1,102 @@
+#include "core/actions.hpp"
+
+namespace pathkeeper::core {
+
+const char* to_string(MapChange c) noexcept {
+    switch (c) {
+        case MapChange::Created:
+            return "created";
+        case MapChange::Adopted:
+            return "adopted";
+        case MapChange::Reloaded:
+            return "reloaded";
+        case MapChange::Removed:
+            return "removed";
+        case MapChange::Renamed:
+            return "renamed";
+        case MapChange::GroupSwitched:
+            return "group-switched";
+        case MapChange::AllPathsDown:
+            return "all-paths-down";
+        case MapChange::QueueingDisabled:
+            return "queueing-disabled";
+        case MapChange::QueueingRestored:
+            return "queueing-restored";
+        case MapChange::PathsRestored:
+            return "paths-restored";
+    }
+    return "unknown";
+}
+
+namespace {
+
+struct Formatter {
+    std::string operator()(const CreateMap& a) const {
+        return "create " + a.name + " uuid=" + a.uuid + " size=" + std::to_string(a.size_sectors) +
+               " table=\"" + format_table(a.table) + "\"";
+    }
+    std::string operator()(const ReloadMap& a) const {
+        return "reload " + a.name + " size=" + std::to_string(a.size_sectors) + " table=\"" +
+               format_table(a.table) + "\"";
+    }
+    std::string operator()(const RemoveMap& a) const { return "remove " + a.name; }
+    std::string operator()(const RenameMap& a) const { return "rename " + a.old_name + " " + a.new_name; }
+    std::string operator()(const DmMessage& a) const { return "message " + a.map + " " + a.message; }
+    std::string operator()(const ReadMapStatus& a) const { return "read-status " + a.map; }
+    std::string operator()(const StartCheck& a) const {
+        return "check " + a.devnode + " " + to_string(a.checker) + " timeout=" + format_duration(a.timeout);
+    }
+    std::string operator()(const SetRecoveryTmo& a) const {
+        return "set-recovery-tmo session" + std::to_string(a.session_id) + " " +
+               std::to_string(a.value.count()) + "s";
+    }
+    std::string operator()(const SaveBindings& a) const {
+        std::string s = "save-bindings";
+        for (const Binding& b : a.bindings.entries()) {
+            s += " " + b.alias + "=" + b.wwid;
+        }
+        return s;
+    }
+    std::string operator()(const SaveKnownWwids& a) const {
+        std::string s = "save-wwids";
+        for (const std::string& w : a.wwids) {
+            s += " " + w;
+        }
+        return s;
+    }
+    std::string operator()(const PublishPathStateChange& a) const {
+        return "publish-path " + (a.map.empty() ? std::string("-") : a.map) + " " + a.devnode + " " +
+               to_string(a.old_state) + "->" + to_string(a.new_state) + " (" + a.reason + ")";
+    }
+    std::string operator()(const PublishMapChange& a) const {
+        std::string s = "publish-map " + a.map + " " + to_string(a.change);
+        if (!a.detail.empty()) {
+            s += " (" + a.detail + ")";
+        }
+        return s;
+    }
+    std::string operator()(const Log& a) const {
+        std::string s = std::string("log ") + to_string(a.level) + " ";
+        if (!a.context.empty()) {
+            s += a.context + ": ";
+        }
+        return s + a.message;
+    }
+};
+
+}  // namespace
+
+std::string to_string(const Action& action) {
+    return std::visit(Formatter{}, action);
+}
+
+std::string to_string(const std::vector<Action>& actions) {
+    std::string s;
+    for (const Action& a : actions) {
+        s += to_string(a);
+        s += '\n';
+    }
+    return s;
+}
+
+}  // namespace pathkeeper::core

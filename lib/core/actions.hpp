@@ -1,0 +1,151 @@
+#pragma once
+// What the engine asks the imperative shell to do. Every action has a stable one-line text form
+// (to_string) used in logs and in the scenario files under tests/unit/scenarios; the daemon reports
+// each action's outcome back as ActionCompleted / ActionFailed (events.hpp), so retries are policy too.
+//
+// Text forms (fields in this order; tokens separated by one space):
+//   create <name> uuid=<uuid> size=<sectors> table="<dm table>"
+//   reload <name> size=<sectors> table="<dm table>"          (no-flush suspend, then resume)
+//   remove <name>
+//   rename <old> <new>
+//   message <map> <dm message>                                e.g. "message mpatha fail_path 8:16"
+//   read-status <map>                                          (answer with DmStatusRead)
+//   check <dev> <checker> timeout=<duration>                  (the check id is not part of the text)
+//   set-recovery-tmo session<N> <seconds>s
+//   save-bindings <alias>=<wwid> ...
+//   save-wwids <wwid> ...
+//   publish-path <map> <dev> <old>-><new> (<reason>)
+//   publish-map <map> <change>[ (<detail>)]
+//   log <level> <context>: <message>                           (context omitted when empty)
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/bindings.hpp"
+#include "core/config.hpp"
+#include "core/dm_table.hpp"
+#include "core/duration.hpp"
+#include "core/model.hpp"
+
+namespace pathkeeper::core {
+
+struct CreateMap {
+    std::string name;
+    std::string uuid;  // "mpath-<wwid>"
+    std::uint64_t size_sectors = 0;
+    DmMultipathTable table;
+    bool operator==(const CreateMap&) const = default;
+};
+
+struct ReloadMap {
+    std::string name;
+    std::uint64_t size_sectors = 0;
+    DmMultipathTable table;
+    bool operator==(const ReloadMap&) const = default;
+};
+
+struct RemoveMap {
+    std::string name;
+    bool operator==(const RemoveMap&) const = default;
+};
+
+struct RenameMap {
+    std::string old_name;
+    std::string new_name;
+    bool operator==(const RenameMap&) const = default;
+};
+
+// A dm target message: "fail_path 8:16", "reinstate_path 8:16", "switch_group 2", "queue_if_no_path",
+// "fail_if_no_path".
+struct DmMessage {
+    std::string map;
+    std::string message;
+    bool operator==(const DmMessage&) const = default;
+};
+
+// Read the map's dm status and answer with a DmStatusRead event.
+struct ReadMapStatus {
+    std::string map;
+    bool operator==(const ReadMapStatus&) const = default;
+};
+
+// Run one path check; answer with CheckerResult carrying the same check_id. The worker reports Down
+// when the check times out.
+struct StartCheck {
+    std::string devnode;
+    DevT devt;
+    CheckerKind checker = CheckerKind::Tur;
+    Millis timeout{30000};
+    std::uint64_t check_id = 0;
+    bool operator==(const StartCheck&) const = default;
+};
+
+// Write /sys/class/iscsi_session/session<N>/recovery_tmo.
+struct SetRecoveryTmo {
+    unsigned session_id = 0;
+    std::chrono::seconds value{0};
+    bool operator==(const SetRecoveryTmo&) const = default;
+};
+
+// Persist the whole bindings file (atomically).
+struct SaveBindings {
+    Bindings bindings;
+    bool operator==(const SaveBindings&) const = default;
+};
+
+// Persist the whole known-WWIDs list (atomically).
+struct SaveKnownWwids {
+    std::vector<std::string> wwids;
+    bool operator==(const SaveKnownWwids&) const = default;
+};
+
+// For the D-Bus path-state signal.
+struct PublishPathStateChange {
+    std::string map;  // empty when the path is in no map
+    std::string devnode;
+    PathState old_state = PathState::Pending;
+    PathState new_state = PathState::Pending;
+    std::string reason;
+    bool operator==(const PublishPathStateChange&) const = default;
+};
+
+enum class MapChange {
+    Created,
+    Adopted,
+    Reloaded,
+    Removed,
+    Renamed,
+    GroupSwitched,
+    AllPathsDown,      // no usable path left (I/O queued or failed per no_path_retry)
+    QueueingDisabled,  // no_path_retry exhausted, or fail: queued I/O now fails
+    QueueingRestored,  // a path came back: queue_if_no_path again
+    PathsRestored,     // the first usable path is back
+};
+const char* to_string(MapChange c) noexcept;
+
+// For the D-Bus map PropertiesChanged and the compact event stream.
+struct PublishMapChange {
+    std::string map;
+    MapChange change = MapChange::Created;
+    std::string detail;
+    bool operator==(const PublishMapChange&) const = default;
+};
+
+struct Log {
+    LogLevel level = LogLevel::Info;
+    std::string context;  // "mpatha: sdb"
+    std::string message;
+    bool operator==(const Log&) const = default;
+};
+
+using Action =
+    std::variant<CreateMap, ReloadMap, RemoveMap, RenameMap, DmMessage, ReadMapStatus, StartCheck,
+                 SetRecoveryTmo, SaveBindings, SaveKnownWwids, PublishPathStateChange, PublishMapChange, Log>;
+
+std::string to_string(const Action& action);
+std::string to_string(const std::vector<Action>& actions);  // one per line
+
+}  // namespace pathkeeper::core

@@ -1,0 +1,667 @@
+#include "core/config.hpp"
+
+#include <array>
+#include <cctype>
+#include <utility>
+
+#include "core/hwtable.hpp"
+
+namespace pathkeeper::core {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string lower(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+template <typename E>
+struct Spelling {
+    const char* text;
+    E value;
+};
+
+// Looks `text` up (case-insensitively) among canonical and accepted spellings; the error names
+// the option and lists only the canonical spellings.
+template <typename E, std::size_t N, std::size_t M>
+Result<E> parse_enum(std::string_view option, std::string_view text,
+                     const std::array<Spelling<E>, N>& canonical, const std::array<Spelling<E>, M>& aliases) {
+    const std::string key = lower(trim(text));
+    for (const auto& s : canonical) {
+        if (key == s.text) {
+            return s.value;
+        }
+    }
+    for (const auto& s : aliases) {
+        if (key == s.text) {
+            return s.value;
+        }
+    }
+    std::string valid;
+    for (const auto& s : canonical) {
+        valid += valid.empty() ? "" : ", ";
+        valid += s.text;
+    }
+    return make_error(ErrorCode::InvalidArgument, "invalid " + std::string(option) + " \"" +
+                                                      std::string(text) + "\" (valid: " + valid + ")");
+}
+
+template <typename E, std::size_t N>
+const char* enum_text(E value, const std::array<Spelling<E>, N>& canonical) {
+    for (const auto& s : canonical) {
+        if (s.value == value) {
+            return s.text;
+        }
+    }
+    return "unknown";
+}
+
+template <typename E>
+constexpr std::array<Spelling<E>, 0> no_aliases{};
+
+constexpr std::array<Spelling<GroupingPolicy>, 5> grouping_names{{
+    {"failover", GroupingPolicy::Failover},
+    {"multibus", GroupingPolicy::Multibus},
+    {"group_by_prio", GroupingPolicy::GroupByPrio},
+    {"group_by_serial", GroupingPolicy::GroupBySerial},
+    {"group_by_node_name", GroupingPolicy::GroupByNodeName},
+}};
+constexpr std::array<Spelling<PathSelector>, 3> selector_names{{
+    {"round-robin", PathSelector::RoundRobin},
+    {"queue-length", PathSelector::QueueLength},
+    {"service-time", PathSelector::ServiceTime},
+}};
+constexpr std::array<Spelling<PathSelector>, 3> selector_aliases{{
+    {"round-robin 0", PathSelector::RoundRobin},
+    {"queue-length 0", PathSelector::QueueLength},
+    {"service-time 0", PathSelector::ServiceTime},
+}};
+constexpr std::array<Spelling<CheckerKind>, 3> checker_names{{
+    {"tur", CheckerKind::Tur},
+    {"directio", CheckerKind::Directio},
+    {"none", CheckerKind::None},
+}};
+constexpr std::array<Spelling<PrioKind>, 3> prio_names{{
+    {"const", PrioKind::Const},
+    {"alua", PrioKind::Alua},
+    {"sysfs", PrioKind::Sysfs},
+}};
+constexpr std::array<Spelling<FindMultipaths>, 3> find_names{{
+    {"strict", FindMultipaths::Strict},
+    {"on", FindMultipaths::On},
+    {"greedy", FindMultipaths::Greedy},
+}};
+constexpr std::array<Spelling<FindMultipaths>, 5> find_aliases{{
+    {"yes", FindMultipaths::On},
+    {"smart", FindMultipaths::On},
+    {"off", FindMultipaths::Greedy},
+    {"no", FindMultipaths::Greedy},
+    {"true", FindMultipaths::On},
+}};
+constexpr std::array<Spelling<RrWeight>, 2> rr_weight_names{{
+    {"uniform", RrWeight::Uniform},
+    {"priorities", RrWeight::Priorities},
+}};
+constexpr std::array<Spelling<HardwareHandler>, 5> hwhandler_names{{
+    {"none", HardwareHandler::None},
+    {"alua", HardwareHandler::Alua},
+    {"emc", HardwareHandler::Emc},
+    {"rdac", HardwareHandler::Rdac},
+    {"hp_sw", HardwareHandler::HpSw},
+}};
+constexpr std::array<Spelling<HardwareHandler>, 5> hwhandler_aliases{{
+    {"0", HardwareHandler::None},
+    {"1 alua", HardwareHandler::Alua},
+    {"1 emc", HardwareHandler::Emc},
+    {"1 rdac", HardwareHandler::Rdac},
+    {"1 hp_sw", HardwareHandler::HpSw},
+}};
+constexpr std::array<Spelling<LogLevel>, 5> log_level_names{{
+    {"error", LogLevel::Error},
+    {"warning", LogLevel::Warning},
+    {"notice", LogLevel::Notice},
+    {"info", LogLevel::Info},
+    {"debug", LogLevel::Debug},
+}};
+
+bool all_digits(std::string_view s) {
+    if (s.empty()) {
+        return false;
+    }
+    for (char c : s) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string SourceLocation::to_string() const {
+    if (file.empty() && !known()) {
+        return "built-in";
+    }
+    std::string out = file.empty() ? "<config>" : file;
+    if (known()) {
+        out += ":" + std::to_string(line) + ":" + std::to_string(column);
+    }
+    return out;
+}
+
+const char* to_string(GroupingPolicy v) noexcept {
+    return enum_text(v, grouping_names);
+}
+Result<GroupingPolicy> parse_grouping_policy(std::string_view text) {
+    return parse_enum("path_grouping_policy", text, grouping_names, no_aliases<GroupingPolicy>);
+}
+const char* to_string(PathSelector v) noexcept {
+    return enum_text(v, selector_names);
+}
+Result<PathSelector> parse_path_selector(std::string_view text) {
+    return parse_enum("path_selector", text, selector_names, selector_aliases);
+}
+const char* to_string(CheckerKind v) noexcept {
+    return enum_text(v, checker_names);
+}
+Result<CheckerKind> parse_checker_kind(std::string_view text) {
+    return parse_enum("path_checker", text, checker_names, no_aliases<CheckerKind>);
+}
+const char* to_string(PrioKind v) noexcept {
+    return enum_text(v, prio_names);
+}
+Result<PrioKind> parse_prio_kind(std::string_view text) {
+    return parse_enum("prio", text, prio_names, no_aliases<PrioKind>);
+}
+const char* to_string(FindMultipaths v) noexcept {
+    return enum_text(v, find_names);
+}
+Result<FindMultipaths> parse_find_multipaths(std::string_view text) {
+    return parse_enum("find_multipaths", text, find_names, find_aliases);
+}
+const char* to_string(RrWeight v) noexcept {
+    return enum_text(v, rr_weight_names);
+}
+Result<RrWeight> parse_rr_weight(std::string_view text) {
+    return parse_enum("rr_weight", text, rr_weight_names, no_aliases<RrWeight>);
+}
+const char* to_string(HardwareHandler v) noexcept {
+    return enum_text(v, hwhandler_names);
+}
+Result<HardwareHandler> parse_hardware_handler(std::string_view text) {
+    return parse_enum("hardware_handler", text, hwhandler_names, hwhandler_aliases);
+}
+const char* to_string(LogLevel v) noexcept {
+    return enum_text(v, log_level_names);
+}
+Result<LogLevel> parse_log_level(std::string_view text) {
+    return parse_enum("log_level", text, log_level_names, no_aliases<LogLevel>);
+}
+
+std::string to_string(const Failback& v) {
+    switch (v.mode) {
+        case Failback::Mode::Immediate:
+            return "immediate";
+        case Failback::Mode::Manual:
+            return "manual";
+        case Failback::Mode::Followover:
+            return "followover";
+        case Failback::Mode::Delayed:
+            return format_duration(std::chrono::duration_cast<Millis>(v.delay));
+    }
+    return "manual";
+}
+
+Result<Failback> parse_failback(std::string_view text) {
+    const std::string key = lower(trim(text));
+    if (key == "immediate") {
+        return Failback::immediate();
+    }
+    if (key == "manual") {
+        return Failback::manual();
+    }
+    if (key == "followover") {
+        return Failback::followover();
+    }
+    auto d = parse_duration(key);
+    if (!d.ok()) {
+        return make_error(ErrorCode::InvalidArgument,
+                          "invalid failback \"" + std::string(text) +
+                              "\" (valid: immediate, manual, followover, or a delay such as 30s)");
+    }
+    if (d->count() % 1000 != 0) {
+        return make_error(ErrorCode::InvalidArgument,
+                          "invalid failback \"" + std::string(text) + "\": the delay must be whole seconds");
+    }
+    if (d->count() == 0) {
+        return Failback::immediate();  // multipath-tools treats a zero delay as immediate
+    }
+    return Failback::after(std::chrono::duration_cast<std::chrono::seconds>(*d));
+}
+
+std::string to_string(const NoPathRetry& v) {
+    switch (v.mode) {
+        case NoPathRetry::Mode::Queue:
+            return "queue";
+        case NoPathRetry::Mode::Fail:
+            return "fail";
+        case NoPathRetry::Mode::Count:
+            return std::to_string(v.count);
+    }
+    return "fail";
+}
+
+Result<NoPathRetry> parse_no_path_retry(std::string_view text) {
+    const std::string key = lower(trim(text));
+    if (key == "queue") {
+        return NoPathRetry::queue();
+    }
+    if (key == "fail") {
+        return NoPathRetry::fail();
+    }
+    if (all_digits(key) && key.size() <= 6) {
+        const unsigned n = static_cast<unsigned>(std::stoul(key));
+        return n == 0 ? NoPathRetry::fail() : NoPathRetry::retries(n);
+    }
+    return make_error(ErrorCode::InvalidArgument,
+                      "invalid no_path_retry \"" + std::string(text) +
+                          "\" (valid: queue, fail, or a number of checks 1..999999)");
+}
+
+Result<Pattern> Pattern::compile(std::string_view text) {
+    Pattern p;
+    p.text_ = std::string(text);
+    std::string_view expr = text;
+    if (!expr.empty() && expr.front() == '!') {
+        p.inverted_ = true;
+        expr.remove_prefix(1);
+    }
+    if (expr.empty()) {
+        return make_error(ErrorCode::InvalidArgument,
+                          "invalid regular expression \"" + std::string(text) + "\": empty");
+    }
+    try {
+        p.regex_ = std::regex(std::string(expr), std::regex::extended | std::regex::nosubs);
+    } catch (const std::regex_error& e) {
+        return make_error(ErrorCode::InvalidArgument,
+                          "invalid regular expression \"" + std::string(text) + "\": " + e.what());
+    }
+    return p;
+}
+
+bool Pattern::matches(std::string_view subject) const {
+    const bool found = std::regex_search(subject.begin(), subject.end(), regex_);
+    return found != inverted_;
+}
+
+bool DeviceRule::matches(std::string_view v, std::string_view p, std::string_view r) const {
+    if (vendor_pattern && !vendor_pattern->matches(v)) {
+        return false;
+    }
+    if (product_pattern && !product_pattern->matches(p)) {
+        return false;
+    }
+    if (revision_pattern && !revision_pattern->matches(r)) {
+        return false;
+    }
+    return true;
+}
+
+Result<DeviceRule> make_device_rule(std::string_view vendor, std::string_view product, MapOptions options,
+                                    SourceLocation where, std::string_view revision) {
+    DeviceRule rule;
+    rule.vendor = std::string(vendor);
+    rule.product = std::string(product);
+    rule.revision = std::string(revision);
+    const std::array<std::pair<std::string_view, std::optional<Pattern>*>, 3> fields{{
+        {vendor, &rule.vendor_pattern},
+        {product, &rule.product_pattern},
+        {revision, &rule.revision_pattern},
+    }};
+    for (const auto& [text, slot] : fields) {
+        if (text.empty()) {
+            continue;
+        }
+        auto compiled = Pattern::compile(text);
+        if (!compiled.ok()) {
+            return compiled.error();
+        }
+        *slot = std::move(compiled).value();
+    }
+    rule.options = std::move(options);
+    rule.where = std::move(where);
+    return rule;
+}
+
+const MultipathEntry* Config::find_multipath(std::string_view wwid) const {
+    if (wwid.empty()) {
+        return nullptr;
+    }
+    for (const auto& entry : multipaths) {
+        if (entry.wwid == wwid) {
+            return &entry;
+        }
+    }
+    return nullptr;
+}
+
+const char* to_string(Origin o) noexcept {
+    switch (o) {
+        case Origin::BuiltIn:
+            return "built-in";
+        case Origin::BuiltInDevice:
+            return "built-in device table";
+        case Origin::Defaults:
+            return "defaults";
+        case Origin::Device:
+            return "devices";
+        case Origin::Overrides:
+            return "overrides";
+        case Origin::Multipath:
+            return "multipaths";
+        case Origin::Detected:
+            return "detected";
+    }
+    return "unknown";
+}
+
+const MapOptions& builtin_map_options() {
+    static const MapOptions options = [] {
+        MapOptions o;
+        // multipath-tools 0.9.4 built-in defaults (`multipath -t`), except where noted.
+        o.path_grouping_policy = GroupingPolicy::Failover;
+        o.path_selector = PathSelector::ServiceTime;
+        o.path_checker = CheckerKind::Tur;
+        o.prio = PrioKind::Const;
+        o.detect_prio = true;
+        o.failback = Failback::manual();
+        o.no_path_retry = NoPathRetry::fail();
+        o.rr_weight = RrWeight::Uniform;
+        o.rr_min_io_rq = 1;
+        o.hardware_handler = HardwareHandler::None;
+        o.pg_init_retries = 0;
+        o.retain_attached_hw_handler = true;
+        o.flush_on_last_del = false;
+        o.user_friendly_names = false;
+        // pathkeeper-specific (see docs/configuration.md for the reasoning behind each number).
+        o.fast_io_fail = 1s;
+        o.last_path_recovery_tmo = 120s;
+        o.checker_timeout = 30s;
+        o.flap_window = 30s;
+        o.flap_threshold = 2;
+        o.flap_hold_time = 10s;
+        o.flap_hold_max = 5min;
+        return o;
+    }();
+    return options;
+}
+
+const GlobalOptions& builtin_global_options() {
+    static const GlobalOptions options = [] {
+        GlobalOptions g;
+        g.polling_interval = 5s;
+        g.max_polling_interval = 20s;
+        g.fast_recheck_interval = 250ms;
+        g.find_multipaths = FindMultipaths::On;
+        g.alias_prefix = "mpath";
+        g.bindings_file = "";
+        g.wwids_file = "";
+        g.import_multipath_bindings = true;
+        g.multipath_bindings_file = "/etc/multipath/bindings";
+        g.log_level = LogLevel::Info;
+        return g;
+    }();
+    return options;
+}
+
+namespace {
+
+struct Level {
+    const MapOptions* options;
+    Origin origin;
+    const SourceLocation* fallback_where;  // the rule/entry location, when the option has none
+};
+
+template <typename T>
+Resolved<T> pick(const std::vector<Level>& levels, std::optional<T> MapOptions::*member,
+                 std::string_view name) {
+    for (const auto& level : levels) {
+        const auto& field = level.options->*member;
+        if (field.has_value()) {
+            Resolved<T> r;
+            r.value = *field;
+            r.origin = level.origin;
+            if (auto it = level.options->locations.find(name); it != level.options->locations.end()) {
+                r.where = it->second;
+            } else if (level.fallback_where != nullptr) {
+                r.where = *level.fallback_where;
+            }
+            return r;
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+ResolvedMapOptions resolve_map_options(const Config& config, std::string_view wwid, std::string_view vendor,
+                                       std::string_view product, std::string_view revision) {
+    std::vector<Level> levels;
+    const MultipathEntry* entry = config.find_multipath(wwid);
+    if (entry != nullptr) {
+        levels.push_back({&entry->options, Origin::Multipath, &entry->where});
+    }
+    levels.push_back({&config.overrides, Origin::Overrides, nullptr});
+    for (const auto& match : matching_device_rules(config, vendor, product, revision)) {
+        levels.push_back({&match.rule->options, match.origin, &match.rule->where});
+    }
+    levels.push_back({&config.defaults.map, Origin::Defaults, nullptr});
+    levels.push_back({&builtin_map_options(), Origin::BuiltIn, nullptr});
+
+    ResolvedMapOptions r;
+    r.path_grouping_policy = pick(levels, &MapOptions::path_grouping_policy, "path_grouping_policy");
+    r.path_selector = pick(levels, &MapOptions::path_selector, "path_selector");
+    r.path_checker = pick(levels, &MapOptions::path_checker, "path_checker");
+    r.prio = pick(levels, &MapOptions::prio, "prio");
+    r.detect_prio = pick(levels, &MapOptions::detect_prio, "detect_prio");
+    r.failback = pick(levels, &MapOptions::failback, "failback");
+    r.no_path_retry = pick(levels, &MapOptions::no_path_retry, "no_path_retry");
+    r.rr_weight = pick(levels, &MapOptions::rr_weight, "rr_weight");
+    r.rr_min_io_rq = pick(levels, &MapOptions::rr_min_io_rq, "rr_min_io_rq");
+    r.hardware_handler = pick(levels, &MapOptions::hardware_handler, "hardware_handler");
+    r.pg_init_retries = pick(levels, &MapOptions::pg_init_retries, "pg_init_retries");
+    r.retain_attached_hw_handler =
+        pick(levels, &MapOptions::retain_attached_hw_handler, "retain_attached_hw_handler");
+    r.flush_on_last_del = pick(levels, &MapOptions::flush_on_last_del, "flush_on_last_del");
+    r.user_friendly_names = pick(levels, &MapOptions::user_friendly_names, "user_friendly_names");
+    r.fast_io_fail = pick(levels, &MapOptions::fast_io_fail, "fast_io_fail");
+    r.last_path_recovery_tmo = pick(levels, &MapOptions::last_path_recovery_tmo, "last_path_recovery_tmo");
+    r.checker_timeout = pick(levels, &MapOptions::checker_timeout, "checker_timeout");
+    r.flap_window = pick(levels, &MapOptions::flap_window, "flap_window");
+    r.flap_threshold = pick(levels, &MapOptions::flap_threshold, "flap_threshold");
+    r.flap_hold_time = pick(levels, &MapOptions::flap_hold_time, "flap_hold_time");
+    r.flap_hold_max = pick(levels, &MapOptions::flap_hold_max, "flap_hold_max");
+    if (entry != nullptr && entry->alias) {
+        r.alias = entry->alias;
+        const auto it = entry->options.locations.find("alias");
+        r.alias_where = it != entry->options.locations.end() ? it->second : entry->where;
+    }
+    return r;
+}
+
+namespace {
+
+template <typename T>
+Resolved<T> pick_global(const Config& config, std::optional<T> GlobalOptions::*member,
+                        std::string_view name) {
+    const GlobalOptions& mine = config.defaults.global;
+    if ((mine.*member).has_value()) {
+        Resolved<T> r{*(mine.*member), Origin::Defaults, {}};
+        if (auto it = mine.locations.find(name); it != mine.locations.end()) {
+            r.where = it->second;
+        }
+        return r;
+    }
+    return Resolved<T>{*(builtin_global_options().*member), Origin::BuiltIn, {}};
+}
+
+}  // namespace
+
+ResolvedGlobalOptions resolve_global_options(const Config& config) {
+    ResolvedGlobalOptions r;
+    r.polling_interval = pick_global(config, &GlobalOptions::polling_interval, "polling_interval");
+    r.max_polling_interval =
+        pick_global(config, &GlobalOptions::max_polling_interval, "max_polling_interval");
+    r.fast_recheck_interval =
+        pick_global(config, &GlobalOptions::fast_recheck_interval, "fast_recheck_interval");
+    r.find_multipaths = pick_global(config, &GlobalOptions::find_multipaths, "find_multipaths");
+    r.alias_prefix = pick_global(config, &GlobalOptions::alias_prefix, "alias_prefix");
+    r.bindings_file = pick_global(config, &GlobalOptions::bindings_file, "bindings_file");
+    r.wwids_file = pick_global(config, &GlobalOptions::wwids_file, "wwids_file");
+    r.import_multipath_bindings =
+        pick_global(config, &GlobalOptions::import_multipath_bindings, "import_multipath_bindings");
+    r.multipath_bindings_file =
+        pick_global(config, &GlobalOptions::multipath_bindings_file, "multipath_bindings_file");
+    r.log_level = pick_global(config, &GlobalOptions::log_level, "log_level");
+    // multipath-tools: an unset max_polling_interval is 4 x polling_interval.
+    if (r.max_polling_interval.origin == Origin::BuiltIn) {
+        r.max_polling_interval.value = 4 * r.polling_interval.value;
+    }
+    return r;
+}
+
+Resolved<PrioKind> effective_prio(const ResolvedMapOptions& resolved, bool path_reports_tpgs) {
+    if (resolved.prio.origin != Origin::Multipath && resolved.detect_prio.value && path_reports_tpgs) {
+        return Resolved<PrioKind>{PrioKind::Alua, Origin::Detected, {}};
+    }
+    return resolved.prio;
+}
+
+Resolved<HardwareHandler> effective_hardware_handler(const ResolvedMapOptions& resolved,
+                                                     bool path_reports_tpgs) {
+    if (resolved.retain_attached_hw_handler.value && path_reports_tpgs) {
+        return Resolved<HardwareHandler>{HardwareHandler::Alua, Origin::Detected, {}};
+    }
+    return resolved.hardware_handler;
+}
+
+std::string format_option_value(bool v) {
+    return v ? "yes" : "no";
+}
+std::string format_option_value(unsigned v) {
+    return std::to_string(v);
+}
+std::string format_option_value(Millis v) {
+    return format_duration(v);
+}
+std::string format_option_value(std::chrono::seconds v) {
+    return format_duration(std::chrono::duration_cast<Millis>(v));
+}
+std::string format_option_value(const std::string& v) {
+    return v;
+}
+
+namespace {
+
+std::string value_text(GroupingPolicy v) {
+    return to_string(v);
+}
+std::string value_text(PathSelector v) {
+    return to_string(v);
+}
+std::string value_text(CheckerKind v) {
+    return to_string(v);
+}
+std::string value_text(PrioKind v) {
+    return to_string(v);
+}
+std::string value_text(RrWeight v) {
+    return to_string(v);
+}
+std::string value_text(HardwareHandler v) {
+    return to_string(v);
+}
+std::string value_text(FindMultipaths v) {
+    return to_string(v);
+}
+std::string value_text(LogLevel v) {
+    return to_string(v);
+}
+std::string value_text(const Failback& v) {
+    return to_string(v);
+}
+std::string value_text(const NoPathRetry& v) {
+    return to_string(v);
+}
+template <typename T>
+std::string value_text(const T& v) {
+    return format_option_value(v);
+}
+
+template <typename T>
+void add(std::vector<ExplainedSetting>& out, const char* name, const Resolved<T>& r) {
+    out.push_back(ExplainedSetting{name, value_text(r.value), r.origin, r.where});
+}
+
+}  // namespace
+
+std::vector<ExplainedSetting> explain(const ResolvedMapOptions& r) {
+    std::vector<ExplainedSetting> out;
+    add(out, "path_grouping_policy", r.path_grouping_policy);
+    add(out, "path_selector", r.path_selector);
+    add(out, "path_checker", r.path_checker);
+    add(out, "prio", r.prio);
+    add(out, "detect_prio", r.detect_prio);
+    add(out, "failback", r.failback);
+    add(out, "no_path_retry", r.no_path_retry);
+    add(out, "rr_weight", r.rr_weight);
+    add(out, "rr_min_io_rq", r.rr_min_io_rq);
+    add(out, "hardware_handler", r.hardware_handler);
+    add(out, "pg_init_retries", r.pg_init_retries);
+    add(out, "retain_attached_hw_handler", r.retain_attached_hw_handler);
+    add(out, "flush_on_last_del", r.flush_on_last_del);
+    add(out, "user_friendly_names", r.user_friendly_names);
+    add(out, "fast_io_fail", r.fast_io_fail);
+    add(out, "last_path_recovery_tmo", r.last_path_recovery_tmo);
+    add(out, "checker_timeout", r.checker_timeout);
+    add(out, "flap_window", r.flap_window);
+    add(out, "flap_threshold", r.flap_threshold);
+    add(out, "flap_hold_time", r.flap_hold_time);
+    add(out, "flap_hold_max", r.flap_hold_max);
+    if (r.alias) {
+        out.push_back(ExplainedSetting{"alias", *r.alias, Origin::Multipath, r.alias_where});
+    }
+    return out;
+}
+
+std::vector<ExplainedSetting> explain(const ResolvedGlobalOptions& r) {
+    std::vector<ExplainedSetting> out;
+    add(out, "polling_interval", r.polling_interval);
+    add(out, "max_polling_interval", r.max_polling_interval);
+    add(out, "fast_recheck_interval", r.fast_recheck_interval);
+    add(out, "find_multipaths", r.find_multipaths);
+    add(out, "alias_prefix", r.alias_prefix);
+    add(out, "bindings_file", r.bindings_file);
+    add(out, "wwids_file", r.wwids_file);
+    add(out, "import_multipath_bindings", r.import_multipath_bindings);
+    add(out, "multipath_bindings_file", r.multipath_bindings_file);
+    add(out, "log_level", r.log_level);
+    return out;
+}
+
+}  // namespace pathkeeper::core

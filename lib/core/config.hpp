@@ -1,0 +1,421 @@
+#pragma once
+// The typed pathkeeper configuration and option resolution. Pure: lib/config turns YAML into these
+// types; the engine asks resolve_map_options() which value applies to one map and where it came from.
+//
+// Precedence, per option, exactly as multipath-tools (libmultipath/propsel.c):
+//   multipaths (per WWID) > overrides > devices (user rules, newest first, then the built-in hwtable
+//   entry for the same device) > defaults > built-in default.
+// Several device rules may match one device; each option is taken from the first matching rule that
+// sets it, user rules before built-in ones, later user rules before earlier ones (multipath-tools
+// merges matching hwentries the same way since 0.8.6).
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/duration.hpp"
+#include "core/model.hpp"
+#include "core/result.hpp"
+
+namespace pathkeeper::core {
+
+// Where a setting was written. file empty = not from a file (built-in).
+struct SourceLocation {
+    std::string file;
+    int line = 0;  // 1-based; 0 = unknown
+    int column = 0;
+
+    bool known() const noexcept { return line > 0; }
+    std::string to_string() const;  // "file:line:col", "file", or "built-in"
+    bool operator==(const SourceLocation&) const = default;
+};
+
+// ---- Enumerated option values. Each has to_string() (canonical YAML spelling) and a parser that
+// also accepts multipath.conf's spellings; parser errors list the valid values.
+
+enum class GroupingPolicy { Failover, Multibus, GroupByPrio, GroupBySerial, GroupByNodeName };
+const char* to_string(GroupingPolicy v) noexcept;
+Result<GroupingPolicy> parse_grouping_policy(std::string_view text);
+
+// dm path selectors; the YAML spelling is the kernel's name ("service-time"); "service-time 0" as
+// written in multipath.conf is accepted too.
+enum class PathSelector { RoundRobin, QueueLength, ServiceTime };
+const char* to_string(PathSelector v) noexcept;
+Result<PathSelector> parse_path_selector(std::string_view text);
+
+// tur: SCSI TEST UNIT READY; directio: one O_DIRECT read of the first block; none: always up
+// (multipath-tools' "none" checker, useful for scsi_debug and simulation).
+enum class CheckerKind { Tur, Directio, None };
+const char* to_string(CheckerKind v) noexcept;
+Result<CheckerKind> parse_checker_kind(std::string_view text);
+
+// const: every path priority 1; alua: from the ALUA access state (REPORT TPGS, 50/10/1/0);
+// sysfs: the same states, read from the kernel's /sys/block/sdX/device/access_state.
+enum class PrioKind { Const, Alua, Sysfs };
+const char* to_string(PrioKind v) noexcept;
+Result<PrioKind> parse_prio_kind(std::string_view text);
+
+// strict: only WWIDs in the known-WWIDs file or the multipaths section become maps.
+// on: additionally any WWID seen on two or more paths (and it is then remembered).
+// greedy: every non-blacklisted disk becomes a map.
+// multipath.conf spellings: "yes"/"on" -> on, "smart" -> on (pathkeeper has no udev wait to time out,
+// so smart's single-path grace period has nothing to act on), "no"/"off"/"greedy" -> greedy,
+// "strict" -> strict.
+enum class FindMultipaths { Strict, On, Greedy };
+const char* to_string(FindMultipaths v) noexcept;
+Result<FindMultipaths> parse_find_multipaths(std::string_view text);
+
+enum class RrWeight { Uniform, Priorities };
+const char* to_string(RrWeight v) noexcept;
+Result<RrWeight> parse_rr_weight(std::string_view text);
+
+// dm hardware handler. None = "0" in the table (but see retain_attached_hw_handler).
+enum class HardwareHandler { None, Alua, Emc, Rdac, HpSw };
+const char* to_string(HardwareHandler v) noexcept;  // "none", "alua", "emc", "rdac", "hp_sw"
+Result<HardwareHandler> parse_hardware_handler(std::string_view text);  // also "1 alua", "0"
+
+enum class LogLevel { Error, Warning, Notice, Info, Debug };
+const char* to_string(LogLevel v) noexcept;
+Result<LogLevel> parse_log_level(std::string_view text);
+
+// Switching back to a higher-priority path group once it is usable again.
+struct Failback {
+    enum class Mode {
+        Immediate,   // at once
+        Manual,      // never by itself
+        Followover,  // only when the current group has no usable path left
+        Delayed,     // after `delay` of the better group being usable
+    };
+    Mode mode = Mode::Manual;
+    std::chrono::seconds delay{0};  // Delayed only
+
+    static Failback immediate() { return {Mode::Immediate, {}}; }
+    static Failback manual() { return {Mode::Manual, {}}; }
+    static Failback followover() { return {Mode::Followover, {}}; }
+    static Failback after(std::chrono::seconds d) { return {Mode::Delayed, d}; }
+    bool operator==(const Failback&) const = default;
+};
+std::string to_string(const Failback& v);  // "immediate", "manual", "followover", "30s"
+// "immediate" | "manual" | "followover" | duration ("30s") | bare seconds ("30").
+Result<Failback> parse_failback(std::string_view text);
+
+// What a map does when no usable path is left.
+struct NoPathRetry {
+    enum class Mode {
+        Queue,  // queue I/O for ever (queue_if_no_path)
+        Fail,   // fail I/O at once (fail_if_no_path)
+        Count,  // queue for `count` polling intervals, then fail; queueing restored when a path returns
+    };
+    Mode mode = Mode::Fail;
+    unsigned count = 0;  // Count only, >= 1
+
+    static NoPathRetry queue() { return {Mode::Queue, 0}; }
+    static NoPathRetry fail() { return {Mode::Fail, 0}; }
+    static NoPathRetry retries(unsigned n) { return {Mode::Count, n}; }
+    bool operator==(const NoPathRetry&) const = default;
+};
+std::string to_string(const NoPathRetry& v);  // "queue", "fail", "12"
+// "queue" | "fail" | N; N = 0 means fail, as in multipath-tools.
+Result<NoPathRetry> parse_no_path_retry(std::string_view text);
+
+// A POSIX extended regular expression as multipath.conf uses them: unanchored search, and a leading
+// "!" inverts the match (multipath-tools' blacklist syntax, e.g. "!^(sd[a-z]|dasd[a-z]|nvme[0-9])").
+class Pattern {
+public:
+    static Result<Pattern> compile(std::string_view text);  // InvalidArgument names the text
+    bool matches(std::string_view subject) const;
+    const std::string& text() const noexcept { return text_; }
+
+private:
+    std::string text_;
+    std::regex regex_;
+    bool inverted_ = false;
+};
+
+// ---- Per-map options. Every field is optional: unset means "not said here, ask the next level".
+struct MapOptions {
+    std::optional<GroupingPolicy> path_grouping_policy;
+    std::optional<PathSelector> path_selector;
+    std::optional<CheckerKind> path_checker;
+    std::optional<PrioKind> prio;
+    // Use the alua prioritizer for a path that reports TPGS, unless a multipaths entry names a prio
+    // (multipath-tools' detect_prio; its "autodetected" origin sits between multipaths and overrides).
+    std::optional<bool> detect_prio;
+    std::optional<Failback> failback;
+    std::optional<NoPathRetry> no_path_retry;
+    std::optional<RrWeight> rr_weight;
+    std::optional<unsigned> rr_min_io_rq;  // per-path repeat count in the dm table, >= 1
+    std::optional<HardwareHandler> hardware_handler;
+    std::optional<unsigned> pg_init_retries;  // 0 = kernel default (not emitted), max 50
+    // Keep a SCSI device handler the kernel already attached (scsi_dh_alua on TPGS devices) as the
+    // map's hardware handler, whatever hardware_handler says.
+    std::optional<bool> retain_attached_hw_handler;
+    std::optional<bool> flush_on_last_del;  // stop queueing when the last path is removed
+    std::optional<bool> user_friendly_names;
+    // iSCSI session recovery_tmo while the map has another usable path, so I/O queued on a dead
+    // session fails over quickly. Zero = off (leave recovery_tmo alone). Whole seconds: the kernel's
+    // recovery_tmo has one-second granularity.
+    // multipath.conf: fast_io_fail_tmo (which sets the FC rport equivalent).
+    std::optional<std::chrono::seconds> fast_io_fail;
+    // recovery_tmo restored when a path is the last usable one of its map, so a lone path rides out
+    // a short outage instead of erroring I/O (open-iscsi's default replacement_timeout is 120 s).
+    std::optional<std::chrono::seconds> last_path_recovery_tmo;
+    std::optional<Millis> checker_timeout;  // a check still running after this counts as down
+    // Flap damping: a path that fails again within flap_window of being reinstated counts one flap;
+    // at flap_threshold flaps it is held out (state Shaky, failed in dm) for flap_hold_time, doubled
+    // at each further flap up to flap_hold_max; flap_threshold 0 disables damping.
+    // multipath.conf: san_path_err_threshold ~ flap_threshold, san_path_err_recovery_time ~
+    // flap_hold_time; san_path_err_forget_rate and marginal_path_* have no exact equivalent.
+    std::optional<Millis> flap_window;
+    std::optional<unsigned> flap_threshold;
+    std::optional<Millis> flap_hold_time;
+    std::optional<Millis> flap_hold_max;
+
+    // Where each set option was written, keyed by its YAML name (for --explain and error messages).
+    std::map<std::string, SourceLocation, std::less<>> locations;
+
+    bool operator==(const MapOptions&) const = default;
+};
+
+// Calls f(name, field) for every MapOptions field, in documentation order. Both overloads let the
+// resolver, the YAML front end and the explainer share one list of names.
+template <typename F>
+void for_each_map_option(MapOptions& o, F&& f) {
+    f("path_grouping_policy", o.path_grouping_policy);
+    f("path_selector", o.path_selector);
+    f("path_checker", o.path_checker);
+    f("prio", o.prio);
+    f("detect_prio", o.detect_prio);
+    f("failback", o.failback);
+    f("no_path_retry", o.no_path_retry);
+    f("rr_weight", o.rr_weight);
+    f("rr_min_io_rq", o.rr_min_io_rq);
+    f("hardware_handler", o.hardware_handler);
+    f("pg_init_retries", o.pg_init_retries);
+    f("retain_attached_hw_handler", o.retain_attached_hw_handler);
+    f("flush_on_last_del", o.flush_on_last_del);
+    f("user_friendly_names", o.user_friendly_names);
+    f("fast_io_fail", o.fast_io_fail);
+    f("last_path_recovery_tmo", o.last_path_recovery_tmo);
+    f("checker_timeout", o.checker_timeout);
+    f("flap_window", o.flap_window);
+    f("flap_threshold", o.flap_threshold);
+    f("flap_hold_time", o.flap_hold_time);
+    f("flap_hold_max", o.flap_hold_max);
+}
+template <typename F>
+void for_each_map_option(const MapOptions& o, F&& f) {
+    for_each_map_option(const_cast<MapOptions&>(o),
+                        [&](const char* name, const auto& field) { f(name, field); });
+}
+
+// ---- Daemon-wide settings (multipath.conf "defaults" options that are not per map).
+struct GlobalOptions {
+    std::optional<Millis> polling_interval;       // checker interval of a healthy path
+    std::optional<Millis> max_polling_interval;   // long-healthy paths are checked up to this rarely
+    std::optional<Millis> fast_recheck_interval;  // first re-check of a failed path; backs off to polling
+    std::optional<FindMultipaths> find_multipaths;
+    std::optional<std::string> alias_prefix;   // user_friendly_names: prefix + a, b, ... z, aa, ...
+    std::optional<std::string> bindings_file;  // unset: <state-dir>/bindings
+    std::optional<std::string> wwids_file;     // unset: <state-dir>/wwids
+    // On first start (no bindings file yet) import multipath-tools' bindings so devices keep names.
+    std::optional<bool> import_multipath_bindings;
+    std::optional<std::string> multipath_bindings_file;  // default /etc/multipath/bindings
+    std::optional<LogLevel> log_level;
+
+    std::map<std::string, SourceLocation, std::less<>> locations;
+
+    bool operator==(const GlobalOptions&) const = default;
+};
+
+template <typename F>
+void for_each_global_option(GlobalOptions& o, F&& f) {
+    f("polling_interval", o.polling_interval);
+    f("max_polling_interval", o.max_polling_interval);
+    f("fast_recheck_interval", o.fast_recheck_interval);
+    f("find_multipaths", o.find_multipaths);
+    f("alias_prefix", o.alias_prefix);
+    f("bindings_file", o.bindings_file);
+    f("wwids_file", o.wwids_file);
+    f("import_multipath_bindings", o.import_multipath_bindings);
+    f("multipath_bindings_file", o.multipath_bindings_file);
+    f("log_level", o.log_level);
+}
+template <typename F>
+void for_each_global_option(const GlobalOptions& o, F&& f) {
+    for_each_global_option(const_cast<GlobalOptions&>(o),
+                           [&](const char* name, const auto& field) { f(name, field); });
+}
+
+// The YAML "defaults:" section: global settings and per-map defaults share one mapping.
+struct Defaults {
+    GlobalOptions global;
+    MapOptions map;
+};
+
+// A "devices:" rule. vendor/product/revision are unanchored regexes; an empty one matches anything.
+struct DeviceRule {
+    std::string vendor;
+    std::string product;
+    std::string revision;
+    std::optional<Pattern> vendor_pattern;  // compiled forms; unset when the text is empty
+    std::optional<Pattern> product_pattern;
+    std::optional<Pattern> revision_pattern;
+    MapOptions options;
+    SourceLocation where;
+
+    bool matches(std::string_view vendor, std::string_view product, std::string_view revision = {}) const;
+};
+// Builds a rule with compiled patterns; InvalidArgument if a regex does not compile.
+Result<DeviceRule> make_device_rule(std::string_view vendor, std::string_view product, MapOptions options,
+                                    SourceLocation where = {}, std::string_view revision = {});
+
+// A "multipaths:" entry: one WWID (exact match), its alias and option overrides.
+struct MultipathEntry {
+    std::string wwid;
+    std::optional<std::string> alias;
+    MapOptions options;
+    SourceLocation where;
+};
+
+// One blacklist / exception rule of a single-string kind (devnode, wwid, property).
+struct PatternRule {
+    Pattern pattern;
+    SourceLocation where;
+};
+// A vendor/product rule; an absent pattern matches anything (but not both absent).
+struct DeviceMatchRule {
+    std::optional<Pattern> vendor;
+    std::optional<Pattern> product;
+    SourceLocation where;
+};
+
+struct BlacklistRules {
+    std::vector<PatternRule> devnode;  // kernel name, "sdb"
+    std::vector<PatternRule> wwid;     // the path's WWID
+    std::vector<DeviceMatchRule> device;
+    std::vector<PatternRule> property;  // udev property *names*, as in multipath-tools
+    std::vector<PatternRule> protocol;  // "scsi:iscsi", "scsi:fcp", "scsi:sas", "scsi:unspec", "undef"
+
+    bool empty() const noexcept {
+        return devnode.empty() && wwid.empty() && device.empty() && property.empty() && protocol.empty();
+    }
+};
+
+struct Config {
+    std::string source_file;  // empty: built-in configuration only
+    Defaults defaults;
+    BlacklistRules blacklist;             // user rules; the built-in ones are added by the checks
+    BlacklistRules blacklist_exceptions;  // user rules
+    std::vector<DeviceRule> devices;      // user rules, in file order (later wins)
+    std::vector<MultipathEntry> multipaths;
+    MapOptions overrides;
+
+    // The entry for this WWID, or nullptr.
+    const MultipathEntry* find_multipath(std::string_view wwid) const;
+};
+
+// ---- Resolution.
+
+enum class Origin {
+    BuiltIn,        // pathkeeper's built-in default
+    BuiltInDevice,  // the built-in device table (hwtable)
+    Defaults,       // defaults: section
+    Device,         // a devices: rule of the config file
+    Overrides,      // overrides: section
+    Multipath,      // the multipaths: entry for this WWID
+    Detected,       // derived from what the device reports (detect_prio, retain_attached_hw_handler)
+};
+const char* to_string(Origin o) noexcept;  // "built-in", "built-in device table", "defaults", ...
+
+template <typename T>
+struct Resolved {
+    T value{};
+    Origin origin = Origin::BuiltIn;
+    SourceLocation where;
+};
+
+struct ResolvedMapOptions {
+    Resolved<GroupingPolicy> path_grouping_policy;
+    Resolved<PathSelector> path_selector;
+    Resolved<CheckerKind> path_checker;
+    Resolved<PrioKind> prio;
+    Resolved<bool> detect_prio;
+    Resolved<Failback> failback;
+    Resolved<NoPathRetry> no_path_retry;
+    Resolved<RrWeight> rr_weight;
+    Resolved<unsigned> rr_min_io_rq;
+    Resolved<HardwareHandler> hardware_handler;
+    Resolved<unsigned> pg_init_retries;
+    Resolved<bool> retain_attached_hw_handler;
+    Resolved<bool> flush_on_last_del;
+    Resolved<bool> user_friendly_names;
+    Resolved<std::chrono::seconds> fast_io_fail;
+    Resolved<std::chrono::seconds> last_path_recovery_tmo;
+    Resolved<Millis> checker_timeout;
+    Resolved<Millis> flap_window;
+    Resolved<unsigned> flap_threshold;
+    Resolved<Millis> flap_hold_time;
+    Resolved<Millis> flap_hold_max;
+    std::optional<std::string> alias;  // from the multipaths entry, if any
+    SourceLocation alias_where;
+};
+
+struct ResolvedGlobalOptions {
+    Resolved<Millis> polling_interval;
+    Resolved<Millis> max_polling_interval;
+    Resolved<Millis> fast_recheck_interval;
+    Resolved<FindMultipaths> find_multipaths;
+    Resolved<std::string> alias_prefix;
+    Resolved<std::string> bindings_file;  // empty value: <state-dir>/bindings
+    Resolved<std::string> wwids_file;     // empty value: <state-dir>/wwids
+    Resolved<bool> import_multipath_bindings;
+    Resolved<std::string> multipath_bindings_file;
+    Resolved<LogLevel> log_level;
+};
+
+// The built-in values every level falls back to (all fields set).
+const MapOptions& builtin_map_options();
+const GlobalOptions& builtin_global_options();
+
+// Per-option resolution for the map of one WWID whose paths report this vendor/product/revision.
+ResolvedMapOptions resolve_map_options(const Config& config, std::string_view wwid, std::string_view vendor,
+                                       std::string_view product, std::string_view revision = {});
+inline ResolvedMapOptions resolve_map_options(const Config& config, const PathInfo& path) {
+    return resolve_map_options(config, path.wwid, path.vendor, path.product, path.revision);
+}
+ResolvedGlobalOptions resolve_global_options(const Config& config);
+
+// One line of `pathctl show config --explain`.
+struct ExplainedSetting {
+    std::string name;   // YAML key
+    std::string value;  // canonical YAML spelling
+    Origin origin = Origin::BuiltIn;
+    SourceLocation where;
+};
+std::vector<ExplainedSetting> explain(const ResolvedMapOptions& resolved);
+std::vector<ExplainedSetting> explain(const ResolvedGlobalOptions& resolved);
+
+// The prioritizer a path actually uses: alua (origin Detected) when detect_prio is on, the path
+// reports TPGS and no multipaths entry names a prio; otherwise the resolved prio (multipath-tools'
+// detect_prio precedence).
+Resolved<PrioKind> effective_prio(const ResolvedMapOptions& resolved, bool path_reports_tpgs);
+// The hardware handler for the table: alua (origin Detected) when retain_attached_hw_handler is on
+// and the path reports TPGS (the kernel attaches scsi_dh_alua to such devices by itself);
+// otherwise the resolved hardware_handler.
+Resolved<HardwareHandler> effective_hardware_handler(const ResolvedMapOptions& resolved,
+                                                     bool path_reports_tpgs);
+
+// Value → canonical YAML text, for explain and for writing configs.
+std::string format_option_value(bool v);
+std::string format_option_value(unsigned v);
+std::string format_option_value(Millis v);
+std::string format_option_value(std::chrono::seconds v);
+std::string format_option_value(const std::string& v);
+
+}  // namespace pathkeeper::core

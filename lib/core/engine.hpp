@@ -1,0 +1,139 @@
+#pragma once
+// The policy engine: handle(event, now) -> actions. Owns what pathkeeperd knows (paths, their checker
+// state machines, the maps it has loaded, queueing and failback state, iSCSI recovery timeouts) and
+// decides everything; the daemon performs the actions and reports their outcome back as events.
+//
+// How it decides (desired vs actual, as libstorage-ng does):
+//  - topology events (paths added / changed / removed, config, ALUA change, startup) re-run
+//    plan_maps() over every known path and diff the result with the maps loaded: create, rename,
+//    reload (no-flush) or remove. Tables are compared as the kernel sees them (tables_equivalent,
+//    after matching groups by their path sets), so a pure change of group *order* never reloads:
+//    group order is the failback policy's business and is done with switch_group;
+//  - per-path state (checker results, kernel failures from dm status, iSCSI session and SCSI device
+//    state) goes through PathPolicy; the engine then sends fail_path / reinstate_path for every
+//    member whose dm state differs from PathPolicy::in_service();
+//  - per map, after each change: no_path_retry (queue / fail / queue N polling intervals then
+//    fail_if_no_path, queueing restored when a path returns), failback (immediate / manual /
+//    followover / delayed), and each iSCSI session's recovery_tmo (fast_io_fail while the map has
+//    another usable path, last_path_recovery_tmo while a path is the last one).
+// Time is passed in; next_deadline() tells the daemon when to send the next Tick.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/actions.hpp"
+#include "core/bindings.hpp"
+#include "core/config.hpp"
+#include "core/events.hpp"
+#include "core/map_planner.hpp"
+#include "core/path_policy.hpp"
+#include "core/snapshot.hpp"
+
+namespace pathkeeper::core {
+
+class Engine {
+public:
+    Engine(Config config, Bindings bindings, KnownWwids known_wwids);
+
+    std::vector<Action> handle(const Event& event, TimePoint now);
+
+    // The earliest time a Tick has work to do (a check due, a no_path_retry countdown, a delayed
+    // failback, a retry); nullopt when nothing is scheduled.
+    std::optional<TimePoint> next_deadline() const;
+
+    // `now` only turns hold-out deadlines into remaining times.
+    TopologySnapshot snapshot(TimePoint now) const;
+    TopologySnapshot snapshot() const { return snapshot(TimePoint{}); }
+
+    // Checks an admin request before it is sent (NotFound for an unknown path / map, InvalidArgument
+    // for a group out of range), so the D-Bus layer can answer with a named error.
+    Result<void> validate(const AdminRequest& request) const;
+
+    bool started() const noexcept { return started_; }
+    const Config& config() const noexcept { return config_; }
+    const Bindings& bindings() const noexcept { return bindings_; }
+    const KnownWwids& known_wwids() const noexcept { return known_wwids_; }
+    // The paths as plan input (`pathctl show paths --as-plan-input`).
+    std::vector<PlanPath> plan_input() const;
+
+private:
+    struct PathRecord {
+        PathInfo info;
+        PathPolicy policy;
+        std::uint64_t seq = 0;
+        DmPathState dm_state = DmPathState::Unknown;  // what dm has, as far as we know
+        std::string last_message;
+    };
+    struct MapRecord {
+        PlannedMap plan;  // table = what is loaded
+        bool exists = false;
+        bool adopting = false;  // found at startup, not yet compared with the plan
+        std::string name_origin;
+        unsigned current_group = 0;  // 1-based
+        bool queueing = false;
+        bool retries_exhausted = false;
+        std::optional<TimePoint> no_path_since;
+        std::optional<TimePoint> fail_io_at;
+        std::optional<TimePoint> failback_at;
+        std::optional<TimePoint> retry_at;
+        unsigned open_count = 0;
+        std::uint64_t seq = 0;
+    };
+    class Out;
+
+    void on(const PathAdded& e, TimePoint now, Out& out);
+    void on(const PathChanged& e, TimePoint now, Out& out);
+    void on(const PathRemoved& e, TimePoint now, Out& out);
+    void on(const CheckerResult& e, TimePoint now, Out& out);
+    void on(const DmStatusRead& e, TimePoint now, Out& out);
+    void on(const DmEvent& e, TimePoint now, Out& out);
+    void on(const MapsDiscovered& e, TimePoint now, Out& out);
+    void on(const Tick& e, TimePoint now, Out& out);
+    void on(const ConfigApplied& e, TimePoint now, Out& out);
+    void on(const AdminRequest& e, TimePoint now, Out& out);
+    void on(const IscsiSessionChanged& e, TimePoint now, Out& out);
+    void on(const DeviceStateChanged& e, TimePoint now, Out& out);
+    void on(const AluaStateChanged& e, TimePoint now, Out& out);
+    void on(const ActionCompleted& e, TimePoint now, Out& out);
+    void on(const ActionFailed& e, TimePoint now, Out& out);
+
+    void reconcile(TimePoint now, Out& out);
+    void evaluate_map(MapRecord& map, TimePoint now, Out& out);
+    void evaluate_all(TimePoint now, Out& out);
+    void sync_path(MapRecord& map, PathRecord& path, Out& out);
+    void failback(MapRecord& map, TimePoint now, Out& out);
+    void switch_group(MapRecord& map, unsigned group, const std::string& why, Out& out);
+    void sync_recovery_tmo(Out& out);
+    void run_checks(TimePoint now, Out& out);
+    void external_failure(PathRecord& path, TimePoint now, const std::string& reason, Out& out);
+    void report(PathRecord& path, const PathTransition& t, const std::string& reason, Out& out);
+
+    PathTiming timing_for(const MapRecord* map) const;
+    PathRecord* find_path(std::string_view devnode);
+    const PathRecord* find_path(std::string_view devnode) const;
+    MapRecord* map_of(const PathRecord& path);
+    const MapRecord* map_of(const PathRecord& path) const;
+    MapRecord* find_map_by_name(std::string_view name);
+    const MapRecord* find_map_by_name(std::string_view name) const;
+    std::string context(const PathRecord& path) const;
+    unsigned usable_count(const MapRecord& map) const;
+    bool group_usable(const MapRecord& map, unsigned group) const;
+    unsigned best_group_now(const MapRecord& map) const;
+
+    Config config_;
+    ResolvedGlobalOptions global_;
+    Bindings bindings_;
+    KnownWwids known_wwids_;
+    std::map<std::string, PathRecord, std::less<>> paths_;  // by devnode
+    std::map<std::string, MapRecord, std::less<>> maps_;    // by WWID
+    std::map<unsigned, std::chrono::seconds> session_tmo_;  // recovery_tmo as last set / read
+    std::vector<PlanLogLine> last_plan_log_;
+    std::uint64_t next_check_id_ = 1;
+    std::uint64_t next_seq_ = 1;
+    bool started_ = false;
+};
+
+}  // namespace pathkeeper::core

@@ -1,0 +1,122 @@
+#pragma once
+// What the imperative shell tells the engine. Engine::handle(event, now) answers each with actions.
+//
+// Startup protocol: the daemon sends PathAdded for every coldplugged path, then exactly one
+// MapsDiscovered with the existing mpath-* maps (possibly none). Until MapsDiscovered the engine only
+// checks paths; it plans maps once it knows both sides, so a map that already exists is adopted, not
+// re-created or reloaded with half of its paths.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/actions.hpp"
+#include "core/config.hpp"
+#include "core/dm_table.hpp"
+#include "core/model.hpp"
+#include "core/result.hpp"
+
+namespace pathkeeper::core {
+
+struct PathAdded {
+    PathInfo path;
+};
+
+// udev "change" (or a re-read): new properties, size, WWID, ALUA support ...
+struct PathChanged {
+    PathInfo path;
+};
+
+struct PathRemoved {
+    std::string devnode;
+    // Open count of the map the path belonged to, read by the daemon just before: a map that is
+    // still open is not removed when its last path leaves.
+    unsigned map_open_count = 0;
+};
+
+// The answer to a StartCheck. Results whose check_id is not the check in flight are ignored.
+struct CheckerResult {
+    std::string devnode;
+    PathState state = PathState::Down;  // Up, Down or Ghost
+    std::string message;                // "tur checker reports path is down"
+    std::uint64_t check_id = 0;
+};
+
+// The answer to ReadMapStatus (or a status read on the daemon's own initiative).
+struct DmStatusRead {
+    std::string map;
+    DmMultipathStatus status;
+};
+
+// The kernel signalled an event on a map (path failed on I/O error, group switched, ...).
+struct DmEvent {
+    std::string map;
+};
+
+struct ExistingMap {
+    std::string name;
+    std::string uuid;  // only "mpath-<wwid>" maps are adopted
+    std::uint64_t size_sectors = 0;
+    DmMultipathTable table;
+    DmMultipathStatus status;
+    unsigned open_count = 0;
+};
+
+// Once at startup, after the coldplug PathAdded events.
+struct MapsDiscovered {
+    std::vector<ExistingMap> maps;
+};
+
+// Time passed: run due checks, no_path_retry countdowns, delayed failback, retries.
+struct Tick {};
+
+// A new, already validated configuration (SIGHUP or Reconfigure).
+struct ConfigApplied {
+    Config config;
+};
+
+struct AdminFailPath {
+    std::string devnode;
+};
+struct AdminReinstatePath {
+    std::string devnode;
+};
+struct AdminSwitchGroup {
+    std::string map;
+    unsigned group = 0;  // 1-based
+};
+using AdminRequest = std::variant<AdminFailPath, AdminReinstatePath, AdminSwitchGroup>;
+
+// /sys/class/iscsi_session/session<N>/state changed ("LOGGED_IN", "FAILED", "FREE", ...).
+struct IscsiSessionChanged {
+    unsigned session_id = 0;
+    std::string state;
+};
+
+// /sys/block/<dev>/device/state changed ("running", "offline", "transport-offline", "blocked", ...).
+struct DeviceStateChanged {
+    std::string devnode;
+    std::string state;
+};
+
+// The path's ALUA access state changed (UNIT ATTENTION, sysfs access_state re-read).
+struct AluaStateChanged {
+    std::string devnode;
+    AluaState state = AluaState::Unknown;
+};
+
+struct ActionCompleted {
+    Action action;
+};
+struct ActionFailed {
+    Action action;
+    Error error;
+};
+
+using Event = std::variant<PathAdded, PathChanged, PathRemoved, CheckerResult, DmStatusRead, DmEvent,
+                           MapsDiscovered, Tick, ConfigApplied, AdminRequest, IscsiSessionChanged,
+                           DeviceStateChanged, AluaStateChanged, ActionCompleted, ActionFailed>;
+
+}  // namespace pathkeeper::core

@@ -1,0 +1,273 @@
+#include "core/map_planner.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/blacklist.hpp"
+#include "core/grouping.hpp"
+
+namespace pathkeeper::core {
+
+const char* to_string(NameOrigin o) noexcept {
+    switch (o) {
+        case NameOrigin::Multipaths:
+            return "multipaths";
+        case NameOrigin::Bindings:
+            return "bindings";
+        case NameOrigin::Wwid:
+            return "wwid";
+    }
+    return "unknown";
+}
+
+const PlannedPath* PlannedMap::find_path(std::string_view devnode) const {
+    for (const PlannedPath& p : paths) {
+        if (p.devnode == devnode) {
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
+unsigned PlannedMap::group_of(std::string_view devnode) const {
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        const auto& members = groups[g].devnodes;
+        if (std::find(members.begin(), members.end(), devnode) != members.end()) {
+            return static_cast<unsigned>(g + 1);
+        }
+    }
+    return 0;
+}
+
+const PlannedMap* PlanResult::find_wwid(std::string_view wwid) const {
+    for (const PlannedMap& m : maps) {
+        if (m.wwid == wwid) {
+            return &m;
+        }
+    }
+    return nullptr;
+}
+
+const PlannedMap* PlanResult::find_name(std::string_view name) const {
+    for (const PlannedMap& m : maps) {
+        if (m.name == name) {
+            return &m;
+        }
+    }
+    return nullptr;
+}
+
+int path_priority(const ResolvedMapOptions& options, const PathInfo& path) {
+    if (path.priority) {
+        return *path.priority;
+    }
+    switch (effective_prio(options, path.tpgs).value) {
+        case PrioKind::Const:
+            return 1;
+        case PrioKind::Alua:
+        case PrioKind::Sysfs:
+            return alua_priority(path.alua_state);
+    }
+    return 1;
+}
+
+std::string table_text(const PlannedMap& map) {
+    return format_table(map.table);
+}
+
+namespace {
+
+// Usable for grouping: a path whose first check is still running counts, as the kernel loads it active.
+bool usable_for_grouping(PathState s) {
+    return is_usable(s) || s == PathState::Pending;
+}
+
+struct WwidPaths {
+    std::string wwid;
+    std::vector<const PlanPath*> paths;
+};
+
+bool contains(const KnownWwids& list, std::string_view wwid) {
+    return std::find(list.begin(), list.end(), wwid) != list.end();
+}
+
+DmMultipathTable build_table(const PlannedMap& map, const std::vector<const PlanPath*>& paths) {
+    const ResolvedMapOptions& o = map.options;
+    DmMultipathTable t;
+    if (o.no_path_retry.value.mode != NoPathRetry::Mode::Fail) {
+        t.features.push_back("queue_if_no_path");
+    }
+    if (o.pg_init_retries.value > 0) {
+        t.features.push_back("pg_init_retries");
+        t.features.push_back(std::to_string(o.pg_init_retries.value));
+    }
+    bool any_tpgs = std::any_of(paths.begin(), paths.end(), [](const PlanPath* p) { return p->info.tpgs; });
+    HardwareHandler handler = effective_hardware_handler(o, any_tpgs).value;
+    if (handler != HardwareHandler::None) {
+        t.hw_handler = to_string(handler);
+    }
+    t.initial_group = map.best_group;
+    for (const PlannedGroup& g : map.groups) {
+        DmTableGroup group;
+        group.selector = to_string(o.path_selector.value);
+        group.path_arg_count = 1;
+        for (const std::string& dev : g.devnodes) {
+            const PlannedPath* p = map.find_path(dev);
+            unsigned repeat = std::max(1U, o.rr_min_io_rq.value);
+            if (o.rr_weight.value == RrWeight::Priorities && p->priority > 0) {
+                repeat *= static_cast<unsigned>(p->priority);
+            }
+            group.paths.push_back(DmTablePath{p->devt, {std::to_string(repeat)}});
+        }
+        t.groups.push_back(std::move(group));
+    }
+    return t;
+}
+
+}  // namespace
+
+PlanResult plan_maps(const Config& config, const std::vector<PlanPath>& paths, const Bindings& bindings,
+                     const KnownWwids& known_wwids, const PlanContext& context) {
+    PlanResult result;
+    result.bindings = bindings;
+    result.known_wwids = known_wwids;
+    const ResolvedGlobalOptions global = resolve_global_options(config);
+
+    // 1-2: candidate paths by WWID, discovery order.
+    std::vector<WwidPaths> by_wwid;
+    for (const PlanPath& p : paths) {
+        if (p.info.wwid.empty()) {
+            result.log.push_back({LogLevel::Warning, p.info.devnode, "no usable WWID; not multipathed"});
+            continue;
+        }
+        BlacklistVerdict verdict = is_blacklisted(config, p.info);
+        if (verdict.blacklisted) {
+            result.log.push_back({LogLevel::Info, p.info.devnode, "blacklisted: " + verdict.reason});
+            continue;
+        }
+        auto it = std::find_if(by_wwid.begin(), by_wwid.end(),
+                               [&](const WwidPaths& w) { return w.wwid == p.info.wwid; });
+        if (it == by_wwid.end()) {
+            by_wwid.push_back({p.info.wwid, {&p}});
+            continue;
+        }
+        std::uint64_t first_size = it->paths.front()->info.size_sectors;
+        if (first_size != 0 && p.info.size_sectors != 0 && p.info.size_sectors != first_size) {
+            result.log.push_back({LogLevel::Warning, p.info.devnode,
+                                  "size " + std::to_string(p.info.size_sectors) + " differs from " +
+                                      it->paths.front()->info.devnode + "'s " + std::to_string(first_size) +
+                                      " for WWID " + p.info.wwid + "; path left out"});
+            continue;
+        }
+        it->paths.push_back(&p);
+    }
+
+    for (const WwidPaths& w : by_wwid) {
+        // 3: find_multipaths.
+        const bool configured = config.find_multipath(w.wwid) != nullptr;
+        const bool known = contains(known_wwids, w.wwid);
+        const bool exists = context.existing_names.find(w.wwid) != context.existing_names.end();
+        bool accept = false;
+        switch (global.find_multipaths.value) {
+            case FindMultipaths::Greedy:
+                accept = true;
+                break;
+            case FindMultipaths::On:
+                accept = w.paths.size() >= 2 || known || configured || exists;
+                break;
+            case FindMultipaths::Strict:
+                accept = known || configured || exists;
+                break;
+        }
+        if (!accept) {
+            result.log.push_back({LogLevel::Info, w.paths.front()->info.devnode,
+                                  "WWID " + w.wwid + " has " + std::to_string(w.paths.size()) +
+                                      " path(s) and is not known; not multipathed (find_multipaths " +
+                                      to_string(global.find_multipaths.value) + ")"});
+            continue;
+        }
+        if (!known) {
+            result.known_wwids.push_back(w.wwid);
+            result.known_wwids_changed = true;
+        }
+
+        PlannedMap map;
+        map.wwid = w.wwid;
+        map.uuid = "mpath-" + w.wwid;
+        const PathInfo& first = w.paths.front()->info;
+        map.vendor = first.vendor;
+        map.product = first.product;
+        map.size_sectors = first.size_sectors;
+        map.options = resolve_map_options(config, first);
+
+        // 4: name.
+        if (map.options.alias && valid_alias(*map.options.alias)) {
+            map.name = *map.options.alias;
+            map.name_origin = NameOrigin::Multipaths;
+        } else if (map.options.user_friendly_names.value) {
+            std::set<std::string, std::less<>> used_elsewhere;
+            for (const MultipathEntry& e : config.multipaths) {
+                if (e.wwid != w.wwid && e.alias) {
+                    used_elsewhere.insert(*e.alias);
+                }
+            }
+            for (const auto& [wwid, name] : context.existing_names) {
+                if (wwid != w.wwid) {
+                    used_elsewhere.insert(name);
+                }
+            }
+            Result<std::string> alias =
+                result.bindings.allocate_alias(global.alias_prefix.value, w.wwid, used_elsewhere);
+            if (alias) {
+                map.name = *alias;
+                map.name_origin = NameOrigin::Bindings;
+            } else {
+                result.log.push_back(
+                    {LogLevel::Warning, w.wwid,
+                     "no user-friendly name (" + alias.error().message + "); the map is named by its WWID"});
+                map.name = w.wwid;
+            }
+        } else {
+            map.name = w.wwid;
+        }
+        if (map.options.alias && !valid_alias(*map.options.alias)) {
+            result.log.push_back({LogLevel::Warning, w.wwid, "alias is not a usable map name; ignored"});
+        }
+
+        // 5: paths, groups, table.
+        std::vector<GroupingInput> inputs;
+        for (const PlanPath* p : w.paths) {
+            int prio = path_priority(map.options, p->info);
+            map.paths.push_back(PlannedPath{p->info.devnode, p->info.devt, prio, p->state});
+            inputs.push_back(
+                GroupingInput{prio, usable_for_grouping(p->state), p->info.serial, p->info.node_name});
+        }
+        std::vector<PathGroup> groups = group_paths(map.options.path_grouping_policy.value, inputs);
+        for (const PathGroup& g : groups) {
+            PlannedGroup pg;
+            pg.priority = g.priority;
+            pg.usable_paths = g.usable_paths;
+            for (std::size_t index : g.members) {
+                pg.devnodes.push_back(w.paths[index]->info.devnode);
+            }
+            map.groups.push_back(std::move(pg));
+        }
+        map.best_group = select_best_group(groups);
+        map.table = build_table(map, w.paths);
+        result.maps.push_back(std::move(map));
+    }
+    result.bindings_changed = !(result.bindings == bindings);
+    return result;
+}
+
+PlanResult plan_maps(const Config& config, const std::vector<PathInfo>& paths, const Bindings& bindings,
+                     const KnownWwids& known_wwids) {
+    std::vector<PlanPath> plan_paths;
+    plan_paths.reserve(paths.size());
+    for (const PathInfo& p : paths) {
+        plan_paths.push_back(PlanPath{p, PathState::Up});
+    }
+    return plan_maps(config, plan_paths, bindings, known_wwids, PlanContext{});
+}
+
+}  // namespace pathkeeper::core

@@ -1,0 +1,221 @@
+#include "os/checkers.hpp"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <scsi/sg.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "os/errno_text.hpp"
+
+namespace pathkeeper::os {
+namespace {
+
+constexpr unsigned kSenseNotReady = 0x2;
+constexpr unsigned kSenseUnitAttention = 0x6;
+constexpr unsigned kStatusCheckCondition = 0x02;
+constexpr unsigned kStatusBusy = 0x08;
+constexpr unsigned kStatusReservationConflict = 0x18;
+constexpr unsigned kStatusTaskSetFull = 0x28;
+constexpr unsigned kDidTimeOut = 0x03;
+constexpr unsigned kDriverTimeout = 0x06;
+constexpr unsigned kDriverSense = 0x08;
+
+std::string hex2(unsigned value) {
+    char buffer[8];
+    std::snprintf(buffer, sizeof buffer, "%02x", value & 0xffu);
+    return buffer;
+}
+
+std::string sense_text(const SenseData& sense) {
+    return "sense " + hex2(sense.key) + "/" + hex2(sense.asc) + "/" + hex2(sense.ascq);
+}
+
+// Closes a file descriptor on scope exit.
+class Fd {
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+        if (fd_ >= 0) {
+            ::close(fd_);
+        }
+    }
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+}  // namespace
+
+std::optional<SenseData> decode_sense(std::span<const std::uint8_t> sense) {
+    if (sense.empty()) {
+        return std::nullopt;
+    }
+    const unsigned response_code = sense[0] & 0x7fu;
+    if (response_code == 0x70 || response_code == 0x71) {
+        if (sense.size() < 3) {
+            return std::nullopt;
+        }
+        SenseData data;
+        data.key = sense[2] & 0x0fu;
+        // ASC/ASCQ live at 12/13 when the additional length (byte 7) covers them.
+        if (sense.size() >= 14 && sense[7] >= 6) {
+            data.asc = sense[12];
+            data.ascq = sense[13];
+        }
+        return data;
+    }
+    if (response_code == 0x72 || response_code == 0x73) {
+        if (sense.size() < 4) {
+            return std::nullopt;
+        }
+        return SenseData{sense[1] & 0x0fu, sense[2], sense[3]};
+    }
+    return std::nullopt;
+}
+
+TurDecision interpret_tur_reply(const TurReply& reply) {
+    if (reply.host_status != 0) {
+        if (reply.host_status == kDidTimeOut) {
+            return {TurVerdict::Down, "tur timed out (transport)"};
+        }
+        return {TurVerdict::Down, "transport error, host status 0x" + hex2(reply.host_status)};
+    }
+    if ((reply.driver_status & 0x0f) == kDriverTimeout) {
+        return {TurVerdict::Down, "tur timed out"};
+    }
+    switch (reply.scsi_status) {
+        case 0x00:
+            if ((reply.driver_status & 0x0f) != 0 && (reply.driver_status & 0x0f) != kDriverSense) {
+                return {TurVerdict::Down, "driver error 0x" + hex2(reply.driver_status)};
+            }
+            return {TurVerdict::Up, "tur checker reports path is up"};
+        case kStatusBusy:
+        case kStatusTaskSetFull:
+            return {TurVerdict::Up, "path answered busy; treated as up"};
+        case kStatusReservationConflict:
+            return {TurVerdict::Up, "reservation conflict; the path itself is up"};
+        case kStatusCheckCondition:
+            break;
+        default:
+            return {TurVerdict::Down, "unexpected SCSI status 0x" + hex2(reply.scsi_status)};
+    }
+    if (!reply.sense) {
+        return {TurVerdict::Down, "check condition without usable sense data"};
+    }
+    const SenseData& sense = *reply.sense;
+    if (sense.key == kSenseUnitAttention) {
+        return {TurVerdict::Retry, "unit attention (" + sense_text(sense) + ")"};
+    }
+    if (sense.key == kSenseNotReady) {
+        if (sense.asc == 0x04 && sense.ascq == 0x0b) {
+            return {TurVerdict::Ghost, "path is in ALUA standby (" + sense_text(sense) + ")"};
+        }
+        if (sense.asc == 0x04 && sense.ascq == 0x0a) {
+            return {TurVerdict::Ghost, "ALUA state transition in progress (" + sense_text(sense) + ")"};
+        }
+        if (sense.asc == 0x04 && (sense.ascq == 0x0c || sense.ascq == 0x03)) {
+            return {TurVerdict::Down, "logical unit not accessible (" + sense_text(sense) + ")"};
+        }
+        return {TurVerdict::Ghost, "logical unit not ready (" + sense_text(sense) + ")"};
+    }
+    return {TurVerdict::Down, "tur failed (" + sense_text(sense) + ")"};
+}
+
+ports::CheckOutcome TurChecker::check(const ports::CheckRequest& request) {
+    const std::string path = request.path();
+    Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (fd.get() < 0) {
+        return {core::PathState::Down, "tur: " + errno_error("open " + path, errno).message};
+    }
+    std::string first_attention;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        std::uint8_t cdb[6] = {0, 0, 0, 0, 0, 0};  // TEST UNIT READY
+        std::uint8_t sense[64] = {};
+        sg_io_hdr_t io{};
+        io.interface_id = 'S';
+        io.cmd_len = sizeof cdb;
+        io.cmdp = cdb;
+        io.dxfer_direction = SG_DXFER_NONE;
+        io.mx_sb_len = sizeof sense;
+        io.sbp = sense;
+        const auto timeout_ms = request.timeout.count();
+        io.timeout =
+            timeout_ms <= 0 ? 1u : static_cast<unsigned>(std::min<long long>(timeout_ms, 0x7fffffff));
+        if (::ioctl(fd.get(), SG_IO, &io) < 0) {
+            return {core::PathState::Down, "tur: " + errno_error("SG_IO on " + path, errno).message};
+        }
+        TurReply reply;
+        reply.scsi_status = io.status & 0xffu;
+        reply.host_status = io.host_status;
+        reply.driver_status = io.driver_status;
+        if (io.sb_len_wr > 0) {
+            reply.sense = decode_sense(std::span<const std::uint8_t>(sense, io.sb_len_wr));
+        }
+        TurDecision decision = interpret_tur_reply(reply);
+        switch (decision.verdict) {
+            case TurVerdict::Up:
+                return {core::PathState::Up, decision.message};
+            case TurVerdict::Down:
+                return {core::PathState::Down, decision.message};
+            case TurVerdict::Ghost:
+                return {core::PathState::Ghost, decision.message};
+            case TurVerdict::Retry:
+                first_attention = decision.message;
+                break;
+        }
+    }
+    return {core::PathState::Ghost, first_attention + " persists after a retry"};
+}
+
+ports::CheckOutcome DirectioChecker::check(const ports::CheckRequest& request) {
+    const std::string path = request.path();
+    Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC));
+    if (fd.get() < 0) {
+        return {core::PathState::Down, "directio: " + errno_error("open " + path, errno).message};
+    }
+    int block_size = 0;
+    if (::ioctl(fd.get(), BLKSSZGET, &block_size) < 0 || block_size <= 0) {
+        block_size =
+            4096;  // not a block device (tests) or an old kernel: 4096 is aligned for every sector size
+    }
+    void* raw = nullptr;
+    const std::size_t alignment = std::max<std::size_t>(4096, static_cast<std::size_t>(block_size));
+    if (::posix_memalign(&raw, alignment, static_cast<std::size_t>(block_size)) != 0) {
+        return {core::PathState::Down, "directio: out of memory"};
+    }
+    std::unique_ptr<void, decltype(&std::free)> buffer(raw, &std::free);
+    for (;;) {
+        ssize_t rc = ::pread(fd.get(), buffer.get(), static_cast<std::size_t>(block_size), 0);
+        if (rc < 0 && errno == EINTR) {
+            continue;
+        }
+        if (rc < 0) {
+            return {core::PathState::Down, "directio: " + errno_error("read " + path, errno).message};
+        }
+        if (rc == 0) {
+            return {core::PathState::Down, "directio: " + path + " returned no data (zero-sized device?)"};
+        }
+        return {core::PathState::Up, "directio checker reports path is up"};
+    }
+}
+
+ports::CheckOutcome DispatchingChecker::check(const ports::CheckRequest& request) {
+    switch (request.kind) {
+        case ports::CheckerKind::Tur:
+            return tur_.check(request);
+        case ports::CheckerKind::Directio:
+            return directio_.check(request);
+    }
+    return {core::PathState::Down, "unknown checker kind"};
+}
+
+}  // namespace pathkeeper::os

@@ -1,0 +1,504 @@
+#include "os/device_mapper.hpp"
+
+#include <fcntl.h>
+#include <libdevmapper.h>
+#include <linux/dm-ioctl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <set>
+
+#include "os/errno_text.hpp"
+
+namespace pathkeeper::os {
+namespace {
+
+constexpr const char* kTargetType = "multipath";
+constexpr int kDmLogLevelMask = 0x7;  // libdevmapper ORs _LOG_STDERR/_LOG_ONCE into the level
+constexpr int kDmLogErr = 3;
+
+// libdevmapper reports the reason for a failure through its log callback, not through the return value; keep
+// the last error line of this thread so a Result can carry it instead of it going to stderr.
+thread_local std::string last_dm_error;
+
+extern "C" void capture_dm_log(int level, const char* /*file*/, int /*line*/, int /*dm_errno_or_class*/,
+                               const char* format, ...) {
+    if ((level & kDmLogLevelMask) > kDmLogErr) {
+        return;
+    }
+    char buffer[512];
+    va_list args;
+    va_start(args, format);
+    std::vsnprintf(buffer, sizeof buffer, format, args);
+    va_end(args);
+    last_dm_error = buffer;
+}
+
+struct TaskDeleter {
+    void operator()(dm_task* task) const { dm_task_destroy(task); }
+};
+using Task = std::unique_ptr<dm_task, TaskDeleter>;
+
+core::Result<Task> make_task(int type, const std::string& name) {
+    Task task(dm_task_create(type));
+    if (!task) {
+        return core::Error{core::ErrorCode::Internal, "dm_task_create failed (out of memory?)"};
+    }
+    if (!name.empty() && !dm_task_set_name(task.get(), name.c_str())) {
+        return core::Error{core::ErrorCode::InvalidArgument, "bad dm device name '" + name + "'"};
+    }
+    return task;
+}
+
+core::Error task_error(dm_task* task, const std::string& what) {
+    int err = dm_task_get_errno(task);
+    std::string detail = last_dm_error.empty() ? std::string{} : " (" + last_dm_error + ")";
+    last_dm_error.clear();
+    if (err != 0) {
+        core::Error error = errno_error(what, err);
+        error.message += detail;
+        return error;
+    }
+    return core::Error{core::ErrorCode::Io, what + " failed" + detail};
+}
+
+core::Result<void> run(dm_task* task, const std::string& what) {
+    last_dm_error.clear();
+    if (!dm_task_run(task)) {
+        return task_error(task, what);
+    }
+    return {};
+}
+
+// Runs a task that changes /dev/mapper (create, resume, remove, rename) and, when udev sync is on, waits
+// until udev has processed the uevent. The cookie must be waited on whether or not the ioctl succeeded: on
+// failure libdevmapper has already completed it, and the wait releases the semaphore.
+core::Result<void> run_with_cookie(dm_task* task, const std::string& what, bool udev_sync,
+                                   std::uint16_t flags) {
+    std::uint32_t cookie = 0;
+    bool cookie_set = false;
+    if (udev_sync) {
+        if (!dm_task_set_cookie(task, &cookie, flags)) {
+            return core::Error{core::ErrorCode::Io, what + ": cannot set udev cookie"};
+        }
+        cookie_set = true;
+    }
+    last_dm_error.clear();
+    const bool ok = dm_task_run(task) != 0;
+    core::Error error;
+    if (!ok) {
+        error = task_error(task, what);
+    }
+    if (cookie_set) {
+        dm_udev_wait(cookie);
+    }
+    if (!ok) {
+        return error;
+    }
+    return {};
+}
+
+bool udev_dm_rules_installed() {
+    for (const char* dir : {"/usr/lib/udev/rules.d", "/lib/udev/rules.d", "/etc/udev/rules.d"}) {
+        std::error_code ec;
+        if (std::filesystem::exists(std::string(dir) + "/95-dm-notify.rules", ec)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+struct Target {
+    std::uint64_t length = 0;
+    std::string type;
+    std::string params;
+    int count = 0;
+};
+
+Target single_target(dm_task* task) {
+    Target target;
+    void* next = nullptr;
+    do {
+        std::uint64_t start = 0;
+        std::uint64_t length = 0;
+        char* type = nullptr;
+        char* params = nullptr;
+        next = dm_get_next_target(task, next, &start, &length, &type, &params);
+        if (type == nullptr) {
+            break;  // no table
+        }
+        if (++target.count == 1) {
+            target.length = length;
+            target.type = type;
+            target.params = params ? params : "";
+        }
+    } while (next != nullptr);
+    return target;
+}
+
+std::uint32_t* event_nr_after_name(dm_names* names) {
+    // DM_DEVICE_LIST (dm ioctl >= 4.37) stores the device's event counter after the name's NUL, 8-byte
+    // aligned.
+    auto address = reinterpret_cast<std::uintptr_t>(names->name + std::strlen(names->name) + 1);
+    address = (address + 7) & ~static_cast<std::uintptr_t>(7);
+    return reinterpret_cast<std::uint32_t*>(address);
+}
+
+}  // namespace
+
+LibDeviceMapper::LibDeviceMapper(DeviceMapperOptions options) : options_(options) {
+    static std::once_flag log_once;
+    std::call_once(log_once, [] { dm_log_with_errno_init(capture_dm_log); });
+    if (options_.udev_sync && !udev_dm_rules_installed()) {
+        options_.udev_sync = false;
+    }
+    dm_udev_set_sync_support(options_.udev_sync ? 1 : 0);
+    if (options_.open_event_fd) {
+        control_fd_ = ::open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+        if (control_fd_ >= 0 && !arm_poll()) {
+            ::close(control_fd_);  // kernel too old for DM_DEV_ARM_POLL: the caller polls changed_maps()
+            control_fd_ = -1;
+        }
+    }
+}
+
+LibDeviceMapper::~LibDeviceMapper() {
+    if (control_fd_ >= 0) {
+        ::close(control_fd_);
+    }
+    dm_lib_release();
+}
+
+std::string LibDeviceMapper::driver_version() const {
+    auto task = make_task(DM_DEVICE_VERSION, "");
+    if (!task || !dm_task_run(task->get())) {
+        return "unknown";
+    }
+    char version[64] = {};
+    if (!dm_task_get_driver_version(task->get(), version, sizeof version)) {
+        return "unknown";
+    }
+    return version;
+}
+
+core::Result<void> LibDeviceMapper::arm_poll() {
+    if (control_fd_ < 0) {
+        return core::Error{core::ErrorCode::NotSupported, "no dm control fd"};
+    }
+    dm_ioctl request{};
+    request.version[0] = DM_VERSION_MAJOR;
+    request.version[1] = 37;  // DM_DEV_ARM_POLL appeared in 4.37
+    request.version[2] = 0;
+    request.data_size = sizeof request;
+    request.data_start = sizeof request;
+    if (::ioctl(control_fd_, DM_DEV_ARM_POLL, &request) < 0) {
+        return errno_error("DM_DEV_ARM_POLL", errno);
+    }
+    return {};
+}
+
+core::Result<ports::DmMapInfo> LibDeviceMapper::get_map(const std::string& name) {
+    ports::DmMapInfo map;
+    map.name = name;
+    {
+        auto task = make_task(DM_DEVICE_TABLE, name);
+        if (!task) {
+            return task.error();
+        }
+        if (auto ran = run(task->get(), "read table of " + name); !ran) {
+            return ran.error();
+        }
+        dm_info info{};
+        if (!dm_task_get_info(task->get(), &info) || !info.exists) {
+            return core::Error{core::ErrorCode::NotFound, "no dm device named " + name};
+        }
+        const char* uuid = dm_task_get_uuid(task->get());
+        map.uuid = uuid ? uuid : "";
+        map.devt = core::DevT{info.major, info.minor};
+        map.open_count = info.open_count;
+        map.suspended = info.suspended != 0;
+        map.event_nr = info.event_nr;
+        Target target = single_target(task->get());
+        if (target.count == 0) {
+            map.table_error = "no live table";
+        } else if (target.count > 1 || target.type != kTargetType) {
+            map.table_error = "not a single multipath target (" + std::to_string(target.count) +
+                              " targets, first '" + target.type + "')";
+        } else {
+            map.size_sectors = target.length;
+            map.table_text = target.params;
+            if (auto parsed = core::parse_table(target.params)) {
+                map.table = std::move(*parsed);
+            } else {
+                map.table_error = parsed.error().message;
+            }
+        }
+    }
+    {
+        auto task = make_task(DM_DEVICE_STATUS, name);
+        if (!task) {
+            return task.error();
+        }
+        if (auto ran = run(task->get(), "read status of " + name); !ran) {
+            return ran.error();
+        }
+        Target target = single_target(task->get());
+        if (target.count == 1 && target.type == kTargetType) {
+            map.status_text = target.params;
+            if (auto parsed = core::parse_status(target.params)) {
+                map.status = std::move(*parsed);
+            } else {
+                map.status_error = parsed.error().message;
+            }
+        } else {
+            map.status_error = "no multipath status";
+        }
+    }
+    return map;
+}
+
+core::Result<std::string> LibDeviceMapper::uuid_of(const std::string& name, std::uint64_t dev) {
+    // Keyed by name and device number, so a map removed and re-created under the same name is looked up
+    // again.
+    if (auto it = uuid_cache_.find(name); it != uuid_cache_.end() && it->second.first == dev) {
+        return it->second.second;
+    }
+    auto task = make_task(DM_DEVICE_INFO, name);
+    if (!task) {
+        return task.error();
+    }
+    if (auto ran = run(task->get(), "info " + name); !ran) {
+        return ran.error();
+    }
+    dm_info info{};
+    if (!dm_task_get_info(task->get(), &info) || !info.exists) {
+        return core::Error{core::ErrorCode::NotFound, "no dm device named " + name};
+    }
+    const char* uuid = dm_task_get_uuid(task->get());
+    std::string text = uuid ? uuid : "";
+    uuid_cache_[name] = {dev, text};
+    return text;
+}
+
+core::Result<std::vector<ports::DmMapInfo>> LibDeviceMapper::list_multipath_maps() {
+    auto task = make_task(DM_DEVICE_LIST, "");
+    if (!task) {
+        return task.error();
+    }
+    if (auto ran = run(task->get(), "list dm devices"); !ran) {
+        return ran.error();
+    }
+    std::vector<std::string> names;
+    dm_names* entry = dm_task_get_names(task->get());
+    if (entry != nullptr && entry->dev != 0) {
+        for (;;) {
+            names.emplace_back(entry->name);
+            if (entry->next == 0) {
+                break;
+            }
+            entry = reinterpret_cast<dm_names*>(reinterpret_cast<char*>(entry) + entry->next);
+        }
+    }
+    std::vector<ports::DmMapInfo> maps;
+    for (const auto& name : names) {
+        auto map = get_map(name);
+        if (!map) {
+            if (map.error().code == core::ErrorCode::NotFound) {
+                continue;  // removed while we were listing
+            }
+            return map.error();
+        }
+        if (map->uuid.starts_with(ports::kMultipathUuidPrefix)) {
+            maps.push_back(std::move(*map));
+        }
+    }
+    return maps;
+}
+
+core::Result<void> LibDeviceMapper::create_map(const std::string& name, const std::string& uuid,
+                                               std::uint64_t size_sectors,
+                                               const core::DmMultipathTable& table) {
+    auto task = make_task(DM_DEVICE_CREATE, name);
+    if (!task) {
+        return task.error();
+    }
+    if (!dm_task_set_uuid(task->get(), uuid.c_str())) {
+        return core::Error{core::ErrorCode::InvalidArgument, "bad dm uuid '" + uuid + "'"};
+    }
+    const std::string params = core::format_table(table);
+    if (!dm_task_add_target(task->get(), 0, size_sectors, kTargetType, params.c_str())) {
+        return core::Error{core::ErrorCode::Internal, "cannot add target to create task"};
+    }
+    auto ran = run_with_cookie(task->get(), "create map " + name, options_.udev_sync, 0);
+    dm_lib_release();
+    if (!ran) {
+        return ran.error();
+    }
+    uuid_cache_.erase(name);
+    return {};
+}
+
+core::Result<void> LibDeviceMapper::reload_map(const std::string& name, std::uint64_t size_sectors,
+                                               const core::DmMultipathTable& table) {
+    {
+        auto task = make_task(DM_DEVICE_RELOAD, name);
+        if (!task) {
+            return task.error();
+        }
+        const std::string params = core::format_table(table);
+        if (!dm_task_add_target(task->get(), 0, size_sectors, kTargetType, params.c_str())) {
+            return core::Error{core::ErrorCode::Internal, "cannot add target to reload task"};
+        }
+        if (auto ran = run(task->get(), "load table into " + name); !ran) {
+            return ran.error();  // the live table is untouched
+        }
+    }
+    {
+        // A flushing suspend would wait for queued I/O, which on a map with no usable path (queue_if_no_path)
+        // never completes: suspend without flushing, and without freezing a file system on top.
+        auto task = make_task(DM_DEVICE_SUSPEND, name);
+        if (!task) {
+            return task.error();
+        }
+        dm_task_no_flush(task->get());
+        dm_task_skip_lockfs(task->get());
+        if (auto ran = run(task->get(), "suspend " + name); !ran) {
+            if (auto clear = make_task(DM_DEVICE_CLEAR, name)) {
+                (void)run(clear->get(), "clear inactive table of " + name);
+            }
+            return ran.error();
+        }
+    }
+    core::Result<void> resumed = core::Error{core::ErrorCode::Internal, "not attempted"};
+    for (int attempt = 0; attempt < 2 && !resumed; ++attempt) {
+        auto task = make_task(DM_DEVICE_RESUME, name);
+        if (!task) {
+            return task.error();
+        }
+        dm_task_no_flush(task->get());
+        dm_task_skip_lockfs(task->get());
+        // DM_SUBSYSTEM_UDEV_FLAG0 marks the change uevent as a reload, as multipath-tools does, so udev rules
+        // can tell a table swap from a new map.
+        resumed = run_with_cookie(task->get(), "resume " + name, options_.udev_sync, DM_SUBSYSTEM_UDEV_FLAG0);
+    }
+    dm_lib_release();
+    return resumed;
+}
+
+core::Result<void> LibDeviceMapper::remove_map(const std::string& name, const ports::RemoveOptions& options) {
+    auto map = get_map(name);
+    if (!map) {
+        return map.error();
+    }
+    if (map->open_count > 0 && !options.even_when_open && !options.deferred) {
+        return core::Error{core::ErrorCode::Conflict,
+                           name + " is open (" + std::to_string(map->open_count) + " openers); not removed"};
+    }
+    auto task = make_task(DM_DEVICE_REMOVE, name);
+    if (!task) {
+        return task.error();
+    }
+    if (options.deferred) {
+        dm_task_deferred_remove(task->get());
+    } else {
+        dm_task_retry_remove(task->get());  // rides out a transient open by udev's blkid
+    }
+    auto ran = run_with_cookie(task->get(), "remove map " + name, options_.udev_sync, 0);
+    dm_lib_release();
+    if (!ran) {
+        return ran.error();
+    }
+    uuid_cache_.erase(name);
+    last_event_nr_.erase(name);
+    return {};
+}
+
+core::Result<void> LibDeviceMapper::rename_map(const std::string& old_name, const std::string& new_name) {
+    auto task = make_task(DM_DEVICE_RENAME, old_name);
+    if (!task) {
+        return task.error();
+    }
+    if (!dm_task_set_newname(task->get(), new_name.c_str())) {
+        return core::Error{core::ErrorCode::InvalidArgument, "bad dm device name '" + new_name + "'"};
+    }
+    auto ran =
+        run_with_cookie(task->get(), "rename map " + old_name + " to " + new_name, options_.udev_sync, 0);
+    dm_lib_release();
+    if (!ran) {
+        return ran.error();
+    }
+    uuid_cache_.erase(old_name);
+    if (auto it = last_event_nr_.find(old_name); it != last_event_nr_.end()) {
+        last_event_nr_[new_name] = it->second;
+        last_event_nr_.erase(it);
+    }
+    return {};
+}
+
+core::Result<void> LibDeviceMapper::send_message(const std::string& name, const std::string& message) {
+    auto task = make_task(DM_DEVICE_TARGET_MSG, name);
+    if (!task) {
+        return task.error();
+    }
+    if (!dm_task_set_sector(task->get(), 0) || !dm_task_set_message(task->get(), message.c_str())) {
+        return core::Error{core::ErrorCode::InvalidArgument, "bad dm message '" + message + "'"};
+    }
+    return run(task->get(), "message '" + message + "' to " + name);
+}
+
+core::Result<std::vector<std::string>> LibDeviceMapper::changed_maps() {
+    if (control_fd_ >= 0) {
+        if (auto armed = arm_poll(); !armed) {
+            return armed.error();
+        }
+    }
+    auto task = make_task(DM_DEVICE_LIST, "");
+    if (!task) {
+        return task.error();
+    }
+    if (auto ran = run(task->get(), "list dm devices"); !ran) {
+        return ran.error();
+    }
+    std::vector<std::string> changed;
+    std::set<std::string> present;
+    dm_names* entry = dm_task_get_names(task->get());
+    if (entry != nullptr && entry->dev != 0) {
+        for (;;) {
+            const std::string name = entry->name;
+            present.insert(name);
+            const std::uint32_t event_nr = *event_nr_after_name(entry);
+            auto uuid = uuid_of(name, entry->dev);
+            if (uuid && uuid->starts_with(ports::kMultipathUuidPrefix)) {
+                auto [it, inserted] = last_event_nr_.try_emplace(name, event_nr);
+                if (inserted || it->second != event_nr) {
+                    it->second = event_nr;
+                    changed.push_back(name);
+                }
+            }
+            if (entry->next == 0) {
+                break;
+            }
+            entry = reinterpret_cast<dm_names*>(reinterpret_cast<char*>(entry) + entry->next);
+        }
+    }
+    for (auto it = last_event_nr_.begin(); it != last_event_nr_.end();) {
+        if (!present.contains(it->first)) {
+            changed.push_back(it->first);  // gone: the caller's get_map() will say NotFound
+            it = last_event_nr_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto it = uuid_cache_.begin(); it != uuid_cache_.end();) {
+        it = present.contains(it->first) ? std::next(it) : uuid_cache_.erase(it);
+    }
+    return changed;
+}
+
+}  // namespace pathkeeper::os

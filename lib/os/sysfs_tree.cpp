@@ -1,0 +1,471 @@
+#include "os/sysfs_tree.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <system_error>
+
+#include "os/errno_text.hpp"
+#include "os/wwid_fallback.hpp"
+
+namespace pathkeeper::os {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<unsigned> to_unsigned(std::string_view text) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<std::uint64_t> to_u64(std::string_view text) {
+    std::uint64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::string property(const UdevProperties& properties, const std::string& key) {
+    auto it = properties.find(key);
+    return it == properties.end() ? std::string{} : it->second;
+}
+
+std::string portal_text(const std::string& address, const std::string& port) {
+    if (address.find(':') != std::string::npos) {
+        return "[" + address + "]:" + port;  // IPv6
+    }
+    return address + ":" + port;
+}
+
+}  // namespace
+
+std::string trim_attribute(std::string_view text) {
+    while (!text.empty() &&
+           (text.back() == '\n' || text.back() == ' ' || text.back() == '\t' || text.back() == '\0')) {
+        text.remove_suffix(1);
+    }
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+        text.remove_prefix(1);
+    }
+    return std::string(text);
+}
+
+ports::ScsiDeviceState parse_scsi_device_state(std::string_view text) {
+    using S = ports::ScsiDeviceState;
+    static const std::pair<std::string_view, S> names[] = {
+        {"running", S::Running},
+        {"offline", S::Offline},
+        {"blocked", S::Blocked},
+        {"transport-offline", S::TransportOffline},
+        {"created", S::Created},
+        {"cancel", S::Cancel},
+        {"deleted", S::Deleted},
+        {"quiesce", S::Quiesce},
+        {"created-blocked", S::CreatedBlock},
+    };
+    std::string trimmed = trim_attribute(text);
+    for (const auto& [name, state] : names) {
+        if (trimmed == name) {
+            return state;
+        }
+    }
+    return S::Unknown;
+}
+
+core::Transport transport_from_device_path(const fs::path& device_path) {
+    for (const auto& component : device_path) {
+        const std::string name = component.string();
+        if (name.starts_with("session") && to_unsigned(std::string_view(name).substr(7))) {
+            return core::Transport::Iscsi;
+        }
+        if (name.starts_with("rport-")) {
+            return core::Transport::Fc;
+        }
+        if (name.starts_with("end_device-") || name.starts_with("expander-")) {
+            return core::Transport::Sas;
+        }
+    }
+    return core::Transport::Other;
+}
+
+std::optional<unsigned> iscsi_session_from_device_path(const fs::path& device_path) {
+    for (const auto& component : device_path) {
+        const std::string name = component.string();
+        if (name.starts_with("session")) {
+            if (auto id = to_unsigned(std::string_view(name).substr(7))) {
+                return id;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<unsigned> tpgs_from_inquiry(const std::vector<std::uint8_t>& inquiry) {
+    if (inquiry.size() < 6) {
+        return std::nullopt;
+    }
+    return (inquiry[5] >> 4) & 0x3u;
+}
+
+std::optional<std::string> serial_from_vpd_pg80(const std::vector<std::uint8_t>& page) {
+    if (page.size() < 4 || page[1] != 0x80) {
+        return std::nullopt;
+    }
+    std::size_t length = (static_cast<std::size_t>(page[2]) << 8) | page[3];
+    if (length > page.size() - 4) {
+        return std::nullopt;
+    }
+    std::string serial;
+    for (std::size_t i = 4; i < 4 + length; ++i) {
+        char c = static_cast<char>(page[i]);
+        if (c == '\0') {
+            break;
+        }
+        if (page[i] < 0x20 || page[i] > 0x7e) {
+            return std::nullopt;
+        }
+        serial.push_back(c);
+    }
+    return trim_attribute(serial);
+}
+
+SysfsTree::SysfsTree(fs::path root) : root_(std::move(root)) {}
+
+core::Result<std::string> SysfsTree::read_attribute(const fs::path& path) const {
+    auto bytes = read_binary(path);
+    if (!bytes) {
+        return bytes.error();
+    }
+    return trim_attribute(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+}
+
+core::Result<std::vector<std::uint8_t>> SysfsTree::read_binary(const fs::path& path) const {
+    const fs::path full = path.is_absolute() ? path : root_ / path;
+    int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return errno_error("open " + full.string(), errno);
+    }
+    std::vector<std::uint8_t> data;
+    std::uint8_t buffer[4096];
+    for (;;) {
+        ssize_t rc = ::read(fd, buffer, sizeof buffer);
+        if (rc < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            int err = errno;
+            ::close(fd);
+            return errno_error("read " + full.string(), err);
+        }
+        if (rc == 0) {
+            break;
+        }
+        data.insert(data.end(), buffer, buffer + rc);
+        if (data.size() > (1u << 20)) {  // no sysfs attribute we read is this large: refuse garbage
+            ::close(fd);
+            return core::Error{core::ErrorCode::InvalidArgument, full.string() + ": attribute too large"};
+        }
+    }
+    ::close(fd);
+    return data;
+}
+
+core::Result<fs::path> SysfsTree::scsi_device_dir(const std::string& devnode) const {
+    if (devnode.empty() || devnode.find('/') != std::string::npos || devnode == "." || devnode == "..") {
+        return core::Error{core::ErrorCode::InvalidArgument, "bad device name '" + devnode + "'"};
+    }
+    std::error_code ec;
+    fs::path dir = fs::canonical(root_ / "block" / devnode / "device", ec);
+    if (ec) {
+        return core::Error{core::ErrorCode::NotFound,
+                           devnode + ": no SCSI device in sysfs (" + ec.message() + ")"};
+    }
+    return dir;
+}
+
+core::Result<ports::ScsiDeviceState> SysfsTree::scsi_device_state(const std::string& devnode) {
+    auto dir = scsi_device_dir(devnode);
+    if (!dir) {
+        return dir.error();
+    }
+    auto text = read_attribute(*dir / "state");
+    if (!text) {
+        return text.error();
+    }
+    return parse_scsi_device_state(*text);
+}
+
+core::Result<core::AluaState> SysfsTree::alua_access_state(const std::string& devnode) {
+    auto dir = scsi_device_dir(devnode);
+    if (!dir) {
+        return dir.error();
+    }
+    auto text = read_attribute(*dir / "access_state");
+    if (!text) {
+        return text.error();
+    }
+    return core::parse_alua_state(*text);
+}
+
+core::Result<unsigned> SysfsTree::scsi_timeout_s(const std::string& devnode) {
+    auto dir = scsi_device_dir(devnode);
+    if (!dir) {
+        return dir.error();
+    }
+    auto text = read_attribute(*dir / "timeout");
+    if (!text) {
+        return text.error();
+    }
+    auto value = to_unsigned(*text);
+    if (!value) {
+        return core::Error{core::ErrorCode::InvalidArgument, devnode + ": bad SCSI timeout '" + *text + "'"};
+    }
+    return *value;
+}
+
+core::Result<unsigned> SysfsTree::iscsi_session_of(const std::string& devnode) {
+    auto dir = scsi_device_dir(devnode);
+    if (!dir) {
+        return dir.error();
+    }
+    if (auto id = iscsi_session_from_device_path(*dir)) {
+        return *id;
+    }
+    return core::Error{core::ErrorCode::NotFound, devnode + " is not an iSCSI disk"};
+}
+
+core::Result<std::string> SysfsTree::iscsi_session_state(unsigned session_id) {
+    return read_attribute(fs::path("class/iscsi_session") / ("session" + std::to_string(session_id)) /
+                          "state");
+}
+
+core::Result<unsigned> SysfsTree::iscsi_recovery_tmo(unsigned session_id) {
+    auto text = read_attribute(fs::path("class/iscsi_session") / ("session" + std::to_string(session_id)) /
+                               "recovery_tmo");
+    if (!text) {
+        return text.error();
+    }
+    auto value = to_unsigned(*text);
+    if (!value) {
+        return core::Error{core::ErrorCode::InvalidArgument,
+                           "session" + std::to_string(session_id) + ": bad recovery_tmo '" + *text + "'"};
+    }
+    return *value;
+}
+
+core::Result<void> SysfsTree::write_attribute(const fs::path& full_path, const std::string& text) {
+    // O_TRUNC is harmless on sysfs and lets the same code drive a plain-file fake tree.
+    int fd = ::open(full_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0) {
+        return errno_error("open " + full_path.string(), errno);
+    }
+    ssize_t rc = ::write(fd, text.data(), text.size());
+    int err = errno;
+    ::close(fd);
+    if (rc != static_cast<ssize_t>(text.size())) {
+        return errno_error("write " + full_path.string(), rc < 0 ? err : EIO);
+    }
+    return {};
+}
+
+core::Result<void> SysfsTree::set_iscsi_recovery_tmo(unsigned session_id, unsigned seconds) {
+    return write_attribute(
+        root_ / "class/iscsi_session" / ("session" + std::to_string(session_id)) / "recovery_tmo",
+        std::to_string(seconds) + "\n");
+}
+
+core::Result<ports::IscsiSessionInfo> SysfsTree::iscsi_session(unsigned session_id) {
+    return read_iscsi_session(session_id);
+}
+
+core::Result<ports::IscsiSessionInfo> SysfsTree::read_iscsi_session(unsigned session_id) const {
+    const std::string name = "session" + std::to_string(session_id);
+    const fs::path session_dir = fs::path("class/iscsi_session") / name;
+    ports::IscsiSessionInfo info;
+    info.session_id = session_id;
+    auto state = read_attribute(session_dir / "state");
+    if (!state) {
+        return state.error();
+    }
+    info.state = *state;
+    if (auto target = read_attribute(session_dir / "targetname")) {
+        info.target_iqn = *target;
+    }
+    if (auto tmo = read_attribute(session_dir / "recovery_tmo")) {
+        info.recovery_tmo_s = to_unsigned(*tmo);
+    }
+    // Connections of session N are named "connectionN:C" (open-iscsi uses one, C = 0). The persistent address
+    // is the portal the session logged in to; the plain address can be a redirect target.
+    std::error_code ec;
+    const std::string prefix = "connection" + std::to_string(session_id) + ":";
+    std::vector<fs::path> connections;
+    for (const auto& entry : fs::directory_iterator(root_ / "class/iscsi_connection", ec)) {
+        if (entry.path().filename().string().starts_with(prefix)) {
+            connections.push_back(entry.path());
+        }
+    }
+    std::sort(connections.begin(), connections.end());
+    for (const auto& connection : connections) {
+        auto address = read_attribute(connection / "persistent_address");
+        auto port = read_attribute(connection / "persistent_port");
+        if (!address || address->empty() || !port) {
+            address = read_attribute(connection / "address");
+            port = read_attribute(connection / "port");
+        }
+        if (address && port && !address->empty()) {
+            info.portal = portal_text(*address, *port);
+            break;
+        }
+    }
+    return info;
+}
+
+core::Result<std::vector<ports::IscsiSessionInfo>> SysfsTree::iscsi_sessions() {
+    std::vector<ports::IscsiSessionInfo> sessions;
+    std::error_code ec;
+    fs::directory_iterator it(root_ / "class/iscsi_session", ec);
+    if (ec) {
+        if (ec == std::errc::no_such_file_or_directory) {
+            return sessions;  // iscsi transport module not loaded: no sessions
+        }
+        return core::Error{core::ErrorCode::Io, "list iSCSI sessions: " + ec.message()};
+    }
+    std::vector<unsigned> ids;
+    for (const auto& entry : it) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with("session")) {
+            if (auto id = to_unsigned(std::string_view(name).substr(7))) {
+                ids.push_back(*id);
+            }
+        }
+    }
+    std::sort(ids.begin(), ids.end());
+    for (unsigned id : ids) {
+        if (auto info = iscsi_session(id)) {
+            sessions.push_back(std::move(*info));
+        }
+    }
+    return sessions;
+}
+
+ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
+                                               const UdevProperties& properties) const {
+    ports::DiscoveredDisk disk;
+    disk.devnode = devnode;
+    const fs::path block_dir = root_ / "block" / devnode;
+
+    auto dev_text = read_attribute(block_dir / "dev");
+    if (!dev_text) {
+        disk.skip_reason = "skipped: cannot read device number: " + dev_text.error().message;
+        return disk;
+    }
+    auto devt = core::DevT::parse(*dev_text);
+    if (!devt) {
+        disk.skip_reason = "skipped: bad device number '" + *dev_text + "'";
+        return disk;
+    }
+    disk.devt = *devt;
+
+    auto device_dir = scsi_device_dir(devnode);
+    if (!device_dir) {
+        disk.skip_reason = "skipped: " + device_dir.error().message;
+        return disk;
+    }
+
+    core::PathInfo path;
+    path.devnode = devnode;
+    path.devt = *devt;
+    path.udev_properties = properties;
+
+    // Vendor/product/revision as the kernel reports them (spaces kept), which is what multipath-tools' device
+    // table regexes are written against; udev's ID_* (spaces replaced by '_') only as a fallback.
+    auto attr_or = [&](const char* attribute, const char* udev_key) {
+        if (auto text = read_attribute(*device_dir / attribute); text && !text->empty()) {
+            return *text;
+        }
+        return property(properties, udev_key);
+    };
+    path.vendor = attr_or("vendor", "ID_VENDOR");
+    path.product = attr_or("model", "ID_MODEL");
+    path.revision = attr_or("rev", "ID_REVISION");
+
+    path.wwid = property(properties, "ID_SERIAL");
+    std::string wwid_problem;
+    if (path.wwid.empty()) {
+        auto computed = wwid_from_sysfs(*this, *device_dir);
+        if (computed) {
+            path.wwid = *computed;
+        } else {
+            wwid_problem = computed.error().message;
+        }
+    }
+    if (path.wwid.empty()) {
+        disk.skip_reason = "skipped: no usable WWID (no ID_SERIAL; " + wwid_problem + ")";
+        return disk;
+    }
+
+    path.serial = property(properties, "ID_SCSI_SERIAL");
+    if (path.serial.empty()) {
+        if (auto page = read_binary(*device_dir / "vpd_pg80")) {
+            path.serial = serial_from_vpd_pg80(*page).value_or("");
+        }
+    }
+
+    if (auto size = read_attribute(block_dir / "size")) {
+        path.size_sectors = to_u64(*size).value_or(0);
+    }
+    if (auto hctl = core::ScsiAddress::parse(device_dir->filename().string())) {
+        path.hctl = *hctl;
+    }
+
+    path.transport = transport_from_device_path(*device_dir);
+    if (path.transport == core::Transport::Iscsi) {
+        if (auto session_id = iscsi_session_from_device_path(*device_dir)) {
+            if (auto session = read_iscsi_session(*session_id)) {
+                core::IscsiInfo iscsi;
+                iscsi.session_id = session->session_id;
+                iscsi.target_iqn = session->target_iqn;
+                iscsi.portal = session->portal;
+                iscsi.session_state = session->state;
+                iscsi.recovery_tmo_s = session->recovery_tmo_s;
+                path.node_name = iscsi.target_iqn + "," + iscsi.portal;
+                path.iscsi = std::move(iscsi);
+            }
+        }
+    } else if (path.transport == core::Transport::Fc && path.hctl) {
+        const std::string target = "target" + std::to_string(path.hctl->host) + ":" +
+                                   std::to_string(path.hctl->channel) + ":" +
+                                   std::to_string(path.hctl->target);
+        if (auto node = read_attribute(fs::path("class/fc_transport") / target / "node_name")) {
+            path.node_name = *node;
+        }
+    } else if (path.transport == core::Transport::Sas) {
+        if (auto address = read_attribute(*device_dir / "sas_address")) {
+            path.node_name = *address;
+        }
+    }
+
+    if (auto inquiry = read_binary(*device_dir / "inquiry")) {
+        path.tpgs = tpgs_from_inquiry(*inquiry).value_or(0) != 0;
+    }
+    if (auto access = read_attribute(*device_dir / "access_state")) {
+        if (auto state = core::parse_alua_state(*access)) {
+            path.alua_state = *state;
+            path.tpgs = true;  // the kernel only exposes access_state for ALUA-capable devices
+        }
+    }
+
+    disk.path = std::move(path);
+    return disk;
+}
+
+}  // namespace pathkeeper::os

@@ -1,0 +1,68 @@
+#pragma once
+// Real Sysfs port over a sysfs tree rooted anywhere ("/sys" in production, a fake tree in tests), plus the
+// discovery helpers that turn one sd* disk's sysfs directory (and its udev properties) into a core::PathInfo.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model.hpp"
+#include "ports/sysfs.hpp"
+#include "ports/udev_source.hpp"
+
+namespace pathkeeper::os {
+
+using UdevProperties = std::map<std::string, std::string>;
+
+// Attribute text with trailing whitespace/newlines removed (sysfs pads vendor/model with spaces).
+std::string trim_attribute(std::string_view text);
+ports::ScsiDeviceState parse_scsi_device_state(std::string_view text);
+// Transport from the resolved sysfs path of a SCSI device: ".../sessionN/..." iSCSI, ".../rport-..." FC,
+// ".../end_device-..." SAS, anything else (scsi_debug, virtio-scsi, ATA) Other.
+core::Transport transport_from_device_path(const std::filesystem::path& device_path);
+// N from a ".../sessionN/..." component, if any.
+std::optional<unsigned> iscsi_session_from_device_path(const std::filesystem::path& device_path);
+// TPGS field (byte 5, bits 4-5) of a standard INQUIRY response, as sysfs `device/inquiry` holds it.
+std::optional<unsigned> tpgs_from_inquiry(const std::vector<std::uint8_t>& inquiry);
+// Product serial number from VPD page 0x80 (sysfs `device/vpd_pg80`), trimmed; nullopt when malformed.
+std::optional<std::string> serial_from_vpd_pg80(const std::vector<std::uint8_t>& page);
+
+class SysfsTree final : public ports::Sysfs {
+public:
+    explicit SysfsTree(std::filesystem::path root = "/sys");
+
+    const std::filesystem::path& root() const { return root_; }
+
+    core::Result<ports::ScsiDeviceState> scsi_device_state(const std::string& devnode) override;
+    core::Result<core::AluaState> alua_access_state(const std::string& devnode) override;
+    core::Result<unsigned> scsi_timeout_s(const std::string& devnode) override;
+    core::Result<unsigned> iscsi_session_of(const std::string& devnode) override;
+    core::Result<ports::IscsiSessionInfo> iscsi_session(unsigned session_id) override;
+    core::Result<std::vector<ports::IscsiSessionInfo>> iscsi_sessions() override;
+    core::Result<std::string> iscsi_session_state(unsigned session_id) override;
+    core::Result<unsigned> iscsi_recovery_tmo(unsigned session_id) override;
+    core::Result<void> set_iscsi_recovery_tmo(unsigned session_id, unsigned seconds) override;
+
+    // Everything discovery knows about one sd* disk: sysfs facts, merged with udev's properties (which may be
+    // empty when udev has not processed the disk). `path` unset + skip_reason when the disk has no usable
+    // WWID or its sysfs directory is incomplete.
+    ports::DiscoveredDisk describe_disk(const std::string& devnode, const UdevProperties& properties) const;
+
+    // Resolved /sys/devices/... directory of the disk's SCSI device (the target of block/sdX/device).
+    core::Result<std::filesystem::path> scsi_device_dir(const std::string& devnode) const;
+
+    // Raw attribute readers relative to root (or absolute paths inside it).
+    core::Result<std::string> read_attribute(const std::filesystem::path& path) const;
+    core::Result<std::vector<std::uint8_t>> read_binary(const std::filesystem::path& path) const;
+
+private:
+    core::Result<void> write_attribute(const std::filesystem::path& full_path, const std::string& text);
+    core::Result<ports::IscsiSessionInfo> read_iscsi_session(unsigned session_id) const;
+
+    std::filesystem::path root_;
+};
+
+}  // namespace pathkeeper::os

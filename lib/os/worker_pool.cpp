@@ -1,0 +1,215 @@
+#include "os/worker_pool.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+#include "os/errno_text.hpp"
+
+namespace pathkeeper::os {
+
+using Clock = std::chrono::steady_clock;
+
+struct ThreadWorkerPool::State {
+    struct Job {
+        ports::JobId id = 0;
+        ports::CheckRequest request;
+        Clock::time_point deadline{};  // set when a worker starts it
+        bool running = false;
+        bool timeout_reported = false;
+    };
+
+    std::shared_ptr<ports::PathChecker> checker;
+    WorkerPoolOptions options;
+    int event_fd = -1;
+
+    mutable std::mutex mutex;
+    std::condition_variable work_ready;
+    std::condition_variable worker_exited;
+    bool stopping = false;
+    std::size_t live_workers = 0;
+    ports::JobId next_id = 1;
+    std::deque<ports::JobId> queue;
+    std::map<ports::JobId, Job> jobs;                    // queued or running
+    std::map<std::string, ports::JobId> job_of_devnode;  // at most one job per devnode
+    std::vector<ports::CompletedCheck> completed;
+
+    ~State() {
+        if (event_fd >= 0) {
+            ::close(event_fd);
+        }
+    }
+
+    void signal_completion() {
+        std::uint64_t one = 1;
+        // A full counter (never in practice) or EAGAIN still leaves the fd readable, which is all we need.
+        [[maybe_unused]] ssize_t rc = ::write(event_fd, &one, sizeof one);
+    }
+
+    void finish_locked(ports::JobId id, ports::CheckOutcome outcome) {
+        auto it = jobs.find(id);
+        if (it == jobs.end()) {
+            return;
+        }
+        if (!it->second.timeout_reported) {
+            completed.push_back({id, it->second.request, std::move(outcome), false});
+        }
+        job_of_devnode.erase(it->second.request.devnode);
+        jobs.erase(it);
+    }
+};
+
+namespace {
+
+void worker_main(std::shared_ptr<ThreadWorkerPool::State> state) {
+    std::unique_lock lock(state->mutex);
+    for (;;) {
+        state->work_ready.wait(lock, [&] { return state->stopping || !state->queue.empty(); });
+        if (state->stopping) {
+            break;
+        }
+        ports::JobId id = state->queue.front();
+        state->queue.pop_front();
+        auto& job = state->jobs.at(id);
+        job.running = true;
+        job.deadline = Clock::now() + job.request.timeout + state->options.grace;
+        ports::CheckRequest request = job.request;
+        lock.unlock();
+
+        ports::CheckOutcome outcome;
+        try {
+            outcome = state->checker->check(request);
+        } catch (const std::exception& e) {
+            outcome = {core::PathState::Down, std::string("checker failed: ") + e.what()};
+        }
+
+        lock.lock();
+        state->finish_locked(id, std::move(outcome));
+        state->signal_completion();
+    }
+    --state->live_workers;
+    state->worker_exited.notify_all();
+}
+
+}  // namespace
+
+ThreadWorkerPool::ThreadWorkerPool(std::shared_ptr<ports::PathChecker> checker, WorkerPoolOptions options)
+    : state_(std::make_shared<State>()) {
+    state_->checker = std::move(checker);
+    state_->options = options;
+    if (state_->options.workers == 0) {
+        state_->options.workers = 1;
+    }
+    state_->event_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (state_->event_fd < 0) {
+        throw std::runtime_error("eventfd: " + errno_text(errno));
+    }
+    state_->live_workers = state_->options.workers;
+    for (std::size_t i = 0; i < state_->options.workers; ++i) {
+        threads_.emplace_back(worker_main, state_);
+    }
+}
+
+ThreadWorkerPool::~ThreadWorkerPool() {
+    {
+        std::unique_lock lock(state_->mutex);
+        state_->stopping = true;
+        state_->work_ready.notify_all();
+        // Idle workers exit at once; one inside check() exits when the check returns. Wait a little for
+        // those, then leave stuck ones behind: they own a reference to the state, so detaching them is safe.
+        state_->worker_exited.wait_for(lock, std::chrono::seconds(1),
+                                       [&] { return state_->live_workers == 0; });
+    }
+    bool all_exited = false;
+    {
+        std::lock_guard lock(state_->mutex);
+        all_exited = state_->live_workers == 0;
+    }
+    for (auto& thread : threads_) {
+        if (all_exited) {
+            thread.join();
+        } else {
+            thread.detach();
+        }
+    }
+}
+
+int ThreadWorkerPool::completion_fd() const {
+    return state_->event_fd;
+}
+
+ports::JobId ThreadWorkerPool::submit(const ports::CheckRequest& request) {
+    std::lock_guard lock(state_->mutex);
+    if (auto existing = state_->job_of_devnode.find(request.devnode);
+        existing != state_->job_of_devnode.end()) {
+        auto& job = state_->jobs.at(existing->second);
+        if (!job.timeout_reported) {
+            return job.id;  // already queued or running: its completion answers this request too
+        }
+        // The previous check is stuck in the kernel. Answer at once instead of spending a second slot on it.
+        ports::JobId id = state_->next_id++;
+        state_->completed.push_back(
+            {id,
+             request,
+             {core::PathState::Down, "previous " + std::string(ports::to_string(request.kind)) +
+                                         " check is still hung in the kernel"},
+             true});
+        state_->signal_completion();
+        return id;
+    }
+    ports::JobId id = state_->next_id++;
+    state_->jobs[id] = State::Job{id, request, {}, false, false};
+    state_->job_of_devnode[request.devnode] = id;
+    state_->queue.push_back(id);
+    state_->work_ready.notify_one();
+    return id;
+}
+
+std::vector<ports::CompletedCheck> ThreadWorkerPool::drain_completed() {
+    std::uint64_t counter = 0;
+    [[maybe_unused]] ssize_t rc = ::read(state_->event_fd, &counter, sizeof counter);  // EAGAIN is fine
+    std::lock_guard lock(state_->mutex);
+    const auto now = Clock::now();
+    for (auto& [id, job] : state_->jobs) {
+        if (job.running && !job.timeout_reported && now >= job.deadline) {
+            job.timeout_reported = true;
+            auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(job.request.timeout +
+                                                                                state_->options.grace);
+            state_->completed.push_back(
+                {id,
+                 job.request,
+                 {core::PathState::Down, std::string(ports::to_string(job.request.kind)) +
+                                             " checker timed out after " + std::to_string(waited.count()) +
+                                             " ms"},
+                 true});
+        }
+    }
+    std::vector<ports::CompletedCheck> result;
+    result.swap(state_->completed);
+    return result;
+}
+
+ports::WorkerPoolStats ThreadWorkerPool::stats() const {
+    std::lock_guard lock(state_->mutex);
+    ports::WorkerPoolStats stats;
+    stats.workers = state_->options.workers;
+    stats.queued = state_->queue.size();
+    const auto now = Clock::now();
+    for (const auto& [id, job] : state_->jobs) {
+        if (job.running) {
+            ++stats.running;
+            if (now >= job.deadline) {
+                ++stats.overdue;
+            }
+        }
+    }
+    return stats;
+}
+
+}  // namespace pathkeeper::os

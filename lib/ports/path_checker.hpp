@@ -1,0 +1,50 @@
+#pragma once
+// Port: a path checker. check() BLOCKS (SG_IO, O_DIRECT read) and is only ever called inside a worker thread
+// of the WorkerPool, never from the event loop. Implementations must be safe to call from several threads at
+// once.
+
+#include <chrono>
+#include <string>
+
+#include "core/model.hpp"
+
+namespace pathkeeper::ports {
+
+enum class CheckerKind {
+    Tur,       // SCSI TEST UNIT READY through SG_IO, sense-key aware
+    Directio,  // O_DIRECT read of the first logical block
+};
+
+struct CheckRequest {
+    std::string devnode;      // "sdb" (the device opened is /dev/<devnode>, or device_path if set)
+    std::string device_path;  // optional override, e.g. a test device; empty means "/dev/" + devnode
+    CheckerKind kind = CheckerKind::Tur;
+    std::chrono::milliseconds timeout{30000};  // SG_IO timeout / directio deadline
+
+    std::string path() const { return device_path.empty() ? "/dev/" + devnode : device_path; }
+};
+
+// state is Up, Down or Ghost (standby / not-ready port). The WorkerPool may also produce Down with a
+// "timed out" message for a check that overran its deadline, and Pending is never returned by check() itself.
+struct CheckOutcome {
+    core::PathState state = core::PathState::Down;
+    std::string message;  // human text for logs: "tur checker reports path is up", "sense 2/04/0b: standby"
+};
+
+class PathChecker {
+public:
+    virtual ~PathChecker() = default;
+    virtual CheckOutcome check(const CheckRequest& request) = 0;
+};
+
+inline const char* to_string(CheckerKind kind) noexcept {
+    switch (kind) {
+        case CheckerKind::Tur:
+            return "tur";
+        case CheckerKind::Directio:
+            return "directio";
+    }
+    return "unknown";
+}
+
+}  // namespace pathkeeper::ports

@@ -1,0 +1,173 @@
+#include "os/checkers.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "temp_dir.hpp"
+
+namespace pathkeeper::os {
+namespace {
+
+std::vector<std::uint8_t> fixed_sense(unsigned key, unsigned asc, unsigned ascq) {
+    std::vector<std::uint8_t> sense(18, 0);
+    sense[0] = 0x70;
+    sense[2] = static_cast<std::uint8_t>(key);
+    sense[7] = 10;
+    sense[12] = static_cast<std::uint8_t>(asc);
+    sense[13] = static_cast<std::uint8_t>(ascq);
+    return sense;
+}
+
+TurReply check_condition(unsigned key, unsigned asc, unsigned ascq) {
+    TurReply reply;
+    reply.scsi_status = 0x02;
+    reply.driver_status = 0x08;
+    reply.sense = SenseData{key, asc, ascq};
+    return reply;
+}
+
+TEST(SenseDecoding, ReadsFixedFormatSense) {
+    auto sense = decode_sense(fixed_sense(0x2, 0x04, 0x0b));
+    ASSERT_TRUE(sense.has_value());
+    EXPECT_EQ(sense->key, 0x2u);
+    EXPECT_EQ(sense->asc, 0x04u);
+    EXPECT_EQ(sense->ascq, 0x0bu);
+}
+
+TEST(SenseDecoding, ReadsDescriptorFormatSense) {
+    std::vector<std::uint8_t> sense{0x72, 0x06, 0x2a, 0x06, 0, 0, 0, 0};
+    auto decoded = decode_sense(sense);
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(decoded->key, 0x6u);
+    EXPECT_EQ(decoded->asc, 0x2au);
+    EXPECT_EQ(decoded->ascq, 0x06u);
+}
+
+TEST(SenseDecoding, RejectsEmptyTruncatedAndUnknownFormats) {
+    EXPECT_FALSE(decode_sense({}).has_value());
+    std::vector<std::uint8_t> short_fixed{0x70, 0x00};
+    EXPECT_FALSE(decode_sense(short_fixed).has_value());
+    std::vector<std::uint8_t> short_descriptor{0x72, 0x02, 0x04};
+    EXPECT_FALSE(decode_sense(short_descriptor).has_value());
+    std::vector<std::uint8_t> garbage{0x12, 0x34, 0x56, 0x78};
+    EXPECT_FALSE(decode_sense(garbage).has_value());
+    // Fixed format whose additional length does not cover ASC/ASCQ: key only.
+    std::vector<std::uint8_t> key_only{0x70, 0x00, 0x06, 0, 0, 0, 0, 0};
+    auto decoded = decode_sense(key_only);
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(decoded->key, 0x6u);
+    EXPECT_EQ(decoded->asc, 0u);
+}
+
+TEST(ATestUnitReady, ThatSucceedsMeansThePathIsUp) {
+    EXPECT_EQ(interpret_tur_reply({}).verdict, TurVerdict::Up);
+}
+
+TEST(ATestUnitReady, AnsweredInAluaStandbyMeansGhost) {
+    auto decision = interpret_tur_reply(check_condition(0x2, 0x04, 0x0b));
+    EXPECT_EQ(decision.verdict, TurVerdict::Ghost);
+    EXPECT_NE(decision.message.find("standby"), std::string::npos);
+}
+
+TEST(ATestUnitReady, AnsweredWithAluaTransitionOrPlainNotReadyMeansGhost) {
+    EXPECT_EQ(interpret_tur_reply(check_condition(0x2, 0x04, 0x0a)).verdict, TurVerdict::Ghost);
+    EXPECT_EQ(interpret_tur_reply(check_condition(0x2, 0x04, 0x01)).verdict, TurVerdict::Ghost);
+}
+
+TEST(ATestUnitReady, AnsweredUnavailableOrNeedingInterventionMeansDown) {
+    EXPECT_EQ(interpret_tur_reply(check_condition(0x2, 0x04, 0x0c)).verdict, TurVerdict::Down);
+    EXPECT_EQ(interpret_tur_reply(check_condition(0x2, 0x04, 0x03)).verdict, TurVerdict::Down);
+}
+
+TEST(ATestUnitReady, AnsweredWithUnitAttentionIsRetried) {
+    EXPECT_EQ(interpret_tur_reply(check_condition(0x6, 0x2a, 0x06)).verdict, TurVerdict::Retry);
+}
+
+TEST(ATestUnitReady, AnsweredWithMediumOrHardwareErrorMeansDown) {
+    EXPECT_EQ(interpret_tur_reply(check_condition(0x3, 0x11, 0x00)).verdict, TurVerdict::Down);
+    EXPECT_EQ(interpret_tur_reply(check_condition(0x4, 0x44, 0x00)).verdict, TurVerdict::Down);
+}
+
+TEST(ATestUnitReady, WithACheckConditionButNoSenseMeansDown) {
+    TurReply reply;
+    reply.scsi_status = 0x02;
+    EXPECT_EQ(interpret_tur_reply(reply).verdict, TurVerdict::Down);
+}
+
+TEST(ATestUnitReady, FailedByTheTransportMeansDown) {
+    TurReply no_connect;
+    no_connect.host_status = 0x01;  // DID_NO_CONNECT
+    EXPECT_EQ(interpret_tur_reply(no_connect).verdict, TurVerdict::Down);
+    TurReply disrupted;
+    disrupted.host_status = 0x0e;  // DID_TRANSPORT_DISRUPTED
+    EXPECT_EQ(interpret_tur_reply(disrupted).verdict, TurVerdict::Down);
+    TurReply timed_out;
+    timed_out.driver_status = 0x06;  // DRIVER_TIMEOUT
+    auto decision = interpret_tur_reply(timed_out);
+    EXPECT_EQ(decision.verdict, TurVerdict::Down);
+    EXPECT_NE(decision.message.find("timed out"), std::string::npos);
+}
+
+TEST(ATestUnitReady, AnsweredBusyOrReservedMeansTheTransportIsUp) {
+    TurReply busy;
+    busy.scsi_status = 0x08;
+    EXPECT_EQ(interpret_tur_reply(busy).verdict, TurVerdict::Up);
+    TurReply reserved;
+    reserved.scsi_status = 0x18;
+    EXPECT_EQ(interpret_tur_reply(reserved).verdict, TurVerdict::Up);
+}
+
+TEST(TheTurChecker, ReportsDownWhenTheDeviceDoesNotExist) {
+    TurChecker checker;
+    ports::CheckRequest request;
+    request.devnode = "sdnonexistent";
+    request.device_path = "/nonexistent/pathkeeper/sdx";
+    auto outcome = checker.check(request);
+    EXPECT_EQ(outcome.state, core::PathState::Down);
+    EXPECT_NE(outcome.message.find("open"), std::string::npos);
+}
+
+TEST(TheTurChecker, ReportsDownForSomethingThatIsNotAScsiDevice) {
+    testing::TempDir dir;
+    testing::write_file(dir.path() / "plain", "not a disk");
+    TurChecker checker;
+    ports::CheckRequest request;
+    request.devnode = "plain";
+    request.device_path = (dir.path() / "plain").string();
+    EXPECT_EQ(checker.check(request).state, core::PathState::Down);
+}
+
+TEST(TheDirectioChecker, ReadsTheFirstBlockOfAReadableDevice) {
+    testing::TempDir dir;
+    const auto file = dir.path() / "device";
+    testing::write_file(file, std::string(8192, 'x'));
+    int probe = ::open(file.c_str(), O_RDONLY | O_DIRECT);
+    if (probe < 0) {
+        GTEST_SKIP() << "temp file system does not support O_DIRECT";
+    }
+    ::close(probe);
+    DirectioChecker checker;
+    ports::CheckRequest request;
+    request.devnode = "device";
+    request.device_path = file.string();
+    request.kind = ports::CheckerKind::Directio;
+    auto outcome = checker.check(request);
+    EXPECT_EQ(outcome.state, core::PathState::Up) << outcome.message;
+}
+
+TEST(TheDirectioChecker, ReportsDownForAnEmptyOrMissingDevice) {
+    testing::TempDir dir;
+    testing::write_file(dir.path() / "empty", "");
+    DispatchingChecker checker;
+    ports::CheckRequest request;
+    request.kind = ports::CheckerKind::Directio;
+    request.devnode = "empty";
+    request.device_path = (dir.path() / "empty").string();
+    EXPECT_EQ(checker.check(request).state, core::PathState::Down);
+    request.device_path = (dir.path() / "missing").string();
+    EXPECT_EQ(checker.check(request).state, core::PathState::Down);
+}
+
+}  // namespace
+}  // namespace pathkeeper::os

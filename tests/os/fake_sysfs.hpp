@@ -1,0 +1,134 @@
+#pragma once
+// Builds fake sysfs trees laid out like the kernel's (directories, attributes, relative symlinks), modelled
+// on real captures: an open-iscsi disk (host3/session1, LIO target) and a scsi_debug disk
+// (pseudo_0/adapter0).
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "temp_dir.hpp"
+
+namespace pathkeeper::os::testing {
+
+struct FakeDisk {
+    std::string devnode = "sdc";
+    std::string devt = "8:32";
+    std::string size = "2097152";
+    std::string device_dir;  // below root/devices, ending in the H:C:T:L directory
+    std::string vendor = "LIO-ORG ";
+    std::string model = "disk1           ";
+    std::string rev = "4.0 ";
+    std::string state = "running";
+    std::string timeout = "30";
+    std::string access_state;    // empty: attribute absent
+    std::string wwid_attribute;  // sysfs `wwid`; empty: absent
+    std::vector<std::uint8_t> inquiry;
+    std::vector<std::uint8_t> vpd_pg80;
+    std::vector<std::uint8_t> vpd_pg83;
+};
+
+class FakeSysfs {
+public:
+    const std::filesystem::path& root() const { return dir_.path(); }
+
+    void add_disk(const FakeDisk& disk) {
+        namespace fs = std::filesystem;
+        const fs::path device = root() / "devices" / disk.device_dir;
+        write_file(device / "vendor", disk.vendor + "\n");
+        write_file(device / "model", disk.model + "\n");
+        write_file(device / "rev", disk.rev + "\n");
+        write_file(device / "state", disk.state + "\n");
+        write_file(device / "timeout", disk.timeout + "\n");
+        if (!disk.access_state.empty()) {
+            write_file(device / "access_state", disk.access_state + "\n");
+        }
+        if (!disk.wwid_attribute.empty()) {
+            write_file(device / "wwid", disk.wwid_attribute + "\n");
+        }
+        write_bytes(device / "inquiry", disk.inquiry);
+        write_bytes(device / "vpd_pg80", disk.vpd_pg80);
+        write_bytes(device / "vpd_pg83", disk.vpd_pg83);
+        const fs::path block = device / "block" / disk.devnode;
+        write_file(block / "dev", disk.devt + "\n");
+        write_file(block / "size", disk.size + "\n");
+        fs::create_directory_symlink(fs::relative(device, block), block / "device");
+        fs::create_directories(root() / "block");
+        fs::create_directory_symlink(fs::relative(block, root() / "block"), root() / "block" / disk.devnode);
+    }
+
+    // /sys/class/iscsi_session/sessionN and /sys/class/iscsi_connection/connectionN:0 under
+    // host_dir/sessionN.
+    void add_iscsi_session(const std::string& host_dir, unsigned id, const std::string& target,
+                           const std::string& state, const std::string& address, const std::string& port,
+                           const std::string& recovery_tmo) {
+        namespace fs = std::filesystem;
+        const std::string session = "session" + std::to_string(id);
+        const std::string connection = "connection" + std::to_string(id) + ":0";
+        const fs::path session_dir = root() / "devices" / host_dir / session;
+        const fs::path session_class = session_dir / "iscsi_session" / session;
+        write_file(session_class / "targetname", target + "\n");
+        write_file(session_class / "state", state + "\n");
+        write_file(session_class / "recovery_tmo", recovery_tmo + "\n");
+        const fs::path connection_class = session_dir / connection / "iscsi_connection" / connection;
+        write_file(connection_class / "persistent_address", address + "\n");
+        write_file(connection_class / "persistent_port", port + "\n");
+        write_file(connection_class / "address", address + "\n");
+        write_file(connection_class / "port", port + "\n");
+        fs::create_directories(root() / "class/iscsi_session");
+        fs::create_directories(root() / "class/iscsi_connection");
+        fs::create_directory_symlink(fs::relative(session_class, root() / "class/iscsi_session"),
+                                     root() / "class/iscsi_session" / session);
+        fs::create_directory_symlink(fs::relative(connection_class, root() / "class/iscsi_connection"),
+                                     root() / "class/iscsi_connection" / connection);
+    }
+
+private:
+    static void write_bytes(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes) {
+        if (!bytes.empty()) {
+            write_file(path, std::string(bytes.begin(), bytes.end()));
+        }
+    }
+
+    TempDir dir_;
+};
+
+// Standard INQUIRY data with the TPGS field set (implicit ALUA = 1).
+inline std::vector<std::uint8_t> inquiry_with_tpgs(unsigned tpgs) {
+    std::vector<std::uint8_t> data(36, 0);
+    data[4] = 31;
+    data[5] = static_cast<std::uint8_t>((tpgs & 3u) << 4);
+    return data;
+}
+
+inline std::vector<std::uint8_t> unit_serial_page(const std::string& serial) {
+    std::vector<std::uint8_t> page{0x00, 0x80, 0x00, static_cast<std::uint8_t>(serial.size())};
+    page.insert(page.end(), serial.begin(), serial.end());
+    return page;
+}
+
+inline FakeDisk iscsi_disk() {
+    FakeDisk disk;
+    disk.devnode = "sdc";
+    disk.devt = "8:32";
+    disk.device_dir = "platform/host3/session1/target3:0:0/3:0:0:1";
+    disk.access_state = "active/optimized";
+    disk.inquiry = inquiry_with_tpgs(1);
+    disk.vpd_pg80 = unit_serial_page("a8f3c1d2-7e55-4b1a-9c1e-2f0d3b4a5c6d");
+    return disk;
+}
+
+inline FakeDisk scsi_debug_disk() {
+    FakeDisk disk;
+    disk.devnode = "sdb";
+    disk.devt = "8:16";
+    disk.size = "16384";
+    disk.device_dir = "pseudo_0/adapter0/host2/target2:0:0/2:0:0:0";
+    disk.vendor = "Linux   ";
+    disk.model = "scsi_debug      ";
+    disk.rev = "0191";
+    disk.inquiry = inquiry_with_tpgs(0);
+    return disk;
+}
+
+}  // namespace pathkeeper::os::testing

@@ -1,0 +1,215 @@
+#include "os/worker_pool.hpp"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+
+namespace pathkeeper::os {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Answers Up at once, except for devnodes listed as hung, which block until release().
+class ScriptedChecker final : public ports::PathChecker {
+public:
+    explicit ScriptedChecker(std::set<std::string> hung) : hung_(std::move(hung)) {}
+
+    ports::CheckOutcome check(const ports::CheckRequest& request) override {
+        ++calls_;
+        if (hung_.contains(request.devnode)) {
+            std::unique_lock lock(mutex_);
+            released_cv_.wait(lock, [&] { return released_; });
+            return {core::PathState::Up, "late answer"};
+        }
+        return {core::PathState::Up, "up: " + request.devnode};
+    }
+    void release() {
+        std::lock_guard lock(mutex_);
+        released_ = true;
+        released_cv_.notify_all();
+    }
+    int calls() const { return calls_; }
+
+private:
+    std::set<std::string> hung_;
+    std::mutex mutex_;
+    std::condition_variable released_cv_;
+    bool released_ = false;
+    std::atomic<int> calls_{0};
+};
+
+ports::CheckRequest request_for(const std::string& devnode, std::chrono::milliseconds timeout = 5000ms) {
+    ports::CheckRequest request;
+    request.devnode = devnode;
+    request.kind = ports::CheckerKind::Tur;
+    request.timeout = timeout;
+    return request;
+}
+
+// Waits on the completion eventfd (as the event loop does) and collects completions until `count` arrived.
+std::vector<ports::CompletedCheck> wait_for_completions(ports::WorkerPool& pool, std::size_t count,
+                                                        std::chrono::milliseconds limit = 3000ms) {
+    std::vector<ports::CompletedCheck> all;
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (all.size() < count && std::chrono::steady_clock::now() < end) {
+        pollfd fd{pool.completion_fd(), POLLIN, 0};
+        if (::poll(&fd, 1, 50) > 0) {
+            auto batch = pool.drain_completed();
+            all.insert(all.end(), batch.begin(), batch.end());
+        }
+    }
+    return all;
+}
+
+// Workers pick jobs up asynchronously; tests that reason about "all workers busy" wait for that first.
+bool wait_until_running(const ports::WorkerPool& pool, std::size_t running) {
+    const auto end = std::chrono::steady_clock::now() + 3s;
+    while (pool.stats().running < running) {
+        if (std::chrono::steady_clock::now() > end) {
+            return false;
+        }
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
+}
+
+TEST(AWorkerPool, ReportsACompletedCheckThroughItsEventfd) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{});
+    ThreadWorkerPool pool(checker, {2, 1000ms});
+    auto id = pool.submit(request_for("sdb"));
+    auto done = wait_for_completions(pool, 1);
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_EQ(done[0].id, id);
+    EXPECT_EQ(done[0].request.devnode, "sdb");
+    EXPECT_EQ(done[0].outcome.state, core::PathState::Up);
+    EXPECT_FALSE(done[0].timed_out);
+}
+
+TEST(AWorkerPool, DrainsNothingAndDoesNotBlockWhenNoCheckFinished) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{});
+    ThreadWorkerPool pool(checker, {1, 1000ms});
+    EXPECT_TRUE(pool.drain_completed().empty());
+    pollfd fd{pool.completion_fd(), POLLIN, 0};
+    EXPECT_EQ(::poll(&fd, 1, 0), 0);
+}
+
+TEST(AWorkerPool, KeepsCheckingOtherPathsWhileOneCheckIsHung) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{"sdhung"});
+    ThreadWorkerPool pool(checker, {2, 1000ms});
+    pool.submit(request_for("sdhung"));
+    pool.submit(request_for("sdb"));
+    pool.submit(request_for("sdc"));
+    auto done = wait_for_completions(pool, 2);
+    ASSERT_EQ(done.size(), 2u);
+    std::set<std::string> devnodes{done[0].request.devnode, done[1].request.devnode};
+    EXPECT_EQ(devnodes, (std::set<std::string>{"sdb", "sdc"}));
+    EXPECT_EQ(pool.stats().running, 1u);
+    checker->release();
+}
+
+TEST(AWorkerPool, ReportsAHungCheckAsDownOnceItsDeadlinePasses) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{"sdhung"});
+    ThreadWorkerPool pool(checker, {2, 50ms});
+    auto id = pool.submit(request_for("sdhung", 50ms));
+    ASSERT_TRUE(wait_until_running(pool, 1));
+    EXPECT_TRUE(pool.drain_completed().empty());
+    std::this_thread::sleep_for(150ms);
+    auto done = pool.drain_completed();
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_EQ(done[0].id, id);
+    EXPECT_TRUE(done[0].timed_out);
+    EXPECT_EQ(done[0].outcome.state, core::PathState::Down);
+    EXPECT_NE(done[0].outcome.message.find("timed out"), std::string::npos);
+    EXPECT_EQ(pool.stats().overdue, 1u);
+    EXPECT_TRUE(pool.drain_completed().empty()) << "a timeout is reported once";
+    checker->release();
+}
+
+TEST(AWorkerPool, DiscardsTheLateResultOfACheckAlreadyReportedAsTimedOut) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{"sdhung"});
+    ThreadWorkerPool pool(checker, {1, 20ms});
+    pool.submit(request_for("sdhung", 20ms));
+    ASSERT_TRUE(wait_until_running(pool, 1));
+    std::this_thread::sleep_for(80ms);
+    ASSERT_EQ(pool.drain_completed().size(), 1u);
+    checker->release();
+    pool.submit(request_for("sdb"));  // runs on the same single worker once the hung check returned
+    auto done = wait_for_completions(pool, 1);
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_EQ(done[0].request.devnode, "sdb");
+    EXPECT_TRUE(pool.drain_completed().empty());
+}
+
+TEST(AWorkerPool, AnswersARecheckOfAStillHungPathAtOnceWithoutTakingAnotherWorker) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{"sdhung"});
+    ThreadWorkerPool pool(checker, {2, 20ms});
+    pool.submit(request_for("sdhung", 20ms));
+    ASSERT_TRUE(wait_until_running(pool, 1));
+    std::this_thread::sleep_for(80ms);
+    ASSERT_EQ(pool.drain_completed().size(), 1u);
+    auto again = pool.submit(request_for("sdhung", 20ms));
+    auto done = wait_for_completions(pool, 1);
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_EQ(done[0].id, again);
+    EXPECT_EQ(done[0].outcome.state, core::PathState::Down);
+    EXPECT_NE(done[0].outcome.message.find("still hung"), std::string::npos);
+    EXPECT_EQ(checker->calls(), 1);
+    EXPECT_EQ(pool.stats().running, 1u);
+    checker->release();
+}
+
+TEST(AWorkerPool, ChecksAPathOnlyOnceWhenItIsSubmittedTwiceBeforeRunning) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{"sdhung"});
+    ThreadWorkerPool pool(checker, {1, 1000ms});
+    pool.submit(request_for("sdhung"));  // occupies the only worker
+    ASSERT_TRUE(wait_until_running(pool, 1));
+    auto first = pool.submit(request_for("sdb"));
+    auto second = pool.submit(request_for("sdb"));
+    EXPECT_EQ(first, second);
+    EXPECT_EQ(pool.stats().queued, 1u);
+    checker->release();
+    auto done = wait_for_completions(pool, 2);
+    ASSERT_EQ(done.size(), 2u);
+    EXPECT_TRUE(pool.drain_completed().empty());
+    EXPECT_EQ(checker->calls(), 2);
+}
+
+TEST(AWorkerPool, QueuesNewChecksWithoutBlockingWhenEveryWorkerIsHung) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{"sdx", "sdy"});
+    ThreadWorkerPool pool(checker, {2, 1000ms});
+    pool.submit(request_for("sdx"));
+    pool.submit(request_for("sdy"));
+    ASSERT_TRUE(wait_until_running(pool, 2));
+    const auto start = std::chrono::steady_clock::now();
+    for (const char* devnode : {"sdb", "sdc", "sdd"}) {
+        pool.submit(request_for(devnode));
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 100ms);
+    auto stats = pool.stats();
+    EXPECT_EQ(stats.workers, 2u);
+    EXPECT_EQ(stats.running, 2u);
+    EXPECT_EQ(stats.queued, 3u);
+    checker->release();
+    EXPECT_EQ(wait_for_completions(pool, 5).size(), 5u);
+}
+
+TEST(AWorkerPool, ShutsDownPromptlyEvenWithAWorkerStuckInACheck) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{"sdhung"});
+    const auto start = std::chrono::steady_clock::now();
+    {
+        ThreadWorkerPool pool(checker, {2, 1000ms});
+        pool.submit(request_for("sdhung"));
+        std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+    checker->release();  // the detached worker finishes against state it co-owns
+    std::this_thread::sleep_for(20ms);
+}
+
+}  // namespace
+}  // namespace pathkeeper::os

@@ -1,0 +1,206 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "config/config_file.hpp"
+#include "core/config.hpp"
+
+namespace pathkeeper::core {
+namespace {
+
+using namespace std::chrono_literals;
+
+Config parsed(const std::string& yaml) {
+    auto r = config::parse_config(yaml, "pk.yaml");
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return r.ok() ? std::move(r).value() : Config{};
+}
+
+const char* const layered =
+    "defaults:\n"
+    "  no_path_retry: 5\n"
+    "  failback: 20s\n"
+    "  rr_min_io_rq: 2\n"
+    "  path_checker: directio\n"
+    "devices:\n"
+    "  - vendor: ACME\n"
+    "    product: Disk\n"
+    "    no_path_retry: 7\n"
+    "    failback: followover\n"
+    "    rr_min_io_rq: 3\n"
+    "overrides:\n"
+    "  no_path_retry: 9\n"
+    "  failback: immediate\n"
+    "multipaths:\n"
+    "  - wwid: 3600a\n"
+    "    alias: db\n"
+    "    no_path_retry: queue\n";
+
+TEST(OptionResolution, WithNothingConfiguredUsesBuiltInDefaults) {
+    auto r = resolve_map_options(Config{}, "3600", "NOBODY", "NOTHING");
+    EXPECT_EQ(r.path_grouping_policy.value, GroupingPolicy::Failover);
+    EXPECT_EQ(r.path_grouping_policy.origin, Origin::BuiltIn);
+    EXPECT_EQ(r.path_selector.value, PathSelector::ServiceTime);
+    EXPECT_EQ(r.path_checker.value, CheckerKind::Tur);
+    EXPECT_EQ(r.failback.value, Failback::manual());
+    EXPECT_EQ(r.no_path_retry.value, NoPathRetry::fail());
+    EXPECT_EQ(r.fast_io_fail.value, 1s);
+    EXPECT_FALSE(r.alias.has_value());
+}
+
+TEST(OptionResolution, PrefersTheMultipathsEntryOverEverything) {
+    auto r = resolve_map_options(parsed(layered), "3600a", "ACME", "Disk");
+    EXPECT_EQ(r.no_path_retry.value, NoPathRetry::queue());
+    EXPECT_EQ(r.no_path_retry.origin, Origin::Multipath);
+    EXPECT_EQ(r.no_path_retry.where.to_string(), "pk.yaml:18:5");
+    EXPECT_EQ(r.alias, "db");
+}
+
+TEST(OptionResolution, PrefersOverridesOverDevicesAndDefaults) {
+    auto r = resolve_map_options(parsed(layered), "3600b", "ACME", "Disk");
+    EXPECT_EQ(r.no_path_retry.value, NoPathRetry::retries(9));
+    EXPECT_EQ(r.no_path_retry.origin, Origin::Overrides);
+    EXPECT_EQ(r.failback.value, Failback::immediate());
+    EXPECT_EQ(r.failback.origin, Origin::Overrides);
+}
+
+TEST(OptionResolution, PrefersAMatchingDeviceRuleOverDefaults) {
+    auto r = resolve_map_options(parsed(layered), "3600b", "ACME", "Disk");
+    EXPECT_EQ(r.rr_min_io_rq.value, 3u);
+    EXPECT_EQ(r.rr_min_io_rq.origin, Origin::Device);
+    EXPECT_EQ(r.rr_min_io_rq.where.to_string(), "pk.yaml:11:5");
+}
+
+TEST(OptionResolution, FallsBackToDefaultsWhenNoRuleSetsTheOption) {
+    auto r = resolve_map_options(parsed(layered), "3600b", "ACME", "Disk");
+    EXPECT_EQ(r.path_checker.value, CheckerKind::Directio);
+    EXPECT_EQ(r.path_checker.origin, Origin::Defaults);
+    EXPECT_EQ(r.path_checker.where.to_string(), "pk.yaml:5:3");
+}
+
+TEST(OptionResolution, IgnoresDeviceRulesThatDoNotMatch) {
+    auto r = resolve_map_options(parsed(layered), "3600b", "OTHER", "Disk");
+    EXPECT_EQ(r.rr_min_io_rq.value, 2u);
+    EXPECT_EQ(r.rr_min_io_rq.origin, Origin::Defaults);
+}
+
+TEST(OptionResolution, LetsALaterUserDeviceRuleWinOverAnEarlierOne) {
+    auto config = parsed(
+        "devices:\n"
+        "  - {vendor: ACME, product: \".*\", no_path_retry: 3, rr_min_io_rq: 4}\n"
+        "  - {vendor: ACME, product: Disk, no_path_retry: 6}\n");
+    auto r = resolve_map_options(config, "x", "ACME", "Disk");
+    EXPECT_EQ(r.no_path_retry.value, NoPathRetry::retries(6));
+    EXPECT_EQ(r.rr_min_io_rq.value, 4u);  // merged option by option
+}
+
+TEST(OptionResolution, LetsAUserDeviceRuleWinOverTheBuiltInOneOptionByOption) {
+    auto config = parsed("devices:\n  - vendor: LIO-ORG\n    product: \".*\"\n    no_path_retry: queue\n");
+    auto r = resolve_map_options(config, "x", "LIO-ORG", "disk01");
+    EXPECT_EQ(r.no_path_retry.value, NoPathRetry::queue());
+    EXPECT_EQ(r.no_path_retry.origin, Origin::Device);
+    EXPECT_EQ(r.path_grouping_policy.value, GroupingPolicy::GroupByPrio);
+    EXPECT_EQ(r.path_grouping_policy.origin, Origin::BuiltInDevice);
+}
+
+TEST(OptionResolution, LetsTheBuiltInDeviceTableWinOverDefaults) {
+    // As in multipath-tools: defaults apply only where no device entry says otherwise.
+    auto config = parsed("defaults:\n  path_grouping_policy: multibus\n  no_path_retry: queue\n");
+    auto r = resolve_map_options(config, "x", "LIO-ORG", "disk01");
+    EXPECT_EQ(r.path_grouping_policy.value, GroupingPolicy::GroupByPrio);
+    EXPECT_EQ(r.no_path_retry.value, NoPathRetry::retries(12));
+}
+
+TEST(OptionResolution, ResolvesGlobalOptionsWithOrigins) {
+    auto g = resolve_global_options(parsed("defaults:\n  polling_interval: 2s\n"));
+    EXPECT_EQ(g.polling_interval.value, 2000ms);
+    EXPECT_EQ(g.polling_interval.origin, Origin::Defaults);
+    EXPECT_EQ(g.find_multipaths.value, FindMultipaths::On);
+    EXPECT_EQ(g.find_multipaths.origin, Origin::BuiltIn);
+    EXPECT_EQ(g.fast_recheck_interval.value, 250ms);
+}
+
+TEST(OptionResolution, DerivesMaxPollingIntervalFromPollingIntervalLikeMultipathTools) {
+    EXPECT_EQ(
+        resolve_global_options(parsed("defaults:\n  polling_interval: 2s\n")).max_polling_interval.value,
+        8000ms);
+    EXPECT_EQ(resolve_global_options(Config{}).max_polling_interval.value, 20000ms);
+}
+
+TEST(OptionResolution, ExplainsEveryMapOptionWithItsOrigin) {
+    auto lines = explain(resolve_map_options(parsed(layered), "3600a", "ACME", "Disk"));
+    EXPECT_EQ(lines.size(), 22u);  // 21 options and the alias
+    auto find = [&](const std::string& name) {
+        return *std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.name == name; });
+    };
+    EXPECT_EQ(find("no_path_retry").value, "queue");
+    EXPECT_EQ(find("no_path_retry").origin, Origin::Multipath);
+    EXPECT_EQ(find("failback").value, "immediate");
+    EXPECT_EQ(find("fast_io_fail").value, "1s");
+    EXPECT_EQ(find("fast_io_fail").origin, Origin::BuiltIn);
+    EXPECT_EQ(find("path_selector").value, "service-time");
+    EXPECT_STREQ(to_string(find("rr_min_io_rq").origin), "devices");
+    EXPECT_EQ(find("alias").value, "db");
+    EXPECT_EQ(find("alias").where.to_string(), "pk.yaml:17:5");
+}
+
+TEST(OptionResolution, ExplainsGlobalOptions) {
+    auto lines = explain(resolve_global_options(Config{}));
+    ASSERT_FALSE(lines.empty());
+    EXPECT_EQ(lines.front().name, "polling_interval");
+    EXPECT_EQ(lines.front().value, "5s");
+    EXPECT_EQ(lines.front().where.to_string(), "built-in");
+}
+
+TEST(OptionResolution, DetectsAluaPrioForTpgsDevicesUnlessAMultipathEntryNamesAPrio) {
+    auto config = parsed("multipaths:\n  - wwid: w1\n    prio: const\n");
+    auto plain = resolve_map_options(config, "w2", "X", "Y");
+    EXPECT_EQ(effective_prio(plain, true).value, PrioKind::Alua);
+    EXPECT_EQ(effective_prio(plain, true).origin, Origin::Detected);
+    EXPECT_EQ(effective_prio(plain, false).value, PrioKind::Const);
+    auto pinned = resolve_map_options(config, "w1", "X", "Y");
+    EXPECT_EQ(effective_prio(pinned, true).value, PrioKind::Const);
+}
+
+TEST(OptionResolution, RetainsTheKernelsAluaHandlerForTpgsDevices) {
+    auto r = resolve_map_options(Config{}, "w", "X", "Y");
+    EXPECT_EQ(effective_hardware_handler(r, true).value, HardwareHandler::Alua);
+    EXPECT_EQ(effective_hardware_handler(r, false).value, HardwareHandler::None);
+    auto off = resolve_map_options(parsed("defaults:\n  retain_attached_hw_handler: no\n"), "w", "X", "Y");
+    EXPECT_EQ(effective_hardware_handler(off, true).value, HardwareHandler::None);
+}
+
+TEST(OptionParsing, RoundTripsFailbackAndNoPathRetrySpellings) {
+    for (const char* text : {"immediate", "manual", "followover", "30s"}) {
+        EXPECT_EQ(to_string(parse_failback(text).value()), text);
+    }
+    for (const char* text : {"queue", "fail", "12"}) {
+        EXPECT_EQ(to_string(parse_no_path_retry(text).value()), text);
+    }
+    EXPECT_FALSE(parse_failback("sometimes").ok());
+    EXPECT_FALSE(parse_no_path_retry("-1").ok());
+    EXPECT_FALSE(parse_no_path_retry("99999999999").ok());
+}
+
+TEST(APattern, InvertsWithALeadingBang) {
+    auto p = Pattern::compile("!^sd[a-z]").value();
+    EXPECT_FALSE(p.matches("sdb"));
+    EXPECT_TRUE(p.matches("dm-0"));
+}
+
+TEST(APattern, SearchesUnanchoredLikeRegexec) {
+    auto p = Pattern::compile("ORG").value();
+    EXPECT_TRUE(p.matches("LIO-ORG"));
+    EXPECT_FALSE(Pattern::compile("^ORG").value().matches("LIO-ORG"));
+}
+
+TEST(APattern, RejectsBadAndEmptyExpressions) {
+    EXPECT_FALSE(Pattern::compile("(").ok());
+    EXPECT_FALSE(Pattern::compile("[a-").ok());
+    EXPECT_FALSE(Pattern::compile("").ok());
+    EXPECT_FALSE(Pattern::compile("!").ok());
+}
+
+}  // namespace
+}  // namespace pathkeeper::core

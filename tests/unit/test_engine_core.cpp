@@ -1,0 +1,119 @@
+#include <gtest/gtest.h>
+
+#include "core/engine.hpp"
+
+namespace pathkeeper::core {
+namespace {
+
+using std::chrono::seconds;
+const TimePoint t0{};
+
+PathInfo path(std::string dev, unsigned minor) {
+    PathInfo p;
+    p.devnode = std::move(dev);
+    p.devt = DevT{8, minor};
+    p.wwid = "3600a";
+    p.size_sectors = 2048;
+    return p;
+}
+
+std::size_t count_of(const std::vector<Action>& actions, const std::string& prefix) {
+    std::size_t n = 0;
+    for (const Action& a : actions) {
+        n += to_string(a).rfind(prefix, 0) == 0 ? 1 : 0;
+    }
+    return n;
+}
+
+struct Started {
+    Engine engine{Config{}, Bindings{}, {}};
+    std::vector<Action> created;
+    Started() {
+        (void)engine.handle(PathAdded{path("sdb", 16)}, t0);
+        (void)engine.handle(PathAdded{path("sdc", 32)}, t0);
+        created = engine.handle(MapsDiscovered{}, t0);
+    }
+};
+
+TEST(TheEngine, DoesNotCheckOrCreateAnythingBeforeStartupDiscoveryIsDone) {
+    Engine e(Config{}, Bindings{}, {});
+    auto a = e.handle(PathAdded{path("sdb", 16)}, t0);
+    auto b = e.handle(PathAdded{path("sdc", 32)}, t0);
+    EXPECT_EQ(count_of(a, "create") + count_of(b, "create") + count_of(b, "check"), 0U);
+    EXPECT_FALSE(e.started());
+}
+
+TEST(TheEngine, CreatesTheMapAndChecksBothPathsOnceStarted) {
+    Started s;
+    EXPECT_EQ(count_of(s.created, "create 3600a"), 1U);
+    EXPECT_EQ(count_of(s.created, "check "), 2U);
+}
+
+TEST(TheEngine, SnapshotShowsTheMapItsGroupsAndPaths) {
+    Started s;
+    TopologySnapshot snap = s.engine.snapshot(t0);
+    ASSERT_EQ(snap.maps.size(), 1U);
+    EXPECT_EQ(snap.maps[0].uuid, "mpath-3600a");
+    EXPECT_EQ(snap.maps[0].groups.size(), 2U);
+    EXPECT_EQ(snap.maps[0].groups[0].state, "active");
+    ASSERT_NE(snap.find_path("sdc"), nullptr);
+    EXPECT_EQ(snap.find_path("sdc")->map, "3600a");
+    EXPECT_EQ(snap.find_path("sdc")->group, 2U);
+    EXPECT_EQ(snap.find_path("sdc")->devt, "8:32");
+}
+
+TEST(TheEngine, RefusesAdminRequestsForUnknownPathsAndGroups) {
+    Started s;
+    EXPECT_EQ(s.engine.validate(AdminFailPath{"sdz"}).error().code, ErrorCode::NotFound);
+    EXPECT_EQ(s.engine.validate(AdminSwitchGroup{"3600a", 3}).error().code, ErrorCode::InvalidArgument);
+    EXPECT_TRUE(s.engine.validate(AdminSwitchGroup{"3600a", 2}).ok());
+}
+
+TEST(TheEngine, KeepsAnAdminFailedPathFailedWhenItChecksUp) {
+    Started s;
+    auto fail = s.engine.handle(AdminRequest{AdminFailPath{"sdb"}}, t0 + seconds(1));
+    EXPECT_EQ(count_of(fail, "message 3600a fail_path 8:16"), 1U);
+    auto tick = s.engine.handle(Tick{}, t0 + seconds(1));
+    (void)tick;
+    TopologySnapshot snap = s.engine.snapshot(t0);
+    EXPECT_EQ(snap.find_path("sdb")->state, PathState::Down);
+    auto reinstate = s.engine.handle(AdminRequest{AdminReinstatePath{"sdb"}}, t0 + seconds(2));
+    EXPECT_EQ(count_of(reinstate, "message 3600a reinstate_path 8:16"), 1U);
+}
+
+TEST(TheEngine, NextDeadlineIsTheFirstDueCheck) {
+    Started s;
+    std::uint64_t id = 0;
+    for (const Action& a : s.created) {
+        if (const auto* c = std::get_if<StartCheck>(&a); c != nullptr && c->devnode == "sdb") {
+            id = c->check_id;
+        }
+    }
+    EXPECT_FALSE(s.engine.next_deadline().has_value());  // both checks in flight
+    (void)s.engine.handle(CheckerResult{"sdb", PathState::Up, "", id}, t0);
+    EXPECT_EQ(s.engine.next_deadline(), t0 + seconds(5));
+}
+
+TEST(TheEngine, RetriesAFailedCreateAfterAPollingInterval) {
+    Started s;
+    CreateMap create;
+    for (const Action& a : s.created) {
+        if (const auto* c = std::get_if<CreateMap>(&a)) {
+            create = *c;
+        }
+    }
+    auto failed = s.engine.handle(ActionFailed{create, Error{ErrorCode::Io, "EBUSY"}}, t0);
+    EXPECT_EQ(count_of(failed, "log error 3600a: creating the map failed"), 1U);
+    EXPECT_EQ(count_of(s.engine.handle(Tick{}, t0 + seconds(1)), "create"), 0U);
+    EXPECT_EQ(count_of(s.engine.handle(Tick{}, t0 + seconds(5)), "create 3600a"), 1U);
+}
+
+TEST(TheEngine, AsksForTheMapStatusOnADmEvent) {
+    Started s;
+    auto a = s.engine.handle(DmEvent{"3600a"}, t0);
+    EXPECT_EQ(count_of(a, "read-status 3600a"), 1U);
+    EXPECT_TRUE(s.engine.handle(DmEvent{"other"}, t0).empty());
+}
+
+}  // namespace
+}  // namespace pathkeeper::core
