@@ -1,5 +1,6 @@
 #include "config/config_file.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -49,6 +51,37 @@ std::string lower(std::string_view text) {
     return out;
 }
 
+// Event sink that only notes where each YAML document starts.
+class DocumentStarts final : public YAML::EventHandler {
+public:
+    void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+
+    std::vector<YAML::Mark> marks;
+};
+
+// Where the second YAML document of `text` starts, if there is one. Throws YAML::Exception on a syntax error.
+std::optional<YAML::Mark> second_document_start(std::string_view text) {
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+    }
+    if (starts.marks.size() < 2) {
+        return std::nullopt;
+    }
+    return starts.marks[1];
+}
+
 // Parsing state: collects diagnostics while walking the YAML tree.
 class Parser {
 public:
@@ -64,16 +97,17 @@ public:
         }
         YAML::Node root;
         try {
-            std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-            if (documents.size() > 1) {
-                // A second document would be silently ignored by a single-document load.
-                add(loc(documents[1]), "", "more than one YAML document; put everything in one");
+            // A second document would be silently ignored by a single-document load, so count them first.
+            // Not with YAML::LoadAll: yaml-cpp 0.7 (Debian 12) loops forever, allocating without bound, when
+            // a top-level flow collection or quoted scalar is followed by a stray comma (`{},`), a hang found
+            // by tests/fuzz. Stopping after the second document start avoids that loop.
+            std::optional<YAML::Mark> second = second_document_start(text);
+            if (second) {
+                add(loc(*second), "", "more than one YAML document; put everything in one");
                 report.diagnostics = std::move(diagnostics_);
                 return report;
             }
-            if (!documents.empty()) {
-                root = documents.front();
-            }
+            root = YAML::Load(std::string(text));
         } catch (const YAML::Exception& e) {
             add(loc(e.mark), "", "YAML syntax error: " + e.msg);
             report.diagnostics = std::move(diagnostics_);

@@ -1,0 +1,71 @@
+#pragma once
+// Client: what pathctl needs from pathkeeperd. DbusClient talks to the daemon over a caller-owned sdbus
+// connection; tests use a fake. Every call returns a Reply: the value, or a ClientError saying whether the
+// daemon was unreachable (exit 3) or refused (exit 1, with the D-Bus error name from api/errors.hpp).
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "api/errors.hpp"
+#include "api/views.hpp"
+
+namespace pathkeeper::cli {
+
+enum class ClientErrorKind {
+    Unreachable,  // no bus, or nobody owns org.pathkeeper.PathKeeper1, or it did not answer
+    Refused,      // the daemon answered with an error
+    Malformed,    // the daemon's answer could not be decoded
+};
+
+struct ClientError {
+    ClientErrorKind kind = ClientErrorKind::Refused;
+    std::string name;  // D-Bus error name, e.g. "org.pathkeeper.PathKeeper1.Error.NoSuchPath"
+    std::string message;
+};
+
+template <typename T>
+class Reply {
+public:
+    Reply(T value) : value_(std::move(value)) {}            // NOLINT: implicit by design
+    Reply(ClientError error) : error_(std::move(error)) {}  // NOLINT
+    bool ok() const { return value_.has_value(); }
+    T& value() { return *value_; }
+    const T& value() const { return *value_; }
+    const ClientError& error() const { return error_; }
+
+private:
+    std::optional<T> value_;
+    ClientError error_;
+};
+
+using Done = Reply<std::monostate>;
+inline Done done() {
+    return Done(std::monostate{});
+}
+
+struct WatchSink {
+    std::function<void(const api::PathStateEvent&)> path_state_changed;
+    std::function<void(const api::MapChangeEvent&)> map_changed;
+};
+
+class Client {
+public:
+    virtual ~Client() = default;
+
+    virtual Reply<api::TopologyView> topology() = 0;
+    virtual Reply<api::ManagerView> status() = 0;
+    virtual Reply<std::string> config(bool explain) = 0;
+    virtual Done fail_path(const std::string& devnode) = 0;
+    virtual Done reinstate_path(const std::string& devnode) = 0;
+    virtual Done switch_group(const std::string& map, unsigned group) = 0;
+    // text == nullopt: the daemon re-reads its configured file; else it applies text (origin names it).
+    virtual Done reconfigure(const std::optional<std::pair<std::string, std::string>>& text_and_origin) = 0;
+    // Delivers signals to sink until should_stop() returns true (polled at least every 100 ms) or the daemon
+    // goes away (Unreachable).
+    virtual Done watch(const WatchSink& sink, const std::function<bool()>& should_stop) = 0;
+};
+
+}  // namespace pathkeeper::cli

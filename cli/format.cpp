@@ -1,0 +1,257 @@
+#include "cli/format.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+namespace pathkeeper::cli {
+
+namespace {
+
+constexpr const char* kRed = "\033[31m";
+constexpr const char* kGreen = "\033[32m";
+constexpr const char* kYellow = "\033[33m";
+constexpr const char* kBold = "\033[1m";
+constexpr const char* kReset = "\033[0m";
+
+const char* state_colour(const std::string& state) {
+    if (state == "up" || state == "active")
+        return kGreen;
+    if (state == "down" || state == "failed" || state == "shaky")
+        return kRed;
+    if (state == "ghost" || state == "pending" || state == "enabled" || state == "unknown")
+        return kYellow;
+    return nullptr;
+}
+
+std::string paint(const std::string& text, const char* colour, const Style& style) {
+    if (!style.colour || colour == nullptr)
+        return text;
+    return std::string(colour) + text + kReset;
+}
+
+std::string state(const std::string& word, const Style& style) {
+    return paint(word, state_colour(word), style);
+}
+
+std::string or_dash(const std::string& text) {
+    return text.empty() ? "-" : text;
+}
+
+// Columns padded to the widest cell; colour codes are added after padding so they do not skew widths.
+class Table {
+public:
+    explicit Table(std::vector<std::string> header) : rows_{std::move(header)} {}
+    void add(std::vector<std::string> row, std::vector<const char*> colours = {}) {
+        colours.resize(row.size(), nullptr);
+        rows_.push_back(std::move(row));
+        colours_.push_back(std::move(colours));
+    }
+    std::string render(const Style& style) const {
+        std::vector<std::size_t> width(rows_.front().size(), 0);
+        for (const auto& row : rows_) {
+            for (std::size_t i = 0; i < row.size(); ++i)
+                width[i] = std::max(width[i], row[i].size());
+        }
+        std::string out;
+        for (std::size_t r = 0; r < rows_.size(); ++r) {
+            std::string line;
+            for (std::size_t i = 0; i < rows_[r].size(); ++i) {
+                const std::string& cell = rows_[r][i];
+                bool last = i + 1 == rows_[r].size();
+                std::string padded = last ? cell : fmt::format("{:<{}}  ", cell, width[i]);
+                const char* colour = r == 0 ? kBold : colours_[r - 1][i];
+                if (style.colour && colour != nullptr) {
+                    line += std::string(colour) + cell + kReset + padded.substr(cell.size());
+                } else {
+                    line += padded;
+                }
+            }
+            out += line + "\n";
+        }
+        return out;
+    }
+
+private:
+    std::vector<std::vector<std::string>> rows_;
+    std::vector<std::vector<const char*>> colours_;
+};
+
+std::string path_line(const api::PathView* path, const std::string& devnode, const Style& style) {
+    if (path == nullptr)
+        return devnode + " (not known to the daemon)";
+    std::string line =
+        fmt::format("{} {} {} {} {}", path->hctl.empty() ? "#:#:#:#" : path->hctl, path->devnode, path->devt,
+                    state(path->dm_state, style), state(path->checker_state, style));
+    if (!path->portal.empty())
+        line += " " + path->portal;
+    return line;
+}
+
+}  // namespace
+
+std::string format_size(std::uint64_t sectors) {
+    static const char* const kUnits[] = {"K", "M", "G", "T", "P", "E"};
+    double value = static_cast<double>(sectors) / 2.0;  // KiB
+    std::size_t unit = 0;
+    while (value >= 1024.0 && unit + 1 < std::size(kUnits)) {
+        value /= 1024.0;
+        ++unit;
+    }
+    if (value < 10.0)
+        return fmt::format("{:.1f}{}", value, kUnits[unit]);
+    return fmt::format("{:.0f}{}", value, kUnits[unit]);
+}
+
+std::string format_topology(const api::TopologyView& topology, const Style& style) {
+    std::string out;
+    for (const auto& map : topology.maps) {
+        std::string head = map.name == map.wwid ? map.name : fmt::format("{} ({})", map.name, map.wwid);
+        out += fmt::format("{} {} {},{}\n", paint(head, kBold, style), or_dash(map.dm_device), map.vendor,
+                           map.product);
+        out +=
+            fmt::format("size={} features='{}' hwhandler='{}' no_path_retry={}{}\n",
+                        format_size(map.size_sectors), map.features, map.hardware_handler,
+                        or_dash(map.no_path_retry), map.queueing ? paint(" queueing", kYellow, style) : "");
+        for (std::size_t g = 0; g < map.groups.size(); ++g) {
+            const auto& group = map.groups[g];
+            bool last_group = g + 1 == map.groups.size();
+            out += fmt::format("{}-+- policy='{}' prio={} status={}\n", last_group ? "`" : "|",
+                               group.selector, group.priority, state(group.state, style));
+            for (std::size_t p = 0; p < group.paths.size(); ++p) {
+                bool last_path = p + 1 == group.paths.size();
+                out += fmt::format("{} {}- {}\n", last_group ? " " : "|", last_path ? "`" : "|",
+                                   path_line(topology.find_path(group.paths[p]), group.paths[p], style));
+            }
+        }
+    }
+    std::vector<const api::PathView*> unmapped;
+    for (const auto& p : topology.paths) {
+        if (p.map.empty())
+            unmapped.push_back(&p);
+    }
+    if (!unmapped.empty()) {
+        if (!topology.maps.empty())
+            out += "\n";
+        out += "paths in no map:\n";
+        for (std::size_t i = 0; i < unmapped.size(); ++i) {
+            out +=
+                fmt::format("{}- {} {}\n", i + 1 == unmapped.size() ? "`" : "|",
+                            path_line(unmapped[i], unmapped[i]->devnode, style), or_dash(unmapped[i]->wwid));
+        }
+    }
+    if (topology.maps.empty() && unmapped.empty())
+        out += "no maps and no paths\n";
+    return out;
+}
+
+std::string format_paths_table(const std::vector<api::PathView>& paths, const Style& style) {
+    Table table({"DEV", "DEVT", "HCTL", "MAP", "GRP", "DM", "CHECKER", "PRIO", "ALUA", "TRANSPORT", "PORTAL",
+                 "WWID"});
+    for (const auto& p : paths) {
+        table.add({p.devnode, p.devt, or_dash(p.hctl), or_dash(p.map),
+                   p.group == 0 ? "-" : std::to_string(p.group), p.dm_state, p.checker_state,
+                   std::to_string(p.priority), p.alua_state, p.transport, or_dash(p.portal), or_dash(p.wwid)},
+                  {nullptr, nullptr, nullptr, nullptr, nullptr, state_colour(p.dm_state),
+                   state_colour(p.checker_state)});
+    }
+    return table.render(style);
+}
+
+std::string format_maps_table(const api::TopologyView& topology, const Style& style) {
+    Table table(
+        {"NAME", "WWID", "DM", "SIZE", "PATHS", "GROUPS", "ACTIVE", "NO_PATH_RETRY", "QUEUEING", "MODEL"});
+    for (const auto& m : topology.maps) {
+        std::size_t total = 0;
+        std::size_t usable = 0;
+        for (const auto& g : m.groups) {
+            for (const auto& dev : g.paths) {
+                ++total;
+                const auto* p = topology.find_path(dev);
+                if (p != nullptr && (p->checker_state == "up" || p->checker_state == "ghost") &&
+                    p->dm_state != "failed") {
+                    ++usable;
+                }
+            }
+        }
+        const char* paths_colour = usable == 0 ? kRed : usable < total ? kYellow : kGreen;
+        table.add({m.name, m.wwid, or_dash(m.dm_device), format_size(m.size_sectors),
+                   fmt::format("{}/{}", usable, total), std::to_string(m.groups.size()),
+                   m.active_group == 0 ? "-" : std::to_string(m.active_group), or_dash(m.no_path_retry),
+                   m.queueing ? "yes" : "no", m.vendor + "," + m.product},
+                  {nullptr, nullptr, nullptr, nullptr, paths_colour, nullptr, nullptr, nullptr,
+                   m.queueing ? kYellow : nullptr});
+    }
+    return table.render(style);
+}
+
+std::string format_status(const api::ManagerView& m) {
+    return fmt::format(
+        "pathkeeperd {}\n"
+        "config: {}\n"
+        "maps:   {}\n"
+        "paths:  {} ({} failed)\n",
+        m.version, or_dash(m.config_path), m.map_count, m.path_count, m.failed_path_count);
+}
+
+std::string format_path_event(const api::PathStateEvent& e, const Style& style) {
+    return fmt::format("path {}{}: {} -> {}{}", e.path, e.map.empty() ? "" : " (" + e.map + ")",
+                       state(e.old_state, style), state(e.new_state, style),
+                       e.reason.empty() ? "" : ": " + e.reason);
+}
+
+std::string format_map_event(const api::MapChangeEvent& e) {
+    return fmt::format("map {}: {}", e.map, e.change);
+}
+
+namespace {
+
+// YAML double-quoted scalar: safe for any text.
+std::string quoted(const std::string& text) {
+    std::string out = "\"";
+    for (char c : text) {
+        auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (byte < 0x20 || byte == 0x7f) {
+            out += fmt::format("\\x{:02x}", byte);
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
+}  // namespace
+
+std::string format_plan_input(const std::vector<api::PathView>& paths) {
+    std::string out = "# pathctl plan --paths input, dumped by `pathctl show paths --as-plan-input`\n";
+    if (paths.empty())
+        return out + "[]\n";
+    for (const auto& p : paths) {
+        out += fmt::format("- dev: {}\n", quoted(p.devnode));
+        out += fmt::format("  devt: {}\n", quoted(p.devt));
+        out += fmt::format("  wwid: {}\n", quoted(p.wwid));
+        out += fmt::format("  vendor: {}\n", quoted(p.vendor));
+        out += fmt::format("  product: {}\n", quoted(p.product));
+        if (!p.serial.empty())
+            out += fmt::format("  serial: {}\n", quoted(p.serial));
+        out += fmt::format("  priority: {}\n", p.priority);
+        if (p.alua_state != "unknown" && !p.alua_state.empty()) {
+            out += fmt::format("  alua_state: {}\n", quoted(p.alua_state));
+        }
+        if (!p.node_name.empty())
+            out += fmt::format("  node_name: {}\n", quoted(p.node_name));
+        // The planner knows up/down/ghost; pending and shaky paths are neither usable nor gone.
+        std::string plan_state =
+            p.checker_state == "up" || p.checker_state == "ghost" ? p.checker_state : "down";
+        out += fmt::format("  state: {}\n", plan_state);
+        out += fmt::format("  size_sectors: {}\n", p.size_sectors);
+        out += fmt::format("  transport: {}\n", quoted(p.transport));
+    }
+    return out;
+}
+
+}  // namespace pathkeeper::cli

@@ -1,0 +1,34 @@
+#pragma once
+// Pure formatters: views in, text out. No I/O, no terminal detection (the caller decides Style.colour), so
+// every byte pathctl prints for humans is covered by golden tests.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "api/views.hpp"
+
+namespace pathkeeper::cli {
+
+struct Style {
+    bool colour = false;  // ANSI colours for states; only when stdout is a terminal
+};
+
+// "1.0G", "512M", "300K" like multipath -ll (1024-based, one decimal below 10).
+std::string format_size(std::uint64_t sectors);
+
+// The multipath -ll style tree: per map a header line (name, WWID, dm device, vendor,product), a
+// size/features/hwhandler line, and per group a policy/prio/status line with its paths
+// ("H:C:T:L devnode maj:min dm-state checker-state [portal]"). Paths in no map follow under their own
+// heading.
+std::string format_topology(const api::TopologyView& topology, const Style& style);
+std::string format_paths_table(const std::vector<api::PathView>& paths, const Style& style);
+std::string format_maps_table(const api::TopologyView& topology, const Style& style);
+std::string format_status(const api::ManagerView& manager);
+// One line each, for `pathctl watch`; time_prefix ("12:00:01 ") is supplied by the caller.
+std::string format_path_event(const api::PathStateEvent& event, const Style& style);
+std::string format_map_event(const api::MapChangeEvent& event);
+// The PATHS.yaml `pathctl plan --paths` reads, for the given paths.
+std::string format_plan_input(const std::vector<api::PathView>& paths);
+
+}  // namespace pathkeeper::cli

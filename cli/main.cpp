@@ -1,0 +1,66 @@
+// pathctl entry point: the only place that touches the process (signals, terminal, the system bus).
+#include <sdbus-c++/IConnection.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <memory>
+
+#include "cli/app.hpp"
+#include "cli/dbus_client.hpp"
+
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_interrupt(int) {
+    interrupted = true;
+}
+
+bool colour_terminal() {
+    const char* term = std::getenv("TERM");
+    return ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr &&
+           (term == nullptr || std::string(term) != "dumb");
+}
+
+std::string local_time() {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&now, &tm);
+    char text[16];
+    std::strftime(text, sizeof text, "%H:%M:%S", &tm);
+    return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace pathkeeper::cli;
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;  // no SA_RESTART: poll() returns at once on Ctrl-C
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+
+    std::unique_ptr<sdbus::IConnection> connection;
+    std::unique_ptr<DbusClient> client;
+    Context ctx;
+    ctx.out = &std::cout;
+    ctx.err = &std::cerr;
+    ctx.stdout_is_terminal = colour_terminal();
+    ctx.should_stop = [] { return interrupted.load(); };
+    ctx.timestamp = local_time;
+    ctx.connect = [&]() -> Reply<Client*> {
+        if (!client) {
+            auto bus = connect_system_bus();
+            if (!bus.ok())
+                return bus.error();
+            connection = std::move(bus.value());
+            client = std::make_unique<DbusClient>(*connection);
+        }
+        return static_cast<Client*>(client.get());
+    };
+    return run_pathctl(argc, argv, ctx);
+}

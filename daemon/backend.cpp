@@ -1,0 +1,79 @@
+#include "daemon/backend.hpp"
+
+#include <exception>
+#include <filesystem>
+
+#include "os/checkers.hpp"
+#include "os/device_mapper.hpp"
+#include "os/state_files.hpp"
+#include "os/sysfs_tree.hpp"
+#include "os/udev_source.hpp"
+#include "os/worker_pool.hpp"
+#include "sim/sim_host.hpp"
+
+namespace pathkeeper::daemon {
+
+namespace {
+
+struct RealBackend final : Backend {
+    std::unique_ptr<os::LibUdevSource> udev_source;
+    std::unique_ptr<os::LibDeviceMapper> device_mapper;
+    os::SysfsTree sysfs_tree;
+    os::AtomicStateFiles state_files;
+    std::unique_ptr<os::ThreadWorkerPool> worker_pool;
+};
+
+struct SimBackend final : Backend {
+    std::unique_ptr<sim::SimHost> host;
+    os::AtomicStateFiles state_files;
+    std::unique_ptr<os::ThreadWorkerPool> worker_pool;
+};
+
+}  // namespace
+
+core::Result<std::unique_ptr<Backend>> make_real_backend() {
+    auto backend = std::make_unique<RealBackend>();
+    try {
+        backend->udev_source = std::make_unique<os::LibUdevSource>();
+    } catch (const std::exception& e) {
+        return core::make_error(core::ErrorCode::Io, std::string("udev: ") + e.what());
+    }
+    backend->device_mapper = std::make_unique<os::LibDeviceMapper>();
+    backend->worker_pool = std::make_unique<os::ThreadWorkerPool>(std::make_shared<os::DispatchingChecker>(),
+                                                                  os::WorkerPoolOptions{});
+    backend->udev = backend->udev_source.get();
+    backend->dm = backend->device_mapper.get();
+    backend->sysfs = &backend->sysfs_tree;
+    backend->files = &backend->state_files;
+    backend->pool = backend->worker_pool.get();
+    backend->description =
+        "real (libudev, libdevmapper " + backend->device_mapper->driver_version() + ", /sys)";
+    return std::unique_ptr<Backend>(std::move(backend));
+}
+
+core::Result<std::unique_ptr<Backend>> make_sim_backend(const std::string& scenario_path,
+                                                        const std::string& state_dir) {
+    auto scenario = sim::load_scenario_file(scenario_path);
+    if (!scenario) {
+        return scenario.error();
+    }
+    auto backend = std::make_unique<SimBackend>();
+    try {
+        backend->host = std::make_unique<sim::SimHost>(std::move(*scenario),
+                                                       (std::filesystem::path(state_dir) / "sim").string());
+    } catch (const std::exception& e) {
+        return core::make_error(core::ErrorCode::InvalidArgument, scenario_path + ": " + e.what());
+    }
+    backend->worker_pool =
+        std::make_unique<os::ThreadWorkerPool>(backend->host->checker(), os::WorkerPoolOptions{});
+    backend->udev = &backend->host->udev();
+    backend->dm = &backend->host->device_mapper();
+    backend->sysfs = &backend->host->sysfs();
+    backend->files = &backend->state_files;
+    backend->pool = backend->worker_pool.get();
+    backend->sim = backend->host.get();
+    backend->description = "sim (scenario " + scenario_path + ")";
+    return std::unique_ptr<Backend>(std::move(backend));
+}
+
+}  // namespace pathkeeper::daemon

@@ -1,0 +1,40 @@
+#pragma once
+// Backend: the set of port implementations the daemon runs on. `real` is the Linux adaptors (lib/os);
+// `sim` is the simulated host (lib/sim) with the same worker pool, so everything above the ports is
+// exactly the code that runs in production.
+
+#include <memory>
+#include <string>
+
+#include "core/result.hpp"
+#include "ports/device_mapper.hpp"
+#include "ports/state_files.hpp"
+#include "ports/sysfs.hpp"
+#include "ports/udev_source.hpp"
+#include "ports/worker_pool.hpp"
+
+namespace pathkeeper::sim {
+class SimHost;
+}
+
+namespace pathkeeper::daemon {
+
+struct Backend {
+    virtual ~Backend() = default;
+    ports::UdevSource* udev = nullptr;
+    ports::DeviceMapper* dm = nullptr;
+    ports::Sysfs* sysfs = nullptr;
+    ports::StateFiles* files = nullptr;
+    ports::WorkerPool* pool = nullptr;
+    sim::SimHost* sim = nullptr;  // only for --backend sim: timeline and control FIFO
+    std::string description;      // for the startup log line
+};
+
+// Linux: libudev monitor + enumerate, libdevmapper with udev sync, /sys, tur/directio checkers in a pool.
+core::Result<std::unique_ptr<Backend>> make_real_backend();
+// The simulated host of scenario_path; the fake dm dumps its state into <state_dir>/sim unless the scenario
+// names a dump_dir.
+core::Result<std::unique_ptr<Backend>> make_sim_backend(const std::string& scenario_path,
+                                                        const std::string& state_dir);
+
+}  // namespace pathkeeper::daemon

@@ -1,0 +1,38 @@
+#include "daemon/config_loader.hpp"
+
+#include "config/config_file.hpp"
+
+namespace pathkeeper::daemon {
+
+core::Result<core::Config> load_daemon_config(const std::string& path, bool path_explicit) {
+    auto loaded = config::load_config_file(path);
+    if (loaded) {
+        return loaded;
+    }
+    if (loaded.error().code == core::ErrorCode::NotFound) {
+        if (!path_explicit) {
+            return core::Config{};
+        }
+        return core::make_error(core::ErrorCode::NotFound, path + ": configuration file does not exist");
+    }
+    return loaded.error();
+}
+
+int check_config_file(const std::string& path, std::ostream& out, std::ostream& err) {
+    auto loaded = config::load_config_file(path);
+    if (loaded) {
+        out << path << ": configuration is valid\n";
+        return 0;
+    }
+    if (loaded.error().code == core::ErrorCode::NotFound) {
+        err << path << ": configuration file does not exist\n";
+        return 1;
+    }
+    err << loaded.error().message;
+    if (!loaded.error().message.ends_with('\n')) {
+        err << '\n';
+    }
+    return 1;
+}
+
+}  // namespace pathkeeper::daemon

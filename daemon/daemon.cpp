@@ -1,0 +1,743 @@
+#include "daemon/daemon.hpp"
+
+#include <poll.h>
+#include <sys/epoll.h>
+
+#include <sdbus-c++/sdbus-c++.h>
+#include <algorithm>
+#include <iostream>
+#include <sstream>
+
+#include "config/config_file.hpp"
+#include "core/bindings.hpp"
+#include "daemon/config_loader.hpp"
+#include "daemon/dbus/dbus_service.hpp"
+#include "daemon/instance_lock.hpp"
+#include "daemon/multipathd_probe.hpp"
+#include "os/logger.hpp"
+#include "sim/sim_host.hpp"
+
+namespace pathkeeper::daemon {
+
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+    using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+ports::LogLevel to_port_level(core::LogLevel level) {
+    switch (level) {
+        case core::LogLevel::Error:
+            return ports::LogLevel::Error;
+        case core::LogLevel::Warning:
+            return ports::LogLevel::Warning;
+        case core::LogLevel::Notice:
+            return ports::LogLevel::Notice;
+        case core::LogLevel::Info:
+            return ports::LogLevel::Info;
+        case core::LogLevel::Debug:
+            return ports::LogLevel::Debug;
+    }
+    return ports::LogLevel::Info;
+}
+
+core::ExistingMap existing(const ports::DmMapInfo& info) {
+    core::ExistingMap e;
+    e.name = info.name;
+    e.uuid = info.uuid;
+    e.size_sectors = info.size_sectors;
+    e.table = *info.table;
+    e.status = *info.status;
+    e.open_count = static_cast<unsigned>(std::max(info.open_count, 0));
+    return e;
+}
+
+ports::LogContext split_context(const std::string& context) {
+    const auto colon = context.find(": ");
+    if (colon == std::string::npos) {
+        return ports::LogContext{context, ""};
+    }
+    return ports::LogContext{context.substr(0, colon), context.substr(colon + 2)};
+}
+
+std::uint32_t to_epoll_events(short poll_events) {
+    std::uint32_t events = 0;
+    if ((poll_events & POLLIN) != 0) {
+        events |= EPOLLIN;
+    }
+    if ((poll_events & POLLOUT) != 0) {
+        events |= EPOLLOUT;
+    }
+    return events;
+}
+
+}  // namespace
+
+Daemon::Daemon(DaemonOptions options, core::Config config, PersistentState state, Backend& backend,
+               SignalSource& signals, ports::Logger& logger, Notifier& notifier)
+    : options_(std::move(options)),
+      config_(std::move(config)),
+      backend_(backend),
+      signals_(signals),
+      logger_(logger),
+      notifier_(notifier),
+      bindings_path_(std::move(state.bindings_path)),
+      wwids_path_(std::move(state.wwids_path)),
+      engine_(config_, std::move(state.bindings), std::move(state.known_wwids)) {}
+
+Daemon::~Daemon() {
+    service_.reset();  // unregister objects before the connection goes
+    bus_.reset();
+}
+
+void Daemon::log(ports::LogLevel level, const std::string& map, const std::string& path,
+                 const std::string& text) {
+    logger_.log(level, ports::LogContext{map, path}, text);
+}
+
+core::Result<void> Daemon::start() {
+    log(ports::LogLevel::Info, "", "",
+        std::string("pathkeeperd ") + daemon_version() + " starting, back end " + backend_.description +
+            ", configuration " + (config_.source_file.empty() ? "built-in defaults" : config_.source_file) +
+            ", state " + options_.state_dir);
+
+    // Coldplug first, then the existing maps: MapsDiscovered starts the engine, which then plans every map
+    // once with all paths known and adopts an equivalent map without a reload. The dm adaptor is used from
+    // this thread only until the first job is submitted to the DmWorker; from then on only the worker does.
+    auto disks = backend_.udev->enumerate();
+    if (!disks) {
+        return core::make_error(disks.error().code, "udev enumerate: " + disks.error().message);
+    }
+    for (const auto& disk : *disks) {
+        if (disk.path) {
+            feed(core::PathAdded{*disk.path});
+        } else {
+            log(ports::LogLevel::Notice, "", disk.devnode, disk.skip_reason);
+        }
+    }
+    auto maps = backend_.dm->list_multipath_maps();
+    if (!maps) {
+        return core::make_error(maps.error().code, "listing dm maps: " + maps.error().message);
+    }
+    core::MapsDiscovered discovered;
+    for (const auto& info : *maps) {
+        map_devts_[info.name] = info.devt;
+        if (!info.table || !info.status) {
+            log(ports::LogLevel::Warning, info.name, "",
+                "existing map left alone, its table or status is unreadable: " + info.table_error +
+                    info.status_error);
+            continue;
+        }
+        discovered.maps.push_back(existing(info));
+    }
+    if (auto primed = backend_.dm->changed_maps(); !primed) {
+        log(ports::LogLevel::Warning, "", "", "dm events: " + primed.error().message);
+    }
+    log(ports::LogLevel::Info, "", "",
+        "coldplug: " + std::to_string(disks->size()) + " SCSI disks, " + std::to_string(maps->size()) +
+            " existing multipath maps");
+
+    auto must = [](core::Result<void> r) {
+        if (!r) {
+            throw std::runtime_error(r.error().message);
+        }
+    };
+    try {
+        must(loop_.add(signals_.fd(), EPOLLIN, [this](std::uint32_t) { on_signal(); }));
+        must(loop_.add(backend_.udev->fd(), EPOLLIN, [this](std::uint32_t) { on_udev(); }));
+        if (backend_.dm->event_fd() >= 0) {
+            must(loop_.add(backend_.dm->event_fd(), EPOLLIN, [this](std::uint32_t) { on_dm_event(); }));
+        }
+        must(loop_.add(backend_.pool->completion_fd(), EPOLLIN, [this](std::uint32_t) { on_checks_done(); }));
+        must(loop_.add(dm_worker_.fd(), EPOLLIN, [this](std::uint32_t) { dm_worker_.run_completions(); }));
+        must(loop_.add(engine_timer_.fd(), EPOLLIN, [this](std::uint32_t) {
+            engine_timer_.acknowledge();
+            feed(core::Tick{});
+        }));
+        must(loop_.add(housekeeping_timer_.fd(), EPOLLIN, [this](std::uint32_t) { on_housekeeping(); }));
+        housekeeping_timer_.arm_periodic(std::chrono::seconds(1));
+        if (auto interval = notifier_.watchdog_ping_interval()) {
+            must(loop_.add(watchdog_timer_.fd(), EPOLLIN, [this](std::uint32_t) {
+                watchdog_timer_.acknowledge();
+                notifier_.watchdog();
+            }));
+            watchdog_timer_.arm_periodic(*interval);
+        }
+        if (backend_.sim != nullptr) {
+            must(loop_.add(sim_timer_.fd(), EPOLLIN, [this](std::uint32_t) { on_sim(); }));
+            if (backend_.sim->control_fd() >= 0) {
+                must(loop_.add(backend_.sim->control_fd(), EPOLLIN, [this](std::uint32_t) { on_sim(); }));
+            }
+        }
+    } catch (const std::runtime_error& e) {
+        return core::make_error(core::ErrorCode::Io, e.what());
+    }
+    loop_.add_prepare_hook([this]() -> std::optional<MonotonicClock::time_point> {
+        publish_if_dirty();
+        return std::nullopt;
+    });
+
+    feed(discovered);
+    // Maps are created / reloaded before READY=1, so `systemctl start` returns with the maps in place.
+    dm_worker_.wait_idle();
+
+    if (options_.dbus) {
+        connect_bus();
+    }
+    if (backend_.sim != nullptr) {
+        backend_.sim->start_timeline(MonotonicClock::now());
+        sim_timer_.arm(backend_.sim->next_step_due());
+    }
+    const auto snap = engine_.snapshot(MonotonicClock::now());
+    const std::string status = std::to_string(snap.maps.size()) + " maps, " +
+                               std::to_string(snap.paths.size()) + " paths" + (service_ ? "" : " (no D-Bus)");
+    log(ports::LogLevel::Info, "", "", "ready: " + status);
+    notifier_.ready(status);
+    return {};
+}
+
+void Daemon::connect_bus() {
+    try {
+        bus_ = sdbus::createSystemBusConnection();
+        service_ = std::make_unique<dbus::DbusService>(*bus_, *this);
+        service_->claim_bus_name();
+        const auto poll = bus_->getEventLoopPollData();
+        const int fd = poll.fd;
+        if (auto added = loop_.add(fd, to_epoll_events(poll.events),
+                                   [this](std::uint32_t) {
+                                       try {
+                                           while (bus_->processPendingRequest()) {
+                                           }
+                                       } catch (const sdbus::Error& e) {
+                                           log(ports::LogLevel::Warning, "", "",
+                                               std::string("D-Bus: ") + e.what());
+                                       }
+                                   });
+            !added) {
+            throw sdbus::Error("org.pathkeeper.PathKeeper1.Error.Failed", added.error().message);
+        }
+        loop_.add_prepare_hook([this, fd]() -> std::optional<MonotonicClock::time_point> {
+            try {
+                while (bus_->processPendingRequest()) {
+                }
+                const auto poll = bus_->getEventLoopPollData();
+                (void)loop_.modify(fd, to_epoll_events(poll.events));
+                if (poll.timeout_usec == UINT64_MAX) {
+                    return std::nullopt;
+                }
+                return MonotonicClock::time_point(std::chrono::microseconds(poll.timeout_usec));
+            } catch (const sdbus::Error& e) {
+                log(ports::LogLevel::Warning, "", "", std::string("D-Bus: ") + e.what());
+                return std::nullopt;
+            }
+        });
+        log(ports::LogLevel::Info, "", "", std::string("published on the system bus as ") + api::kBusName);
+    } catch (const sdbus::Error& e) {
+        // Path management must go on without the API: multipath I/O matters more than pathctl.
+        log(ports::LogLevel::Warning, "", "",
+            std::string("D-Bus unavailable, running without the API: ") + e.getName() + ": " +
+                e.getMessage());
+        service_.reset();
+        bus_.reset();
+    }
+}
+
+int Daemon::run() {
+    loop_.run();
+    notifier_.stopping();
+    log(ports::LogLevel::Info, "", "", "stopped; dm maps are left in place");
+    return 0;
+}
+
+void Daemon::feed(const core::Event& event) {
+    const auto actions = engine_.handle(event, MonotonicClock::now());
+    for (const auto& action : actions) {
+        execute(action);
+    }
+    arm_engine_timer();
+}
+
+void Daemon::arm_engine_timer() {
+    engine_timer_.arm(engine_.next_deadline());
+}
+
+void Daemon::completed(const core::Action& action, const core::Result<void>& result) {
+    if (result) {
+        feed(core::ActionCompleted{action});
+    } else {
+        feed(core::ActionFailed{action, result.error()});
+    }
+    topology_dirty_ = true;
+}
+
+void Daemon::save_file(const core::Action& action, const std::string& path, const std::string& text) {
+    // Small files on local disk: written on the loop thread (temp file, fsync, rename).
+    completed(action, backend_.files->write_atomic(path, text));
+}
+
+void Daemon::execute(const core::Action& action) {
+    std::visit(Overloaded{
+                   [&](const core::CreateMap& a) {
+                       dm_worker_.submit([this, a]() -> DmWorker::Continuation {
+                           auto created = backend_.dm->create_map(a.name, a.uuid, a.size_sectors, a.table);
+                           std::optional<core::DevT> devt;
+                           if (created) {
+                               if (auto info = backend_.dm->get_map(a.name)) {
+                                   devt = info->devt;
+                               }
+                           }
+                           return [this, a, created, devt] {
+                               if (devt) {
+                                   map_devts_[a.name] = *devt;
+                               }
+                               completed(a, created);
+                           };
+                       });
+                   },
+                   [&](const core::ReloadMap& a) {
+                       dm_worker_.submit([this, a]() -> DmWorker::Continuation {
+                           auto reloaded = backend_.dm->reload_map(a.name, a.size_sectors, a.table);
+                           return [this, a, reloaded] { completed(a, reloaded); };
+                       });
+                   },
+                   [&](const core::RemoveMap& a) {
+                       dm_worker_.submit([this, a]() -> DmWorker::Continuation {
+                           auto removed = backend_.dm->remove_map(a.name, ports::RemoveOptions{});
+                           return [this, a, removed] {
+                               map_devts_.erase(a.name);
+                               completed(a, removed);
+                           };
+                       });
+                   },
+                   [&](const core::RenameMap& a) {
+                       dm_worker_.submit([this, a]() -> DmWorker::Continuation {
+                           auto renamed = backend_.dm->rename_map(a.old_name, a.new_name);
+                           return [this, a, renamed] {
+                               if (renamed) {
+                                   if (auto it = map_devts_.find(a.old_name); it != map_devts_.end()) {
+                                       map_devts_[a.new_name] = it->second;
+                                       map_devts_.erase(it);
+                                   }
+                               }
+                               completed(a, renamed);
+                           };
+                       });
+                   },
+                   [&](const core::DmMessage& a) {
+                       dm_worker_.submit([this, a]() -> DmWorker::Continuation {
+                           auto sent = backend_.dm->send_message(a.map, a.message);
+                           return [this, a, sent] { completed(a, sent); };
+                       });
+                   },
+                   [&](const core::ReadMapStatus& a) {
+                       dm_worker_.submit([this, a]() -> DmWorker::Continuation {
+                           auto info = backend_.dm->get_map(a.map);
+                           return [this, a, info] {
+                               if (!info) {
+                                   feed(core::ActionFailed{a, info.error()});
+                               } else if (!info->status) {
+                                   feed(core::ActionFailed{
+                                       a, core::Error{core::ErrorCode::InvalidArgument,
+                                                      "unreadable status: " + info->status_error}});
+                               } else {
+                                   map_devts_[a.map] = info->devt;
+                                   feed(core::DmStatusRead{a.map, *info->status});
+                               }
+                               topology_dirty_ = true;
+                           };
+                       });
+                   },
+                   [&](const core::StartCheck& a) {
+                       if (a.checker == core::CheckerKind::None) {
+                           feed(core::CheckerResult{a.devnode, core::PathState::Up, "none checker: always up",
+                                                    a.check_id});
+                           return;
+                       }
+                       ports::CheckRequest request;
+                       request.devnode = a.devnode;
+                       request.kind = a.checker == core::CheckerKind::Directio ? ports::CheckerKind::Directio
+                                                                               : ports::CheckerKind::Tur;
+                       request.timeout = a.timeout;
+                       check_ids_[a.devnode] = a.check_id;
+                       backend_.pool->submit(request);
+                   },
+                   [&](const core::SetRecoveryTmo& a) {
+                       completed(a, backend_.sysfs->set_iscsi_recovery_tmo(
+                                        a.session_id, static_cast<unsigned>(a.value.count())));
+                   },
+                   [&](const core::SaveBindings& a) {
+                       save_file(a, bindings_path_, core::format_bindings(a.bindings));
+                   },
+                   [&](const core::SaveKnownWwids& a) {
+                       save_file(a, wwids_path_, core::format_known_wwids(a.wwids));
+                   },
+                   [&](const core::PublishPathStateChange& a) {
+                       if (service_) {
+                           service_->on_path_state_changed(a.map, a.devnode, core::to_string(a.old_state),
+                                                           core::to_string(a.new_state), a.reason);
+                       }
+                       topology_dirty_ = true;
+                   },
+                   [&](const core::PublishMapChange&) { topology_dirty_ = true; },
+                   [&](const core::Log& a) {
+                       logger_.log(to_port_level(a.level), split_context(a.context), a.message);
+                   },
+               },
+               action);
+}
+
+void Daemon::on_signal() {
+    for (const auto request : signals_.drain()) {
+        if (request == SignalRequest::Stop) {
+            log(ports::LogLevel::Info, "", "", "stop requested by signal; dm maps are left in place");
+            loop_.stop();
+        } else {
+            (void)reload_config_file();
+        }
+    }
+}
+
+void Daemon::on_udev() {
+    for (const auto& event : backend_.udev->receive()) {
+        if (event.action == ports::UdevAction::Remove) {
+            log(ports::LogLevel::Info, "", event.disk.devnode, "removed");
+            feed(core::PathRemoved{event.disk.devnode, 0});
+        } else if (event.disk.path) {
+            log(ports::LogLevel::Info, "", event.disk.devnode,
+                std::string("uevent ") + ports::to_string(event.action));
+            if (event.action == ports::UdevAction::Add) {
+                feed(core::PathAdded{*event.disk.path});
+            } else {
+                feed(core::PathChanged{*event.disk.path});
+            }
+        } else {
+            log(ports::LogLevel::Notice, "", event.disk.devnode, event.disk.skip_reason);
+        }
+    }
+    topology_dirty_ = true;
+}
+
+void Daemon::on_dm_event() {
+    if (dm_event_read_in_flight_) {
+        return;
+    }
+    dm_event_read_in_flight_ = true;
+    const int fd = backend_.dm->event_fd();
+    if (fd >= 0) {
+        // Level-triggered: stop watching until the worker has re-armed the fd, or the loop would spin.
+        (void)loop_.modify(fd, 0);
+    }
+    dm_worker_.submit([this, fd]() -> DmWorker::Continuation {
+        auto changed = backend_.dm->changed_maps();
+        return [this, fd, changed] {
+            dm_event_read_in_flight_ = false;
+            if (fd >= 0) {
+                (void)loop_.modify(fd, EPOLLIN);
+            }
+            if (!changed) {
+                log(ports::LogLevel::Warning, "", "", "dm events: " + changed.error().message);
+                return;
+            }
+            for (const auto& name : *changed) {
+                log(ports::LogLevel::Debug, name, "", "dm event");
+                feed(core::DmEvent{name});
+            }
+        };
+    });
+}
+
+void Daemon::on_checks_done() {
+    for (const auto& done : backend_.pool->drain_completed()) {
+        log(ports::LogLevel::Debug, "", done.request.devnode, done.outcome.message);
+        auto id = check_ids_.find(done.request.devnode);
+        const std::uint64_t check_id = id == check_ids_.end() ? 0 : id->second;
+        if (id != check_ids_.end()) {
+            check_ids_.erase(id);
+        }
+        feed(core::CheckerResult{done.request.devnode, done.outcome.state, done.outcome.message, check_id});
+    }
+}
+
+void Daemon::on_housekeeping() {
+    housekeeping_timer_.acknowledge();
+    on_checks_done();  // reports checks that overran their deadline
+    if (backend_.dm->event_fd() < 0) {
+        on_dm_event();  // no DM_DEV_ARM_POLL: poll the event counters once a second
+    }
+}
+
+void Daemon::on_sim() {
+    sim_timer_.acknowledge();
+    auto lines = backend_.sim->run_due_steps(MonotonicClock::now());
+    for (auto& line : backend_.sim->read_control()) {
+        lines.push_back(std::move(line));
+    }
+    for (const auto& line : lines) {
+        log(ports::LogLevel::Info, "", "", line);
+    }
+    sim_timer_.arm(backend_.sim->next_step_due());
+}
+
+void Daemon::apply_config(core::Config config, const std::string& origin) {
+    config_ = std::move(config);
+    if (!options_.log_level) {
+        logger_.set_min_level(to_port_level(core::resolve_global_options(config_).log_level.value));
+    }
+    log(ports::LogLevel::Info, "", "", "new configuration from " + origin);
+    feed(core::ConfigApplied{config_});
+    topology_dirty_ = true;
+}
+
+core::Result<void> Daemon::reload_config_file() {
+    notifier_.reloading();
+    auto loaded = load_daemon_config(options_.config_path, options_.config_path_explicit);
+    if (!loaded) {
+        std::string message = loaded.error().message;
+        while (!message.empty() && message.back() == '\n') {
+            message.pop_back();
+        }
+        log(ports::LogLevel::Error, "", "",
+            "configuration reload failed, keeping the previous configuration: " + message);
+        notifier_.ready("configuration reload failed; running with the previous configuration");
+        return loaded.error();
+    }
+    apply_config(std::move(*loaded), options_.config_path);
+    notifier_.ready("configuration reloaded");
+    return {};
+}
+
+void Daemon::publish_if_dirty() {
+    if (!topology_dirty_) {
+        return;
+    }
+    topology_dirty_ = false;
+    if (service_) {
+        service_->on_topology_changed(snapshot());
+    }
+}
+
+api::TopologyView Daemon::snapshot() const {
+    const auto snap = engine_.snapshot(MonotonicClock::now());
+    api::TopologyView view;
+    view.manager.version = daemon_version();
+    view.manager.config_path = config_.source_file.empty()
+                                   ? options_.config_path + " (missing: built-in defaults)"
+                                   : config_.source_file;
+    for (const auto& m : snap.maps) {
+        api::MapView map;
+        map.name = m.name;
+        map.wwid = m.wwid;
+        map.dm_uuid = m.uuid;
+        if (auto it = map_devts_.find(m.name); it != map_devts_.end()) {
+            map.dm_device = "dm-" + std::to_string(it->second.minor);
+            map.dm_devt = it->second.to_string();
+        }
+        map.vendor = m.vendor;
+        map.product = m.product;
+        map.size_sectors = m.size_sectors;
+        map.features = m.features;
+        map.hardware_handler = m.hw_handler;
+        map.no_path_retry = m.no_path_retry;
+        map.queueing = m.queueing;
+        map.active_group = m.active_group;
+        for (const auto& g : m.groups) {
+            map.groups.push_back(api::GroupView{g.index, g.selector, g.priority, g.state, g.paths});
+        }
+        view.maps.push_back(std::move(map));
+    }
+    for (const auto& p : snap.paths) {
+        api::PathView pv;
+        pv.devnode = p.devnode;
+        pv.devt = p.devt;
+        pv.wwid = p.wwid;
+        pv.map = p.map;
+        pv.group = p.group;
+        pv.hctl = p.hctl;
+        pv.vendor = p.vendor;
+        pv.product = p.product;
+        pv.revision = p.revision;
+        pv.serial = p.serial;
+        pv.transport = p.transport;
+        pv.checker_state = core::to_string(p.state);
+        pv.dm_state = core::to_string(p.dm_state);
+        pv.priority = p.priority;
+        pv.alua_state = p.alua_state;
+        pv.target_iqn = p.iscsi_target;
+        pv.portal = p.iscsi_portal;
+        pv.session_state = p.iscsi_session_state;
+        view.paths.push_back(std::move(pv));
+    }
+    api::update_counts(view);
+    return view;
+}
+
+core::Result<void> Daemon::admin(const core::AdminRequest& request, const std::string& what) {
+    if (auto valid = engine_.validate(request); !valid) {
+        return valid.error();
+    }
+    log(ports::LogLevel::Notice, "", "", "administrative request: " + what);
+    feed(request);
+    topology_dirty_ = true;
+    return {};
+}
+
+core::Result<void> Daemon::fail_path(const std::string& devnode) {
+    return admin(core::AdminFailPath{devnode}, "fail path " + devnode);
+}
+
+core::Result<void> Daemon::reinstate_path(const std::string& devnode) {
+    return admin(core::AdminReinstatePath{devnode}, "reinstate path " + devnode);
+}
+
+core::Result<void> Daemon::switch_group(const std::string& map, unsigned group) {
+    return admin(core::AdminSwitchGroup{map, group}, map + ": switch to path group " + std::to_string(group));
+}
+
+core::Result<void> Daemon::reconfigure(const std::optional<dbus::ConfigText>& text) {
+    if (!text) {
+        return reload_config_file();
+    }
+    auto parsed = config::parse_config(text->text, text->origin);
+    if (!parsed) {
+        log(ports::LogLevel::Warning, "", "", "configuration from D-Bus rejected: " + parsed.error().message);
+        return parsed.error();
+    }
+    apply_config(std::move(*parsed), text->origin + " (via D-Bus)");
+    return {};
+}
+
+core::Result<std::string> Daemon::config_text(bool explain) const {
+    std::ostringstream out;
+    out << "# effective pathkeeper configuration"
+        << (config_.source_file.empty() ? " (built-in defaults)" : " from " + config_.source_file) << "\n";
+    out << "defaults:\n";
+    auto emit = [&](const std::vector<core::ExplainedSetting>& settings) {
+        for (const auto& s : settings) {
+            out << "  " << s.name << ": " << s.value;
+            if (explain) {
+                out << "  # " << core::to_string(s.origin);
+                if (s.where.known()) {
+                    out << " (" << s.where.to_string() << ")";
+                }
+            }
+            out << "\n";
+        }
+    };
+    emit(core::explain(core::resolve_global_options(config_)));
+    emit(core::explain(core::resolve_map_options(config_, "", "", "")));
+    if (!config_.multipaths.empty()) {
+        out << "multipaths:\n";
+        for (const auto& entry : config_.multipaths) {
+            out << "  - wwid: \"" << entry.wwid << "\"\n";
+            if (entry.alias) {
+                out << "    alias: " << *entry.alias << "\n";
+            }
+        }
+    }
+    return out.str();
+}
+
+PersistentState load_persistent_state(const core::Config& config, const std::string& state_dir,
+                                      ports::StateFiles& files, ports::Logger& logger) {
+    const auto global = core::resolve_global_options(config);
+    PersistentState state;
+    state.bindings_path =
+        global.bindings_file.value.empty() ? state_dir + "/bindings" : global.bindings_file.value;
+    state.wwids_path = global.wwids_file.value.empty() ? state_dir + "/wwids" : global.wwids_file.value;
+    auto warn = [&](const std::string& text) { logger.log(ports::LogLevel::Warning, {}, text); };
+
+    auto load_bindings = [&](const std::string& path) -> bool {
+        auto text = files.read(path);
+        if (!text) {
+            if (text.error().code != core::ErrorCode::NotFound) {
+                warn(path + ": " + text.error().message);
+            }
+            return false;
+        }
+        auto parsed = core::parse_bindings(*text);
+        if (!parsed) {
+            warn(path + ": " + parsed.error().message);
+            return false;
+        }
+        for (const auto& issue : parsed->rejected) {
+            warn(path + ":" + std::to_string(issue.line) + ": line ignored: " + issue.reason);
+        }
+        state.bindings = std::move(parsed->bindings);
+        return true;
+    };
+    if (!load_bindings(state.bindings_path) && global.import_multipath_bindings.value) {
+        const std::string& legacy = global.multipath_bindings_file.value;
+        if (load_bindings(legacy)) {
+            logger.log(ports::LogLevel::Notice, {},
+                       "imported " + std::to_string(state.bindings.size()) + " aliases from " + legacy);
+            if (auto saved = files.write_atomic(state.bindings_path, core::format_bindings(state.bindings));
+                !saved) {
+                warn(state.bindings_path + ": " + saved.error().message);
+            }
+        }
+    }
+    if (auto text = files.read(state.wwids_path)) {
+        if (auto parsed = core::parse_known_wwids(*text)) {
+            state.known_wwids = std::move(parsed->wwids);
+        } else {
+            warn(state.wwids_path + ": " + parsed.error().message);
+        }
+    } else if (text.error().code != core::ErrorCode::NotFound) {
+        warn(state.wwids_path + ": " + text.error().message);
+    }
+    return state;
+}
+
+int run_daemon(const DaemonOptions& options) {
+    os::LoggerOptions logger_options;
+    logger_options.to_stderr = true;
+    logger_options.to_journal = !options.foreground;
+    os::JournalLogger logger(logger_options);
+    if (options.log_level) {
+        logger.set_min_level(to_port_level(*options.log_level));
+    }
+    auto fail = [&](const std::string& message) {
+        logger.log(ports::LogLevel::Error, {}, message);
+        return 1;
+    };
+
+    // Signals are blocked before any thread exists (worker pool, dm worker), so every thread inherits the
+    // mask and SIGTERM can only arrive through the signalfd.
+    SignalSource signals;
+
+    if (options.backend == BackendKind::Real) {
+        if (auto found = find_running_multipathd()) {
+            return fail("refusing to start: " + *found);
+        }
+    }
+    auto lock = InstanceLock::acquire(options.state_dir);
+    if (!lock) {
+        return fail("refusing to start: " + lock.error().message);
+    }
+    auto config = load_daemon_config(options.config_path, options.config_path_explicit);
+    if (!config) {
+        return fail("invalid configuration, not starting:\n" + config.error().message);
+    }
+    if (!options.log_level) {
+        logger.set_min_level(to_port_level(core::resolve_global_options(*config).log_level.value));
+    }
+    auto backend = options.backend == BackendKind::Sim
+                       ? make_sim_backend(options.sim_scenario, options.state_dir)
+                       : make_real_backend();
+    if (!backend) {
+        return fail("cannot start the " + std::string(options.backend == BackendKind::Sim ? "sim" : "real") +
+                    " back end: " + backend.error().message);
+    }
+    SystemdNotifier notifier;
+    PersistentState state = load_persistent_state(*config, options.state_dir, *(*backend)->files, logger);
+    Daemon daemon(options, std::move(*config), std::move(state), **backend, signals, logger, notifier);
+    if (auto started = daemon.start(); !started) {
+        return fail("startup failed: " + started.error().message);
+    }
+    return daemon.run();
+}
+
+}  // namespace pathkeeper::daemon

@@ -1,0 +1,123 @@
+#pragma once
+// Daemon: pathkeeperd's imperative shell. One thread owns the policy engine and one epoll loop feeds it:
+// udev uevents, dm events, checker completions (worker pool eventfd), the engine's next deadline (timerfd),
+// signals (signalfd), the watchdog, the sim timeline/control FIFO and sd-bus. Every action the engine emits
+// is executed here (dm operations on the serial DmWorker, checks in the pool, D-Bus publication) and every
+// result is fed back to the engine as an event.
+//
+// Startup: lock file, config, coldplug enumerate, list the existing mpath-* maps and hand them to the engine
+// for adoption (an equivalent table is left untouched), wait for the resulting dm work, READY=1.
+// SIGTERM/SIGINT: STOPPING=1, leave every map in place, exit 0. SIGHUP: RELOADING=1, validate the config
+// file; valid -> applied, invalid -> the old config stays and the problems are logged; READY=1.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/engine.hpp"
+#include "daemon/backend.hpp"
+#include "daemon/dbus/service_backend.hpp"
+#include "daemon/dm_worker.hpp"
+#include "daemon/event_loop.hpp"
+#include "daemon/notifier.hpp"
+#include "daemon/options.hpp"
+#include "daemon/signals.hpp"
+#include "ports/logger.hpp"
+
+namespace sdbus {
+class IConnection;
+}
+namespace pathkeeper::dbus {
+class DbusService;
+}
+
+namespace pathkeeper::daemon {
+
+// The bindings and known-WWIDs files of the state dir (or where the config puts them). On first start (no
+// bindings file) multipath-tools' /etc/multipath/bindings is imported when import_multipath_bindings is on,
+// so a migrating admin keeps every device name. Unreadable lines are logged and skipped.
+struct PersistentState {
+    core::Bindings bindings;
+    core::KnownWwids known_wwids;
+    std::string bindings_path;
+    std::string wwids_path;
+};
+class Daemon final : public dbus::ServiceBackend {
+public:
+    Daemon(DaemonOptions options, core::Config config, PersistentState state, Backend& backend,
+           SignalSource& signals, ports::Logger& logger, Notifier& notifier);
+    ~Daemon() override;
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    // Adopts existing maps, creates what is missing, registers every fd, connects to D-Bus (unless
+    // options.dbus is false; a bus that cannot be reached is logged and the daemon runs without it).
+    core::Result<void> start();
+    // Runs the loop until SIGTERM/SIGINT (or stop()). Returns the process exit code.
+    int run();
+    void stop() { loop_.stop(); }
+
+    // Re-reads the configuration file (what SIGHUP does). Returns the error when it was kept.
+    core::Result<void> reload_config_file();
+
+    // dbus::ServiceBackend
+    api::TopologyView snapshot() const override;
+    core::Result<void> fail_path(const std::string& devnode) override;
+    core::Result<void> reinstate_path(const std::string& devnode) override;
+    core::Result<void> switch_group(const std::string& map, unsigned group) override;
+    core::Result<void> reconfigure(const std::optional<dbus::ConfigText>& text) override;
+    core::Result<std::string> config_text(bool explain) const override;
+
+private:
+    void feed(const core::Event& event);
+    void execute(const core::Action& action);
+    void completed(const core::Action& action, const core::Result<void>& result);
+    void save_file(const core::Action& action, const std::string& path, const std::string& text);
+    core::Result<void> admin(const core::AdminRequest& request, const std::string& what);
+    void arm_engine_timer();
+    void on_signal();
+    void on_udev();
+    void on_dm_event();
+    void on_checks_done();
+    void on_housekeeping();
+    void on_sim();
+    void apply_config(core::Config config, const std::string& origin);
+    void connect_bus();
+    void publish_if_dirty();
+    void log(ports::LogLevel level, const std::string& map, const std::string& path, const std::string& text);
+
+    DaemonOptions options_;
+    core::Config config_;
+    Backend& backend_;
+    SignalSource& signals_;
+    ports::Logger& logger_;
+    Notifier& notifier_;
+
+    EventLoop loop_;
+    DeadlineTimer engine_timer_;
+    DeadlineTimer housekeeping_timer_;
+    DeadlineTimer watchdog_timer_;
+    DeadlineTimer sim_timer_;
+    DmWorker dm_worker_;
+    std::string bindings_path_;
+    std::string wwids_path_;
+    core::Engine engine_;
+    std::map<std::string, core::DevT> map_devts_;     // dm device of each map, as last read
+    std::map<std::string, std::uint64_t> check_ids_;  // devnode -> id of the check in flight
+    bool dm_event_read_in_flight_ = false;
+    bool topology_dirty_ = true;
+
+    std::unique_ptr<sdbus::IConnection> bus_;
+    std::unique_ptr<dbus::DbusService> service_;
+};
+
+PersistentState load_persistent_state(const core::Config& config, const std::string& state_dir,
+                                      ports::StateFiles& files, ports::Logger& logger);
+
+// The whole process: logger, signals, multipathd refusal, lock, config, back end, Daemon. Exit code.
+int run_daemon(const DaemonOptions& options);
+
+}  // namespace pathkeeper::daemon

@@ -1,0 +1,457 @@
+#include "daemon/dbus/dbus_service.hpp"
+
+#include <api/pathkeeper1_adaptor.h>
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <algorithm>
+#include <set>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/dbus_codec.hpp"
+#include "api/errors.hpp"
+
+namespace pathkeeper::dbus {
+
+namespace {
+
+using api::ApiError;
+
+constexpr std::size_t kMaxDevnodeLength = 64;         // kernel disk names are far shorter
+constexpr std::size_t kMaxMapNameLength = 127;        // DM_NAME_LEN - 1
+constexpr std::size_t kMaxConfigTextBytes = 1 << 20;  // a real configuration is a few KiB
+constexpr std::size_t kMaxOriginLength = 4096;        // PATH_MAX
+
+[[noreturn]] void raise(ApiError error, const std::string& message) {
+    throw sdbus::Error(std::string(api::dbus_error_name(error)), message);
+}
+
+[[noreturn]] void raise(const core::Error& error, ApiError not_found_means) {
+    raise(api::api_error_from_core(error.code, not_found_means), error.message);
+}
+
+bool printable(std::string_view text) {
+    for (char c : text) {
+        auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+// "sdb" or "/dev/sdb" -> "sdb"; anything that cannot be a kernel disk name is InvalidArgument.
+std::string checked_devnode(std::string_view devnode) {
+    if (devnode.starts_with("/dev/"))
+        devnode.remove_prefix(5);
+    if (devnode.empty() || devnode.size() > kMaxDevnodeLength) {
+        raise(ApiError::InvalidArgument, "path name must be 1 to 64 characters, like \"sdb\"");
+    }
+    for (char c : devnode) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                  c == '_' || c == '.' || c == ':' || c == '!';
+        if (!ok)
+            raise(ApiError::InvalidArgument, "path name contains characters no kernel disk name has");
+    }
+    return std::string(devnode);
+}
+
+std::string checked_map_name(std::string_view name) {
+    if (name.empty() || name.size() > kMaxMapNameLength || !printable(name) || name.find('/') != name.npos) {
+        raise(ApiError::InvalidArgument, "map name must be 1 to 127 printable characters without '/'");
+    }
+    return std::string(name);
+}
+
+std::vector<std::string> member_devnodes(const api::MapView& map) {
+    std::vector<std::string> out;
+    for (const auto& g : map.groups)
+        out.insert(out.end(), g.paths.begin(), g.paths.end());
+    return out;
+}
+
+// Names of the properties that differ, in interface order.
+std::vector<std::string> changed_map_properties(const api::MapView& a, const api::MapView& b) {
+    std::vector<std::string> out;
+    auto check = [&](const char* name, bool same) {
+        if (!same)
+            out.emplace_back(name);
+    };
+    check("Wwid", a.wwid == b.wwid);
+    check("DmUuid", a.dm_uuid == b.dm_uuid);
+    check("DmDevice", a.dm_device == b.dm_device);
+    check("DmDevt", a.dm_devt == b.dm_devt);
+    check("Vendor", a.vendor == b.vendor);
+    check("Product", a.product == b.product);
+    check("Revision", a.revision == b.revision);
+    check("SizeSectors", a.size_sectors == b.size_sectors);
+    check("Features", a.features == b.features);
+    check("HardwareHandler", a.hardware_handler == b.hardware_handler);
+    check("NoPathRetry", a.no_path_retry == b.no_path_retry);
+    check("Queueing", a.queueing == b.queueing);
+    check("ActiveGroup", a.active_group == b.active_group);
+    check("Groups", a.groups == b.groups);
+    check("Paths", member_devnodes(a) == member_devnodes(b));
+    return out;
+}
+
+std::vector<std::string> changed_path_properties(const api::PathView& a, const api::PathView& b) {
+    std::vector<std::string> out;
+    auto check = [&](const char* name, bool same) {
+        if (!same)
+            out.emplace_back(name);
+    };
+    check("Devt", a.devt == b.devt);
+    check("Wwid", a.wwid == b.wwid);
+    check("Map", a.map == b.map);
+    check("Group", a.group == b.group);
+    check("Hctl", a.hctl == b.hctl);
+    check("Vendor", a.vendor == b.vendor);
+    check("Product", a.product == b.product);
+    check("Revision", a.revision == b.revision);
+    check("Serial", a.serial == b.serial);
+    check("Transport", a.transport == b.transport);
+    check("CheckerState", a.checker_state == b.checker_state);
+    check("DmState", a.dm_state == b.dm_state);
+    check("FailCount", a.fail_count == b.fail_count);
+    check("Priority", a.priority == b.priority);
+    check("AluaState", a.alua_state == b.alua_state);
+    check("SizeSectors", a.size_sectors == b.size_sectors);
+    check("NodeName", a.node_name == b.node_name);
+    check("TargetIqn", a.target_iqn == b.target_iqn);
+    check("Portal", a.portal == b.portal);
+    check("SessionState", a.session_state == b.session_state);
+    return out;
+}
+
+class MapObject final
+    : public sdbus::AdaptorInterfaces<org::pathkeeper::PathKeeper1::Map_adaptor, sdbus::ManagedObject_adaptor,
+                                      sdbus::Properties_adaptor> {
+public:
+    MapObject(sdbus::IConnection& connection, api::MapView view)
+        : AdaptorInterfaces(connection, api::map_object_path(view.name)), view_(std::move(view)) {
+        registerAdaptor();
+        emitInterfacesAddedSignal({api::kMapInterface});
+    }
+    ~MapObject() {
+        emitInterfacesRemovedSignal({api::kMapInterface});
+        unregisterAdaptor();
+    }
+
+    void update(api::MapView view) {
+        auto changed = changed_map_properties(view_, view);
+        view_ = std::move(view);
+        if (!changed.empty())
+            emitPropertiesChangedSignal(api::kMapInterface, changed);
+    }
+
+private:
+    std::string Name() override { return view_.name; }
+    std::string Wwid() override { return view_.wwid; }
+    std::string DmUuid() override { return view_.dm_uuid; }
+    std::string DmDevice() override { return view_.dm_device; }
+    std::string DmDevt() override { return view_.dm_devt; }
+    std::string Vendor() override { return view_.vendor; }
+    std::string Product() override { return view_.product; }
+    std::string Revision() override { return view_.revision; }
+    uint64_t SizeSectors() override { return view_.size_sectors; }
+    std::string Features() override { return view_.features; }
+    std::string HardwareHandler() override { return view_.hardware_handler; }
+    std::string NoPathRetry() override { return view_.no_path_retry; }
+    bool Queueing() override { return view_.queueing; }
+    uint32_t ActiveGroup() override { return view_.active_group; }
+    std::vector<sdbus::Struct<uint32_t, std::string, int32_t, std::string, std::vector<std::string>>> Groups()
+        override {
+        std::vector<sdbus::Struct<uint32_t, std::string, int32_t, std::string, std::vector<std::string>>> out;
+        for (const auto& g : view_.groups)
+            out.emplace_back(g.index, g.selector, g.priority, g.state, g.paths);
+        return out;
+    }
+    std::vector<sdbus::ObjectPath> Paths() override {
+        std::vector<sdbus::ObjectPath> out;
+        for (const auto& dev : member_devnodes(view_))
+            out.emplace_back(api::path_object_path(dev));
+        return out;
+    }
+
+    api::MapView view_;
+};
+
+class PathObject final
+    : public sdbus::AdaptorInterfaces<org::pathkeeper::PathKeeper1::Path_adaptor,
+                                      sdbus::ManagedObject_adaptor, sdbus::Properties_adaptor> {
+public:
+    PathObject(sdbus::IConnection& connection, api::PathView view)
+        : AdaptorInterfaces(connection, api::path_object_path(view.devnode)), view_(std::move(view)) {
+        registerAdaptor();
+        emitInterfacesAddedSignal({api::kPathInterface});
+    }
+    ~PathObject() {
+        emitInterfacesRemovedSignal({api::kPathInterface});
+        unregisterAdaptor();
+    }
+
+    void update(api::PathView view) {
+        auto changed = changed_path_properties(view_, view);
+        view_ = std::move(view);
+        if (!changed.empty())
+            emitPropertiesChangedSignal(api::kPathInterface, changed);
+    }
+
+private:
+    std::string Devnode() override { return view_.devnode; }
+    std::string Devt() override { return view_.devt; }
+    std::string Wwid() override { return view_.wwid; }
+    std::string Map() override { return view_.map; }
+    uint32_t Group() override { return view_.group; }
+    std::string Hctl() override { return view_.hctl; }
+    std::string Vendor() override { return view_.vendor; }
+    std::string Product() override { return view_.product; }
+    std::string Revision() override { return view_.revision; }
+    std::string Serial() override { return view_.serial; }
+    std::string Transport() override { return view_.transport; }
+    std::string CheckerState() override { return view_.checker_state; }
+    std::string DmState() override { return view_.dm_state; }
+    uint32_t FailCount() override { return view_.fail_count; }
+    int32_t Priority() override { return view_.priority; }
+    std::string AluaState() override { return view_.alua_state; }
+    uint64_t SizeSectors() override { return view_.size_sectors; }
+    std::string NodeName() override { return view_.node_name; }
+    std::string TargetIqn() override { return view_.target_iqn; }
+    std::string Portal() override { return view_.portal; }
+    std::string SessionState() override { return view_.session_state; }
+
+    api::PathView view_;
+};
+
+}  // namespace
+
+class DbusService::Impl final
+    : public sdbus::AdaptorInterfaces<org::pathkeeper::PathKeeper1::Manager_adaptor,
+                                      sdbus::ObjectManager_adaptor, sdbus::Properties_adaptor> {
+public:
+    Impl(sdbus::IConnection& connection, ServiceBackend& backend)
+        : AdaptorInterfaces(connection, api::kRootObjectPath), connection_(connection), backend_(backend) {
+        registerAdaptor();
+        apply(backend_.snapshot());
+    }
+    ~Impl() {
+        maps_.clear();
+        paths_.clear();
+        unregisterAdaptor();
+    }
+
+    void claim_bus_name() { connection_.requestName(api::kBusName); }
+
+    // Brings the published objects in line with snapshot, emitting the signals for each difference.
+    void apply(api::TopologyView snapshot) {
+        api::update_counts(snapshot);
+        std::map<std::string, const api::MapView*> new_maps;
+        for (const auto& m : snapshot.maps)
+            new_maps.emplace(m.name, &m);
+        std::map<std::string, const api::PathView*> new_paths;
+        for (const auto& p : snapshot.paths)
+            new_paths.emplace(p.devnode, &p);
+
+        std::vector<std::pair<std::string, std::string>> map_changes;
+        // Maps go first on removal and last on addition, so a map's Paths never name a missing object.
+        for (auto it = maps_.begin(); it != maps_.end();) {
+            if (new_maps.count(it->first) == 0) {
+                map_changes.emplace_back(it->first, "removed");
+                it = maps_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        for (auto it = paths_.begin(); it != paths_.end();) {
+            it = new_paths.count(it->first) == 0 ? paths_.erase(it) : std::next(it);
+        }
+        // A map whose member path changed state has changed too (its usable path count did).
+        std::set<std::string> changed_paths;
+        for (const auto& [dev, view] : new_paths) {
+            auto it = paths_.find(dev);
+            if (it == paths_.end()) {
+                paths_.emplace(dev, std::make_unique<PathObject>(connection_, *view));
+                changed_paths.insert(dev);
+            } else {
+                const api::PathView* old_view = published_.find_path(dev);
+                if (old_view == nullptr || !(*old_view == *view))
+                    changed_paths.insert(dev);
+                it->second->update(*view);
+            }
+        }
+        for (const auto& [name, view] : new_maps) {
+            auto it = maps_.find(name);
+            if (it == maps_.end()) {
+                maps_.emplace(name, std::make_unique<MapObject>(connection_, *view));
+                map_changes.emplace_back(name, "added");
+            } else {
+                const api::MapView* old_view = published_.find_map(name);
+                auto members = member_devnodes(*view);
+                bool member_changed =
+                    std::any_of(members.begin(), members.end(),
+                                [&](const std::string& dev) { return changed_paths.count(dev) > 0; });
+                if (old_view == nullptr || !(*old_view == *view) || member_changed) {
+                    map_changes.emplace_back(name, "changed");
+                }
+                it->second->update(*view);
+            }
+        }
+
+        std::vector<std::string> manager_changes;
+        const auto& before = published_.manager;
+        const auto& after = snapshot.manager;
+        if (before.config_path != after.config_path)
+            manager_changes.emplace_back("ConfigPath");
+        if (before.map_count != after.map_count)
+            manager_changes.emplace_back("MapCount");
+        if (before.path_count != after.path_count)
+            manager_changes.emplace_back("PathCount");
+        if (before.failed_path_count != after.failed_path_count)
+            manager_changes.emplace_back("FailedPathCount");
+        const bool first = !initialised_;
+        published_ = std::move(snapshot);
+        initialised_ = true;
+        if (first)
+            return;  // nobody can have seen the previous (empty) state
+        if (!manager_changes.empty())
+            emitPropertiesChangedSignal(api::kManagerInterface, manager_changes);
+        for (const auto& [name, change] : map_changes)
+            emitMapChanged(name, change);
+    }
+
+    void path_state_changed(const std::string& map, const std::string& path, const std::string& old_state,
+                            const std::string& new_state, const std::string& reason) {
+        emitPathStateChanged(map, path, old_state, new_state, reason);
+    }
+
+    const api::TopologyView& published() const { return published_; }
+
+private:
+    // Mutations are for root only. The uid comes from the bus (the sender's connection credentials), never
+    // from the message body. If the credentials cannot be established the call is refused.
+    void require_root(const char* method) {
+        uid_t uid = static_cast<uid_t>(-1);
+        try {
+            const sdbus::Message* message = getObject().getCurrentlyProcessedMessage();
+            if (message != nullptr)
+                uid = message->getCredsUid();
+        } catch (const sdbus::Error&) {
+            uid = static_cast<uid_t>(-1);
+        }
+        if (uid != 0) {
+            raise(ApiError::AccessDenied,
+                  std::string(method) + " changes the I/O path and is allowed to root only");
+        }
+    }
+
+    api::TopologyReply GetTopology() override {
+        auto snapshot = backend_.snapshot();
+        api::update_counts(snapshot);
+        return api::encode_topology(snapshot);
+    }
+
+    std::string GetConfig(const bool& explain) override {
+        auto text = backend_.config_text(explain);
+        if (!text)
+            raise(text.error(), ApiError::Failed);
+        return std::move(*text);
+    }
+
+    void FailPath(const std::string& devnode) override {
+        require_root("FailPath");
+        auto dev = existing_path(devnode);
+        auto result = backend_.fail_path(dev);
+        if (!result)
+            raise(result.error(), ApiError::NoSuchPath);
+    }
+
+    void ReinstatePath(const std::string& devnode) override {
+        require_root("ReinstatePath");
+        auto dev = existing_path(devnode);
+        auto result = backend_.reinstate_path(dev);
+        if (!result)
+            raise(result.error(), ApiError::NoSuchPath);
+    }
+
+    void SwitchGroup(const std::string& map, const uint32_t& group) override {
+        require_root("SwitchGroup");
+        auto name = checked_map_name(map);
+        auto snapshot = backend_.snapshot();
+        const api::MapView* view = snapshot.find_map(name);
+        if (view == nullptr)
+            raise(ApiError::NoSuchMap, "no map named " + name);
+        if (group == 0 || group > view->groups.size()) {
+            raise(ApiError::NoSuchGroup, name + " has " + std::to_string(view->groups.size()) +
+                                             " path group(s); there is no group " + std::to_string(group));
+        }
+        auto result = backend_.switch_group(name, group);
+        if (!result)
+            raise(result.error(), ApiError::NoSuchMap);
+    }
+
+    void Reconfigure() override {
+        require_root("Reconfigure");
+        auto result = backend_.reconfigure(std::nullopt);
+        if (!result)
+            raise(result.error(), ApiError::Failed);
+    }
+
+    void LoadConfig(const std::string& text, const std::string& origin) override {
+        require_root("LoadConfig");
+        if (text.size() > kMaxConfigTextBytes) {
+            raise(ApiError::InvalidArgument, "configuration text larger than 1 MiB refused");
+        }
+        if (origin.size() > kMaxOriginLength || !printable(origin)) {
+            raise(ApiError::InvalidArgument, "origin must be at most 4096 printable characters");
+        }
+        auto result = backend_.reconfigure(ConfigText{text, origin.empty() ? std::string("<dbus>") : origin});
+        if (!result)
+            raise(result.error(), ApiError::Failed);
+    }
+
+    std::string Version() override { return published_.manager.version; }
+    std::string ConfigPath() override { return published_.manager.config_path; }
+    uint32_t MapCount() override { return published_.manager.map_count; }
+    uint32_t PathCount() override { return published_.manager.path_count; }
+    uint32_t FailedPathCount() override { return published_.manager.failed_path_count; }
+
+    std::string existing_path(const std::string& devnode) {
+        auto dev = checked_devnode(devnode);
+        if (backend_.snapshot().find_path(dev) == nullptr)
+            raise(ApiError::NoSuchPath, "no path named " + dev);
+        return dev;
+    }
+
+    sdbus::IConnection& connection_;
+    ServiceBackend& backend_;
+    api::TopologyView published_;
+    bool initialised_ = false;
+    std::map<std::string, std::unique_ptr<MapObject>> maps_;
+    std::map<std::string, std::unique_ptr<PathObject>> paths_;
+};
+
+DbusService::DbusService(sdbus::IConnection& connection, ServiceBackend& backend)
+    : impl_(std::make_unique<Impl>(connection, backend)) {}
+
+DbusService::~DbusService() = default;
+
+void DbusService::claim_bus_name() {
+    impl_->claim_bus_name();
+}
+
+void DbusService::on_topology_changed(const api::TopologyView& snapshot) {
+    impl_->apply(snapshot);
+}
+
+void DbusService::on_path_state_changed(const std::string& map, const std::string& path,
+                                        const std::string& old_state, const std::string& new_state,
+                                        const std::string& reason) {
+    impl_->path_state_changed(map, path, old_state, new_state, reason);
+}
+
+const api::TopologyView& DbusService::published() const {
+    return impl_->published();
+}
+
+}  // namespace pathkeeper::dbus

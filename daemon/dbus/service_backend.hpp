@@ -1,0 +1,45 @@
+#pragma once
+// ServiceBackend: what the D-Bus service needs from the daemon. pathkeeperd implements it over its Engine;
+// the D-Bus tests implement it over a fake. Every call happens on the daemon's own loop thread (the service
+// is driven by getEventLoopPollData() + processPendingRequest()), so implementations need no locking.
+//
+// The service has already checked the caller's uid and that the named path / map / group exists in the
+// current snapshot() before a mutating call reaches the backend. A backend returns core::Error for what it
+// still refuses; ErrorCode::NotFound becomes NoSuchPath / NoSuchMap depending on the method, InvalidConfig
+// becomes InvalidConfig (message: one "file:line:col: problem" per line), everything else per
+// api::api_error_from_core().
+
+#include <optional>
+#include <string>
+
+#include "api/views.hpp"
+#include "core/result.hpp"
+
+namespace pathkeeper::dbus {
+
+// Configuration text handed in by LoadConfig; origin names it in error messages (e.g. "/root/new.yaml").
+struct ConfigText {
+    std::string text;
+    std::string origin;
+};
+
+class ServiceBackend {
+public:
+    virtual ~ServiceBackend() = default;
+
+    // The whole topology now, with manager.version and manager.config_path filled in (counts may be left
+    // zero: the service recomputes them).
+    virtual api::TopologyView snapshot() const = 0;
+
+    // Fail / reinstate a path in dm and keep it so (administrative state). devnode is a kernel name ("sdb").
+    virtual core::Result<void> fail_path(const std::string& devnode) = 0;
+    virtual core::Result<void> reinstate_path(const std::string& devnode) = 0;
+    // group is 1-based, already checked to exist.
+    virtual core::Result<void> switch_group(const std::string& map, unsigned group) = 0;
+    // nullopt: re-read the configured file. Must change nothing when the configuration is invalid.
+    virtual core::Result<void> reconfigure(const std::optional<ConfigText>& text) = 0;
+    // The effective configuration as YAML; explain adds each resolved option's origin.
+    virtual core::Result<std::string> config_text(bool explain) const = 0;
+};
+
+}  // namespace pathkeeper::dbus

@@ -1,0 +1,85 @@
+#pragma once
+// EventLoop: one epoll set, one thread. Every source (udev monitor, dm control fd, checker eventfd, timerfds,
+// signalfd, sd-bus) registers an fd and a callback; prepare hooks run before each wait so a source whose
+// interest or deadline changes between iterations (sd-bus: POLLOUT while output is queued, its own timeout)
+// can update them. Nothing here blocks except epoll_wait itself.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace pathkeeper::daemon {
+
+using MonotonicClock = std::chrono::steady_clock;  // CLOCK_MONOTONIC on Linux
+
+class EventLoop {
+public:
+    using Callback = std::function<void(std::uint32_t epoll_events)>;
+    // Returns the absolute time by which the loop must wake up (nullopt: no deadline).
+    using PrepareHook = std::function<std::optional<MonotonicClock::time_point>()>;
+
+    EventLoop();
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    core::Result<void> add(int fd, std::uint32_t events, Callback callback);
+    core::Result<void> modify(int fd, std::uint32_t events);
+    void remove(int fd);
+    void add_prepare_hook(PrepareHook hook);
+
+    // Runs prepare hooks, waits (at most max_wait), dispatches ready fds. Returns the number dispatched.
+    int run_once(std::optional<std::chrono::milliseconds> max_wait = std::nullopt);
+    // run_once() until stop() is called.
+    void run();
+    void stop() { stopping_ = true; }
+    bool stopping() const { return stopping_; }
+
+private:
+    int epoll_fd_ = -1;
+    std::map<int, Callback> callbacks_;
+    std::vector<PrepareHook> prepare_hooks_;
+    bool stopping_ = false;
+};
+
+// A CLOCK_MONOTONIC timerfd armed at absolute times.
+class DeadlineTimer {
+public:
+    DeadlineTimer();
+    ~DeadlineTimer();
+    DeadlineTimer(const DeadlineTimer&) = delete;
+    DeadlineTimer& operator=(const DeadlineTimer&) = delete;
+
+    int fd() const { return fd_; }
+    // Arms the timer for `when` (a time in the past fires at once); nullopt disarms it.
+    void arm(std::optional<MonotonicClock::time_point> when);
+    // Arms a periodic timer.
+    void arm_periodic(std::chrono::microseconds period);
+    // Reads the expiration count so the fd stops being readable.
+    void acknowledge();
+
+private:
+    int fd_ = -1;
+};
+
+// An eventfd other threads write to wake the loop.
+class WakeupFd {
+public:
+    WakeupFd();
+    ~WakeupFd();
+    WakeupFd(const WakeupFd&) = delete;
+    WakeupFd& operator=(const WakeupFd&) = delete;
+    int fd() const { return fd_; }
+    void signal();
+    void acknowledge();
+
+private:
+    int fd_ = -1;
+};
+
+}  // namespace pathkeeper::daemon

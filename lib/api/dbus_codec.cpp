@@ -1,0 +1,189 @@
+#include "api/dbus_codec.hpp"
+
+#include <cstdint>
+
+namespace pathkeeper::api {
+
+namespace {
+
+using core::ErrorCode;
+using core::make_error;
+
+// Reads dict[key] into out when present. Returns false (and fills error) when the value has another type.
+template <typename T>
+bool read_field(const Dict& dict, const char* key, T& out, std::string& error) {
+    auto it = dict.find(key);
+    if (it == dict.end())
+        return true;
+    if (!it->second.containsValueOfType<T>()) {
+        error = std::string("key ") + key + " has D-Bus type " + it->second.peekValueType() + ", expected " +
+                sdbus::signature_of<T>::str();
+        return false;
+    }
+    out = it->second.get<T>();
+    return true;
+}
+
+core::Error malformed(const char* what, const std::string& detail) {
+    return make_error(ErrorCode::InvalidArgument,
+                      std::string("malformed ") + what + " from daemon: " + detail);
+}
+
+}  // namespace
+
+Dict encode_manager(const ManagerView& m) {
+    return {{"Version", m.version},
+            {"ConfigPath", m.config_path},
+            {"MapCount", m.map_count},
+            {"PathCount", m.path_count},
+            {"FailedPathCount", m.failed_path_count}};
+}
+
+GroupStruct encode_group(const GroupView& g) {
+    return GroupStruct(g.index, g.selector, g.priority, g.state, g.paths);
+}
+
+MapStruct encode_map(const MapView& m) {
+    std::vector<GroupStruct> groups;
+    groups.reserve(m.groups.size());
+    for (const auto& g : m.groups)
+        groups.push_back(encode_group(g));
+    return MapStruct(m.name, m.wwid, m.dm_uuid, m.dm_device, m.dm_devt, m.vendor, m.product, m.revision,
+                     m.size_sectors, m.features, m.hardware_handler, m.no_path_retry, m.queueing,
+                     m.active_group, std::move(groups), Dict{});
+}
+
+PathStruct encode_path(const PathView& p) {
+    return PathStruct(p.devnode, p.devt, p.wwid, p.map, p.group, p.hctl, p.vendor, p.product, p.revision,
+                      p.serial, p.transport, p.checker_state, p.dm_state, p.fail_count, p.priority,
+                      p.alua_state, p.size_sectors, p.node_name, p.target_iqn, p.portal, p.session_state,
+                      Dict{});
+}
+
+GroupView decode_group(const GroupStruct& s) {
+    GroupView g;
+    std::tie(g.index, g.selector, g.priority, g.state, g.paths) = s;
+    return g;
+}
+
+MapView decode_map(const MapStruct& s) {
+    MapView m;
+    std::vector<GroupStruct> groups;
+    Dict extra;
+    std::tie(m.name, m.wwid, m.dm_uuid, m.dm_device, m.dm_devt, m.vendor, m.product, m.revision,
+             m.size_sectors, m.features, m.hardware_handler, m.no_path_retry, m.queueing, m.active_group,
+             groups, extra) = s;
+    m.groups.reserve(groups.size());
+    for (const auto& g : groups)
+        m.groups.push_back(decode_group(g));
+    return m;
+}
+
+PathView decode_path(const PathStruct& s) {
+    PathView p;
+    Dict extra;
+    std::tie(p.devnode, p.devt, p.wwid, p.map, p.group, p.hctl, p.vendor, p.product, p.revision, p.serial,
+             p.transport, p.checker_state, p.dm_state, p.fail_count, p.priority, p.alua_state, p.size_sectors,
+             p.node_name, p.target_iqn, p.portal, p.session_state, extra) = s;
+    return p;
+}
+
+TopologyReply encode_topology(const TopologyView& t) {
+    std::vector<MapStruct> maps;
+    maps.reserve(t.maps.size());
+    for (const auto& m : t.maps)
+        maps.push_back(encode_map(m));
+    std::vector<PathStruct> paths;
+    paths.reserve(t.paths.size());
+    for (const auto& p : t.paths)
+        paths.push_back(encode_path(p));
+    return {encode_manager(t.manager), std::move(maps), std::move(paths)};
+}
+
+core::Result<ManagerView> decode_manager(const Dict& d) {
+    ManagerView m;
+    std::string e;
+    if (!read_field(d, "Version", m.version, e) || !read_field(d, "ConfigPath", m.config_path, e) ||
+        !read_field(d, "MapCount", m.map_count, e) || !read_field(d, "PathCount", m.path_count, e) ||
+        !read_field(d, "FailedPathCount", m.failed_path_count, e)) {
+        return malformed("manager", e);
+    }
+    return m;
+}
+
+core::Result<TopologyView> decode_topology(const TopologyReply& reply) {
+    TopologyView t;
+    auto manager = decode_manager(std::get<0>(reply));
+    if (!manager)
+        return manager.error();
+    t.manager = std::move(*manager);
+    t.maps.reserve(std::get<1>(reply).size());
+    for (const auto& m : std::get<1>(reply))
+        t.maps.push_back(decode_map(m));
+    t.paths.reserve(std::get<2>(reply).size());
+    for (const auto& p : std::get<2>(reply))
+        t.paths.push_back(decode_path(p));
+    return t;
+}
+
+std::string escape_object_path_component(std::string_view text) {
+    if (text.empty())
+        return "_";
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        auto byte = static_cast<unsigned char>(c);
+        bool plain =
+            (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9');
+        if (plain) {
+            out.push_back(c);
+        } else {
+            out.push_back('_');
+            out.push_back(kHex[byte >> 4]);
+            out.push_back(kHex[byte & 0xf]);
+        }
+    }
+    return out;
+}
+
+core::Result<std::string> unescape_object_path_component(std::string_view text) {
+    if (text == "_")
+        return std::string();
+    auto hex_value = [](char c) -> int {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '_') {
+            out.push_back(text[i]);
+            continue;
+        }
+        if (i + 2 >= text.size()) {
+            return make_error(ErrorCode::InvalidArgument, "truncated escape in object path component");
+        }
+        int hi = hex_value(text[i + 1]);
+        int lo = hex_value(text[i + 2]);
+        if (hi < 0 || lo < 0)
+            return make_error(ErrorCode::InvalidArgument, "bad escape in object path component");
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+    }
+    return out;
+}
+
+std::string map_object_path(std::string_view map_name) {
+    return std::string(kRootObjectPath) + "/maps/" + escape_object_path_component(map_name);
+}
+
+std::string path_object_path(std::string_view devnode) {
+    return std::string(kRootObjectPath) + "/paths/" + escape_object_path_component(devnode);
+}
+
+}  // namespace pathkeeper::api

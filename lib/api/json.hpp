@@ -1,0 +1,26 @@
+#pragma once
+// JSON rendering of the views, the stable schema `pathctl ... --json` prints (docs/json-schema.md).
+// Every top-level document carries "schema_version"; fields are only ever added within one version.
+
+#include <nlohmann/json.hpp>
+
+#include "api/views.hpp"
+
+namespace pathkeeper::api {
+
+inline constexpr int kJsonSchemaVersion = 1;
+
+nlohmann::json path_to_json(const PathView& path);
+nlohmann::json group_to_json(const GroupView& group);
+nlohmann::json map_to_json(const MapView& map);
+nlohmann::json manager_to_json(const ManagerView& manager);
+
+// Top-level documents.
+nlohmann::json topology_document(const TopologyView& topology);  // daemon, maps, paths
+nlohmann::json maps_document(const std::vector<MapView>& maps);
+nlohmann::json paths_document(const std::vector<PathView>& paths);
+nlohmann::json status_document(const ManagerView& manager);
+nlohmann::json path_state_event_to_json(const PathStateEvent& event);  // one line of `watch --json`
+nlohmann::json map_change_event_to_json(const MapChangeEvent& event);
+
+}  // namespace pathkeeper::api

@@ -1,0 +1,120 @@
+#pragma once
+// Views: the plain data pathkeeperd publishes (D-Bus, JSON) and pathctl prints. They are the API's own types,
+// deliberately decoupled from the engine's internal model so the wire format and JSON schema stay stable when
+// the core changes. States are carried as their published lower-case words ("up", "failed", "active", ...).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pathkeeper::api {
+
+inline constexpr const char* kBusName = "org.pathkeeper.PathKeeper1";
+inline constexpr const char* kRootObjectPath = "/org/pathkeeper/PathKeeper1";
+inline constexpr const char* kManagerInterface = "org.pathkeeper.PathKeeper1.Manager";
+inline constexpr const char* kMapInterface = "org.pathkeeper.PathKeeper1.Map";
+inline constexpr const char* kPathInterface = "org.pathkeeper.PathKeeper1.Path";
+
+struct PathView {
+    std::string devnode;  // "sdb"
+    std::string devt;     // "8:16"
+    std::string wwid;
+    std::string map;          // "" when the path is in no map
+    std::uint32_t group = 0;  // 1-based group index within its map, 0 if none
+    std::string hctl;         // "2:0:0:1", "" if unknown
+    std::string vendor;
+    std::string product;
+    std::string revision;
+    std::string serial;
+    std::string transport = "unknown";      // iscsi | fc | sas | other | unknown
+    std::string checker_state = "pending";  // up | down | ghost | pending | shaky
+    std::string dm_state = "unknown";       // active | failed | unknown
+    std::uint32_t fail_count = 0;
+    std::int32_t priority = 0;
+    std::string alua_state = "unknown";
+    std::uint64_t size_sectors = 0;
+    std::string node_name;
+    std::string target_iqn;     // iSCSI only
+    std::string portal;         // iSCSI only, "10.77.1.1:3260"
+    std::string session_state;  // iSCSI only, "LOGGED_IN"
+
+    bool operator==(const PathView&) const = default;
+};
+
+struct GroupView {
+    std::uint32_t index = 0;  // 1-based, table order
+    std::string selector;     // "service-time 0"
+    std::int32_t priority = 0;
+    std::string state = "enabled";   // active | enabled | disabled
+    std::vector<std::string> paths;  // devnodes, table order
+
+    bool operator==(const GroupView&) const = default;
+};
+
+struct MapView {
+    std::string name;  // dm name: alias or WWID
+    std::string wwid;
+    std::string dm_uuid;    // "mpath-<wwid>"
+    std::string dm_device;  // "dm-3"
+    std::string dm_devt;    // "253:3"
+    std::string vendor;
+    std::string product;
+    std::string revision;
+    std::uint64_t size_sectors = 0;
+    std::string features = "0";          // "1 queue_if_no_path"
+    std::string hardware_handler = "0";  // "1 alua"
+    std::string no_path_retry;           // "queue" | "fail" | "<n>"
+    bool queueing = false;
+    std::uint32_t active_group = 0;  // 1-based, 0 if none
+    std::vector<GroupView> groups;
+
+    bool operator==(const MapView&) const = default;
+};
+
+struct ManagerView {
+    std::string version;
+    std::string config_path;
+    std::uint32_t map_count = 0;
+    std::uint32_t path_count = 0;
+    std::uint32_t failed_path_count = 0;
+
+    bool operator==(const ManagerView&) const = default;
+};
+
+// Everything at one instant: what GetTopology returns and `pathctl show topology` prints.
+struct TopologyView {
+    ManagerView manager;
+    std::vector<MapView> maps;
+    std::vector<PathView> paths;  // every known path, mapped or not
+
+    bool operator==(const TopologyView&) const = default;
+
+    const PathView* find_path(const std::string& devnode) const;
+    const MapView* find_map(const std::string& name) const;
+};
+
+// A path whose checker state means it cannot carry I/O (anything but up/ghost/pending).
+bool is_failed_state(const std::string& checker_state);
+
+// Fills manager.map_count/path_count/failed_path_count from the lists.
+void update_counts(TopologyView& topology);
+
+// One PathStateChanged signal.
+struct PathStateEvent {
+    std::string map;
+    std::string path;
+    std::string old_state;
+    std::string new_state;
+    std::string reason;
+    bool operator==(const PathStateEvent&) const = default;
+};
+
+// One MapChanged signal; change is "added", "removed" or "changed".
+struct MapChangeEvent {
+    std::string map;
+    std::string change;
+    bool operator==(const MapChangeEvent&) const = default;
+};
+
+}  // namespace pathkeeper::api

@@ -1,0 +1,100 @@
+#pragma once
+// A simulation scenario: the disks a fake host has, the dm maps already loaded when the daemon starts, how
+// the fake checkers answer, and a timeline of things that happen later (a checker turns down, a disk is
+// unplugged, the kernel fails a path on I/O error). Written in YAML so a storage admin can read a test.
+//
+//   paths:                      # same keys as `pathctl plan --paths`, plus a few
+//     - dev: sdb                # required
+//       devt: "8:16"            # required
+//       wwid: "36001405..."     # required
+//       vendor: LIO-ORG
+//       product: disk1
+//       revision: "4.0"
+//       serial: "..."
+//       state: up               # what the checker reports: up | down | ghost (default up)
+//       alua_state: active/optimized
+//       tpgs: true
+//       priority: 50
+//       size_sectors: 2097152
+//       transport: iscsi        # iscsi | fc | sas | other | unknown
+//       hctl: "2:0:0:1"
+//       node_name: "iqn...,10.0.0.1:3260"
+//       target_iqn: "iqn..."    # iSCSI only
+//       portal: "10.0.0.1:3260"
+//       session_id: 1
+//       present: true           # false: known to the scenario but plugged in later ("add sdX")
+//   maps:                       # dm maps present before the daemon starts (adoption)
+//     - name: mpatha
+//       wwid: "36001405..."     # uuid becomes mpath-<wwid>
+//       size_sectors: 2097152
+//       table: "0 0 1 1 service-time 0 2 1 8:16 1 8:32 1"
+//       open_count: 1
+//       failed: [sdb]           # paths dm already has failed
+//   checker_delay: 20ms         # how long each fake check takes
+//   timeline:
+//     - at: 2s                  # after daemon start
+//       do: checker sdb down    # see SimCommand
+//   control_fifo: /tmp/x.fifo   # optional: commands (one per line) read while running
+//   dump_dir: /tmp/sim          # where the fake dm writes tables/status/ops; default <state-dir>/sim
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.hpp"
+#include "core/result.hpp"
+
+namespace pathkeeper::sim {
+
+struct SimPath {
+    core::PathInfo info;
+    core::PathState checker_state = core::PathState::Up;
+    bool present = true;
+};
+
+struct SimMap {
+    std::string name;
+    std::string wwid;
+    std::uint64_t size_sectors = 0;
+    std::string table;
+    int open_count = 0;
+    std::vector<std::string> failed;  // devnodes
+};
+
+// One thing that happens to the simulated host.
+//   checker DEV up|down|ghost   the fake checker's answer for DEV from now on
+//   alua DEV STATE              the path's ALUA access state (sysfs spelling), sends a udev change event
+//   add DEV                     plug a scenario path in (udev add)
+//   remove DEV                  unplug it (udev remove; dm keeps failing I/O on it, as the kernel does)
+//   kernel-fail DEV             dm fails DEV in every map using it (I/O error), raising a dm event
+//   open MAP N                  set a map's open count (mounted / held by LVM)
+struct SimCommand {
+    enum class Kind { Checker, Alua, Add, Remove, KernelFail, Open };
+    Kind kind = Kind::Checker;
+    std::string target;  // devnode or map name
+    std::string argument;
+};
+core::Result<SimCommand> parse_sim_command(std::string_view text);
+
+struct TimelineStep {
+    std::chrono::milliseconds at{0};
+    SimCommand command;
+    std::string text;  // as written, for logs
+};
+
+struct Scenario {
+    std::vector<SimPath> paths;
+    std::vector<SimMap> maps;
+    std::chrono::milliseconds checker_delay{0};
+    std::vector<TimelineStep> timeline;  // sorted by `at`
+    std::string control_fifo;
+    std::string dump_dir;
+};
+
+// Never throws. Errors are InvalidArgument "NAME:line:col: problem". Input above 1 MiB is refused.
+core::Result<Scenario> parse_scenario(std::string_view yaml_text, std::string_view name);
+core::Result<Scenario> load_scenario_file(const std::string& path);
+
+}  // namespace pathkeeper::sim

@@ -1,0 +1,78 @@
+// pathkeeperd on the simulated back end, published on a private system bus (dbus-daemon of type system with
+// its socket in a temp dir, DBUS_SYSTEM_BUS_ADDRESS pointing at it), driven with busctl.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <fstream>
+
+#include "daemon_process.hpp"
+#include "temp_dir.hpp"
+
+namespace pathkeeper::daemon {
+namespace {
+
+int run(const std::string& command) {
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+class APrivateBus : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (run("command -v dbus-daemon >/dev/null && command -v busctl >/dev/null") != 0) {
+            GTEST_SKIP() << "dbus-daemon or busctl not installed";
+        }
+        std::ofstream(dir_.path() + "/bus.conf")
+            << "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" "
+               "\"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+               "<busconfig><type>system</type><listen>unix:path="
+            << dir_.path() << "/bus</listen><auth>EXTERNAL</auth><policy context=\"default\">"
+            << "<allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/><allow "
+               "own=\"*\"/>"
+            << "<allow user=\"*\"/></policy></busconfig>\n";
+        ASSERT_EQ(run("dbus-daemon --config-file=" + dir_.path() + "/bus.conf --fork --print-pid > " +
+                      dir_.path() + "/bus.pid"),
+                  0);
+        address_ = "unix:path=" + dir_.path() + "/bus";
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", address_.c_str(), 1);
+    }
+    void TearDown() override {
+        if (!address_.empty()) {
+            run("kill $(cat " + dir_.path() + "/bus.pid)");
+            unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+        }
+    }
+    std::string busctl(const std::string& args) const {
+        const std::string out = dir_.path() + "/busctl.out";
+        run("busctl --system " + args + " > " + out + " 2>&1");
+        return read_text(out);
+    }
+
+    TempDir dir_;
+    std::string address_;
+};
+
+TEST_F(APrivateBus, ShowsOneObjectPerMapAndPathAndFailsAPathOnRequest) {
+    DaemonProcess daemon(
+        {"--backend", "sim", "--sim-scenario", PATHKEEPER_DAEMON_TEST_DATA_DIR "/two-luns.yaml",
+         "--state-dir", dir_.path() + "/state", "--foreground"},
+        dir_.path() + "/daemon.log");
+    ASSERT_TRUE(eventually([&] { return daemon.log_contains("ready:"); })) << daemon.log();
+    EXPECT_TRUE(daemon.log_contains("published on the system bus as org.pathkeeper.PathKeeper1"))
+        << daemon.log();
+    const std::string tree = busctl("tree org.pathkeeper.PathKeeper1");
+    EXPECT_NE(tree.find("/org/pathkeeper/PathKeeper1/paths/sdb"), std::string::npos) << tree;
+    EXPECT_NE(tree.find("/org/pathkeeper/PathKeeper1/maps/36001405aaaaaaaaaaaaaaaaaaaaaaaa1"),
+              std::string::npos)
+        << tree;
+    const std::string reply = busctl(
+        "call org.pathkeeper.PathKeeper1 /org/pathkeeper/PathKeeper1 org.pathkeeper.PathKeeper1.Manager "
+        "FailPath s sdb");
+    EXPECT_TRUE(eventually([&] {
+        return read_text(dir_.path() + "/state/sim/status").find("8:16 F") != std::string::npos;
+    })) << reply
+        << daemon.log();
+}
+
+}  // namespace
+}  // namespace pathkeeper::daemon

@@ -1,0 +1,211 @@
+// pathkeeperd itself, end to end on the simulated back end: scenario file -> daemon -> fake dm state.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "daemon_process.hpp"
+#include "temp_dir.hpp"
+
+namespace pathkeeper::daemon {
+namespace {
+
+const std::string kData = PATHKEEPER_DAEMON_TEST_DATA_DIR;
+
+class ASimulatedHost : public ::testing::Test {
+protected:
+    std::string state() const { return dir_.path() + "/state"; }
+    std::string tables() const { return read_text(state() + "/sim/tables"); }
+    std::string status() const { return read_text(state() + "/sim/status"); }
+    std::string ops() const { return read_text(state() + "/sim/ops.log"); }
+    std::string config_path() const { return dir_.path() + "/pathkeeper.yaml"; }
+    void write_config(const std::string& text) const { std::ofstream(config_path()) << text; }
+
+    std::unique_ptr<DaemonProcess> start(const std::string& scenario, const std::string& log = "daemon.log",
+                                         bool with_config = true) const {
+        std::vector<std::string> args{"--backend",   "sim",   "--sim-scenario", kData + "/" + scenario,
+                                      "--state-dir", state(), "--foreground",   "--no-dbus"};
+        if (with_config) {
+            args.push_back("--config");
+            args.push_back(config_path());
+        }
+        return std::make_unique<DaemonProcess>(args, dir_.path() + "/" + log);
+    }
+
+    void SetUp() override {
+        write_config("defaults:\n  polling_interval: 1s\n  user_friendly_names: false\n");
+    }
+
+    TempDir dir_;
+};
+
+TEST_F(ASimulatedHost, GetsOneMapPerLunWithBothPathsAndTheWwidUuid) {
+    auto daemon = start("two-luns.yaml");
+    ASSERT_TRUE(eventually([&] { return daemon->log_contains("ready: 2 maps, 4 paths"); })) << daemon->log();
+    EXPECT_NE(
+        tables().find("36001405aaaaaaaaaaaaaaaaaaaaaaaa1: 1 queue_if_no_path 1 alua 1 1 service-time 0 2 1 "
+                      "8:16 1 8:32 1"),
+        std::string::npos)
+        << tables();
+    EXPECT_NE(tables().find("36001405bbbbbbbbbbbbbbbbbbbbbbbb2: "), std::string::npos) << tables();
+    EXPECT_NE(ops().find("create 36001405aaaaaaaaaaaaaaaaaaaaaaaa1 mpath-36001405aaaaaaaaaaaaaaaaaaaaaaaa1 "),
+              std::string::npos)
+        << ops();
+    ASSERT_TRUE(eventually([&] { return daemon->log_contains("sde: path pending -> up"); })) << daemon->log();
+}
+
+TEST_F(ASimulatedHost, AdoptsAnEquivalentMapWithoutReloadingIt) {
+    // user_friendly_names keeps the existing name mpatha (with it off the map would be renamed to its WWID).
+    write_config("defaults:\n  polling_interval: 1s\n  user_friendly_names: true\n");
+    auto daemon = start("adopt-existing.yaml");
+    ASSERT_TRUE(eventually([&] { return daemon->log_contains("ready: 2 maps"); })) << daemon->log();
+    ASSERT_TRUE(eventually([&] { return daemon->log_contains("sde: path pending -> up"); })) << daemon->log();
+    const std::string log = ops();
+    EXPECT_EQ(log.find("reload mpatha"), std::string::npos) << log;
+    EXPECT_EQ(log.find("create mpatha"), std::string::npos) << log;
+    EXPECT_EQ(log.find("rename mpatha"), std::string::npos) << log;
+    EXPECT_TRUE(daemon->log_contains("adopted existing map; table matches, not reloaded")) << daemon->log();
+    EXPECT_NE(log.find("create mpathb mpath-36001405bbbbbbbbbbbbbbbbbbbbbbbb2 "), std::string::npos) << log;
+    // Both names are persisted in the bindings file (multipath-tools' format) so they survive a restart.
+    EXPECT_TRUE(eventually([&] {
+        const auto bindings = read_text(state() + "/bindings");
+        return bindings.find("mpatha 36001405aaaaaaaaaaaaaaaaaaaaaaaa1") != std::string::npos &&
+               bindings.find("mpathb 36001405bbbbbbbbbbbbbbbbbbbbbbbb2") != std::string::npos;
+    })) << read_text(state() + "/bindings");
+    EXPECT_NE(tables().find("mpatha: "), std::string::npos);
+}
+
+TEST_F(ASimulatedHost, FailsAPathTheCheckerReportsDownAndReinstatesItWhenItComesBack) {
+    auto daemon = start("path-failure.yaml");
+    ASSERT_TRUE(eventually([&] {
+        return ops().find("message 36001405cccccccccccccccccccccccc3 fail_path 8:16") != std::string::npos;
+    })) << ops()
+        << daemon->log();
+    EXPECT_TRUE(eventually([&] {
+        return ops().find("message 36001405cccccccccccccccccccccccc3 reinstate_path 8:16") !=
+               std::string::npos;
+    })) << ops();
+    EXPECT_TRUE(eventually([&] { return status().find("8:16 A") != std::string::npos; })) << status();
+}
+
+TEST_F(ASimulatedHost, ReinstatesAPathTheKernelFailedWhileItsCheckerSaysUp) {
+    auto daemon = start("path-failure.yaml");
+    ASSERT_TRUE(eventually([&] { return ops().find("sim kernel-fail sdc") != std::string::npos; })) << ops();
+    EXPECT_TRUE(eventually([&] {
+        return ops().find("message 36001405cccccccccccccccccccccccc3 reinstate_path 8:32") !=
+               std::string::npos;
+    })) << ops()
+        << daemon->log();
+}
+
+TEST_F(ASimulatedHost, AddsAndRemovesMapsAsLunsComeAndGo) {
+    auto daemon = start("hotplug.yaml");
+    ASSERT_TRUE(eventually([&] {
+        return tables().find("36001405eeeeeeeeeeeeeeeeeeeeeeee5: ") != std::string::npos;
+    })) << ops()
+        << daemon->log();
+    EXPECT_TRUE(eventually([&] {
+        return ops().find("remove 36001405dddddddddddddddddddddddd4") != std::string::npos;
+    })) << ops()
+        << daemon->log();
+    EXPECT_EQ(ops().find("reload 36001405eeeeeeeeeeeeeeeeeeeeeeee5"), std::string::npos) << ops();
+}
+
+TEST_F(ASimulatedHost, ImportsMultipathToolsBindingsOnFirstStartSoDevicesKeepTheirNames) {
+    write_config(
+        "defaults:\n  user_friendly_names: true\n  import_multipath_bindings: true\n"
+        "  multipath_bindings_file: " +
+        kData + "/legacy-bindings.txt\n");
+    auto daemon = start("two-luns.yaml");
+    ASSERT_TRUE(eventually([&] { return daemon->log_contains("ready:"); })) << daemon->log();
+    EXPECT_TRUE(daemon->log_contains("imported 1 aliases from")) << daemon->log();
+    EXPECT_NE(tables().find("mpathq: "), std::string::npos) << tables();
+    EXPECT_NE(read_text(state() + "/bindings").find("mpathq 36001405aaaaaaaaaaaaaaaaaaaaaaaa1"),
+              std::string::npos);
+}
+
+TEST_F(ASimulatedHost, StopsOnSigtermLeavingEveryMapInPlace) {
+    auto daemon = start("two-luns.yaml");
+    ASSERT_TRUE(eventually([&] { return daemon->log_contains("ready:"); })) << daemon->log();
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(), 0);
+    EXPECT_TRUE(daemon->log_contains("dm maps are left in place"));
+    EXPECT_EQ(ops().find("remove"), std::string::npos) << ops();
+}
+
+TEST_F(ASimulatedHost, KeepsTheOldConfigWhenSighupFindsABadOneAndAppliesAGoodOneLater) {
+    auto daemon = start("two-luns.yaml");
+    ASSERT_TRUE(eventually([&] { return daemon->log_contains("ready:"); })) << daemon->log();
+    write_config("defaults:\n  polling_interval: 1s\n  path_grouping_polcy: failover\n");
+    daemon->signal(SIGHUP);
+    ASSERT_TRUE(eventually([&] {
+        return daemon->log_contains("configuration reload failed, keeping the previous configuration");
+    })) << daemon->log();
+    EXPECT_TRUE(daemon->log_contains(config_path() + ":3:3")) << daemon->log();
+    EXPECT_TRUE(daemon->log_contains("path_grouping_polcy")) << daemon->log();
+    EXPECT_TRUE(daemon->running());
+    EXPECT_EQ(ops().find("reload"), std::string::npos) << ops();
+
+    write_config("defaults:\n  polling_interval: 1s\noverrides:\n  path_grouping_policy: failover\n");
+    daemon->signal(SIGHUP);
+    ASSERT_TRUE(eventually([&] { return daemon->log_contains("new configuration from"); })) << daemon->log();
+    // failover: one path per group, so both maps are reloaded with two groups.
+    EXPECT_TRUE(eventually([&] {
+        return tables().find(
+                   "36001405aaaaaaaaaaaaaaaaaaaaaaaa1: 1 queue_if_no_path 1 alua 2 1 service-time 0 1 1 "
+                   "8:16 1 service-time 0 1 1 8:32 1") != std::string::npos;
+    })) << tables()
+        << daemon->log();
+}
+
+TEST_F(ASimulatedHost, RefusesASecondDaemonOnTheSameStateDir) {
+    auto first = start("two-luns.yaml");
+    ASSERT_TRUE(eventually([&] { return first->log_contains("ready:"); })) << first->log();
+    auto second = start("two-luns.yaml", "second.log");
+    EXPECT_EQ(second->wait_exit(), 1);
+    EXPECT_TRUE(second->log_contains("refusing to start: another pathkeeperd is already running"))
+        << second->log();
+    EXPECT_TRUE(first->running());
+}
+
+TEST_F(ASimulatedHost, RefusesToStartWithAMissingExplicitConfig) {
+    std::filesystem::remove(config_path());
+    auto daemon = start("two-luns.yaml");
+    EXPECT_EQ(daemon->wait_exit(), 1);
+    EXPECT_TRUE(daemon->log_contains("configuration file does not exist")) << daemon->log();
+}
+
+TEST_F(ASimulatedHost, RefusesABrokenScenarioNamingItsPosition) {
+    std::ofstream(dir_.path() + "/broken.yaml") << "paths:\n  - {dev: sdb, devt: \"8:16\"}\n";
+    DaemonProcess daemon({"--backend", "sim", "--sim-scenario", dir_.path() + "/broken.yaml", "--state-dir",
+                          state(), "--foreground", "--no-dbus"},
+                         dir_.path() + "/broken.log");
+    EXPECT_EQ(daemon.wait_exit(), 1);
+    EXPECT_TRUE(daemon.log_contains("broken.yaml:2:5")) << daemon.log();
+}
+
+TEST(CheckConfigFlag, ExitsZeroForTheShippedExample) {
+    TempDir dir;
+    DaemonProcess check({"--check-config", PATHKEEPER_SOURCE_DIR "/conf/pathkeeper.yaml"},
+                        dir.path() + "/out");
+    EXPECT_EQ(check.wait_exit(), 0) << check.log();
+    EXPECT_TRUE(check.log_contains("configuration is valid"));
+}
+
+TEST(CheckConfigFlag, ExitsNonZeroPrintingFileLineColumnAndKey) {
+    TempDir dir;
+    std::ofstream(dir.path() + "/bad.yaml") << "defaults:\n  polling_interval: 5 fortnights\n";
+    DaemonProcess check({"--check-config", dir.path() + "/bad.yaml"}, dir.path() + "/out");
+    EXPECT_EQ(check.wait_exit(), 1);
+    EXPECT_TRUE(check.log_contains(dir.path() + "/bad.yaml:2:")) << check.log();
+    EXPECT_TRUE(check.log_contains("polling_interval")) << check.log();
+}
+
+TEST(VersionFlag, PrintsTheVersion) {
+    TempDir dir;
+    DaemonProcess version({"--version"}, dir.path() + "/out");
+    EXPECT_EQ(version.wait_exit(), 0);
+    EXPECT_TRUE(version.log_contains("pathkeeperd 0.1.0")) << version.log();
+}
+
+}  // namespace
+}  // namespace pathkeeper::daemon

@@ -1,0 +1,100 @@
+// lib/api: the error table, the D-Bus dictionary codec (round trip, hostile input), object path escaping.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "api/dbus_codec.hpp"
+#include "api/errors.hpp"
+#include "cli/format.hpp"
+#include "fixtures.hpp"
+
+namespace {
+
+using namespace pathkeeper;
+
+TEST(TheErrorTable, HasOneUniqueNameInOurNamespacePerError) {
+    std::set<std::string_view> names;
+    for (const auto& info : api::api_error_table()) {
+        EXPECT_TRUE(info.dbus_name.starts_with("org.pathkeeper.PathKeeper1.Error.")) << info.dbus_name;
+        EXPECT_TRUE(names.insert(info.dbus_name).second) << info.dbus_name;
+        EXPECT_EQ(api::api_error_from_dbus_name(info.dbus_name), info.error);
+        EXPECT_EQ(api::dbus_error_name(info.error), info.dbus_name);
+    }
+    EXPECT_EQ(names.size(), 9u);
+}
+
+TEST(TheErrorTable, DoesNotClaimForeignNames) {
+    EXPECT_FALSE(api::api_error_from_dbus_name("org.freedesktop.DBus.Error.AccessDenied"));
+    EXPECT_FALSE(api::api_error_from_dbus_name(""));
+    EXPECT_FALSE(api::api_error_from_dbus_name("org.pathkeeper.PathKeeper1.Error."));
+}
+
+TEST(CoreErrors, MapNotFoundToWhatWasLookedUp) {
+    EXPECT_EQ(api::api_error_from_core(core::ErrorCode::NotFound, api::ApiError::NoSuchMap),
+              api::ApiError::NoSuchMap);
+    EXPECT_EQ(api::api_error_from_core(core::ErrorCode::NotFound, api::ApiError::NoSuchPath),
+              api::ApiError::NoSuchPath);
+    EXPECT_EQ(api::api_error_from_core(core::ErrorCode::InvalidConfig, api::ApiError::Failed),
+              api::ApiError::InvalidConfig);
+    EXPECT_EQ(api::api_error_from_core(core::ErrorCode::Io, api::ApiError::NoSuchPath),
+              api::ApiError::Failed);
+}
+
+TEST(TheTopologyCodec, RoundTripsEveryField) {
+    auto topology = pathkeeper::testing::sample_topology();
+    auto decoded = api::decode_topology(api::encode_topology(topology));
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    EXPECT_EQ(*decoded, topology);
+}
+
+TEST(TheManagerDictionary, IgnoresUnknownKeysAndDefaultsMissingOnes) {
+    api::Dict manager = {{"Version", std::string("0.2.0")}, {"FutureKey", std::string("whatever")}};
+    auto decoded = api::decode_manager(manager);
+    ASSERT_TRUE(decoded.ok());
+    EXPECT_EQ(decoded->version, "0.2.0");
+    EXPECT_EQ(decoded->path_count, 0u);
+}
+
+TEST(TheManagerDictionary, RejectsAKeyOfTheWrongType) {
+    api::Dict manager = {{"MapCount", std::int32_t{-1}}};
+    auto decoded = api::decode_manager(manager);
+    ASSERT_FALSE(decoded.ok());
+    EXPECT_NE(decoded.error().message.find("MapCount"), std::string::npos);
+    EXPECT_FALSE(api::decode_manager({{"Version", std::uint32_t{1}}}).ok());
+}
+
+TEST(ObjectPathEscaping, KeepsAlphanumericsAndHexEscapesTheRest) {
+    EXPECT_EQ(api::escape_object_path_component("sdb"), "sdb");
+    EXPECT_EQ(api::escape_object_path_component("mpath-a"), "mpath_2da");
+    EXPECT_EQ(api::escape_object_path_component("3600_a.b/c"), "3600_5fa_2eb_2fc");
+    EXPECT_EQ(api::escape_object_path_component(""), "_");
+    EXPECT_EQ(api::map_object_path("mpatha"), "/org/pathkeeper/PathKeeper1/maps/mpatha");
+    EXPECT_EQ(api::path_object_path("cciss!c0d0"), "/org/pathkeeper/PathKeeper1/paths/cciss_21c0d0");
+}
+
+TEST(ObjectPathEscaping, RoundTripsEveryByte) {
+    std::string all;
+    for (int c = 1; c < 256; ++c)
+        all.push_back(static_cast<char>(c));
+    auto back = api::unescape_object_path_component(api::escape_object_path_component(all));
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(*back, all);
+    EXPECT_EQ(*api::unescape_object_path_component("_"), "");
+}
+
+TEST(ObjectPathEscaping, RejectsTruncatedAndGarbageEscapes) {
+    EXPECT_FALSE(api::unescape_object_path_component("abc_").ok());
+    EXPECT_FALSE(api::unescape_object_path_component("abc_2").ok());
+    EXPECT_FALSE(api::unescape_object_path_component("_zz").ok());
+    EXPECT_FALSE(api::unescape_object_path_component("a__").ok());
+}
+
+TEST(SizeFormatting, UsesBinaryUnitsLikeMultipath) {
+    EXPECT_EQ(cli::format_size(2097152), "1.0G");
+    EXPECT_EQ(cli::format_size(20971520), "10G");
+    EXPECT_EQ(cli::format_size(1024), "512K");
+    EXPECT_EQ(cli::format_size(3145728), "1.5G");
+    EXPECT_EQ(cli::format_size(0), "0.0K");
+}
+
+}  // namespace

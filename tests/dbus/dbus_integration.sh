@@ -1,0 +1,263 @@
+#!/bin/bash
+# End-to-end D-Bus test: a private system-type dbus-daemon (socket in the build dir, our bus policy file
+# included), the real DbusService in pathkeeper-dbus-test-server over a fake back end, and the real pathctl
+# as root and as an unprivileged uid (setpriv). Usage: dbus_integration.sh PATHCTL SERVER POLICY_CONF WORKDIR
+set -u
+pathctl=$1 server=$2 policy=$3 work=$4
+
+failures=0
+checks=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { checks=$((checks + 1)); }
+
+rm -rf "$work" && mkdir -p "$work" && chmod 755 "$work"
+# The unprivileged half runs binaries and reaches the bus socket as uid 65534, which cannot traverse a build
+# tree inside a private (0700) directory, as a CI checkout under a mktemp directory may be. Then the bus, its
+# socket and copies of the binaries live in a fresh world-traversable directory instead.
+if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$work"; then
+    work=$(mktemp -d /tmp/pathkeeper-dbus-test.XXXXXX)
+    chmod 755 "$work"
+    echo "dbus_integration: build tree not reachable by uid 65534; working in $work"
+fi
+mkdir -p "$work/bin" && chmod 755 "$work/bin"
+cp "$pathctl" "$server" "$work/bin/"
+pathctl=$work/bin/$(basename "$pathctl") server=$work/bin/$(basename "$server")
+socket=$work/system_bus_socket
+cat >"$work/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$socket</listen>
+  <auth>EXTERNAL</auth>
+  <!-- The distribution's system bus defaults: nothing may be owned or called unless a policy file says so. -->
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <policy user="root">
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
+  <include>$policy</include>
+</busconfig>
+CONF
+cat >"$work/pathkeeper.yaml" <<'YAML'
+defaults:
+  polling_interval: 5s
+YAML
+chmod 644 "$work/pathkeeper.yaml"
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$socket
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done; wait 2>/dev/null; }
+trap cleanup EXIT
+
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+# expect CODE DESCRIPTION -- COMMAND...: runs COMMAND, checks its exit code; output in $out / $err.
+expect() {
+    local want=$1 what=$2
+    shift 3
+    out=$("$@" 2>"$work/stderr")
+    local got=$?
+    err=$(cat "$work/stderr")
+    if [ "$got" -ne "$want" ]; then fail "$what: exit $got, want $want; stdout: $out; stderr: $err"; else pass; fi
+}
+contains() { # contains HAYSTACK NEEDLE DESCRIPTION
+    if [[ "$1" == *"$2"* ]]; then pass; else fail "$3: '$2' not in: $1"; fi
+}
+
+# ---- No daemon (and no bus at all): exit 3 with advice.
+expect 3 "status without a bus" -- "$pathctl" status
+contains "$err" "systemctl start pathkeeperd" "advice when no bus"
+
+dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile &
+pids+=($!)
+for _ in $(seq 50); do [ -S "$socket" ] && break; sleep 0.1; done
+[ -S "$socket" ] || { echo "FAIL: dbus-daemon did not start"; exit 1; }
+
+expect 3 "status with a bus but no daemon" -- "$pathctl" status
+contains "$err" "not reachable" "message with no daemon"
+expect 3 "show topology with no daemon" -- "$pathctl" show topology
+
+# ---- The policy refuses the name to anyone but root.
+as_nobody "$server" --config "$work/pathkeeper.yaml" >"$work/nobody-server.log" 2>&1
+if [ $? -ne 0 ] && grep -q "AccessDenied" "$work/nobody-server.log"; then pass; else
+    fail "an unprivileged server could own org.pathkeeper.PathKeeper1: $(cat "$work/nobody-server.log")"; fi
+
+"$server" --config "$work/pathkeeper.yaml" --ready "$work/ready" >"$work/server.log" 2>&1 &
+server_pid=$!
+pids+=($server_pid)
+for _ in $(seq 50); do [ -e "$work/ready" ] && break; sleep 0.1; done
+[ -e "$work/ready" ] || { echo "FAIL: test server did not start: $(cat "$work/server.log")"; exit 1; }
+
+# ---- Reads, as root and as nobody.
+for who in root nobody; do
+    run=()
+    [ $who = nobody ] && run=(as_nobody)
+    expect 0 "$who: status" -- "${run[@]}" "$pathctl" status
+    contains "$out" "paths:  5 (1 failed)" "$who: status counts"
+    expect 0 "$who: show topology" -- "${run[@]}" "$pathctl" show topology
+    contains "$out" "mpatha (36001405b1f0c0de0000000000000001) dm-0 LIO-ORG,disk01" "$who: topology header"
+    contains "$out" "| \`- 2:0:0:1 sdb 8:16 active up 10.77.1.1:3260" "$who: topology path line"
+    expect 0 "$who: show paths" -- "${run[@]}" "$pathctl" show paths
+    contains "$out" "sde  8:64  3:0:0:2  mpathb  1    failed   down" "$who: paths table"
+    expect 0 "$who: show maps" -- "${run[@]}" "$pathctl" show maps
+    contains "$out" "mpathb  36001405b1f0c0de0000000000000002  dm-1  10G   1/2" "$who: maps table"
+    expect 0 "$who: show config" -- "${run[@]}" "$pathctl" show config
+    contains "$out" "polling_interval: 5s" "$who: config text"
+    expect 0 "$who: show config --explain" -- "${run[@]}" "$pathctl" show config --explain
+    contains "$out" "built-in default" "$who: explained config"
+    for show in topology paths maps config; do
+        expect 0 "$who: show $show --json" -- "${run[@]}" "$pathctl" show $show --json
+        if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema_version"]==1' <<<"$out"; then pass; else
+            fail "$who: show $show --json is not a schema_version 1 document"; fi
+    done
+    expect 0 "$who: status --json" -- "${run[@]}" "$pathctl" status --json
+    expect 0 "$who: show paths --as-plan-input" -- "${run[@]}" "$pathctl" show paths --as-plan-input
+    contains "$out" 'dev: "sdb"' "$who: plan input"
+done
+
+# ---- A support case replays offline: the daemon's paths through the planner, no bus needed.
+"$pathctl" show paths --as-plan-input >"$work/paths.yaml"
+expect 0 "plan from the daemon's own paths" -- env DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent \
+    "$pathctl" plan --config "$work/pathkeeper.yaml" --paths "$work/paths.yaml"
+contains "$out" "mpath-36001405b1f0c0de0000000000000001" "plan names the dm uuid"
+contains "$out" "multipath 1 queue_if_no_path" "plan prints the table"
+
+# ---- Mutations as nobody: AccessDenied, exit 1, nothing changed.
+for cmd in "fail-path sdb" "reinstate-path sdb" "switch-group mpatha 2" "reconfigure" \
+           "reconfigure --config $work/pathkeeper.yaml"; do
+    # shellcheck disable=SC2086
+    expect 1 "nobody: $cmd" -- as_nobody "$pathctl" $cmd
+    contains "$err" "(AccessDenied)" "nobody: $cmd names AccessDenied"
+done
+expect 0 "state after refused mutations" -- "$pathctl" show paths --json
+contains "$out" '"dm_state": "active"' "sdb untouched"
+if python3 -c 'import json,sys; d=json.load(sys.stdin); p=[p for p in d["paths"] if p["devnode"]=="sdb"][0]; assert p["checker_state"]=="up"' <<<"$out"; then pass; else fail "nobody changed sdb"; fi
+
+# ---- Mutations as root, with watch and a bus monitor running: each event is printed within one second.
+dbus-monitor --system "type='signal',sender='org.pathkeeper.PathKeeper1'" >"$work/monitor.out" 2>&1 &
+pids+=($!)
+"$pathctl" watch >"$work/watch.out" 2>&1 &
+watch_pid=$!
+pids+=($watch_pid)
+setpriv --reuid=65534 --regid=65534 --clear-groups "$pathctl" watch --json >"$work/watch-nobody.out" 2>&1 &
+watch_nobody_pid=$!
+pids+=($watch_nobody_pid)
+sleep 0.5
+expect 0 "root: fail-path" -- "$pathctl" fail-path /dev/sdb
+contains "$out" "sdb: failed" "fail-path message"
+sleep 1
+contains "$(cat "$work/watch.out")" "path sdb (mpatha): up -> down: failed by administrator" "watch saw the failure within 1 s"
+contains "$(cat "$work/watch.out")" "map mpatha: changed" "watch saw the map change"
+contains "$(cat "$work/watch-nobody.out")" '"new_state":"down"' "an unprivileged watch receives the signals"
+kill -INT $watch_nobody_pid
+expect 0 "root: show paths after fail" -- "$pathctl" show paths
+contains "$out" "sdb  8:16  2:0:0:1  mpatha  1    failed   down" "sdb is failed"
+expect 0 "root: status after fail" -- "$pathctl" status
+contains "$out" "paths:  5 (2 failed)" "failed count follows"
+monitor=$(cat "$work/monitor.out")
+contains "$monitor" "member=PropertiesChanged" "PropertiesChanged emitted"
+contains "$monitor" "path=/org/pathkeeper/PathKeeper1/paths/sdb; interface=org.freedesktop.DBus.Properties; member=PropertiesChanged" "PropertiesChanged on sdb"
+contains "$monitor" '"CheckerState"' "CheckerState in PropertiesChanged"
+contains "$monitor" "member=PathStateChanged" "PathStateChanged emitted"
+expect 0 "root: reinstate-path" -- "$pathctl" reinstate-path sdb
+sleep 1
+contains "$(cat "$work/watch.out")" "path sdb (mpatha): down -> up: reinstated by administrator" "watch saw the reinstatement within 1 s"
+expect 0 "root: switch-group" -- "$pathctl" switch-group mpatha 2
+expect 0 "root: topology after switch" -- "$pathctl" show topology
+contains "$out" "prio=10 status=active" "group 2 active"
+expect 0 "root: reconfigure" -- "$pathctl" reconfigure
+contains "$out" "configuration applied" "reconfigure message"
+expect 0 "root: reconfigure --config" -- "$pathctl" reconfigure --config "$work/pathkeeper.yaml"
+# A path disappears and comes back: its object goes and returns, watch reports the map change.
+kill -USR1 $server_pid
+sleep 1
+expect 0 "busctl tree without sde" -- busctl --system tree org.pathkeeper.PathKeeper1
+if [[ "$out" != */paths/sde* ]]; then pass; else fail "sde object still there after unplug"; fi
+contains "$(cat "$work/monitor.out")" "member=InterfacesRemoved" "InterfacesRemoved emitted"
+expect 0 "maps after unplug" -- "$pathctl" show maps
+contains "$out" "mpathb  36001405b1f0c0de0000000000000002  dm-1  10G   1/1" "mpathb lost its path"
+kill -USR2 $server_pid
+sleep 1
+expect 0 "busctl tree with sde back" -- busctl --system tree org.pathkeeper.PathKeeper1
+contains "$out" "/org/pathkeeper/PathKeeper1/paths/sde" "sde object back"
+contains "$(cat "$work/monitor.out")" "member=InterfacesAdded" "InterfacesAdded emitted"
+contains "$(cat "$work/watch.out")" "map mpathb: changed" "watch saw mpathb change"
+kill -INT $watch_pid
+wait $watch_pid
+if [ $? -eq 0 ]; then pass; else fail "watch did not exit 0 on Ctrl-C"; fi
+
+# ---- Error paths as root: named errors, exit 1.
+expect 1 "fail-path unknown" -- "$pathctl" fail-path sdz
+contains "$err" "no path named sdz (NoSuchPath)" "NoSuchPath"
+expect 1 "reinstate-path unknown" -- "$pathctl" reinstate-path sdz
+contains "$err" "(NoSuchPath)" "NoSuchPath on reinstate"
+expect 1 "fail-path of a path in no map" -- "$pathctl" fail-path sda
+contains "$err" "(NotSupported)" "NotSupported"
+expect 1 "switch-group unknown map" -- "$pathctl" switch-group mpathz 1
+contains "$err" "no map named mpathz (NoSuchMap)" "NoSuchMap"
+expect 1 "switch-group unknown group" -- "$pathctl" switch-group mpatha 3
+contains "$err" "(NoSuchGroup)" "NoSuchGroup"
+expect 1 "fail-path garbage" -- "$pathctl" fail-path 'sd b;rm'
+contains "$err" "(InvalidArgument)" "InvalidArgument for garbage"
+expect 1 "fail-path oversized" -- "$pathctl" fail-path "$(printf 'x%.0s' $(seq 300))"
+contains "$err" "(InvalidArgument)" "InvalidArgument for oversized"
+printf 'defaults:\n  polling_interval: 5s\n  no_such_option: 1\n' >"$work/bad.yaml"
+expect 1 "reconfigure with an invalid file" -- "$pathctl" reconfigure --config "$work/bad.yaml"
+contains "$err" "$work/bad.yaml:3:3" "file:line:col of the bad key"
+contains "$err" "(InvalidConfig)" "InvalidConfig"
+expect 0 "config unchanged after invalid reconfigure" -- "$pathctl" show config
+if [[ "$out" != *no_such_option* ]]; then pass; else fail "invalid config was applied"; fi
+expect 2 "usage error" -- "$pathctl" switch-group mpatha
+head -c 1100000 /dev/zero | tr '\0' '#' >"$work/huge.yaml"
+expect 1 "oversized configuration text" -- "$pathctl" reconfigure --config "$work/huge.yaml"
+contains "$err" "larger than 1 MiB" "oversized LoadConfig refused"
+
+# ---- A good D-Bus citizen: busctl sees one object per map and per path.
+expect 0 "busctl tree" -- busctl --system tree org.pathkeeper.PathKeeper1
+for obj in maps/mpatha maps/mpathb paths/sda paths/sdb paths/sdc paths/sdd paths/sde; do
+    contains "$out" "/org/pathkeeper/PathKeeper1/$obj" "busctl tree lists $obj"
+done
+expect 0 "busctl get-property" -- busctl --system get-property org.pathkeeper.PathKeeper1 \
+    /org/pathkeeper/PathKeeper1/paths/sdb org.pathkeeper.PathKeeper1.Path CheckerState
+contains "$out" 's "up"' "path property"
+expect 0 "GetManagedObjects" -- busctl --system call org.pathkeeper.PathKeeper1 /org/pathkeeper/PathKeeper1 \
+    org.freedesktop.DBus.ObjectManager GetManagedObjects
+contains "$out" "/org/pathkeeper/PathKeeper1/maps/mpatha" "ObjectManager lists maps"
+
+# ---- The daemon goes away: watch notices, later commands exit 3.
+"$pathctl" watch >"$work/watch2.out" 2>&1 &
+watch_pid=$!
+sleep 0.5
+kill $server_pid
+wait $server_pid 2>/dev/null
+for _ in $(seq 20); do kill -0 $watch_pid 2>/dev/null || break; sleep 0.1; done
+wait $watch_pid
+code=$?
+if [ $code -eq 3 ]; then pass; else fail "watch exit $code when the daemon left, want 3"; fi
+expect 3 "status after the daemon left" -- "$pathctl" status
+
+# ---- Benchmark (printed, not asserted): 512 paths, show paths --json.
+"$server" --paths 512 --ready "$work/ready512" >"$work/server512.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do [ -e "$work/ready512" ] && break; sleep 0.1; done
+start=$(date +%s%N)
+for _ in 1 2 3 4 5; do "$pathctl" show paths --json >/dev/null; done
+end=$(date +%s%N)
+echo "benchmark: pathctl show paths --json with 512 paths: $(((end - start) / 5000000)) ms per run (mean of 5)"
+
+echo "$checks checks passed, $failures failed"
+[ "$failures" -eq 0 ]

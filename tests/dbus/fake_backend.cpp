@@ -1,0 +1,102 @@
+#include "fake_backend.hpp"
+
+#include <algorithm>
+
+#include "config/config_file.hpp"
+
+namespace pathkeeper::testing {
+
+FakeBackend::FakeBackend(api::TopologyView topology, std::string config_text)
+    : topology_(std::move(topology)), config_text_(std::move(config_text)) {}
+
+core::Result<void> FakeBackend::set_path_state(const std::string& devnode, const char* checker,
+                                               const char* dm, const char* reason) {
+    for (auto& p : topology_.paths) {
+        if (p.devnode != devnode)
+            continue;
+        if (p.map.empty()) {
+            return core::make_error(core::ErrorCode::NotSupported, devnode + " is in no map");
+        }
+        std::string old_state = p.checker_state;
+        p.checker_state = checker;
+        p.dm_state = dm;
+        std::string map = p.map;
+        if (service_ != nullptr && old_state != checker) {
+            service_->on_path_state_changed(map, devnode, old_state, checker, reason);
+        }
+        publish();
+        return {};
+    }
+    return core::make_error(core::ErrorCode::NotFound, "no path named " + devnode);
+}
+
+core::Result<void> FakeBackend::fail_path(const std::string& devnode) {
+    return set_path_state(devnode, "down", "failed", "failed by administrator");
+}
+
+core::Result<void> FakeBackend::reinstate_path(const std::string& devnode) {
+    return set_path_state(devnode, "up", "active", "reinstated by administrator");
+}
+
+core::Result<void> FakeBackend::switch_group(const std::string& map, unsigned group) {
+    for (auto& m : topology_.maps) {
+        if (m.name != map)
+            continue;
+        m.active_group = group;
+        for (auto& g : m.groups)
+            g.state = g.index == group ? "active" : "enabled";
+        publish();
+        return {};
+    }
+    return core::make_error(core::ErrorCode::NotFound, "no map named " + map);
+}
+
+core::Result<void> FakeBackend::reconfigure(const std::optional<dbus::ConfigText>& text) {
+    if (text) {
+        auto parsed = config::parse_config(text->text, text->origin);
+        if (!parsed)
+            return parsed.error();
+        config_text_ = text->text;
+    } else {
+        auto parsed = config::load_config_file(topology_.manager.config_path);
+        if (!parsed)
+            return parsed.error();
+    }
+    ++reconfigure_count_;
+    return {};
+}
+
+core::Result<std::string> FakeBackend::config_text(bool explain) const {
+    if (!explain)
+        return config_text_;
+    return "# every option below is at its built-in default unless the file sets it\n" + config_text_;
+}
+
+void FakeBackend::unplug(const std::string& devnode) {
+    if (unplugged_)
+        return;
+    before_unplug_ = topology_;
+    unplugged_ = true;
+    std::erase_if(topology_.paths, [&](const api::PathView& p) { return p.devnode == devnode; });
+    for (auto& m : topology_.maps) {
+        for (auto& g : m.groups)
+            std::erase(g.paths, devnode);
+    }
+    publish();
+}
+
+void FakeBackend::replug() {
+    if (!unplugged_)
+        return;
+    topology_ = before_unplug_;
+    unplugged_ = false;
+    publish();
+}
+
+void FakeBackend::publish() {
+    api::update_counts(topology_);
+    if (service_ != nullptr)
+        service_->on_topology_changed(topology_);
+}
+
+}  // namespace pathkeeper::testing

@@ -1,0 +1,48 @@
+#pragma once
+// FakeBackend: a ServiceBackend over an in-memory topology. Administrative fail/reinstate change the path's
+// states and notify the service like the daemon does (PathStateChanged + new snapshot); reconfigure parses
+// configuration with the real lib/config front end, so file:line:col errors are the product's own.
+
+#include <functional>
+#include <string>
+
+#include "daemon/dbus/dbus_service.hpp"
+#include "daemon/dbus/service_backend.hpp"
+
+namespace pathkeeper::testing {
+
+class FakeBackend final : public dbus::ServiceBackend {
+public:
+    FakeBackend(api::TopologyView topology, std::string config_text);
+
+    // Where change notifications go (the DbusService, once built).
+    void attach(dbus::DbusService* service) { service_ = service; }
+
+    api::TopologyView snapshot() const override { return topology_; }
+    core::Result<void> fail_path(const std::string& devnode) override;
+    core::Result<void> reinstate_path(const std::string& devnode) override;
+    core::Result<void> switch_group(const std::string& map, unsigned group) override;
+    core::Result<void> reconfigure(const std::optional<dbus::ConfigText>& text) override;
+    core::Result<std::string> config_text(bool explain) const override;
+
+    int reconfigure_count() const { return reconfigure_count_; }
+
+    // Simulates a path disappearing (LUN unmapped, cable gone for good) and coming back: the path leaves the
+    // topology and its map's group, then returns where it was.
+    void unplug(const std::string& devnode);
+    void replug();
+
+private:
+    core::Result<void> set_path_state(const std::string& devnode, const char* checker, const char* dm,
+                                      const char* reason);
+    void publish();
+
+    api::TopologyView topology_;
+    std::string config_text_;
+    dbus::DbusService* service_ = nullptr;
+    int reconfigure_count_ = 0;
+    api::TopologyView before_unplug_;
+    bool unplugged_ = false;
+};
+
+}  // namespace pathkeeper::testing

@@ -1,0 +1,76 @@
+#pragma once
+// FakeClient: a Client over an in-memory topology that records the calls it gets and can be told to fail.
+
+#include <string>
+#include <vector>
+
+#include "cli/client.hpp"
+
+namespace pathkeeper::testing {
+
+class FakeClient final : public cli::Client {
+public:
+    api::TopologyView topology_value;
+    std::string config_value = "defaults:\n  polling_interval: 5s\n";
+    std::optional<cli::ClientError> next_error;    // returned by the next call, then cleared
+    std::vector<std::string> calls;                // "fail_path sdb", ...
+    std::vector<api::PathStateEvent> path_events;  // delivered by watch()
+    std::vector<api::MapChangeEvent> map_events;
+
+    cli::Reply<api::TopologyView> topology() override {
+        calls.push_back("topology");
+        if (auto e = take_error())
+            return *e;
+        return topology_value;
+    }
+    cli::Reply<api::ManagerView> status() override {
+        calls.push_back("status");
+        if (auto e = take_error())
+            return *e;
+        return topology_value.manager;
+    }
+    cli::Reply<std::string> config(bool explain) override {
+        calls.push_back(explain ? "config explain" : "config");
+        if (auto e = take_error())
+            return *e;
+        return config_value;
+    }
+    cli::Done fail_path(const std::string& devnode) override { return record("fail_path " + devnode); }
+    cli::Done reinstate_path(const std::string& devnode) override {
+        return record("reinstate_path " + devnode);
+    }
+    cli::Done switch_group(const std::string& map, unsigned group) override {
+        return record("switch_group " + map + " " + std::to_string(group));
+    }
+    cli::Done reconfigure(const std::optional<std::pair<std::string, std::string>>& text) override {
+        return record(text ? "load_config " + text->second + " " + std::to_string(text->first.size())
+                           : std::string("reconfigure"));
+    }
+    cli::Done watch(const cli::WatchSink& sink, const std::function<bool()>& should_stop) override {
+        calls.push_back("watch");
+        if (auto e = take_error())
+            return *e;
+        for (const auto& e : path_events)
+            sink.path_state_changed(e);
+        for (const auto& e : map_events)
+            sink.map_changed(e);
+        while (!should_stop()) {
+        }
+        return cli::done();
+    }
+
+private:
+    std::optional<cli::ClientError> take_error() {
+        auto e = std::move(next_error);
+        next_error.reset();
+        return e;
+    }
+    cli::Done record(std::string call) {
+        calls.push_back(std::move(call));
+        if (auto e = take_error())
+            return *e;
+        return cli::done();
+    }
+};
+
+}  // namespace pathkeeper::testing

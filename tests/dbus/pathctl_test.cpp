@@ -1,0 +1,307 @@
+// pathctl against a FakeClient: every subcommand's output (golden files for the human formats), its exit
+// code, the JSON documents' validity and schema, and the error reporting.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "api/json.hpp"
+#include "cli/app.hpp"
+#include "fake_client.hpp"
+#include "fixtures.hpp"
+
+namespace {
+
+using pathkeeper::cli::ClientError;
+using pathkeeper::cli::ClientErrorKind;
+
+struct Outcome {
+    int code = -1;
+    std::string out;
+    std::string err;
+};
+
+class Pathctl : public ::testing::Test {
+protected:
+    Outcome run(std::vector<std::string> args, bool terminal = false) {
+        args.insert(args.begin(), "pathctl");
+        std::vector<const char*> argv;
+        for (const auto& a : args)
+            argv.push_back(a.c_str());
+        std::ostringstream out;
+        std::ostringstream err;
+        pathkeeper::cli::Context ctx;
+        ctx.out = &out;
+        ctx.err = &err;
+        ctx.stdout_is_terminal = terminal;
+        ctx.should_stop = [] { return true; };
+        ctx.timestamp = [] { return std::string("12:00:00"); };
+        ctx.connect = [this]() -> pathkeeper::cli::Reply<pathkeeper::cli::Client*> {
+            if (unreachable) {
+                return ClientError{
+                    ClientErrorKind::Unreachable, "org.freedesktop.DBus.Error.ServiceUnknown",
+                    "The name org.pathkeeper.PathKeeper1 was not provided by any .service files"};
+            }
+            return static_cast<pathkeeper::cli::Client*>(&client);
+        };
+        Outcome result;
+        result.code = pathkeeper::cli::run_pathctl(static_cast<int>(argv.size()), argv.data(), ctx);
+        result.out = out.str();
+        result.err = err.str();
+        return result;
+    }
+
+    // PATHKEEPER_UPDATE_GOLDEN=1 rewrites the golden file from the actual output (review the diff!).
+    static std::string golden(const std::string& name, const std::string& actual) {
+        std::string file = std::string(PATHKEEPER_DBUS_TEST_DIR) + "/golden/" + name;
+        if (std::getenv("PATHKEEPER_UPDATE_GOLDEN") != nullptr)
+            std::ofstream(file) << actual;
+        std::ifstream in(file);
+        std::ostringstream text;
+        text << in.rdbuf();
+        return text.str();
+    }
+
+    pathkeeper::testing::FakeClient client = [] {
+        pathkeeper::testing::FakeClient c;
+        c.topology_value = pathkeeper::testing::sample_topology();
+        return c;
+    }();
+    bool unreachable = false;
+};
+
+TEST_F(Pathctl, ShowTopologyPrintsAMultipathLlStyleTree) {
+    auto r = run({"show", "topology"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, golden("show_topology.txt", r.out));
+    EXPECT_EQ(r.err, "");
+}
+
+TEST_F(Pathctl, ShowPathsPrintsOneAlignedRowPerPath) {
+    auto r = run({"show", "paths"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, golden("show_paths.txt", r.out));
+}
+
+TEST_F(Pathctl, ShowMapsCountsUsablePathsPerMap) {
+    auto r = run({"show", "maps"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, golden("show_maps.txt", r.out));
+}
+
+TEST_F(Pathctl, StatusSummarisesTheDaemon) {
+    auto r = run({"status"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(
+        r.out,
+        "pathkeeperd 0.1.0\nconfig: /etc/pathkeeper/pathkeeper.yaml\nmaps:   2\npaths:  5 (1 failed)\n");
+}
+
+TEST_F(Pathctl, ShowPathsAsPlanInputPrintsPathsYaml) {
+    auto r = run({"show", "paths", "--as-plan-input"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, golden("plan_input.yaml", r.out));
+}
+
+TEST_F(Pathctl, PrintsNoColourWhenStdoutIsNotATerminal) {
+    EXPECT_EQ(run({"show", "topology"}).out.find('\033'), std::string::npos);
+    EXPECT_EQ(run({"show", "topology", "--json"}, true).out.find('\033'), std::string::npos);
+}
+
+TEST_F(Pathctl, ColoursStatesOnATerminalUnlessToldNever) {
+    auto coloured = run({"show", "paths"}, true);
+    EXPECT_NE(coloured.out.find("\033[31mdown\033[0m"), std::string::npos);
+    EXPECT_NE(coloured.out.find("\033[32mup\033[0m"), std::string::npos);
+    EXPECT_EQ(run({"--color", "never", "show", "paths"}, true).out, run({"show", "paths"}).out);
+    EXPECT_NE(run({"--color", "always", "show", "paths"}).out.find('\033'), std::string::npos);
+}
+
+TEST_F(Pathctl, ShowTopologyJsonFollowsTheDocumentedSchema) {
+    auto r = run({"show", "topology", "--json"});
+    ASSERT_EQ(r.code, 0);
+    auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["schema_version"], 1);
+    EXPECT_EQ(doc["daemon"]["path_count"], 5);
+    EXPECT_EQ(doc["daemon"]["failed_path_count"], 1);
+    ASSERT_EQ(doc["maps"].size(), 2u);
+    const auto& a = doc["maps"][0];
+    EXPECT_EQ(a["name"], "mpatha");
+    EXPECT_EQ(a["dm_uuid"], "mpath-36001405b1f0c0de0000000000000001");
+    EXPECT_EQ(a["hardware_handler"], "1 alua");
+    EXPECT_EQ(a["active_group"], 1);
+    EXPECT_EQ(a["groups"][1]["paths"], nlohmann::json::array({"sdc"}));
+    EXPECT_EQ(a["groups"][0]["priority"], 50);
+    ASSERT_EQ(doc["paths"].size(), 5u);
+    const auto& sda = doc["paths"][0];
+    EXPECT_TRUE(sda["map"].is_null());
+    EXPECT_TRUE(sda["group"].is_null());
+    EXPECT_TRUE(sda["iscsi"].is_null());
+    const auto& sde = doc["paths"][4];
+    EXPECT_EQ(sde["checker_state"], "down");
+    EXPECT_EQ(sde["dm_state"], "failed");
+    EXPECT_EQ(sde["iscsi"]["portal"], "10.77.2.1:3260");
+    EXPECT_EQ(sde["iscsi"]["session_state"], "FAILED");
+}
+
+TEST_F(Pathctl, EveryPathJsonObjectHasEveryDocumentedKey) {
+    auto doc = nlohmann::json::parse(run({"show", "paths", "--json"}).out);
+    const std::vector<std::string> keys = {
+        "devnode",  "devt",       "wwid",         "map",       "group",         "hctl",     "vendor",
+        "product",  "revision",   "serial",       "transport", "checker_state", "dm_state", "fail_count",
+        "priority", "alua_state", "size_sectors", "node_name", "iscsi"};
+    for (const auto& path : doc["paths"]) {
+        EXPECT_EQ(path.size(), keys.size());
+        for (const auto& key : keys)
+            EXPECT_TRUE(path.contains(key)) << key;
+    }
+}
+
+TEST_F(Pathctl, ShowMapsAndStatusJsonAreValidDocuments) {
+    auto maps = nlohmann::json::parse(run({"show", "maps", "--json"}).out);
+    EXPECT_EQ(maps["schema_version"], 1);
+    EXPECT_EQ(maps["maps"][1]["no_path_retry"], "12");
+    auto status = nlohmann::json::parse(run({"status", "--json"}).out);
+    EXPECT_EQ(status["daemon"]["version"], "0.1.0");
+    auto config = nlohmann::json::parse(run({"show", "config", "--json"}).out);
+    EXPECT_EQ(config["config"], client.config_value);
+}
+
+TEST_F(Pathctl, ShowConfigExplainAsksTheDaemonToExplain) {
+    auto r = run({"show", "config", "--explain"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, client.config_value);
+    EXPECT_EQ(client.calls, std::vector<std::string>{"config explain"});
+}
+
+TEST_F(Pathctl, FailPathAcceptsADevPathAndSendsTheKernelName) {
+    auto r = run({"fail-path", "/dev/sdb"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, "sdb: failed\n");
+    EXPECT_EQ(client.calls, std::vector<std::string>{"fail_path sdb"});
+}
+
+TEST_F(Pathctl, ReinstatePathReportsSuccess) {
+    auto r = run({"reinstate-path", "sdb"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, "sdb: reinstated\n");
+    EXPECT_EQ(client.calls, std::vector<std::string>{"reinstate_path sdb"});
+}
+
+TEST_F(Pathctl, SwitchGroupSendsMapAndGroup) {
+    auto r = run({"switch-group", "mpatha", "2"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, "mpatha: switched to path group 2\n");
+    EXPECT_EQ(client.calls, std::vector<std::string>{"switch_group mpatha 2"});
+}
+
+TEST_F(Pathctl, ReconfigureWithoutAFileAsksTheDaemonToReread) {
+    EXPECT_EQ(run({"reconfigure"}).code, 0);
+    EXPECT_EQ(client.calls, std::vector<std::string>{"reconfigure"});
+}
+
+TEST_F(Pathctl, ReconfigureWithAFileSendsItsText) {
+    std::string file = ::testing::TempDir() + "/pathctl-reconfigure.yaml";
+    std::ofstream(file) << "defaults:\n  polling_interval: 5s\n";
+    EXPECT_EQ(run({"reconfigure", "--config", file}).code, 0);
+    EXPECT_EQ(client.calls, std::vector<std::string>{"load_config " + file + " 33"});
+}
+
+TEST_F(Pathctl, ReconfigureWithAMissingFileFailsWithoutCallingTheDaemon) {
+    auto r = run({"reconfigure", "--config", "/nonexistent/pathkeeper.yaml"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("cannot read /nonexistent/pathkeeper.yaml"), std::string::npos);
+    EXPECT_TRUE(client.calls.empty());
+}
+
+TEST_F(Pathctl, WatchPrintsOneTimestampedLinePerEvent) {
+    client.path_events = {{"mpatha", "sdb", "up", "down", "tur checker reports path down"}};
+    client.map_events = {{"mpatha", "changed"}};
+    auto r = run({"watch"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out,
+              "12:00:00 path sdb (mpatha): up -> down: tur checker reports path down\n"
+              "12:00:00 map mpatha: changed\n");
+}
+
+TEST_F(Pathctl, WatchJsonPrintsOneDocumentPerLine) {
+    client.path_events = {{"", "sda", "up", "down", ""}};
+    auto r = run({"watch", "--json"});
+    EXPECT_EQ(r.code, 0);
+    auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["event"], "path_state_changed");
+    EXPECT_TRUE(doc["map"].is_null());
+    EXPECT_EQ(doc["new_state"], "down");
+}
+
+TEST_F(Pathctl, ARefusalExitsOneAndNamesTheError) {
+    client.next_error = ClientError{ClientErrorKind::Refused, "org.pathkeeper.PathKeeper1.Error.NoSuchPath",
+                                    "no path named sdz"};
+    auto r = run({"fail-path", "sdz"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "pathctl: no path named sdz (NoSuchPath)\n");
+}
+
+TEST_F(Pathctl, AccessDeniedExitsOneAndSaysToRunAsRoot) {
+    client.next_error = ClientError{ClientErrorKind::Refused, "org.pathkeeper.PathKeeper1.Error.AccessDenied",
+                                    "FailPath changes the I/O path and is allowed to root only"};
+    auto r = run({"fail-path", "sdb"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("(AccessDenied)\nRun this command as root.\n"), std::string::npos);
+}
+
+TEST_F(Pathctl, AnInvalidConfigListsEveryLocation) {
+    client.next_error =
+        ClientError{ClientErrorKind::Refused, "org.pathkeeper.PathKeeper1.Error.InvalidConfig",
+                    "a.yaml:2:3: defaults.foo: unknown key\na.yaml:4:5: x: bad"};
+    auto r = run({"reconfigure"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("a.yaml:2:3: defaults.foo: unknown key\na.yaml:4:5"), std::string::npos);
+}
+
+TEST_F(Pathctl, AnUnreachableDaemonExitsThreeAndSaysHowToStartIt) {
+    unreachable = true;
+    for (auto args : std::vector<std::vector<std::string>>{
+             {"status"}, {"show", "topology"}, {"fail-path", "sdb"}, {"watch"}, {"show", "config"}}) {
+        auto r = run(args);
+        EXPECT_EQ(r.code, 3) << args[0];
+        EXPECT_NE(r.err.find("pathkeeperd is not reachable"), std::string::npos);
+        EXPECT_NE(r.err.find("systemctl start pathkeeperd"), std::string::npos);
+    }
+}
+
+TEST_F(Pathctl, UsageErrorsExitTwo) {
+    EXPECT_EQ(run({}).code, 2);
+    EXPECT_EQ(run({"frobnicate"}).code, 2);
+    EXPECT_EQ(run({"fail-path"}).code, 2);
+    EXPECT_EQ(run({"switch-group", "mpatha"}).code, 2);
+    EXPECT_EQ(run({"switch-group", "mpatha", "zero"}).code, 2);
+    EXPECT_EQ(run({"switch-group", "mpatha", "0"}).code, 2);
+    EXPECT_EQ(run({"show"}).code, 2);
+    EXPECT_EQ(run({"show", "paths", "--json", "--as-plan-input"}).code, 2);
+    EXPECT_EQ(run({"--color", "sometimes", "status"}).code, 2);
+    EXPECT_TRUE(client.calls.empty());
+}
+
+TEST_F(Pathctl, HelpWorksForEveryCommandAndExitsZero) {
+    for (auto args : std::vector<std::vector<std::string>>{{"--help"},
+                                                           {"show", "--help"},
+                                                           {"show", "topology", "--help"},
+                                                           {"show", "paths", "--help"},
+                                                           {"show", "maps", "--help"},
+                                                           {"show", "config", "--help"},
+                                                           {"status", "--help"},
+                                                           {"fail-path", "--help"},
+                                                           {"reinstate-path", "--help"},
+                                                           {"switch-group", "--help"},
+                                                           {"reconfigure", "--help"},
+                                                           {"watch", "--help"}}) {
+        auto r = run(args);
+        EXPECT_EQ(r.code, 0) << args.back();
+        EXPECT_NE(r.out.find("Usage:"), std::string::npos) << args.back();
+    }
+    EXPECT_TRUE(client.calls.empty());
+}
+
+}  // namespace

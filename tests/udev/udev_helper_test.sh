@@ -1,0 +1,172 @@
+#!/bin/bash
+# Tests of pathkeeper-udev-helper: runs the real binary on a fake sysfs tree, a temporary state directory and
+# config. Usage: udev_helper_test.sh HELPER CASE   (one CTest test per case; see CMakeLists.txt)
+set -u
+helper=$1
+case_name=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+sys=$work/sys
+state=$work/state
+conf=$work/pathkeeper.yaml
+mkdir -p "$sys/block" "$state"
+: >"$conf"
+
+wwid_a=36001405aabbccddeeff0011223344556   # NAA 6 designator of LUN A, as udev's ID_SERIAL spells it
+wwid_b=36001405ffeeddccbbaa9988776655443
+
+# fake_disk NAME MAJ:MIN HCTL NAA_HEX [VENDOR] [MODEL]: a SCSI disk whose vpd_pg83 carries one NAA designator.
+fake_disk() {
+    local name=$1 devt=$2 hctl=$3 naa=$4 vendor=${5:-LIO-ORG} model=${6:-disk0}
+    local dev=$sys/devices/platform/host0/session1/target${hctl%:*}/$hctl
+    mkdir -p "$dev" "$sys/block/$name"
+    echo "$devt" >"$sys/block/$name/dev"
+    echo 2097152 >"$sys/block/$name/size"
+    ln -s "../../devices/platform/host0/session1/target${hctl%:*}/$hctl" "$sys/block/$name/device"
+    printf '%-8s\n' "$vendor" >"$dev/vendor"
+    printf '%-16s\n' "$model" >"$dev/model"
+    echo 4.0 >"$dev/rev"
+    echo running >"$dev/state"
+    # page header (00 83 00 14), descriptor header (binary, LU, NAA, 16 bytes), the 16-byte NAA
+    printf '\x00\x83\x00\x14\x01\x03\x00\x10' >"$dev/vpd_pg83"
+    printf '%s' "$naa" | sed 's/../\\x&/g' | xargs -0 printf >>"$dev/vpd_pg83"
+}
+
+run_helper() {  # run_helper [ENV=VALUE...] -- ARGS...
+    local envs=()
+    while [[ $1 != -- ]]; do envs+=("$1"); shift; done
+    shift
+    env -i "${envs[@]}" "$helper" --sysfs-root "$sys" --state-dir "$state" --config "$conf" "$@" 2>"$work/stderr"
+    local rc=$?
+    if [[ $rc -ne 0 ]]; then echo "helper exited $rc (must always exit 0)"; exit 1; fi
+}
+
+expect_line() {  # expect_line OUTPUT LINE
+    if ! grep -qxF -- "$2" <<<"$1"; then
+        echo "FAIL [$case_name]: expected line '$2' in output:"; echo "$1"; echo "stderr:"; cat "$work/stderr"
+        exit 1
+    fi
+}
+expect_no_line_starting() {  # expect_no_line_starting OUTPUT PREFIX
+    if grep -q -- "^$2" <<<"$1"; then
+        echo "FAIL [$case_name]: unexpected '$2...' in output:"; echo "$1"; exit 1
+    fi
+}
+expect_stderr() {
+    if ! grep -qF -- "$1" "$work/stderr"; then
+        echo "FAIL [$case_name]: stderr lacks '$1':"; cat "$work/stderr"; exit 1
+    fi
+}
+
+fake_disk sdb 8:16 2:0:0:1 6001405aabbccddeeff0011223344556
+fake_disk sdc 8:32 3:0:0:1 6001405aabbccddeeff0011223344556
+fake_disk sdd 8:48 4:0:0:2 6001405ffeeddccbbaa9988776655443
+
+case $case_name in
+known_wwid_is_member)
+    printf '# known WWIDs\n/%s/\n' "$wwid_a" >"$state/wwids"
+    out=$(run_helper -- path sdb)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    expect_line "$out" "PATHKEEPER_WWID=$wwid_a"
+    ;;
+unknown_wwid_is_not_member_when_strict)
+    printf '/%s/\n' "$wwid_a" >"$state/wwids"
+    printf 'defaults:\n  find_multipaths: strict\n' >"$conf"
+    out=$(run_helper -- path sdd)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    expect_line "$out" "PATHKEEPER_WWID=$wwid_b"
+    ;;
+missing_wwids_file_means_nothing_known)
+    printf 'defaults:\n  find_multipaths: strict\n' >"$conf"
+    out=$(run_helper -- path sdb)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    ;;
+udev_id_serial_wins_over_sysfs)
+    printf '/%s/\n' "$wwid_b" >"$state/wwids"
+    out=$(run_helper DEVPATH=/devices/x ID_SERIAL="$wwid_b" SCSI_IDENT_LUN_NAA_REGEXT=x -- path sdb)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    expect_line "$out" "PATHKEEPER_WWID=$wwid_b"
+    ;;
+configured_multipath_is_member)
+    printf 'defaults:\n  find_multipaths: strict\nmultipaths:\n  - wwid: "%s"\n    alias: data\n' "$wwid_b" >"$conf"
+    out=$(run_helper -- path sdd)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    ;;
+greedy_claims_any_disk)
+    printf 'defaults:\n  find_multipaths: greedy\n' >"$conf"
+    out=$(run_helper -- path sdd)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    ;;
+find_multipaths_on_claims_wwid_seen_on_two_disks)
+    printf 'defaults:\n  find_multipaths: "on"\n' >"$conf"
+    out=$(run_helper -- path sdb)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    out=$(run_helper -- path sdd)   # the only disk of LUN B
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    ;;
+blacklisted_wwid_is_never_member)
+    printf '/%s/\n' "$wwid_a" >"$state/wwids"
+    printf 'defaults:\n  find_multipaths: greedy\nblacklist:\n  wwid:\n    - "^%s$"\n' "$wwid_a" >"$conf"
+    out=$(run_helper -- path sdb)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    expect_stderr "blacklisted"
+    ;;
+blacklisted_vendor_is_never_member)
+    fake_disk sde 8:64 5:0:0:0 6001405ffeeddccbbaa9988776655443 DGC LUNZ   # array management LUN, built-in rule
+    printf 'defaults:\n  find_multipaths: greedy\n' >"$conf"
+    out=$(run_helper -- path sde)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    ;;
+broken_config_keeps_known_paths)
+    printf '/%s/\n' "$wwid_a" >"$state/wwids"
+    printf 'defaults:\n  no_such_key: 1\n  : [\n' >"$conf"
+    out=$(run_helper -- path sdb)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    expect_stderr "config ignored"
+    ;;
+garbage_wwids_file_is_not_fatal)
+    head -c 4096 /dev/urandom >"$state/wwids"
+    printf 'defaults:\n  find_multipaths: strict\n' >"$conf"
+    out=$(run_helper -- path sdb)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    ;;
+disk_without_sysfs_answers_no)
+    out=$(run_helper -- path sdz)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    expect_no_line_starting "$out" "PATHKEEPER_WWID="
+    ;;
+truncated_vpd_page_answers_no)
+    printf '\x00\x83\x00\x40\x01' >"$sys/devices/platform/host0/session1/target4:0:0/4:0:0:2/vpd_pg83"
+    printf 'defaults:\n  find_multipaths: greedy\n' >"$conf"
+    out=$(run_helper -- path sdd)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    ;;
+bad_arguments_answer_no_and_exit_zero)
+    for args in "" "path" "frobnicate sdb" "path ../sdb" "--state-dir" "path sdb extra"; do
+        # shellcheck disable=SC2086
+        out=$(run_helper -- $args)
+        expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    done
+    ;;
+map_with_an_active_path_is_usable)
+    out=$(run_helper -- --dm-status "2 0 0 0 1 1 A 0 2 0 8:16 F 1 8:32 A 0" map dm-0)
+    expect_line "$out" "PATHKEEPER_MAP_USABLE=1"
+    ;;
+map_with_all_paths_failed_is_not_usable)
+    out=$(run_helper -- --dm-status "2 1 0 0 1 1 A 0 2 0 8:16 F 1 8:32 F 3" map dm-0)
+    expect_line "$out" "PATHKEEPER_MAP_USABLE=0"
+    ;;
+map_with_garbage_status_is_not_usable)
+    out=$(run_helper -- --dm-status "2 0 0 0 1 1 A 0 2 0 8:16 X" map dm-0)
+    expect_line "$out" "PATHKEEPER_MAP_USABLE=0"
+    out=$(run_helper -- --dm-status "" map dm-0)
+    expect_line "$out" "PATHKEEPER_MAP_USABLE=0"
+    ;;
+map_that_does_not_exist_is_not_usable)
+    out=$(run_helper -- map dm-77)
+    expect_line "$out" "PATHKEEPER_MAP_USABLE=0"
+    ;;
+*)
+    echo "unknown case $case_name"; exit 2 ;;
+esac
+echo "PASS [$case_name]"

@@ -1,0 +1,578 @@
+# shellcheck shell=bash
+# Guest-side helpers for pathkeeper's VM scenarios. Source it from a scenario run by tests/vm/vm.sh:
+#     . "$(dirname "$0")/../guest/lib.sh"
+# Everything here runs inside the VM as root. Logs of background daemons go to $PK_OUT (shared with the host).
+# Network: only the guest's loopback and the private 'san' namespace (10.77.1.0/24, 10.77.2.0/24) are used.
+
+set -euo pipefail
+export PK_OUT=${PK_OUT:-/pk-out}
+PK_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PK_SAN_IQN=iqn.2026-11.org.example:pathkeeper-san
+PK_SAN_PORTALS=(10.77.1.2 10.77.2.2)
+PK_PIDS=()
+
+# --- logging and assertions ------------------------------------------------------------------------------------
+
+# Seconds since boot with millisecond resolution: one clock for every step of a scenario.
+now_s() {
+    local up _
+    read -r up _ </proc/uptime
+    echo "$up"
+}
+log() { printf '[%8.2f] %s\n' "$(now_s)" "$*" >&2; }
+step() { printf '\n[%8.2f] === %s\n' "$(now_s)" "$*" >&2; }
+fail() {
+    log "FAIL: $*"
+    exit 1
+}
+skip() {
+    log "SKIP: $*"
+    exit 77
+}
+# Elapsed seconds between two now_s readings, one decimal.
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# wait_until TIMEOUT_S DESCRIPTION COMMAND...: polls COMMAND every 0.2 s; fails the scenario on timeout.
+wait_until() {
+    local timeout=$1 what=$2
+    shift 2
+    local now_ms deadline_ms
+    now_ms=$((${EPOCHREALTIME/./} / 1000))
+    deadline_ms=$((now_ms + timeout * 1000))
+    until "$@" >/dev/null 2>&1; do
+        now_ms=$((${EPOCHREALTIME/./} / 1000))
+        [ "$now_ms" -le "$deadline_ms" ] || fail "timed out after ${timeout}s waiting for: $what"
+        sleep 0.2
+    done
+}
+
+# Background processes started by the helpers are stopped when the scenario exits. Daemons run under setsid:
+# some (iscsid, tgtd) signal their whole process group when they stop, which would kill the scenario too.
+pk_cleanup() {
+    # The multipath daemons first (and waited for), then the rest newest first, so nothing loses the system bus
+    # or its SAN while it is still shutting down.
+    stop_pathkeeperd TERM 2>/dev/null || true
+    stop_multipathd 2>/dev/null || true
+    local i
+    for ((i = ${#PK_PIDS[@]} - 1; i >= 0; i--)); do
+        kill "${PK_PIDS[$i]}" 2>/dev/null || true
+    done
+}
+trap pk_cleanup EXIT
+
+# --- udev and kernel modules -----------------------------------------------------------------------------------
+
+start_udev() {
+    log "starting systemd-udevd"
+    /lib/systemd/systemd-udevd --daemon --resolve-names=never
+    # Only storage devices: a full coldplug loads drm, kvm, crypto... modules and costs seconds under TCG.
+    udevadm trigger --action=add --type=devices --subsystem-match=block --subsystem-match=scsi \
+        --subsystem-match=scsi_disk --subsystem-match=scsi_device --subsystem-match=misc
+    udevadm settle --timeout=120 || log "udevadm settle timed out (continuing)"
+}
+
+load_multipath_modules() {
+    modprobe -a dm-mod dm-multipath dm-round-robin dm-service-time dm-queue-length scsi_dh_alua sd_mod sg
+}
+
+# scsi_debug_setup [PARAM=VALUE...]: defaults give 8 paths to 4 LUNs, two paths per WWID, with ALUA.
+scsi_debug_setup() {
+    local params=(add_host=2 vpd_use_hostno=0 num_tgts=1 max_luns=4 dev_size_mb=16)
+    [ $# -eq 0 ] || params=("$@")
+    log "modprobe scsi_debug ${params[*]}"
+    modprobe scsi_debug "${params[@]}"
+}
+
+# SCSI disks (sdX names) currently present, sorted.
+scsi_disks() { (cd /sys/block && ls -d sd* 2>/dev/null) | sort || true; }
+
+disk_count() { scsi_disks | wc -l; }
+
+# udev's ID_SERIAL, read from the udev database directly (udevadm info costs ~0.3 s per call under TCG).
+disk_wwid() { sed -n 's/^E:ID_SERIAL=//p' "/run/udev/data/b$(cat "/sys/block/$1/dev" 2>/dev/null)" 2>/dev/null || true; }
+
+# True when exactly N disks exist and udev has given each one an ID_SERIAL.
+disks_ready() {
+    local want=$1 d
+    [ "$(disk_count)" -eq "$want" ] || return 1
+    for d in $(scsi_disks); do
+        [ -n "$(disk_wwid "$d")" ] || return 1
+    done
+}
+
+# wait_for_disks N [TIMEOUT_S]
+wait_for_disks() {
+    local want=$1 timeout=${2:-120}
+    wait_until "$timeout" "$want SCSI disks with udev ID_SERIAL" disks_ready "$want"
+    udevadm settle --timeout=60 || true
+    log "$want SCSI disks ready: $(scsi_disks | tr '\n' ' ')"
+}
+
+# Distinct WWIDs of the present disks, one per line.
+disk_wwids() {
+    local d
+    for d in $(scsi_disks); do disk_wwid "$d"; done | sort -u
+}
+
+# --- D-Bus -----------------------------------------------------------------------------------------------------
+
+# A system bus for pathctl <-> pathkeeperd (and targetcli-fb). Installs pathkeeper's bus policy from the source
+# tree first, because the system bus only lets a service own a name that a policy file allows.
+start_system_dbus() {
+    local policy
+    local src=${PK_SOURCE_DIR:-$PK_LIB_DIR/../../..} candidate
+    policy=
+    for candidate in "$src/lib/api" "$src/dbus" "$src/packaging" "$src/conf"; do
+        [ -f "$candidate/org.pathkeeper.PathKeeper1.conf" ] && policy=$candidate/org.pathkeeper.PathKeeper1.conf && break
+    done
+    [ -n "$policy" ] || policy=$(find "$src" -maxdepth 4 -name org.pathkeeper.PathKeeper1.conf 2>/dev/null | head -1)
+    mkdir -p /etc/dbus-1/system.d /run/dbus
+    if [ -n "$policy" ]; then
+        cp "$policy" /etc/dbus-1/system.d/
+        log "installed D-Bus policy $policy"
+    else
+        log "no org.pathkeeper.PathKeeper1.conf policy found; using a permissive test policy"
+        cat >/etc/dbus-1/system.d/org.pathkeeper.PathKeeper1.conf <<'EOF'
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <policy user="root">
+    <allow own="org.pathkeeper.PathKeeper1"/>
+    <allow send_destination="org.pathkeeper.PathKeeper1"/>
+  </policy>
+</busconfig>
+EOF
+    fi
+    dbus-daemon --system --fork --print-pid >/run/dbus/pid.txt
+    PK_PIDS+=("$(cat /run/dbus/pid.txt)")
+    wait_until 10 "system bus socket" test -S /run/dbus/system_bus_socket
+}
+
+# --- the two-cable iSCSI SAN -----------------------------------------------------------------------------------
+
+# san_setup [--tuned] [--size-mb N]
+#   Target side in netns 'san' (tgtd, one file-backed LUN on tmpfs), two veth cables:
+#   cable-a 10.77.1.1 <-> san-a 10.77.1.2, cable-b 10.77.2.1 <-> san-b 10.77.2.2.
+#   Initiator side in the root namespace: iscsid, discovery and login on both portals -> two SCSI disks, one WWID.
+#   Stock timeouts are Debian's iscsid.conf (noop 5 s + 5 s, replacement_timeout 120 s); --tuned sets
+#   noop 2 s + 2 s and replacement_timeout 5 s.
+san_setup() {
+    local tuned=0 size_mb=64
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --tuned) tuned=1; shift ;;
+        --size-mb) size_mb=$2; shift 2 ;;
+        *) fail "san_setup: unknown option $1" ;;
+        esac
+    done
+    local before
+    before=$(disk_count)
+    modprobe -a veth iscsi_tcp
+    ip netns add san
+    ip -n san link set lo up
+    local i cable
+    for i in 1 2; do
+        cable=$([ "$i" = 1 ] && echo a || echo b)
+        ip link add "cable-$cable" type veth peer name "san-$cable" netns san
+        ip addr add "10.77.$i.1/24" dev "cable-$cable"
+        ip link set "cable-$cable" up
+        ip -n san addr add "10.77.$i.2/24" dev "san-$cable"
+        ip -n san link set "san-$cable" up
+    done
+    wait_until 10 "cable-b to carry traffic" busybox ping -c1 -W1 10.77.2.2
+    wait_until 10 "cable-a to carry traffic" busybox ping -c1 -W1 10.77.1.2
+
+    log "starting tgtd in netns san"
+    mkdir -p /run/tgtd /var/run/tgtd /tmp/san
+    truncate -s "${size_mb}M" /tmp/san/lun1.img
+    setsid ip netns exec san tgtd -f >"$PK_OUT/tgtd.log" 2>&1 &
+    PK_PIDS+=($!)
+    wait_until 20 "tgtd management socket" ip netns exec san tgtadm --lld iscsi --op show --mode target
+    ip netns exec san tgtadm --lld iscsi --op new --mode target --tid 1 -T "$PK_SAN_IQN"
+    ip netns exec san tgtadm --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b /tmp/san/lun1.img
+    ip netns exec san tgtadm --lld iscsi --op bind --mode target --tid 1 -I ALL
+
+    log "starting iscsid ($([ "$tuned" = 1 ] && echo 'tuned: noop 2s+2s, replacement_timeout 5s' ||
+        echo 'stock Debian timeouts: noop 5s+5s, replacement_timeout 120s'))"
+    mkdir -p /etc/iscsi /run/lock/iscsi /var/lib/iscsi
+    echo "InitiatorName=iqn.2026-11.org.example:pathkeeper-vm" >/etc/iscsi/initiatorname.iscsi
+    # Debian's stock iscsid.conf, except that iscsiadm must never try to start iscsid through systemd.
+    sed -i 's|^iscsid.startup = .*|iscsid.startup = /bin/true|' /etc/iscsi/iscsid.conf
+    setsid iscsid -f >"$PK_OUT/iscsid.log" 2>&1 &
+    PK_PIDS+=($!)
+    wait_until 20 "iscsid to answer iscsiadm" iscsid_answers
+
+    local portal
+    for portal in "${PK_SAN_PORTALS[@]}"; do
+        iscsiadm -m discovery -t sendtargets -p "$portal:3260" >/dev/null
+    done
+    if [ "$tuned" = 1 ]; then
+        for portal in "${PK_SAN_PORTALS[@]}"; do
+            iscsiadm -m node -T "$PK_SAN_IQN" -p "$portal:3260" -o update \
+                -n 'node.conn[0].timeo.noop_out_interval' -v 2
+            iscsiadm -m node -T "$PK_SAN_IQN" -p "$portal:3260" -o update \
+                -n 'node.conn[0].timeo.noop_out_timeout' -v 2
+            iscsiadm -m node -T "$PK_SAN_IQN" -p "$portal:3260" -o update \
+                -n node.session.timeo.replacement_timeout -v 5
+        done
+    fi
+    for portal in "${PK_SAN_PORTALS[@]}"; do
+        iscsiadm -m node -T "$PK_SAN_IQN" -p "$portal:3260" --login >/dev/null
+    done
+    wait_for_disks $((before + 2)) 120
+    local d
+    for d in $(iscsi_disks); do
+        log "iSCSI path $d via $(disk_portal "$d") wwid $(disk_wwid "$d")"
+    done
+}
+
+iscsid_answers() {
+    local answer
+    answer=$(iscsiadm -m session 2>&1 || true)
+    case "$answer" in *"No active sessions"* | *"tcp: ["*) return 0 ;; *) return 1 ;; esac
+}
+
+# iSCSI disks (sdX), one per line.
+iscsi_disks() {
+    local d
+    for d in $(scsi_disks); do
+        [[ "$(readlink -f "/sys/block/$d/device")" == */session[0-9]*/* ]] && echo "$d"
+    done
+    return 0
+}
+
+# The target portal address an iSCSI disk is reached through.
+disk_portal() {
+    local session
+    session=$(readlink -f "/sys/block/$1/device" | grep -o 'session[0-9]*' | head -1)
+    cat /sys/class/iscsi_connection/connection"${session#session}":*/persistent_address 2>/dev/null | head -1
+}
+
+disk_session() { readlink -f "/sys/block/$1/device" | grep -o 'session[0-9]*' | head -1; }
+
+session_state() { cat "/sys/class/iscsi_session/$(disk_session "$1")/state"; }
+
+# The disk reached over a cable: a -> 10.77.1.2, b -> 10.77.2.2.
+cable_disk() {
+    local want d
+    want=$([ "${1#cable-}" = a ] && echo 10.77.1.2 || echo 10.77.2.2)
+    for d in $(iscsi_disks); do
+        [ "$(disk_portal "$d")" = "$want" ] && echo "$d"
+    done
+    return 0
+}
+
+pull_cable() {
+    log "pulling cable-${1#cable-}"
+    ip link set "cable-${1#cable-}" down
+}
+
+restore_cable() {
+    log "plugging cable-${1#cable-} back in"
+    ip link set "cable-${1#cable-}" up
+}
+
+# --- LIO (kernel target), optional -----------------------------------------------------------------------------
+
+# lio_setup: a LIO iSCSI target in netns 'lio' reachable over one cable (10.77.3.0/24, cable-l), fileio LUN;
+# gives one ALUA-capable path with WWID 36001405... Needs start_system_dbus first (targetcli-fb uses the bus).
+lio_setup() {
+    modprobe -a target_core_mod iscsi_target_mod target_core_file veth iscsi_tcp
+    mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
+    mkdir -p /etc/target /tmp/lio
+    ip netns add lio
+    ip -n lio link set lo up
+    ip link add cable-l type veth peer name lio-l netns lio
+    ip addr add 10.77.3.1/24 dev cable-l
+    ip link set cable-l up
+    ip -n lio addr add 10.77.3.2/24 dev lio-l
+    ip -n lio link set lio-l up
+    local iqn=iqn.2026-11.org.example:lio1
+    ip netns exec lio targetcli /backstores/fileio create lun1 /tmp/lio/lun1.img 64M >/dev/null
+    ip netns exec lio targetcli /iscsi create "$iqn" >/dev/null
+    ip netns exec lio targetcli "/iscsi/$iqn/tpg1/portals" delete 0.0.0.0 3260 >/dev/null 2>&1 || true
+    ip netns exec lio targetcli "/iscsi/$iqn/tpg1/portals" create 10.77.3.2 3260 >/dev/null
+    ip netns exec lio targetcli "/iscsi/$iqn/tpg1/luns" create /backstores/fileio/lun1 >/dev/null
+    ip netns exec lio targetcli "/iscsi/$iqn/tpg1" set attribute authentication=0 demo_mode_write_protect=0 \
+        generate_node_acls=1 cache_dynamic_acls=1 >/dev/null
+}
+
+# --- multipathd (Debian's, the reference) ----------------------------------------------------------------------
+
+# start_multipathd [EXTRA_DEFAULTS_LINES]: every disk is multipathed (find_multipaths no); maps named by WWID.
+start_multipathd() {
+    mkdir -p /etc/multipath
+    cat >/etc/multipath.conf <<EOF
+defaults {
+    user_friendly_names no
+    find_multipaths no
+${1:-}
+}
+EOF
+    log "starting Debian's multipathd ($(dpkg-query -W -f '${Version}' multipath-tools 2>/dev/null || true))"
+    setsid multipathd -d -s -v3 >"$PK_OUT/multipathd.log" 2>&1 &
+    PK_MULTIPATHD_PID=$!
+    PK_PIDS+=("$PK_MULTIPATHD_PID")
+}
+
+stop_multipathd() {
+    [ -n "${PK_MULTIPATHD_PID:-}" ] || return 0
+    kill "$PK_MULTIPATHD_PID" 2>/dev/null || true
+    wait "$PK_MULTIPATHD_PID" 2>/dev/null || true
+    PK_MULTIPATHD_PID=
+}
+
+# --- pathkeeperd -----------------------------------------------------------------------------------------------
+
+# Binaries under test, from the build tree (the CTest registration passes their exact paths as PK_*).
+find_pathkeeper_binaries() {
+    local build=${PK_BUILD_DIR:-${1:-}}
+    PK_PATHKEEPERD=${PK_PATHKEEPERD:-$(find "$build" -type f -name pathkeeperd -perm -u+x 2>/dev/null | head -1)}
+    PK_PATHCTL=${PK_PATHCTL:-$(find "$build" -type f -name pathctl -perm -u+x 2>/dev/null | head -1)}
+    PK_PROBER=${PK_PROBER:-$(find "$build" -type f -name pk-io-prober -perm -u+x 2>/dev/null | head -1)}
+}
+
+require_pathkeeperd() {
+    find_pathkeeper_binaries "$@"
+    [ -n "$PK_PATHKEEPERD" ] && [ -x "$PK_PATHKEEPERD" ] || skip "pathkeeperd is not built in ${PK_BUILD_DIR:-?}"
+    [ -n "$PK_PATHCTL" ] && [ -x "$PK_PATHCTL" ] || skip "pathctl is not built in ${PK_BUILD_DIR:-?}"
+}
+
+require_prober() {
+    find_pathkeeper_binaries "$@"
+    [ -n "$PK_PROBER" ] && [ -x "$PK_PROBER" ] || fail "pk-io-prober is not built in ${PK_BUILD_DIR:-?}"
+}
+
+# write_pathkeeper_config FILE [YAML_BODY]: the daemon's YAML config; default: every disk is multipathed.
+write_pathkeeper_config() {
+    local file=$1
+    mkdir -p "$(dirname "$file")"
+    if [ $# -ge 2 ]; then
+        printf '%s\n' "$2" >"$file"
+    else
+        cat >"$file" <<'EOF'
+defaults:
+  find_multipaths: greedy
+  user_friendly_names: false
+EOF
+    fi
+}
+
+# start_pathkeeperd CONFIG [EXTRA_ARGS...]: foreground daemon, stderr to $PK_OUT/pathkeeperd.log; waits until
+# pathctl can reach it over the system bus.
+start_pathkeeperd() {
+    local config=$1
+    shift
+    mkdir -p /var/lib/pathkeeper
+    log "starting pathkeeperd --config $config"
+    # Log to stderr only (the guest has no journal) when this build knows the flag.
+    local foreground=()
+    [[ "$("$PK_PATHKEEPERD" --help 2>&1)" != *--foreground* ]] || foreground=(--foreground)
+    setsid "$PK_PATHKEEPERD" --config "$config" --state-dir /var/lib/pathkeeper "${foreground[@]}" "$@" \
+        >>"$PK_OUT/pathkeeperd.log" 2>&1 &
+    PK_PATHKEEPERD_PID=$!
+    PK_PIDS+=("$PK_PATHKEEPERD_PID")
+    local i
+    for i in $(seq 1 150); do
+        if "$PK_PATHCTL" show topology >/dev/null 2>&1; then
+            log "pathkeeperd (pid $PK_PATHKEEPERD_PID) answers on the system bus"
+            return 0
+        fi
+        kill -0 "$PK_PATHKEEPERD_PID" 2>/dev/null || fail "pathkeeperd exited at start; see pathkeeperd.log:
+$(tail -n 30 "$PK_OUT/pathkeeperd.log")"
+        sleep 0.2
+    done
+    fail "pathkeeperd did not answer pathctl within 30 s"
+}
+
+# stop_pathkeeperd [SIGNAL]: TERM by default (maps stay in place); KILL simulates a crash.
+stop_pathkeeperd() {
+    local signal=${1:-TERM}
+    [ -n "${PK_PATHKEEPERD_PID:-}" ] || return 0
+    log "sending SIG$signal to pathkeeperd (pid $PK_PATHKEEPERD_PID)"
+    kill -s "$signal" "$PK_PATHKEEPERD_PID" 2>/dev/null || true
+    wait "$PK_PATHKEEPERD_PID" 2>/dev/null || true
+    PK_PATHKEEPERD_PID=
+}
+
+pathctl() { "$PK_PATHCTL" "$@"; }
+
+# The daemon's maps as JSON (pathctl show maps --json; older builds took --json before the command).
+pathctl_maps_json() { pathctl show maps --json 2>/dev/null || pathctl --json show maps; }
+
+# --- device-mapper inspection ----------------------------------------------------------------------------------
+
+# Multipath maps (dm uuid mpath-...) as "name uuid" lines.
+mpath_maps() {
+    { dmsetup info -c --noheadings -o name,uuid --separator ' ' 2>/dev/null || true; } | awk '$2 ~ /^mpath-/' | sort
+}
+
+map_count() { mpath_maps | wc -l; }
+
+# The map holding a disk (by its major:minor), or nothing.
+map_of_disk() {
+    local devno name
+    devno=$(cat "/sys/block/$1/dev")
+    for name in $(mpath_maps | awk '{ print $1 }'); do
+        [[ " $(dmsetup table "$name" 2>/dev/null | tr '\n' ' ') " == *" $devno "* ]] && echo "$name"
+    done
+    return 0
+}
+
+# The state letter (A or F) dm reports for a disk in its map's status line.
+dm_path_state() {
+    local disk=$1 map
+    map=$(map_of_disk "$disk")
+    [ -n "$map" ] || return 1
+    path_letter "$map" "$(<"/sys/block/$disk/dev")"
+}
+
+path_letter() { dmsetup status "$1" 2>/dev/null | awk -v d="$2" '{ for (i = 1; i < NF; i++) if ($i == d) print $(i + 1) }'; }
+
+# dm_path_is DISK A|F: predicate for wait_until. Remembers the disk's map, so one poll costs one dmsetup call
+# (delays measured by polling must not drown in process start-up under TCG).
+declare -A PK_DISK_MAP=()
+dm_path_is() {
+    local disk=$1 want=$2 devno map letter=
+    devno=$(<"/sys/block/$disk/dev")
+    map=${PK_DISK_MAP[$disk]:-}
+    [ -z "$map" ] || letter=$(path_letter "$map" "$devno")
+    if [ -z "$letter" ]; then
+        map=$(map_of_disk "$disk")
+        [ -n "$map" ] || return 1
+        PK_DISK_MAP[$disk]=$map
+        letter=$(path_letter "$map" "$devno")
+    fi
+    [ "$letter" = "$want" ]
+}
+
+# run_prober DEVICE SECONDS OUTFILE: background prober run; its JSON summary lands in OUTFILE.
+start_prober() {
+    local device=$1 seconds=$2 outfile=$3
+    log "prober: stamped O_DIRECT|O_SYNC 4 KiB writes to $device for ${seconds}s"
+    "$PK_PROBER" --device "$device" --seconds "$seconds" --blocks 512 >"$outfile" 2>"$outfile.err" &
+    PK_PROBER_PID=$!
+}
+
+# wait_prober OUTFILE: waits for the prober, prints its summary; returns its exit status.
+wait_prober() {
+    local outfile=$1 rc=0
+    wait "$PK_PROBER_PID" || rc=$?
+    cat "$outfile.err" >&2 || true
+    log "prober summary: $(cat "$outfile")"
+    return "$rc"
+}
+
+# json_field FILE KEY: one numeric/string field of the prober's one-line JSON.
+json_field() { sed -n "s/.*\"$2\":\"\{0,1\}\([^,\"}]*\).*/\1/p" "$1"; }
+
+# Writes completed on a disk so far (field 5 of /sys/block/X/stat).
+disk_writes() { awk '{ print $5 }' "/sys/block/$1/stat"; }
+
+# busy_cable: the cable (a or b) whose disk completes the most writes in one second: the one to pull so the
+# application's I/O is really hit.
+busy_cable() {
+    local da db wa wb
+    da=$(cable_disk a)
+    db=$(cable_disk b)
+    wa=$(disk_writes "$da")
+    wb=$(disk_writes "$db")
+    sleep 1
+    wa=$(($(disk_writes "$da") - wa))
+    wb=$(($(disk_writes "$db") - wb))
+    log "writes in 1 s: cable-a ($da) $wa, cable-b ($db) $wb"
+    if [ "$wa" -gt "$wb" ]; then echo a; else echo b; fi
+}
+
+# Hooks: on_path_failed DISK and on_path_reinstated DISK are called when defined (the demo shows the topology).
+# cable_pull_under_load MAP_DEVICE SECONDS_DOWN: the failover experiment shared by the multipathd reference and
+# pathkeeperd scenarios. Runs the prober on MAP_DEVICE, pulls the cable carrying the I/O, waits until dm reports the
+# path failed, restores the cable after SECONDS_DOWN, waits for the session to log in again and dm to reinstate
+# the path. Sets PULL_* figures; fails on prober errors or mismatches.
+cable_pull_under_load() {
+    local device=$1 down=$2 result=$PK_OUT/prober-cable-pull.json
+    local total=$((down + 45))
+    start_prober "$device" "$total" "$result"
+    sleep 5
+    local cable disk
+    cable=$(busy_cable)
+    disk=$(cable_disk "$cable")
+    local t_pull t_failed t_restore t_login t_active
+    t_pull=$(now_s)
+    pull_cable "$cable"
+    wait_until $((down + 60)) "dm to mark $disk failed" dm_path_is "$disk" F
+    t_failed=$(now_s)
+    log "dm marked $disk failed $(elapsed "$t_pull" "$t_failed") s after the pull (session $(session_state "$disk"))"
+    ! declare -F on_path_failed >/dev/null || on_path_failed "$disk"
+    local remaining
+    remaining=$(awk -v a="$t_pull" -v b="$(now_s)" -v d="$down" 'BEGIN { r = d - (b - a); print (r > 0 ? r : 0) }')
+    sleep "$remaining"
+    t_restore=$(now_s)
+    restore_cable "$cable"
+    wait_until 90 "iSCSI session of $disk to log in again" session_logged_in "$disk"
+    t_login=$(now_s)
+    log "session of $disk logged in $(elapsed "$t_restore" "$t_login") s after the cable returned"
+    wait_until 90 "dm to reinstate $disk" dm_path_is "$disk" A
+    t_active=$(now_s)
+    log "dm reinstated $disk $(elapsed "$t_restore" "$t_active") s after the cable returned" \
+        "($(elapsed "$t_login" "$t_active") s after the session logged in)"
+    ! declare -F on_path_reinstated >/dev/null || on_path_reinstated "$disk"
+    kill -INT "$PK_PROBER_PID" 2>/dev/null || true
+    local rc=0
+    wait_prober "$result" || rc=$?
+    # shellcheck disable=SC2034  # PULL_* are the results scenarios and the demo print
+    PULL_STALL_S=$(awk -v g="$(json_field "$result" max_gap_ms)" 'BEGIN { printf "%.1f", g / 1000 }')
+    PULL_FAILED_S=$(elapsed "$t_pull" "$t_failed")
+    PULL_REINSTATED_S=$(elapsed "$t_restore" "$t_active")
+    # shellcheck disable=SC2034
+    PULL_LOGIN_S=$(elapsed "$t_restore" "$t_login") PULL_CABLE=$cable PULL_DISK=$disk
+    # shellcheck disable=SC2034
+    PULL_VERIFIED=$(json_field "$result" verified) PULL_WRITES=$(json_field "$result" writes)
+    PULL_AFTER_LOGIN_S=$(elapsed "$t_login" "$t_active")
+    PULL_ERRORS=$(json_field "$result" errors)
+    PULL_MISMATCHES=$(json_field "$result" mismatches)
+    log "RESULT: longest write stall ${PULL_STALL_S} s; path failed after ${PULL_FAILED_S} s;" \
+        "reinstated ${PULL_REINSTATED_S} s after the cable returned (${PULL_AFTER_LOGIN_S} s after login);" \
+        "write errors ${PULL_ERRORS}, mismatches ${PULL_MISMATCHES}"
+    [ "$rc" -eq 0 ] || fail "the prober saw write errors or data mismatches during the cable pull"
+    # Failover means writes resume over the other cable while this one is still out. The demo only reports it
+    # (PK_REPORT_ONLY=1) so that it can still explain the figures.
+    # shellcheck disable=SC2034  # read by the demo
+    PULL_FAILED_OVER=yes
+    if ! awk -v s="$PULL_STALL_S" -v d="$down" 'BEGIN { exit !(s < d) }'; then
+        # shellcheck disable=SC2034
+        PULL_FAILED_OVER=no
+        local why="writes stalled ${PULL_STALL_S} s, as long as the cable was out (${down} s): I/O did not fail over"
+        [ "${PK_REPORT_ONLY:-0}" = 1 ] && log "WARNING: $why" || fail "$why"
+    fi
+}
+
+session_logged_in() { [ "$(session_state "$1")" = LOGGED_IN ]; }
+
+# Predicate for wait_until: exactly N multipath maps exist.
+map_count_is() { [ "$(map_count)" -eq "$1" ]; }
+
+# Path groups of a map's table, one line per group listing its devices (maj:min), in table order.
+map_groups() {
+    dmsetup table "$1" | awk '{
+        i = 4; i += $i + 1;          # features
+        i += $i + 1;                 # hardware handler
+        groups = $i; i += 2;         # number of groups, initial group
+        for (g = 0; g < groups; g++) {
+            i++;                     # selector name
+            i += $i + 1;             # selector args
+            paths = $i; pargs = $(i + 1); i += 2
+            line = ""
+            for (p = 0; p < paths; p++) { line = line (p ? " " : "") $i; i += pargs + 1 }
+            print line
+        }
+    }'
+}
+
+# The line pathctl's topology shows for one disk (empty when it does not show it).
+topology_line() { pathctl show topology 2>/dev/null | grep -w "$1" || true; }
+
+topology_shows_failed() { [[ "$(topology_line "$1" | tr 'A-Z' 'a-z')" =~ fail|faulty|down|offline ]]; }
+topology_shows_active() { [[ "$(topology_line "$1" | tr 'A-Z' 'a-z')" =~ active|ready|up ]] && ! topology_shows_failed "$1"; }
+
+disk_in_map() { [ -n "$(map_of_disk "$1")" ]; }

@@ -1,0 +1,379 @@
+// pathkeeper-udev-helper: the fast decisions udev rules need, without ever talking to pathkeeperd.
+//
+//   pathkeeper-udev-helper [options] path KERNEL   (56-pathkeeper.rules, for sd* disks)
+//     DM_MULTIPATH_DEVICE_PATH=1|0 and PATHKEEPER_WWID=<wwid>: is this disk a path of a multipath map?
+//   pathkeeper-udev-helper [options] map KERNEL    (11-dm-pathkeeper.rules, for dm-* maps)
+//     PATHKEEPER_MAP_USABLE=1|0: does the dm-multipath map have an active path (safe to probe)?
+//
+// Output is udev IMPORT{program} syntax (KEY=value lines on stdout). Whatever goes wrong, the helper
+// answers "no" (0), explains on stderr (udev logs it) and exits 0: a udev worker must never be blocked
+// or fail because of us.
+//
+// A path is a member when its WWID is in the known-WWIDs file, has a multipaths: entry in the config,
+// or find_multipaths says so (greedy: every disk; on: a WWID that a second sd* disk also reports), and
+// it is not blacklisted. Blacklisted disks are never members.
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config_file.hpp"
+#include "core/bindings.hpp"
+#include "core/blacklist.hpp"
+#include "core/config.hpp"
+#include "core/dm_table.hpp"
+#include "os/device_mapper.hpp"
+#include "os/sysfs_tree.hpp"
+
+extern char** environ;
+
+namespace {
+
+namespace core = pathkeeper::core;
+namespace os = pathkeeper::os;
+namespace fs = std::filesystem;
+
+constexpr std::string_view program_name = "pathkeeper-udev-helper";
+constexpr const char* default_state_dir = "/var/lib/pathkeeper";
+// The known-WWIDs file is tiny in practice; a much larger one is not ours to trust.
+constexpr std::size_t max_wwids_file_bytes = core::bindings_max_text_bytes;
+
+enum class Verb { Path, Map };
+
+struct Options {
+    Verb verb = Verb::Path;
+    std::string kernel;
+    fs::path sysfs_root = "/sys";
+    fs::path state_dir = default_state_dir;
+    std::string config_path = pathkeeper::config::default_config_path;
+    bool config_explicit = false;
+    std::optional<std::string> dm_status_text;  // tests: decide from this text instead of asking the kernel
+};
+
+void usage(std::ostream& out) {
+    out << "usage: " << program_name
+        << " [--sysfs-root DIR] [--state-dir DIR] [--config FILE] path KERNEL\n"
+           "       "
+        << program_name
+        << " [--sysfs-root DIR] [--dm-status TEXT] map KERNEL\n"
+           "Prints udev IMPORT lines; never contacts pathkeeperd; always exits 0 when run by udev.\n";
+}
+
+void warn(const std::string& kernel, const std::string& message) {
+    std::cerr << program_name << ": " << (kernel.empty() ? "" : kernel + ": ") << message << "\n";
+}
+
+// Parsed command line, or nullopt with the reason.
+std::optional<Options> parse_arguments(int argc, char** argv, std::string& problem) {
+    Options options;
+    std::vector<std::string> positional;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        auto value_of = [&](std::string_view name) -> std::optional<std::string> {
+            if (arg == name) {
+                if (i + 1 >= argc) {
+                    problem = std::string(name) + " needs a value";
+                    return std::nullopt;
+                }
+                return std::string(argv[++i]);
+            }
+            const std::string prefix = std::string(name) + "=";
+            if (arg.starts_with(prefix)) {
+                return std::string(arg.substr(prefix.size()));
+            }
+            return std::nullopt;
+        };
+        if (auto v = value_of("--sysfs-root")) {
+            options.sysfs_root = *v;
+        } else if (auto v2 = value_of("--state-dir")) {
+            options.state_dir = *v2;
+        } else if (auto v3 = value_of("--config")) {
+            options.config_path = *v3;
+            options.config_explicit = true;
+        } else if (auto v4 = value_of("--dm-status")) {
+            options.dm_status_text = *v4;
+        } else if (!problem.empty()) {
+            return std::nullopt;
+        } else if (arg.starts_with("-")) {
+            problem = "unknown option " + std::string(arg);
+            return std::nullopt;
+        } else {
+            positional.emplace_back(arg);
+        }
+    }
+    if (positional.size() != 2) {
+        problem = "expected a verb (path or map) and a kernel device name";
+        return std::nullopt;
+    }
+    if (positional[0] == "path") {
+        options.verb = Verb::Path;
+    } else if (positional[0] == "map") {
+        options.verb = Verb::Map;
+    } else {
+        problem = "unknown verb '" + positional[0] + "'";
+        return std::nullopt;
+    }
+    options.kernel = positional[1];
+    if (options.kernel.empty() || options.kernel.find('/') != std::string::npos || options.kernel == "." ||
+        options.kernel == "..") {
+        problem = "bad kernel device name '" + options.kernel + "'";
+        return std::nullopt;
+    }
+    return options;
+}
+
+// The event's properties, when we run under udev (which passes them as the environment, DEVPATH
+// always among them); empty otherwise, so a shell's HOME or PATH is never mistaken for a udev property.
+std::map<std::string, std::string> udev_environment() {
+    std::map<std::string, std::string> properties;
+    if (std::getenv("DEVPATH") == nullptr) {
+        return properties;
+    }
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+        const std::string_view text = *entry;
+        const auto equals = text.find('=');
+        if (equals != std::string_view::npos && equals > 0) {
+            properties.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+        }
+    }
+    return properties;
+}
+
+// A missing file is an empty list (nothing is known yet); other failures are errors.
+core::Result<std::vector<std::string>> read_known_wwids(const fs::path& file) {
+    std::error_code ec;
+    if (!fs::exists(file, ec)) {
+        return std::vector<std::string>{};
+    }
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        return core::Error{core::ErrorCode::Io, "cannot open " + file.string()};
+    }
+    std::string text;
+    char buffer[8192];
+    ssize_t got = 0;
+    while ((got = ::read(fd, buffer, sizeof buffer)) > 0) {
+        text.append(buffer, static_cast<std::size_t>(got));
+        if (text.size() > max_wwids_file_bytes) {
+            ::close(fd);
+            return core::Error{core::ErrorCode::InvalidArgument, file.string() + " is too large"};
+        }
+    }
+    ::close(fd);
+    if (got < 0) {
+        return core::Error{core::ErrorCode::Io, "cannot read " + file.string()};
+    }
+    auto parsed = core::parse_known_wwids(text);
+    if (!parsed) {
+        return core::Error{parsed.error().code, file.string() + ": " + parsed.error().message};
+    }
+    return std::move(parsed->wwids);
+}
+
+// The config, or the built-in one. A config that does not parse must not release paths of known maps
+// (LVM or mdadm would grab them at the next boot), so its failure only drops its own contribution.
+core::Config load_config(const Options& options) {
+    auto loaded = pathkeeper::config::load_config_file(options.config_path);
+    if (loaded) {
+        return std::move(*loaded);
+    }
+    if (loaded.error().code != core::ErrorCode::NotFound || options.config_explicit) {
+        warn(options.kernel, "config ignored, using built-in settings: " + loaded.error().message);
+    }
+    return core::Config{};
+}
+
+// find_multipaths "on": does another sd* disk report the same WWID? Read from sysfs only, so the
+// answer does not depend on the order in which udev processes the disks.
+bool another_disk_has_wwid(const os::SysfsTree& sysfs, const std::string& kernel, const std::string& wwid) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(sysfs.root() / "block", ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name == kernel || !name.starts_with("sd")) {
+            continue;
+        }
+        const auto other = sysfs.describe_disk(name, {});
+        if (other.path && other.path->wwid == wwid) {
+            return true;
+        }
+    }
+    return false;
+}
+
+struct PathDecision {
+    bool member = false;
+    std::string wwid;
+    std::string why;
+};
+
+PathDecision decide_path(const Options& options) {
+    PathDecision decision;
+    const os::SysfsTree sysfs(options.sysfs_root);
+    auto properties = udev_environment();
+    const auto disk = sysfs.describe_disk(options.kernel, properties);
+    if (!disk.path) {
+        decision.why = disk.skip_reason;
+        return decision;
+    }
+    core::PathInfo path = *disk.path;
+    decision.wwid = path.wwid;
+    // At rule 56 the persistent-storage rules (60-) that add ID_SERIAL and ID_WWN have not run unless
+    // sg3-utils' 55-scsi-sg3_id.rules did; without them property rules (built-in exception
+    // "(SCSI_IDENT_|ID_WWN)") would blacklist every disk, so they are only applied to complete records.
+    if (!properties.contains("ID_SERIAL")) {
+        path.udev_properties.clear();
+    }
+
+    const core::Config config = load_config(options);
+    const auto verdict = core::is_blacklisted(config, path);
+    if (verdict.blacklisted) {
+        decision.why = "blacklisted: " + verdict.reason;
+        return decision;
+    }
+    if (config.find_multipath(path.wwid) != nullptr) {
+        decision.member = true;
+        decision.why = "WWID has a multipaths: entry";
+        return decision;
+    }
+
+    const auto globals = core::resolve_global_options(config);
+    const fs::path wwids_file =
+        globals.wwids_file.value.empty() ? options.state_dir / "wwids" : fs::path(globals.wwids_file.value);
+    auto known = read_known_wwids(wwids_file);
+    if (!known) {
+        warn(options.kernel, known.error().message);
+    } else {
+        for (const auto& wwid : *known) {
+            if (wwid == path.wwid) {
+                decision.member = true;
+                decision.why = "WWID is in " + wwids_file.string();
+                return decision;
+            }
+        }
+    }
+
+    switch (globals.find_multipaths.value) {
+        case core::FindMultipaths::Greedy:
+            decision.member = true;
+            decision.why = "find_multipaths greedy";
+            return decision;
+        case core::FindMultipaths::On:
+            if (another_disk_has_wwid(sysfs, options.kernel, path.wwid)) {
+                decision.member = true;
+                decision.why = "find_multipaths on and another disk has this WWID";
+                return decision;
+            }
+            break;
+        case core::FindMultipaths::Strict:
+            break;
+    }
+    decision.why = "WWID not known, not configured (find_multipaths " +
+                   std::string(core::to_string(globals.find_multipaths.value)) + ")";
+    return decision;
+}
+
+// A map is usable when at least one of its paths is active in the kernel's status.
+bool status_has_active_path(const core::DmMultipathStatus& status) {
+    for (const auto& group : status.groups) {
+        for (const auto& path : group.paths) {
+            if (path.state == core::DmPathState::Active) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+// The dm name of a dm-N kernel device: udev's DM_NAME, else sysfs dm/name.
+core::Result<std::string> dm_name_of(const Options& options) {
+    if (const char* name = std::getenv("DM_NAME"); name != nullptr && *name != '\0') {
+        return std::string(name);
+    }
+    const os::SysfsTree sysfs(options.sysfs_root);
+    auto name = sysfs.read_attribute(fs::path("block") / options.kernel / "dm" / "name");
+    if (!name) {
+        return name.error();
+    }
+    if (name->empty()) {
+        return core::Error{core::ErrorCode::NotFound, "empty dm name in sysfs"};
+    }
+    return *name;
+}
+
+core::Result<bool> decide_map(const Options& options) {
+    if (options.dm_status_text) {
+        auto status = core::parse_status(*options.dm_status_text);
+        if (!status) {
+            return status.error();
+        }
+        return status_has_active_path(*status);
+    }
+    auto name = dm_name_of(options);
+    if (!name) {
+        return name.error();
+    }
+    os::DeviceMapperOptions dm_options;
+    dm_options.udev_sync = false;  // we only read; and never wait for udev from inside udev
+    dm_options.open_event_fd = false;
+    os::LibDeviceMapper device_mapper(dm_options);
+    auto map = device_mapper.get_map(*name);
+    if (!map) {
+        return map.error();
+    }
+    if (!map->status) {
+        return core::Error{core::ErrorCode::InvalidArgument,
+                           *name + ": cannot read multipath status: " + map->status_error};
+    }
+    return status_has_active_path(*map->status);
+}
+
+int run(int argc, char** argv) {
+    std::string problem;
+    const auto options = parse_arguments(argc, argv, problem);
+    if (!options) {
+        warn("", problem);
+        usage(std::cerr);
+        std::cout << "DM_MULTIPATH_DEVICE_PATH=0\n";
+        return 0;
+    }
+    if (options->verb == Verb::Path) {
+        const auto decision = decide_path(*options);
+        std::cout << "DM_MULTIPATH_DEVICE_PATH=" << (decision.member ? 1 : 0) << "\n";
+        if (!decision.wwid.empty()) {
+            std::cout << "PATHKEEPER_WWID=" << decision.wwid << "\n";
+        }
+        if (!decision.member) {
+            warn(options->kernel, "not a multipath path: " + decision.why);
+        }
+        return 0;
+    }
+    const auto usable = decide_map(*options);
+    if (!usable) {
+        warn(options->kernel, usable.error().message);
+    }
+    std::cout << "PATHKEEPER_MAP_USABLE=" << (usable && *usable ? 1 : 0) << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        warn("", std::string("internal error: ") + e.what());
+    } catch (...) {
+        warn("", "internal error");
+    }
+    std::cout << "DM_MULTIPATH_DEVICE_PATH=0\n";
+    return 0;
+}
