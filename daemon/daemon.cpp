@@ -89,8 +89,17 @@ Daemon::Daemon(DaemonOptions options, core::Config config, PersistentState state
       engine_(config_, std::move(state.bindings), std::move(state.known_wwids)) {}
 
 Daemon::~Daemon() {
-    service_.reset();  // unregister objects before the connection goes
-    bus_.reset();
+    // Unregister objects before the connection goes. Nothing may escape a destructor: a lost bus is logged.
+    try {
+        service_.reset();
+    } catch (const sdbus::Error& e) {
+        log(ports::LogLevel::Warning, "", "", std::string("D-Bus at shutdown: ") + e.what());
+    }
+    try {
+        bus_.reset();
+    } catch (const sdbus::Error& e) {
+        log(ports::LogLevel::Warning, "", "", std::string("D-Bus at shutdown: ") + e.what());
+    }
 }
 
 void Daemon::log(ports::LogLevel level, const std::string& map, const std::string& path,
@@ -158,7 +167,7 @@ core::Result<void> Daemon::start() {
             feed(core::Tick{});
         }));
         must(loop_.add(housekeeping_timer_.fd(), EPOLLIN, [this](std::uint32_t) { on_housekeeping(); }));
-        housekeeping_timer_.arm_periodic(std::chrono::seconds(1));
+        housekeeping_timer_.arm_periodic(std::chrono::milliseconds(1000) / housekeeping_ticks_per_second);
         if (auto interval = notifier_.watchdog_ping_interval()) {
             must(loop_.add(watchdog_timer_.fd(), EPOLLIN, [this](std::uint32_t) {
                 watchdog_timer_.acknowledge();
@@ -207,19 +216,21 @@ void Daemon::connect_bus() {
         const auto poll = bus_->getEventLoopPollData();
         const int fd = poll.fd;
         if (auto added = loop_.add(fd, to_epoll_events(poll.events),
-                                   [this](std::uint32_t) {
+                                   [this, fd](std::uint32_t) {
                                        try {
-                                           while (bus_->processPendingRequest()) {
+                                           while (bus_ && bus_->processPendingRequest()) {
                                            }
                                        } catch (const sdbus::Error& e) {
-                                           log(ports::LogLevel::Warning, "", "",
-                                               std::string("D-Bus: ") + e.what());
+                                           drop_bus(fd, e);
                                        }
                                    });
             !added) {
             throw sdbus::Error("org.pathkeeper.PathKeeper1.Error.Failed", added.error().message);
         }
         loop_.add_prepare_hook([this, fd]() -> std::optional<MonotonicClock::time_point> {
+            if (!bus_) {
+                return std::nullopt;  // the bus was lost
+            }
             try {
                 while (bus_->processPendingRequest()) {
                 }
@@ -230,7 +241,7 @@ void Daemon::connect_bus() {
                 }
                 return MonotonicClock::time_point(std::chrono::microseconds(poll.timeout_usec));
             } catch (const sdbus::Error& e) {
-                log(ports::LogLevel::Warning, "", "", std::string("D-Bus: ") + e.what());
+                drop_bus(fd, e);
                 return std::nullopt;
             }
         });
@@ -245,6 +256,21 @@ void Daemon::connect_bus() {
     }
 }
 
+void Daemon::drop_bus(int fd, const sdbus::Error& why) {
+    // sd-bus cannot recover a broken connection (dbus-daemon stopped or restarted): stop polling its fd,
+    // which would otherwise report the hang-up forever, and go on managing paths without the API.
+    log(ports::LogLevel::Warning, "", "",
+        std::string("D-Bus connection lost, running without the API: ") + why.getName() + ": " +
+            why.getMessage());
+    loop_.remove(fd);
+    try {
+        service_.reset();  // its objects' destructors cannot send their signals any more; they do not throw
+        bus_.reset();
+    } catch (const sdbus::Error& e) {
+        log(ports::LogLevel::Warning, "", "", std::string("D-Bus: ") + e.what());
+    }
+}
+
 int Daemon::run() {
     loop_.run();
     notifier_.stopping();
@@ -253,6 +279,16 @@ int Daemon::run() {
 }
 
 void Daemon::feed(const core::Event& event) {
+    // Learn the iSCSI sessions of known paths: their state is polled (the kernel sends no uevent for it).
+    const core::PathInfo* info = nullptr;
+    if (const auto* added = std::get_if<core::PathAdded>(&event)) {
+        info = &added->path;
+    } else if (const auto* changed = std::get_if<core::PathChanged>(&event)) {
+        info = &changed->path;
+    }
+    if (info != nullptr && info->iscsi) {
+        session_states_.try_emplace(info->iscsi->session_id, info->iscsi->session_state);
+    }
     const auto actions = engine_.handle(event, MonotonicClock::now());
     for (const auto& action : actions) {
         execute(action);
@@ -365,8 +401,13 @@ void Daemon::execute(const core::Action& action) {
                        backend_.pool->submit(request);
                    },
                    [&](const core::SetRecoveryTmo& a) {
-                       completed(a, backend_.sysfs->set_iscsi_recovery_tmo(
-                                        a.session_id, static_cast<unsigned>(a.value.count())));
+                       auto set = backend_.sysfs->set_iscsi_recovery_tmo(
+                           a.session_id, static_cast<unsigned>(a.value.count()));
+                       if (set) {
+                           log(ports::LogLevel::Info, "", "session" + std::to_string(a.session_id),
+                               "recovery_tmo set to " + std::to_string(a.value.count()) + " s");
+                       }
+                       completed(a, set);
                    },
                    [&](const core::SaveBindings& a) {
                        save_file(a, bindings_path_, core::format_bindings(a.bindings));
@@ -376,8 +417,13 @@ void Daemon::execute(const core::Action& action) {
                    },
                    [&](const core::PublishPathStateChange& a) {
                        if (service_) {
-                           service_->on_path_state_changed(a.map, a.devnode, core::to_string(a.old_state),
-                                                           core::to_string(a.new_state), a.reason);
+                           try {
+                               service_->on_path_state_changed(a.map, a.devnode, core::to_string(a.old_state),
+                                                               core::to_string(a.new_state), a.reason);
+                           } catch (const sdbus::Error& e) {
+                               log(ports::LogLevel::Warning, "", "",
+                                   std::string("D-Bus: cannot emit PathStateChanged: ") + e.what());
+                           }
                        }
                        topology_dirty_ = true;
                    },
@@ -463,9 +509,37 @@ void Daemon::on_checks_done() {
 
 void Daemon::on_housekeeping() {
     housekeeping_timer_.acknowledge();
+    poll_iscsi_sessions();
+    if (++housekeeping_ticks_ % housekeeping_ticks_per_second != 0) {
+        return;
+    }
     on_checks_done();  // reports checks that overran their deadline
     if (backend_.dm->event_fd() < 0) {
         on_dm_event();  // no DM_DEV_ARM_POLL: poll the event counters once a second
+    }
+}
+
+void Daemon::poll_iscsi_sessions() {
+    // A session leaving LOGGED_IN (connection lost, noop timeout) or logging in again produces no uevent. One
+    // small sysfs read per session and tick lets the engine fail the path, or re-check it, at once instead of
+    // at the checker's next tick.
+    std::vector<core::IscsiSessionChanged> changes;
+    for (auto it = session_states_.begin(); it != session_states_.end();) {
+        auto state = backend_.sysfs->iscsi_session_state(it->first);
+        if (!state) {
+            it = session_states_.erase(it);  // session gone (logged out): its disks leave through udev
+            continue;
+        }
+        if (*state != it->second) {
+            log(ports::LogLevel::Info, "", "session" + std::to_string(it->first),
+                "iSCSI session state " + it->second + " -> " + *state);
+            it->second = *state;
+            changes.push_back(core::IscsiSessionChanged{it->first, *state});
+        }
+        ++it;
+    }
+    for (const auto& change : changes) {
+        feed(change);
     }
 }
 
@@ -515,7 +589,13 @@ void Daemon::publish_if_dirty() {
     }
     topology_dirty_ = false;
     if (service_) {
-        service_->on_topology_changed(snapshot());
+        try {
+            service_->on_topology_changed(snapshot());
+        } catch (const sdbus::Error& e) {
+            // The bus went away (or refused a signal): path management goes on without the API.
+            log(ports::LogLevel::Warning, "", "",
+                std::string("D-Bus: cannot publish the topology: ") + e.what());
+        }
     }
 }
 

@@ -29,7 +29,8 @@
 
 namespace sdbus {
 class IConnection;
-}
+class Error;
+}  // namespace sdbus
 namespace pathkeeper::dbus {
 class DbusService;
 }
@@ -83,9 +84,11 @@ private:
     void on_dm_event();
     void on_checks_done();
     void on_housekeeping();
+    void poll_iscsi_sessions();
     void on_sim();
     void apply_config(core::Config config, const std::string& origin);
     void connect_bus();
+    void drop_bus(int fd, const sdbus::Error& why);
     void publish_if_dirty();
     void log(ports::LogLevel level, const std::string& map, const std::string& path, const std::string& text);
 
@@ -108,6 +111,10 @@ private:
     std::map<std::string, core::DevT> map_devts_;     // dm device of each map, as last read
     std::map<std::string, std::uint64_t> check_ids_;  // devnode -> id of the check in flight
     bool dm_event_read_in_flight_ = false;
+    // Housekeeping runs 4 times a second (iSCSI session states); its once-a-second work every 4th tick.
+    static constexpr unsigned housekeeping_ticks_per_second = 4;
+    unsigned housekeeping_ticks_ = 0;
+    std::map<unsigned, std::string> session_states_;  // iSCSI session id -> state last seen
     bool topology_dirty_ = true;
 
     std::unique_ptr<sdbus::IConnection> bus_;

@@ -134,7 +134,12 @@ public:
         emitInterfacesAddedSignal({api::kMapInterface});
     }
     ~MapObject() {
-        emitInterfacesRemovedSignal({api::kMapInterface});
+        // Destructors must not throw: at shutdown the bus may already be gone (the signal then cannot be
+        // sent).
+        try {
+            emitInterfacesRemovedSignal({api::kMapInterface});
+        } catch (const sdbus::Error&) {
+        }
         unregisterAdaptor();
     }
 
@@ -187,7 +192,12 @@ public:
         emitInterfacesAddedSignal({api::kPathInterface});
     }
     ~PathObject() {
-        emitInterfacesRemovedSignal({api::kPathInterface});
+        // Destructors must not throw: at shutdown the bus may already be gone (the signal then cannot be
+        // sent).
+        try {
+            emitInterfacesRemovedSignal({api::kPathInterface});
+        } catch (const sdbus::Error&) {
+        }
         unregisterAdaptor();
     }
 

@@ -74,5 +74,24 @@ TEST_F(APrivateBus, ShowsOneObjectPerMapAndPathAndFailsAPathOnRequest) {
         << daemon.log();
 }
 
+TEST_F(APrivateBus, LosingTheBusNeverKillsTheDaemonAndSigtermStillStopsItCleanly) {
+    DaemonProcess daemon(
+        {"--backend", "sim", "--sim-scenario", PATHKEEPER_DAEMON_TEST_DATA_DIR "/path-failure.yaml",
+         "--state-dir", dir_.path() + "/state", "--foreground"},
+        dir_.path() + "/daemon.log");
+    ASSERT_TRUE(eventually([&] { return daemon.log_contains("published on the system bus"); }))
+        << daemon.log();
+    ASSERT_EQ(run("kill $(cat " + dir_.path() + "/bus.pid)"), 0);
+    // Path events after the bus is gone (the kernel fails sdc, it is reinstated) would emit signals.
+    ASSERT_TRUE(eventually([&] {
+        return read_text(dir_.path() + "/state/sim/ops.log").find("reinstate_path 8:32") != std::string::npos;
+    })) << daemon.log();
+    ASSERT_TRUE(daemon.running()) << daemon.log();
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait_exit(), 0) << daemon.log();
+    EXPECT_FALSE(daemon.log_contains("terminate called")) << daemon.log();
+    EXPECT_TRUE(daemon.log_contains("stopped; dm maps are left in place")) << daemon.log();
+}
+
 }  // namespace
 }  // namespace pathkeeper::daemon

@@ -97,6 +97,33 @@ TEST_F(ASimulatedHost, ReinstatesAPathTheKernelFailedWhileItsCheckerSaysUp) {
         << daemon->log();
 }
 
+TEST_F(ASimulatedHost, ShortensRecoveryTmoOfSessionsWhoseMapHasAnotherPath) {
+    auto daemon = start("iscsi-session-failure.yaml");
+    EXPECT_TRUE(eventually([&] {
+        return ops().find("recovery_tmo session1 1") != std::string::npos &&
+               ops().find("recovery_tmo session2 1") != std::string::npos;
+    })) << ops()
+        << daemon->log();
+}
+
+TEST_F(ASimulatedHost, FailsAPathWhenItsIscsiSessionFailsWithoutWaitingForTheChecker) {
+    // A 30 s polling interval: only the session-state poll can notice the failure within a few seconds.
+    write_config("defaults:\n  polling_interval: 30s\n  user_friendly_names: false\n");
+    auto daemon = start("iscsi-session-failure.yaml");
+    ASSERT_TRUE(eventually([&] {
+        return ops().find("message 36001405dddddddddddddddddddddddd4 fail_path 8:16") != std::string::npos;
+    })) << ops()
+        << daemon->log();
+    EXPECT_TRUE(daemon->log_contains("iSCSI session state LOGGED_IN -> FAILED")) << daemon->log();
+    // The session logs in again: the path is checked at once and reinstated, not at the next 30 s tick.
+    EXPECT_TRUE(eventually([&] {
+        return ops().find("message 36001405dddddddddddddddddddddddd4 reinstate_path 8:16") !=
+               std::string::npos;
+    })) << ops()
+        << daemon->log();
+    EXPECT_TRUE(daemon->log_contains("iSCSI session state FAILED -> LOGGED_IN")) << daemon->log();
+}
+
 TEST_F(ASimulatedHost, AddsAndRemovesMapsAsLunsComeAndGo) {
     auto daemon = start("hotplug.yaml");
     ASSERT_TRUE(eventually([&] {

@@ -22,6 +22,6 @@ multipath -ll >&2 || true
 step "cable pull under write load (iSCSI $tuning timeouts)"
 cable_pull_under_load "/dev/mapper/$map" 25
 stop_multipathd
-echo "multipathd $tuning: stall ${PULL_STALL_S}s failed-after ${PULL_FAILED_S}s reinstated-after ${PULL_REINSTATED_S}s" \
+echo "multipathd $tuning: stall ${PULL_STALL_S}s failed-after ${PULL_FAILED_S}s reinstated-after ${PULL_REINSTATED_S}s (kernel log: failed-after ${PULL_K_FAILED_S}s reinstated-after ${PULL_K_REINSTATED_S}s)" \
     >"$PK_OUT/figures.txt"
 log "multipathd reference cable pull passed"

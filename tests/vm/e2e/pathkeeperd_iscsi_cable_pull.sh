@@ -28,6 +28,6 @@ pathctl show topology >&2
 step "cable pull under write load (iSCSI $tuning timeouts)"
 cable_pull_under_load "/dev/mapper/$map" 25
 pathctl show topology >&2
-echo "pathkeeperd $tuning: stall ${PULL_STALL_S}s failed-after ${PULL_FAILED_S}s reinstated-after ${PULL_REINSTATED_S}s" \
+echo "pathkeeperd $tuning: stall ${PULL_STALL_S}s failed-after ${PULL_FAILED_S}s reinstated-after ${PULL_REINSTATED_S}s (kernel log: failed-after ${PULL_K_FAILED_S}s reinstated-after ${PULL_K_REINSTATED_S}s)" \
     >"$PK_OUT/figures.txt"
 log "pathkeeperd iSCSI cable pull passed"

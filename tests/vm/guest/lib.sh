@@ -484,6 +484,19 @@ busy_cable() {
     if [ "$wa" -gt "$wb" ]; then echo a; else echo b; fi
 }
 
+# Markers written to /dev/kmsg share dmesg's clock with dm's own "Failing path" / "Reinstating path" lines, so
+# figures taken from the kernel log carry none of the polling and process start-up lag (seconds under TCG load)
+# of the wait_until measurements.
+kmsg_mark() { echo "pk-e2e: $*" >/dev/kmsg 2>/dev/null || true; }
+
+# kernel_time TEXT [NOT_BEFORE]: dmesg timestamp (s) of the first line containing TEXT at or after NOT_BEFORE.
+kernel_time() {
+    dmesg 2>/dev/null | awk -v p="$1" -v after="${2:-0}" 'index($0, p) {
+        t = $0; sub(/^\[ */, "", t); sub(/\].*/, "", t)
+        if (t + 0 >= after + 0) { print t; exit }
+    }'
+}
+
 # Hooks: on_path_failed DISK and on_path_reinstated DISK are called when defined (the demo shows the topology).
 # cable_pull_under_load MAP_DEVICE SECONDS_DOWN: the failover experiment shared by the multipathd reference and
 # pathkeeperd scenarios. Runs the prober on MAP_DEVICE, pulls the cable carrying the I/O, waits until dm reports the
@@ -499,6 +512,7 @@ cable_pull_under_load() {
     disk=$(cable_disk "$cable")
     local t_pull t_failed t_restore t_login t_active
     t_pull=$(now_s)
+    kmsg_mark "pulling cable-$cable"
     pull_cable "$cable"
     wait_until $((down + 60)) "dm to mark $disk failed" dm_path_is "$disk" F
     t_failed=$(now_s)
@@ -508,6 +522,7 @@ cable_pull_under_load() {
     remaining=$(awk -v a="$t_pull" -v b="$(now_s)" -v d="$down" 'BEGIN { r = d - (b - a); print (r > 0 ? r : 0) }')
     sleep "$remaining"
     t_restore=$(now_s)
+    kmsg_mark "restoring cable-$cable"
     restore_cable "$cable"
     wait_until 90 "iSCSI session of $disk to log in again" session_logged_in "$disk"
     t_login=$(now_s)
@@ -531,6 +546,18 @@ cable_pull_under_load() {
     PULL_AFTER_LOGIN_S=$(elapsed "$t_login" "$t_active")
     PULL_ERRORS=$(json_field "$result" errors)
     PULL_MISMATCHES=$(json_field "$result" mismatches)
+    local devno k_pull k_failed k_restore k_active
+    devno=$(<"/sys/block/$disk/dev")
+    k_pull=$(kernel_time "pk-e2e: pulling cable-$cable")
+    k_failed=$(kernel_time "Failing path $devno." "${k_pull:-0}")
+    k_restore=$(kernel_time "pk-e2e: restoring cable-$cable" "${k_pull:-0}")
+    k_active=$(kernel_time "Reinstating path $devno." "${k_restore:-0}")
+    # shellcheck disable=SC2034  # kernel-clock figures, read by scenarios and the demo
+    PULL_K_FAILED_S=$([ -n "$k_pull" ] && [ -n "$k_failed" ] && elapsed "$k_pull" "$k_failed" || echo '?')
+    # shellcheck disable=SC2034
+    PULL_K_REINSTATED_S=$([ -n "$k_restore" ] && [ -n "$k_active" ] && elapsed "$k_restore" "$k_active" || echo '?')
+    log "kernel log: dm failed $disk ($devno) ${PULL_K_FAILED_S} s after the pull, reinstated it" \
+        "${PULL_K_REINSTATED_S} s after the cable returned"
     log "RESULT: longest write stall ${PULL_STALL_S} s; path failed after ${PULL_FAILED_S} s;" \
         "reinstated ${PULL_REINSTATED_S} s after the cable returned (${PULL_AFTER_LOGIN_S} s after login);" \
         "write errors ${PULL_ERRORS}, mismatches ${PULL_MISMATCHES}"
