@@ -608,16 +608,8 @@ void Engine::on(const ActionFailed& e, TimePoint now, Out& out) {
 // ---------------------------------------------------------------- desired vs actual
 
 void Engine::reconcile(TimePoint now, Out& out) {
-    std::vector<const PathRecord*> ordered;
-    for (const auto& [dev, rec] : paths_) {
-        ordered.push_back(&rec);
-    }
-    std::sort(ordered.begin(), ordered.end(),
-              [](const PathRecord* a, const PathRecord* b) { return a->seq < b->seq; });
-    std::vector<PlanPath> input;
-    for (const PathRecord* r : ordered) {
-        input.push_back(PlanPath{r->info, r->policy.state()});
-    }
+    // Discovery order matters: grouping ties and alias allocation follow it, as in multipath-tools.
+    std::vector<PlanPath> input = plan_input();
     PlanContext ctx;
     for (const auto& [wwid, m] : maps_) {
         if (m.exists) {
