@@ -137,7 +137,7 @@ void add_plan_command(CLI::App& app, Registry& registry) {
                             }
                             auto plan = core::plan_maps(*config, *paths, bindings, {}, core::PlanContext{});
                             if (args->json) {
-                                *ctx.out << plan_document(plan).dump(2) << "\n";
+                                *ctx.out << api::dump_json(plan_document(plan), 2) << "\n";
                             } else {
                                 *ctx.out << format_plan(plan);
                             }

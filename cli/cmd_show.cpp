@@ -15,7 +15,7 @@ struct ShowOptions {
 };
 
 void print_json(Context& ctx, const nlohmann::json& doc) {
-    *ctx.out << doc.dump(2) << "\n";
+    *ctx.out << api::dump_json(doc, 2) << "\n";
 }
 
 int with_topology(Context& ctx, const std::function<void(const api::TopologyView&)>& print) {

@@ -19,7 +19,7 @@ void add_status_command(CLI::App& app, Registry& registry) {
                             if (!manager.ok())
                                 return report_error(manager.error(), ctx);
                             if (*json) {
-                                *ctx.out << api::status_document(manager.value()).dump(2) << "\n";
+                                *ctx.out << api::dump_json(api::status_document(manager.value()), 2) << "\n";
                             } else {
                                 *ctx.out << format_status(manager.value());
                             }

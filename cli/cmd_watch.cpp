@@ -21,14 +21,14 @@ void add_watch_command(CLI::App& app, Registry& registry) {
                             WatchSink sink;
                             sink.path_state_changed = [&](const api::PathStateEvent& e) {
                                 if (*json) {
-                                    *ctx.out << api::path_state_event_to_json(e).dump() << std::endl;
+                                    *ctx.out << api::dump_json(api::path_state_event_to_json(e)) << std::endl;
                                 } else {
                                     *ctx.out << prefix() << format_path_event(e, ctx.style) << std::endl;
                                 }
                             };
                             sink.map_changed = [&](const api::MapChangeEvent& e) {
                                 if (*json) {
-                                    *ctx.out << api::map_change_event_to_json(e).dump() << std::endl;
+                                    *ctx.out << api::dump_json(api::map_change_event_to_json(e)) << std::endl;
                                 } else {
                                     *ctx.out << prefix() << format_map_event(e) << std::endl;
                                 }

@@ -289,6 +289,20 @@ void Daemon::feed(const core::Event& event) {
     if (info != nullptr && info->iscsi) {
         session_states_.try_emplace(info->iscsi->session_id, info->iscsi->session_state);
     }
+    // Likewise the SCSI device state of every known path (running -> offline / transport-offline has no
+    // uevent).
+    if (info != nullptr) {
+        device_states_.try_emplace(info->devnode, ports::ScsiDeviceState::Running);
+    } else if (const auto* removed = std::get_if<core::PathRemoved>(&event)) {
+        device_states_.erase(removed->devnode);
+        alua_states_.erase(removed->devnode);
+    }
+    // And the ALUA access state of every ALUA path: the kernel updates it from REPORT TARGET PORT GROUPS
+    // after a unit attention, without a uevent of its own (the SDEV_UA uevent comes first, and only for the
+    // path that received the unit attention).
+    if (info != nullptr && info->tpgs) {
+        alua_states_.insert_or_assign(info->devnode, info->alua_state);
+    }
     const auto actions = engine_.handle(event, MonotonicClock::now());
     for (const auto& action : actions) {
         execute(action);
@@ -510,6 +524,8 @@ void Daemon::on_checks_done() {
 void Daemon::on_housekeeping() {
     housekeeping_timer_.acknowledge();
     poll_iscsi_sessions();
+    poll_device_states();
+    poll_alua_states();
     if (++housekeeping_ticks_ % housekeeping_ticks_per_second != 0) {
         return;
     }
@@ -540,6 +556,46 @@ void Daemon::poll_iscsi_sessions() {
     }
     for (const auto& change : changes) {
         feed(change);
+    }
+}
+
+void Daemon::poll_device_states() {
+    // A SCSI device set offline (by the error handler, an admin, or the transport) produces no uevent either.
+    // One sysfs attribute read per path and tick (4 a second; a few microseconds each, no device I/O) lets
+    // the engine fail the path at once, and re-check it the moment the device is running again.
+    std::vector<core::DeviceStateChanged> changes;
+    for (auto& [devnode, last] : device_states_) {
+        auto state = backend_.sysfs->scsi_device_state(devnode);
+        if (!state || *state == last) {
+            continue;  // unreadable: the disk is going away, its udev remove event will follow
+        }
+        log(ports::LogLevel::Info, "", devnode,
+            std::string("SCSI device state ") + ports::to_string(last) + " -> " + ports::to_string(*state));
+        last = *state;
+        changes.push_back(core::DeviceStateChanged{devnode, ports::to_string(*state)});
+    }
+    for (const auto& change : changes) {
+        feed(change);
+    }
+}
+
+void Daemon::poll_alua_states() {
+    // An implicit ALUA transition on the target reaches the initiator as a unit attention on the next command
+    // down one path; the kernel's alua handler then re-reads the port groups and updates access_state of
+    // every path of the LU, but the only uevent is the earlier SDEV_UA one of that single path. Reading
+    // access_state each tick (a cached sysfs attribute, no device I/O) sees all paths change together, within
+    // a tick of the kernel learning it, and feeds them as one batch so the map is regrouped once.
+    core::AluaStatesChanged batch;
+    for (auto& [devnode, last] : alua_states_) {
+        auto state = backend_.sysfs->alua_access_state(devnode);
+        if (!state || *state == last) {
+            continue;  // unreadable: the disk is going away, or its handler detached
+        }
+        last = *state;
+        batch.changes.push_back(core::AluaStateChanged{devnode, *state});
+    }
+    if (!batch.changes.empty()) {
+        feed(batch);
     }
 }
 

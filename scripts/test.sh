@@ -1,30 +1,103 @@
 #!/usr/bin/env bash
-# The whole pathkeeper test suite, from a fresh Debian 12 machine (run as root):
-#   installs dependencies, builds with warnings as errors, checks formatting, and runs every CTest label:
-#   unit (pure core, config, adaptors on fake sysfs), dbus (real daemon and pathctl on a private bus),
-#   and e2e (a qemu VM with the real kernel: dm-multipath, scsi_debug, a two-cable iSCSI SAN).
-# Options (environment): PATHKEEPER_BUILD_DIR (default build-test), PATHKEEPER_SKIP_E2E=1 to leave out the VM label,
-#                        PATHKEEPER_SANITIZE=1 for an ASan+UBSan build.
+# The whole pathkeeper test suite, from a fresh Debian 12 machine (run as root). .ci/run calls exactly this.
+# Stages, in order (each prints its wall-clock time; the summary at the end lists them all):
+#   1. dependencies (scripts/install-deps.sh) and clang-format
+#   2. fuzz smoke: every libFuzzer target (tests/fuzz) for PATHKEEPER_FUZZ_SECONDS on its committed corpus
+#   3. build with warnings as errors; CTest labels unit, dbus, daemon
+#   4. sanitizers: an ASan+UBSan build of everything; labels unit, dbus, daemon again, and one VM scenario
+#      with the sanitized daemon (a sanitizer report in its log fails the scenario)
+#   5. the Debian package (scripts/build-deb.sh --nocheck: the tests already ran above; lintian errors fail)
+#   6. VM end-to-end tests (label e2e): a qemu VM with the real kernel: dm-multipath, scsi_debug, two-cable
+#      iSCSI SANs, the package installed beside open-iscsi
+# Options (environment):
+#   PATHKEEPER_BUILD_DIR      main build dir (default build-test); the sanitizer build goes to <it>-asan
+#   PATHKEEPER_SKIP_E2E=1     leave out the VM stages (package install and e2e)
+#   PATHKEEPER_SKIP_SANITIZE=1, PATHKEEPER_SKIP_FUZZ=1, PATHKEEPER_SKIP_PACKAGE=1   leave out that stage
+#   PATHKEEPER_FUZZ_SECONDS   seconds per fuzz target (default 15)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$(pwd)
 build=${PATHKEEPER_BUILD_DIR:-$src/build-test}
+asan_build=${build}-asan
+jobs=$(nproc)
+skip_e2e=${PATHKEEPER_SKIP_E2E:-0}
 
+stage_names=()
+stage_seconds=()
+stage_start=0
+stage() {
+    finish_stage
+    stage_names+=("$1")
+    stage_start=$SECONDS
+    echo
+    echo "== $1"
+}
+finish_stage() {
+    if [ "${#stage_names[@]}" -gt "${#stage_seconds[@]}" ]; then
+        stage_seconds+=($((SECONDS - stage_start)))
+    fi
+}
+summary() {
+    finish_stage
+    echo
+    echo "== test.sh stages (wall clock)"
+    local i
+    for i in "${!stage_names[@]}"; do
+        printf '  %-58s %5d s\n' "${stage_names[$i]}" "${stage_seconds[$i]:-0}"
+    done
+    printf '  %-58s %5d s\n' total "$SECONDS"
+}
+trap summary EXIT
+
+# configure DIR [CMAKE_ARGS...]: a Ninja build with warnings as errors and the VM tests registered.
+configure() {
+    local dir=$1
+    shift
+    cmake -S "$src" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPATHKEEPER_WERROR=ON \
+        -DPATHKEEPER_VM_TESTS=ON "$@"
+}
+
+stage "dependencies"
 bash scripts/install-deps.sh
 
-echo "== formatting (clang-format)"
+stage "formatting (clang-format)"
 bash scripts/check-format.sh
 
-sanitize=OFF
-[ "${PATHKEEPER_SANITIZE:-0}" = 1 ] && sanitize=ON
-echo "== configure ($build, sanitizers $sanitize)"
-cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DPATHKEEPER_WERROR=ON -DPATHKEEPER_SANITIZE="$sanitize" -DPATHKEEPER_VM_TESTS=ON
-echo "== build"
-cmake --build "$build" -j"$(nproc)"
+if [ "${PATHKEEPER_SKIP_FUZZ:-0}" != 1 ]; then
+    stage "fuzz smoke (${PATHKEEPER_FUZZ_SECONDS:-15} s per target)"
+    FUZZ_BUILD_DIR=${build}-fuzz FUZZ_JOBS=$jobs bash scripts/fuzz-smoke.sh "${PATHKEEPER_FUZZ_SECONDS:-15}"
+fi
 
-labels='unit|dbus|daemon'
-[ "${PATHKEEPER_SKIP_E2E:-0}" = 1 ] || labels="$labels|e2e"
-echo "== ctest (labels: $labels)"
-cd "$build"
-ctest --output-on-failure -L "$labels" -j1
+stage "build ($build, -Werror)"
+configure "$build" -DPATHKEEPER_SANITIZE=OFF
+cmake --build "$build" -j"$jobs"
+
+stage "ctest unit|dbus|daemon"
+(cd "$build" && ctest --output-on-failure -L 'unit|dbus|daemon' -j"$jobs")
+
+if [ "${PATHKEEPER_SKIP_SANITIZE:-0}" != 1 ]; then
+    stage "sanitizer build ($asan_build, ASan+UBSan, -Werror)"
+    configure "$asan_build" -DPATHKEEPER_SANITIZE=ON
+    cmake --build "$asan_build" -j"$jobs"
+
+    stage "ctest unit|dbus|daemon under ASan+UBSan"
+    # Any report fails the test: UBSan is built with -fno-sanitize-recover; leaks are reported at exit.
+    (cd "$asan_build" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --output-on-failure -L 'unit|dbus|daemon' -j"$jobs")
+fi
+
+if [ "$skip_e2e" != 1 ] && [ "${PATHKEEPER_SKIP_PACKAGE:-0}" != 1 ]; then
+    stage "Debian package (scripts/build-deb.sh --nocheck)"
+    rm -rf "$build/deb"
+    bash scripts/build-deb.sh --nocheck --out "$build/deb"
+fi
+
+if [ "$skip_e2e" != 1 ]; then
+    stage "ctest e2e (VM)"
+    (cd "$build" && ctest --output-on-failure -L e2e -j1)
+    if [ "${PATHKEEPER_SKIP_SANITIZE:-0}" != 1 ]; then
+        stage "ctest e2e with the ASan+UBSan daemon"
+        (cd "$asan_build" && ctest --output-on-failure -R '^e2e_pathkeeperd_iscsi_cable_pull$' -j1)
+    fi
+fi

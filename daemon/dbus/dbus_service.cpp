@@ -9,19 +9,16 @@
 #include <utility>
 #include <vector>
 
+#include "api/arguments.hpp"
 #include "api/dbus_codec.hpp"
 #include "api/errors.hpp"
+#include "core/text.hpp"
 
 namespace pathkeeper::dbus {
 
 namespace {
 
 using api::ApiError;
-
-constexpr std::size_t kMaxDevnodeLength = 64;         // kernel disk names are far shorter
-constexpr std::size_t kMaxMapNameLength = 127;        // DM_NAME_LEN - 1
-constexpr std::size_t kMaxConfigTextBytes = 1 << 20;  // a real configuration is a few KiB
-constexpr std::size_t kMaxOriginLength = 4096;        // PATH_MAX
 
 [[noreturn]] void raise(ApiError error, const std::string& message) {
     throw sdbus::Error(std::string(api::dbus_error_name(error)), message);
@@ -31,36 +28,20 @@ constexpr std::size_t kMaxOriginLength = 4096;        // PATH_MAX
     raise(api::api_error_from_core(error.code, not_found_means), error.message);
 }
 
-bool printable(std::string_view text) {
-    for (char c : text) {
-        auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f)
-            return false;
-    }
-    return true;
-}
-
-// "sdb" or "/dev/sdb" -> "sdb"; anything that cannot be a kernel disk name is InvalidArgument.
+// Argument checks live in lib/api/arguments (shared with the fuzz target); here a rejection becomes the
+// D-Bus error.
 std::string checked_devnode(std::string_view devnode) {
-    if (devnode.starts_with("/dev/"))
-        devnode.remove_prefix(5);
-    if (devnode.empty() || devnode.size() > kMaxDevnodeLength) {
-        raise(ApiError::InvalidArgument, "path name must be 1 to 64 characters, like \"sdb\"");
-    }
-    for (char c : devnode) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                  c == '_' || c == '.' || c == ':' || c == '!';
-        if (!ok)
-            raise(ApiError::InvalidArgument, "path name contains characters no kernel disk name has");
-    }
-    return std::string(devnode);
+    auto dev = api::parse_devnode_argument(devnode);
+    if (!dev)
+        raise(dev.error(), ApiError::InvalidArgument);
+    return std::move(*dev);
 }
 
 std::string checked_map_name(std::string_view name) {
-    if (name.empty() || name.size() > kMaxMapNameLength || !printable(name) || name.find('/') != name.npos) {
-        raise(ApiError::InvalidArgument, "map name must be 1 to 127 printable characters without '/'");
-    }
-    return std::string(name);
+    auto checked = api::parse_map_name_argument(name);
+    if (!checked)
+        raise(checked.error(), ApiError::InvalidArgument);
+    return std::move(*checked);
 }
 
 std::vector<std::string> member_devnodes(const api::MapView& map) {
@@ -255,6 +236,7 @@ public:
 
     // Brings the published objects in line with snapshot, emitting the signals for each difference.
     void apply(api::TopologyView snapshot) {
+        api::make_valid_utf8(snapshot);  // one odd INQUIRY byte must not make sd-bus refuse every signal
         api::update_counts(snapshot);
         std::map<std::string, const api::MapView*> new_maps;
         for (const auto& m : snapshot.maps)
@@ -332,7 +314,10 @@ public:
 
     void path_state_changed(const std::string& map, const std::string& path, const std::string& old_state,
                             const std::string& new_state, const std::string& reason) {
-        emitPathStateChanged(map, path, old_state, new_state, reason);
+        // Names and reasons may carry bytes from INQUIRY data or the config; sd-bus wants UTF-8.
+        using core::text::to_valid_utf8;
+        emitPathStateChanged(to_valid_utf8(map), to_valid_utf8(path), to_valid_utf8(old_state),
+                             to_valid_utf8(new_state), to_valid_utf8(reason));
     }
 
     const api::TopologyView& published() const { return published_; }
@@ -357,6 +342,7 @@ private:
 
     api::TopologyReply GetTopology() override {
         auto snapshot = backend_.snapshot();
+        api::make_valid_utf8(snapshot);
         api::update_counts(snapshot);
         return api::encode_topology(snapshot);
     }
@@ -409,13 +395,10 @@ private:
 
     void LoadConfig(const std::string& text, const std::string& origin) override {
         require_root("LoadConfig");
-        if (text.size() > kMaxConfigTextBytes) {
-            raise(ApiError::InvalidArgument, "configuration text larger than 1 MiB refused");
-        }
-        if (origin.size() > kMaxOriginLength || !printable(origin)) {
-            raise(ApiError::InvalidArgument, "origin must be at most 4096 printable characters");
-        }
-        auto result = backend_.reconfigure(ConfigText{text, origin.empty() ? std::string("<dbus>") : origin});
+        auto checked_origin = api::parse_config_text_arguments(text, origin);
+        if (!checked_origin)
+            raise(checked_origin.error(), ApiError::InvalidArgument);
+        auto result = backend_.reconfigure(ConfigText{text, std::move(*checked_origin)});
         if (!result)
             raise(result.error(), ApiError::Failed);
     }

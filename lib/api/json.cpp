@@ -119,4 +119,8 @@ nlohmann::json map_change_event_to_json(const MapChangeEvent& e) {
             {"change", e.change}};
 }
 
+std::string dump_json(const nlohmann::json& document, int indent) {
+    return document.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace pathkeeper::api

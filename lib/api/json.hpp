@@ -2,6 +2,8 @@
 // JSON rendering of the views, the stable schema `pathctl ... --json` prints (docs/json-schema.md).
 // Every top-level document carries "schema_version"; fields are only ever added within one version.
 
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "api/views.hpp"
@@ -14,6 +16,10 @@ nlohmann::json path_to_json(const PathView& path);
 nlohmann::json group_to_json(const GroupView& group);
 nlohmann::json map_to_json(const MapView& map);
 nlohmann::json manager_to_json(const ManagerView& manager);
+
+// Serialises a document for output. Invalid UTF-8 in any string (SCSI INQUIRY bytes, names from files)
+// becomes U+FFFD instead of nlohmann's exception: printing must never fail on the data it prints.
+std::string dump_json(const nlohmann::json& document, int indent = -1);
 
 // Top-level documents.
 nlohmann::json topology_document(const TopologyView& topology);  // daemon, maps, paths

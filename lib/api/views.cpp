@@ -1,6 +1,9 @@
 #include "api/views.hpp"
 
 #include <algorithm>
+#include <initializer_list>
+
+#include "core/text.hpp"
 
 namespace pathkeeper::api {
 
@@ -25,6 +28,35 @@ void update_counts(TopologyView& topology) {
     topology.manager.failed_path_count = static_cast<std::uint32_t>(
         std::count_if(topology.paths.begin(), topology.paths.end(),
                       [](const PathView& p) { return is_failed_state(p.checker_state); }));
+}
+
+namespace {
+
+void fix(std::initializer_list<std::string*> fields) {
+    for (std::string* field : fields) {
+        if (!core::text::is_valid_utf8(*field))
+            *field = core::text::to_valid_utf8(*field);
+    }
+}
+
+}  // namespace
+
+void make_valid_utf8(TopologyView& t) {
+    fix({&t.manager.version, &t.manager.config_path});
+    for (auto& m : t.maps) {
+        fix({&m.name, &m.wwid, &m.dm_uuid, &m.dm_device, &m.dm_devt, &m.vendor, &m.product, &m.revision,
+             &m.features, &m.hardware_handler, &m.no_path_retry});
+        for (auto& g : m.groups) {
+            fix({&g.selector, &g.state});
+            for (auto& p : g.paths)
+                fix({&p});
+        }
+    }
+    for (auto& p : t.paths) {
+        fix({&p.devnode, &p.devt, &p.wwid, &p.map, &p.hctl, &p.vendor, &p.product, &p.revision, &p.serial,
+             &p.transport, &p.checker_state, &p.dm_state, &p.alua_state, &p.node_name, &p.target_iqn,
+             &p.portal, &p.session_state});
+    }
 }
 
 }  // namespace pathkeeper::api

@@ -94,6 +94,12 @@ struct TopologyView {
     const MapView* find_map(const std::string& name) const;
 };
 
+// D-Bus refuses strings that are not valid UTF-8 (sd-bus fails the whole reply or signal) and so does JSON
+// output, but vendor/product strings come from SCSI INQUIRY data, names from config files: bytes a target or
+// an admin chose. Every string of the topology goes through this before it is published: invalid bytes
+// become U+FFFD, valid text is untouched.
+void make_valid_utf8(TopologyView& topology);
+
 // A path whose checker state means it cannot carry I/O (anything but up/ghost/pending).
 bool is_failed_state(const std::string& checker_state);
 

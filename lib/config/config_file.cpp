@@ -424,7 +424,7 @@ private:
 
     std::optional<std::chrono::seconds> read_off_or_seconds(const YAML::Node& v, const std::string& path) {
         if (v.IsScalar() && (lower(v.Scalar()) == "off" || lower(v.Scalar()) == "no")) {
-            return std::chrono::seconds{0};
+            return core::kFastIoFailOff;
         }
         return read_seconds(v, path);
     }

@@ -399,7 +399,7 @@ const MapOptions& builtin_map_options() {
         o.flush_on_last_del = false;
         o.user_friendly_names = false;
         // pathkeeper-specific (see docs/configuration.md for the reasoning behind each number).
-        o.fast_io_fail = 1s;
+        o.fast_io_fail = 0s;
         o.last_path_recovery_tmo = 120s;
         o.checker_timeout = 30s;
         o.flap_window = 30s;
@@ -570,6 +570,9 @@ std::string format_option_value(Millis v) {
     return format_duration(v);
 }
 std::string format_option_value(std::chrono::seconds v) {
+    if (v < std::chrono::seconds{0}) {
+        return "off";  // kFastIoFailOff
+    }
     return format_duration(std::chrono::duration_cast<Millis>(v));
 }
 std::string format_option_value(const std::string& v) {

@@ -137,6 +137,10 @@ private:
     bool inverted_ = false;
 };
 
+// fast_io_fail: off (recovery_tmo is never touched). Negative like the kernel's own "off" (-1), so that
+// 0 s keeps its literal meaning: fail at once.
+inline constexpr std::chrono::seconds kFastIoFailOff{-1};
+
 // ---- Per-map options. Every field is optional: unset means "not said here, ask the next level".
 struct MapOptions {
     std::optional<GroupingPolicy> path_grouping_policy;
@@ -158,8 +162,9 @@ struct MapOptions {
     std::optional<bool> flush_on_last_del;  // stop queueing when the last path is removed
     std::optional<bool> user_friendly_names;
     // iSCSI session recovery_tmo while the map has another usable path, so I/O queued on a dead
-    // session fails over quickly. Zero = off (leave recovery_tmo alone). Whole seconds: the kernel's
-    // recovery_tmo has one-second granularity.
+    // session fails over quickly. 0 = fail such I/O as soon as open-iscsi declares the connection
+    // dead (the kernel then retries it on another path at once); kFastIoFailOff = leave recovery_tmo
+    // alone. Whole seconds: the kernel's recovery_tmo has one-second granularity.
     // multipath.conf: fast_io_fail_tmo (which sets the FC rport equivalent).
     std::optional<std::chrono::seconds> fast_io_fail;
     // recovery_tmo restored when a path is the last usable one of its map, so a lone path rides out

@@ -330,6 +330,7 @@ void Engine::on(const DmEvent& e, TimePoint, Out& out) {
 
 void Engine::on(const IscsiSessionChanged& e, TimePoint now, Out& out) {
     bool any = false;
+    tmo_refused_.erase(e.session_id);
     for (auto& [dev, rec] : paths_) {
         if (!rec.info.iscsi || rec.info.iscsi->session_id != e.session_id) {
             continue;
@@ -377,9 +378,26 @@ void Engine::on(const DeviceStateChanged& e, TimePoint now, Out& out) {
 }
 
 void Engine::on(const AluaStateChanged& e, TimePoint now, Out& out) {
+    on(AluaStatesChanged{{e}}, now, out);
+}
+
+void Engine::on(const AluaStatesChanged& e, TimePoint now, Out& out) {
+    bool changed = false;
+    for (const AluaStateChanged& change : e.changes) {
+        changed = apply_alua_state(change, now, out) || changed;
+    }
+    if (changed && started_) {
+        reconcile(now, out);  // priorities changed: group_by_prio regroups, once for the whole batch
+        evaluate_all(now, out);
+        run_checks(now, out);
+    }
+}
+
+// Records one path's new ALUA state; false when the path is unknown or its state is unchanged.
+bool Engine::apply_alua_state(const AluaStateChanged& e, TimePoint now, Out& out) {
     PathRecord* rec = find_path(e.devnode);
     if (rec == nullptr || rec->info.alua_state == e.state) {
-        return;
+        return false;
     }
     out.log(LogLevel::Notice, context(*rec),
             std::string("ALUA state ") + to_string(rec->info.alua_state) + " -> " + to_string(e.state));
@@ -397,11 +415,7 @@ void Engine::on(const AluaStateChanged& e, TimePoint now, Out& out) {
             rec->policy.request_check_now(now);
             break;
     }
-    if (started_) {
-        reconcile(now, out);  // priorities changed: group_by_prio regroups
-        evaluate_all(now, out);
-        run_checks(now, out);
-    }
+    return true;
 }
 
 // ---------------------------------------------------------------- startup, config, admin
@@ -596,6 +610,9 @@ void Engine::on(const ActionFailed& e, TimePoint now, Out& out) {
            now, out);
     } else if (const auto* tmo = std::get_if<SetRecoveryTmo>(&e.action)) {
         session_tmo_.erase(tmo->session_id);
+        // Retried when the session changes state (the kernel refuses the write while a session is
+        // failed), not at every evaluation: that would repeat the write and this warning every tick.
+        tmo_refused_.insert(tmo->session_id);
         out.log(LogLevel::Warning, "session" + std::to_string(tmo->session_id),
                 "setting recovery_tmo failed: " + why);
     } else if (std::holds_alternative<RemoveMap>(e.action)) {
@@ -915,6 +932,7 @@ void Engine::sync_recovery_tmo(Out& out) {
     struct Vote {
         std::optional<std::chrono::seconds> shortest_fast;
         std::optional<std::chrono::seconds> longest_last;
+        bool logged_in = true;
     };
     std::map<unsigned, Vote> votes;
     for (const auto& [wwid, m] : maps_) {
@@ -923,8 +941,8 @@ void Engine::sync_recovery_tmo(Out& out) {
         }
         const auto fast = m.plan.options.fast_io_fail.value;
         const auto last = m.plan.options.last_path_recovery_tmo.value;
-        if (fast.count() == 0) {
-            continue;  // fast_io_fail off: recovery_tmo is left alone
+        if (fast == kFastIoFailOff) {
+            continue;  // recovery_tmo is left alone
         }
         const unsigned usable = usable_count(m);
         for (const PlannedPath& p : m.plan.paths) {
@@ -933,6 +951,10 @@ void Engine::sync_recovery_tmo(Out& out) {
                 continue;
             }
             Vote& v = votes[rec->info.iscsi->session_id];
+            // The kernel refuses recovery_tmo while a session is FAILED or FREE (EBUSY); it is set when
+            // the session logs in again (IscsiSessionChanged re-evaluates).
+            const std::string& state = rec->info.iscsi->session_state;
+            v.logged_in = v.logged_in && (state.empty() || session_logged_in(state));
             // The map's only usable path must ride out a short outage; any other path fails over fast.
             if (usable >= 2 || (usable == 1 && !rec->policy.in_service())) {
                 v.shortest_fast = v.shortest_fast ? std::min(*v.shortest_fast, fast) : fast;
@@ -942,6 +964,9 @@ void Engine::sync_recovery_tmo(Out& out) {
         }
     }
     for (const auto& [session, v] : votes) {
+        if (!v.logged_in || tmo_refused_.count(session) > 0) {
+            continue;
+        }
         const std::chrono::seconds want = v.longest_last ? *v.longest_last : *v.shortest_fast;
         auto it = session_tmo_.find(session);
         if (it != session_tmo_.end() && it->second == want) {

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,7 @@ private:
     void on(const IscsiSessionChanged& e, TimePoint now, Out& out);
     void on(const DeviceStateChanged& e, TimePoint now, Out& out);
     void on(const AluaStateChanged& e, TimePoint now, Out& out);
+    void on(const AluaStatesChanged& e, TimePoint now, Out& out);
     void on(const ActionCompleted& e, TimePoint now, Out& out);
     void on(const ActionFailed& e, TimePoint now, Out& out);
 
@@ -110,6 +112,7 @@ private:
     void run_checks(TimePoint now, Out& out);
     void external_failure(PathRecord& path, TimePoint now, const std::string& reason, Out& out);
     void report(PathRecord& path, const PathTransition& t, const std::string& reason, Out& out);
+    bool apply_alua_state(const AluaStateChanged& e, TimePoint now, Out& out);
 
     PathTiming timing_for(const MapRecord* map) const;
     PathRecord* find_path(std::string_view devnode);
@@ -130,6 +133,7 @@ private:
     std::map<std::string, PathRecord, std::less<>> paths_;  // by devnode
     std::map<std::string, MapRecord, std::less<>> maps_;    // by WWID
     std::map<unsigned, std::chrono::seconds> session_tmo_;  // recovery_tmo as last set / read
+    std::set<unsigned> tmo_refused_;  // sessions whose recovery_tmo write failed, until their state changes
     std::vector<PlanLogLine> last_plan_log_;
     std::uint64_t next_check_id_ = 1;
     std::uint64_t next_seq_ = 1;

@@ -107,6 +107,13 @@ struct AluaStateChanged {
     AluaState state = AluaState::Unknown;
 };
 
+// Several paths' ALUA states changed at once. One REPORT TARGET PORT GROUPS updates every port group of the
+// LU, so a poll usually sees a port group gain "optimized" and another lose it together: applied as one event
+// they regroup the map once, instead of passing through a merged or wrongly ordered table in between.
+struct AluaStatesChanged {
+    std::vector<AluaStateChanged> changes;
+};
+
 struct ActionCompleted {
     Action action;
 };
@@ -115,8 +122,9 @@ struct ActionFailed {
     Error error;
 };
 
-using Event = std::variant<PathAdded, PathChanged, PathRemoved, CheckerResult, DmStatusRead, DmEvent,
-                           MapsDiscovered, Tick, ConfigApplied, AdminRequest, IscsiSessionChanged,
-                           DeviceStateChanged, AluaStateChanged, ActionCompleted, ActionFailed>;
+using Event =
+    std::variant<PathAdded, PathChanged, PathRemoved, CheckerResult, DmStatusRead, DmEvent, MapsDiscovered,
+                 Tick, ConfigApplied, AdminRequest, IscsiSessionChanged, DeviceStateChanged, AluaStateChanged,
+                 ActionCompleted, ActionFailed, AluaStatesChanged>;
 
 }  // namespace pathkeeper::core

@@ -111,4 +111,73 @@ std::string quote(std::string_view s, std::size_t max_chars) {
     return out;
 }
 
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    std::size_t len = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xbf;
+    if (b0 >= 0xc2 && b0 <= 0xdf) {
+        len = 2;
+    } else if (b0 >= 0xe0 && b0 <= 0xef) {
+        len = 3;
+        lo = b0 == 0xe0 ? 0xa0 : 0x80;  // no overlong forms
+        hi = b0 == 0xed ? 0x9f : 0xbf;  // no surrogates
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+        len = 4;
+        lo = b0 == 0xf0 ? 0x90 : 0x80;
+        hi = b0 == 0xf4 ? 0x8f : 0xbf;
+    } else {
+        return 0;
+    }
+    if (i + len > s.size()) {
+        return 0;
+    }
+    for (std::size_t k = 1; k < len; ++k) {
+        const auto b = static_cast<unsigned char>(s[i + k]);
+        const unsigned char min = k == 1 ? lo : 0x80;
+        const unsigned char max = k == 1 ? hi : 0xbf;
+        if (b < min || b > max) {
+            return 0;
+        }
+    }
+    return len;
+}
+
+bool is_valid_utf8(std::string_view s) noexcept {
+    for (std::size_t i = 0; i < s.size();) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        const std::size_t len = utf8_sequence_length(s, i);
+        if (len == 0) {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+std::string to_valid_utf8(std::string_view s) {
+    if (is_valid_utf8(s)) {
+        return std::string(s);
+    }
+    std::string out;
+    out.reserve(s.size() + 8);
+    for (std::size_t i = 0; i < s.size();) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            out.push_back(s[i++]);
+            continue;
+        }
+        if (const std::size_t len = utf8_sequence_length(s, i); len != 0) {
+            out.append(s.substr(i, len));
+            i += len;
+            continue;
+        }
+        out.append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
+        ++i;
+    }
+    return out;
+}
+
 }  // namespace pathkeeper::core::text

@@ -37,4 +37,13 @@ std::string to_lower_ascii(std::string_view s);
 // "\xNN", long input is cut with "...".
 std::string quote(std::string_view s, std::size_t max_chars = 40);
 
+// Length of the valid UTF-8 multi-byte sequence starting at s[i] (no overlong forms, no surrogates), or 0
+// when s[i] does not start one (ASCII bytes included).
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
+
+// D-Bus strings and JSON must be valid UTF-8, while SCSI INQUIRY strings, iSCSI names and YAML aliases are
+// just bytes. to_valid_utf8 keeps valid text as it is and turns every invalid byte into U+FFFD.
+bool is_valid_utf8(std::string_view s) noexcept;
+std::string to_valid_utf8(std::string_view s);
+
 }  // namespace pathkeeper::core::text

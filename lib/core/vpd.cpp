@@ -14,39 +14,6 @@ Error invalid(std::string message) {
     return make_error(ErrorCode::InvalidArgument, "VPD page 0x83: " + std::move(message));
 }
 
-// Length of a valid UTF-8 multi-byte sequence starting at s[i], or 0.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    std::size_t len = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xbf;
-    if (b0 >= 0xc2 && b0 <= 0xdf) {
-        len = 2;
-    } else if (b0 >= 0xe0 && b0 <= 0xef) {
-        len = 3;
-        lo = b0 == 0xe0 ? 0xa0 : 0x80;  // no overlong forms
-        hi = b0 == 0xed ? 0x9f : 0xbf;  // no surrogates
-    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-        len = 4;
-        lo = b0 == 0xf0 ? 0x90 : 0x80;
-        hi = b0 == 0xf4 ? 0x8f : 0xbf;
-    } else {
-        return 0;
-    }
-    if (i + len > s.size()) {
-        return 0;
-    }
-    for (std::size_t k = 1; k < len; ++k) {
-        const auto b = static_cast<unsigned char>(s[i + k]);
-        const unsigned char min = k == 1 ? lo : 0x80;
-        const unsigned char max = k == 1 ? hi : 0xbf;
-        if (b < min || b > max) {
-            return 0;
-        }
-    }
-    return len;
-}
-
 bool udev_plain_char(char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
            std::string_view("#+-.:=@_").find(c) != std::string_view::npos;
@@ -146,7 +113,7 @@ std::string udev_clean_serial(std::string_view raw) {
         } else if (c == '\\' && i + 1 < collapsed.size() && collapsed[i + 1] == 'x') {
             out += "\\x";
             ++i;
-        } else if (const std::size_t len = utf8_sequence_length(collapsed, i); len > 1) {
+        } else if (const std::size_t len = text::utf8_sequence_length(collapsed, i); len > 1) {
             out.append(collapsed, i, len);
             i += len - 1;
         } else {

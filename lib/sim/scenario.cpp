@@ -327,13 +327,15 @@ core::Result<SimCommand> parse_sim_command(std::string_view text) {
         c.kind = SimCommand::Kind::Checker;
         c.argument = w[2];
     } else if (w[0] == "alua") {
-        if (auto ok = arity(3); !ok)
+        const bool quiet = w.size() == 4 && w[3] == "quiet";
+        if (auto ok = arity(quiet ? 4 : 3); !ok)
             return ok.error();
         if (auto alua = core::parse_alua_state(w[2]); !alua) {
             return alua.error();
         }
         c.kind = SimCommand::Kind::Alua;
         c.argument = w[2];
+        c.quiet = quiet;
     } else if (w[0] == "add") {
         if (auto ok = arity(2); !ok)
             return ok.error();

@@ -65,7 +65,9 @@ struct SimMap {
 
 // One thing that happens to the simulated host.
 //   checker DEV up|down|ghost   the fake checker's answer for DEV from now on
-//   alua DEV STATE              the path's ALUA access state (sysfs spelling), sends a udev change event
+//   alua DEV STATE [quiet]      the path's ALUA access state (sysfs spelling), sends a udev change event;
+//                               quiet: no event, as for the paths whose access_state the kernel's alua
+//                               handler updates from REPORT TARGET PORT GROUPS sent down another path
 //   add DEV                     plug a scenario path in (udev add)
 //   remove DEV                  unplug it (udev remove; dm keeps failing I/O on it, as the kernel does)
 //   kernel-fail DEV             dm fails DEV in every map using it (I/O error), raising a dm event
@@ -75,6 +77,7 @@ struct SimCommand {
     Kind kind = Kind::Checker;
     std::string target;  // devnode or map name
     std::string argument;
+    bool quiet = false;  // alua: change the state without a uevent
 };
 core::Result<SimCommand> parse_sim_command(std::string_view text);
 

@@ -789,7 +789,7 @@ core::Result<void> SimHost::apply(const SimCommand& command) {
         case SimCommand::Kind::Alua:
             path.info.alua_state = *core::parse_alua_state(command.argument);
             path.info.tpgs = true;
-            if (path.present) {
+            if (path.present && !command.quiet) {
                 w.uevents.push_back(
                     {ports::UdevAction::Change, w.disk(path), "ASYMMETRIC_ACCESS_STATE_CHANGED"});
                 poke(w.udev_fd);
@@ -849,7 +849,8 @@ core::Result<void> SimHost::apply(const SimCommand& command) {
                          : command.kind == SimCommand::Kind::Add    ? "add"
                          : command.kind == SimCommand::Kind::Remove ? "remove"
                                                                     : "kernel-fail") +
-             " " + command.target + (command.argument.empty() ? "" : " " + command.argument));
+             " " + command.target + (command.argument.empty() ? "" : " " + command.argument) +
+             (command.quiet ? " quiet" : ""));
     return {};
 }
 

@@ -100,8 +100,9 @@ TEST_F(ASimulatedHost, ReinstatesAPathTheKernelFailedWhileItsCheckerSaysUp) {
 TEST_F(ASimulatedHost, ShortensRecoveryTmoOfSessionsWhoseMapHasAnotherPath) {
     auto daemon = start("iscsi-session-failure.yaml");
     EXPECT_TRUE(eventually([&] {
-        return ops().find("recovery_tmo session1 1") != std::string::npos &&
-               ops().find("recovery_tmo session2 1") != std::string::npos;
+        // The default fast_io_fail is 0 s: fail stuck I/O over as soon as the session is declared dead.
+        return ops().find("recovery_tmo session1 0") != std::string::npos &&
+               ops().find("recovery_tmo session2 0") != std::string::npos;
     })) << ops()
         << daemon->log();
 }
@@ -122,6 +123,45 @@ TEST_F(ASimulatedHost, FailsAPathWhenItsIscsiSessionFailsWithoutWaitingForTheChe
     })) << ops()
         << daemon->log();
     EXPECT_TRUE(daemon->log_contains("iSCSI session state FAILED -> LOGGED_IN")) << daemon->log();
+}
+
+TEST_F(ASimulatedHost, FailsAPathWhoseScsiDeviceGoesOfflineWithoutWaitingForTheChecker) {
+    // Not iSCSI, 30 s polling interval: only the SCSI device-state poll can notice within a few seconds. (The
+    // simulated host shows a path whose target stopped answering as an offline device.)
+    write_config("defaults:\n  polling_interval: 30s\n  user_friendly_names: false\n");
+    auto daemon = start("path-failure.yaml");
+    ASSERT_TRUE(eventually([&] {
+        return ops().find("message 36001405cccccccccccccccccccccccc3 fail_path 8:16") != std::string::npos;
+    })) << ops()
+        << daemon->log();
+    EXPECT_TRUE(daemon->log_contains("SCSI device state running -> offline")) << daemon->log();
+    // Running again: checked at once and reinstated, not at the next 30 s tick.
+    EXPECT_TRUE(eventually([&] {
+        return ops().find("message 36001405cccccccccccccccccccccccc3 reinstate_path 8:16") !=
+               std::string::npos;
+    })) << ops()
+        << daemon->log();
+    EXPECT_TRUE(daemon->log_contains("SCSI device state offline -> running")) << daemon->log();
+}
+
+TEST_F(ASimulatedHost, FollowsAnAluaSwapTheKernelMadeWithoutAUeventWithoutWaitingForTheChecker) {
+    // The kernel updates access_state of every path of the LU from one REPORT TARGET PORT GROUPS, with no
+    // uevent for them: with a 30 s polling interval only the ALUA state poll can notice, and it sees both
+    // paths change in one tick, so the map switches to the newly optimized group without passing through a
+    // merged table.
+    write_config(
+        "defaults:\n  polling_interval: 30s\n  user_friendly_names: false\n"
+        "overrides:\n  path_grouping_policy: group_by_prio\n  prio: alua\n  failback: immediate\n");
+    auto daemon = start("alua-swap.yaml");
+    ASSERT_TRUE(eventually([&] {
+        return ops().find("message 36001405eeeeeeeeeeeeeeeeeeeeeeee5 switch_group 2") != std::string::npos;
+    })) << ops()
+        << daemon->log();
+    EXPECT_TRUE(daemon->log_contains("sdb: ALUA state active/optimized -> active/non-optimized"))
+        << daemon->log();
+    EXPECT_TRUE(daemon->log_contains("sdc: ALUA state active/non-optimized -> active/optimized"))
+        << daemon->log();
+    EXPECT_EQ(ops().find("reload 36001405eeeeeeeeeeeeeeeeeeeeeeee5"), std::string::npos) << ops();
 }
 
 TEST_F(ASimulatedHost, AddsAndRemovesMapsAsLunsComeAndGo) {

@@ -3,8 +3,13 @@
 
 #include <set>
 
+#include <sdbus-c++/Error.h>
+#include <sdbus-c++/Types.h>
+
+#include "api/arguments.hpp"
 #include "api/dbus_codec.hpp"
 #include "api/errors.hpp"
+#include "api/json.hpp"
 #include "cli/format.hpp"
 #include "fixtures.hpp"
 
@@ -95,6 +100,72 @@ TEST(SizeFormatting, UsesBinaryUnitsLikeMultipath) {
     EXPECT_EQ(cli::format_size(1024), "512K");
     EXPECT_EQ(cli::format_size(3145728), "1.5G");
     EXPECT_EQ(cli::format_size(0), "0.0K");
+}
+
+TEST(APathArgument, AcceptsAKernelNameWithOrWithoutDev) {
+    EXPECT_EQ(api::parse_devnode_argument("sdb").value(), "sdb");
+    EXPECT_EQ(api::parse_devnode_argument("/dev/sdb").value(), "sdb");
+    EXPECT_EQ(api::parse_devnode_argument("nvme0n1").value(), "nvme0n1");
+}
+
+TEST(APathArgument, ThatCouldLeaveDevOrSysIsRefused) {
+    for (const char* bad : {"", "/dev/", "../sda", "/dev/../etc/passwd", "sd b", "sdb\n", "sda/..", "/sdb"}) {
+        auto r = api::parse_devnode_argument(bad);
+        ASSERT_FALSE(r.ok()) << bad;
+        EXPECT_EQ(r.error().code, core::ErrorCode::InvalidArgument);
+    }
+    EXPECT_FALSE(api::parse_devnode_argument(std::string(65, 'a')).ok());
+    EXPECT_TRUE(api::parse_devnode_argument(std::string(64, 'a')).ok());
+}
+
+TEST(AMapArgument, IsADmNameWithoutSlashOrControlCharacters) {
+    EXPECT_EQ(api::parse_map_name_argument("mpatha").value(), "mpatha");
+    EXPECT_EQ(api::parse_map_name_argument("db data 1").value(), "db data 1");
+    EXPECT_FALSE(api::parse_map_name_argument("").ok());
+    EXPECT_FALSE(api::parse_map_name_argument("a/b").ok());
+    EXPECT_FALSE(api::parse_map_name_argument("tab\there").ok());
+    EXPECT_FALSE(api::parse_map_name_argument(std::string(128, 'm')).ok());
+    EXPECT_TRUE(api::parse_map_name_argument(std::string(127, 'm')).ok());
+}
+
+TEST(LoadConfigArguments, RefuseOversizeTextAndUnprintableOrigins) {
+    EXPECT_EQ(api::parse_config_text_arguments("defaults: {}\n", "").value(), "<dbus>");
+    EXPECT_EQ(api::parse_config_text_arguments("", "/root/new.yaml").value(), "/root/new.yaml");
+    auto big = api::parse_config_text_arguments(std::string(api::kMaxConfigTextBytes + 1, '#'), "x");
+    ASSERT_FALSE(big.ok());
+    EXPECT_NE(big.error().message.find("1 MiB"), std::string::npos);
+    EXPECT_FALSE(api::parse_config_text_arguments("", "evil\nline").ok());
+    EXPECT_FALSE(api::parse_config_text_arguments("", std::string(4097, 'o')).ok());
+}
+
+api::TopologyView topology_with_raw_inquiry_bytes() {
+    auto t = pathkeeper::testing::sample_topology();
+    t.paths.front().vendor = "LIO\xff\xfe";              // INQUIRY data is bytes, not UTF-8
+    t.paths.front().product = "disk \xc3\xa9t\xc3\xa9";  // valid UTF-8 stays as it is
+    t.maps.front().product = "bad \xed\xa0\x80 surrogate";
+    return t;
+}
+
+TEST(APublishedTopology, WithNonUtf8InquiryBytesIsWhatSdBusRefusesUnlessMadeValid) {
+    auto raw = topology_with_raw_inquiry_bytes();
+    // The failure mode: sd-bus refuses to serialise invalid UTF-8 (a whole GetTopology reply would fail).
+    EXPECT_THROW(sdbus::Variant{api::encode_path(raw.paths.front())}, sdbus::Error);
+    auto fixed = raw;
+    api::make_valid_utf8(fixed);
+    EXPECT_NO_THROW(sdbus::Variant{api::encode_path(fixed.paths.front())});
+    EXPECT_NO_THROW(sdbus::Variant{api::encode_map(fixed.maps.front())});
+    EXPECT_EQ(fixed.paths.front().vendor, "LIO\xef\xbf\xbd\xef\xbf\xbd");
+    EXPECT_EQ(fixed.paths.front().product, "disk \xc3\xa9t\xc3\xa9");
+    EXPECT_EQ(fixed.maps.front().product, "bad \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd surrogate");
+    EXPECT_EQ(fixed.paths[1], raw.paths[1]);  // clean entries are untouched
+}
+
+TEST(JsonOutput, NeverFailsOnInvalidUtf8) {
+    auto raw = topology_with_raw_inquiry_bytes();
+    EXPECT_THROW((void)api::topology_document(raw).dump(), nlohmann::json::type_error);
+    std::string text;
+    EXPECT_NO_THROW(text = api::dump_json(api::topology_document(raw), 2));
+    EXPECT_NE(text.find("LIO\xef\xbf\xbd"), std::string::npos);
 }
 
 }  // namespace

@@ -132,7 +132,12 @@ TEST(AConfigFile, WithFractionalFastIoFailIsRejectedBecauseRecoveryTmoIsInSecond
 }
 
 TEST(AConfigFile, AcceptsFastIoFailOff) {
-    EXPECT_EQ(parsed("defaults:\n  fast_io_fail: off\n").defaults.map.fast_io_fail, 0s);
+    EXPECT_EQ(parsed("defaults:\n  fast_io_fail: off\n").defaults.map.fast_io_fail, core::kFastIoFailOff);
+}
+
+TEST(AConfigFile, KeepsFastIoFailZeroApartFromOffBecauseZeroMeansFailAtOnce) {
+    EXPECT_EQ(parsed("defaults:\n  fast_io_fail: 0s\n").defaults.map.fast_io_fail, 0s);
+    EXPECT_EQ(parsed("defaults:\n  fast_io_fail: 0\n").defaults.map.fast_io_fail, 0s);
 }
 
 TEST(AConfigFile, WithAGlobalOptionOutsideDefaultsIsRejected) {

@@ -45,7 +45,7 @@ TEST(OptionResolution, WithNothingConfiguredUsesBuiltInDefaults) {
     EXPECT_EQ(r.path_checker.value, CheckerKind::Tur);
     EXPECT_EQ(r.failback.value, Failback::manual());
     EXPECT_EQ(r.no_path_retry.value, NoPathRetry::fail());
-    EXPECT_EQ(r.fast_io_fail.value, 1s);
+    EXPECT_EQ(r.fast_io_fail.value, 0s);
     EXPECT_FALSE(r.alias.has_value());
 }
 
@@ -137,7 +137,7 @@ TEST(OptionResolution, ExplainsEveryMapOptionWithItsOrigin) {
     EXPECT_EQ(find("no_path_retry").value, "queue");
     EXPECT_EQ(find("no_path_retry").origin, Origin::Multipath);
     EXPECT_EQ(find("failback").value, "immediate");
-    EXPECT_EQ(find("fast_io_fail").value, "1s");
+    EXPECT_EQ(find("fast_io_fail").value, "0s");
     EXPECT_EQ(find("fast_io_fail").origin, Origin::BuiltIn);
     EXPECT_EQ(find("path_selector").value, "service-time");
     EXPECT_STREQ(to_string(find("rr_min_io_rq").origin), "devices");

@@ -280,7 +280,7 @@ TEST(TheManPageOverridesExample, ReportsTheProtocolSubsections) {
     ImportResult result;
     auto config = import_and_parse(read_text(data_dir / "manpage-overrides.conf"), &result);
     EXPECT_EQ(config.overrides.failback, core::Failback::followover());
-    EXPECT_EQ(config.overrides.fast_io_fail, std::chrono::seconds{0});
+    EXPECT_EQ(config.overrides.fast_io_fail, core::kFastIoFailOff);
     int protocol_notes = 0;
     for (const auto& n : result.notes) {
         protocol_notes += n.option == "protocol" && n.kind == Kind::NotMapped ? 1 : 0;
@@ -420,7 +420,7 @@ TEST(BooleansAndDurations, AreWrittenInPathkeeperSpelling) {
     EXPECT_EQ(m.user_friendly_names, true);
     EXPECT_EQ(m.flush_on_last_del, false);
     EXPECT_EQ(m.checker_timeout, core::Millis{15000});
-    EXPECT_EQ(m.fast_io_fail, std::chrono::seconds{0});
+    EXPECT_EQ(m.fast_io_fail, core::kFastIoFailOff);
     ImportResult result;
     auto c = import_and_parse("defaults {\npolling_interval 7\n}\n", &result);
     EXPECT_EQ(c.defaults.global.polling_interval, core::Millis{7000});

@@ -23,6 +23,7 @@
 //   config ... end                                                   ConfigApplied (YAML lines follow)
 //   admin fail-path <dev> | admin reinstate-path <dev> | admin switch-group <map> <N>
 //   iscsi-session <N> <STATE>   device-state <dev> <state>   alua <dev> <state>
+//   alua <dev> <state> <dev> <state> ...                             AluaStatesChanged (one batch)
 //   failed <action text prefix>                                      ActionFailed for the newest
 //                                                                    action whose text starts so
 // Matching: the event's actions other than "log ..." must equal the "> " lines exactly and in order;
@@ -200,7 +201,14 @@ struct Runner {
             return DeviceStateChanged{t.at(1), t.at(2)};
         }
         if (kind == "alua") {
-            return AluaStateChanged{t.at(1), parse_alua_state(t.at(2)).value()};
+            if (t.size() <= 3) {
+                return AluaStateChanged{t.at(1), parse_alua_state(t.at(2)).value()};
+            }
+            AluaStatesChanged batch;
+            for (std::size_t i = 1; i + 1 < t.size(); i += 2) {
+                batch.changes.push_back(AluaStateChanged{t[i], parse_alua_state(t[i + 1]).value()});
+            }
+            return batch;
         }
         if (kind == "failed") {
             std::string prefix;

@@ -49,6 +49,7 @@ wait_until() {
 # Background processes started by the helpers are stopped when the scenario exits. Daemons run under setsid:
 # some (iscsid, tgtd) signal their whole process group when they stop, which would kill the scenario too.
 pk_cleanup() {
+    local rc=$?
     # The multipath daemons first (and waited for), then the rest newest first, so nothing loses the system bus
     # or its SAN while it is still shutting down.
     stop_pathkeeperd TERM 2>/dev/null || true
@@ -57,6 +58,15 @@ pk_cleanup() {
     for ((i = ${#PK_PIDS[@]} - 1; i >= 0; i--)); do
         kill "${PK_PIDS[$i]}" 2>/dev/null || true
     done
+    # A daemon built with ASan/UBSan (test.sh's sanitizer stage) writes its reports to its log: any report fails
+    # the scenario, whatever else it checked.
+    local daemon_log=$PK_OUT/pathkeeperd.log
+    if [ -f "$daemon_log" ] && grep -qE 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$daemon_log"; then
+        log "FAIL: sanitizer report in pathkeeperd.log:"
+        grep -E -A 25 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$daemon_log" | head -n 80 >&2
+        [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] || rc=1
+    fi
+    exit "$rc"
 }
 trap pk_cleanup EXIT
 
@@ -272,30 +282,123 @@ restore_cable() {
     ip link set "cable-${1#cable-}" up
 }
 
-# --- LIO (kernel target), optional -----------------------------------------------------------------------------
+# --- LIO (kernel target) with ALUA -----------------------------------------------------------------------------
 
-# lio_setup: a LIO iSCSI target in netns 'lio' reachable over one cable (10.77.3.0/24, cable-l), fileio LUN;
-# gives one ALUA-capable path with WWID 36001405... Needs start_system_dbus first (targetcli-fb uses the bus).
+# lio_setup [--size-mb N]: a LIO iSCSI target (configured through configfs) in netns 'lio', two cables:
+#   cable-l1 10.77.3.1 <-> lio-l1 10.77.3.2 (TPG 1, ALUA port group pg_a, id 1, active/optimized),
+#   cable-l2 10.77.4.1 <-> lio-l2 10.77.4.2 (TPG 2, ALUA port group pg_b, id 2, active/non-optimized).
+# One fileio LUN on tmpfs, exported through both TPGs, implicit ALUA (the target alone changes states: see
+# lio_set_alua_state). open-iscsi logs in over both portals -> two SCSI disks (LIO-ORG, TPGS), one WWID.
+# Starts iscsid unless one already answers. The portals' listening sockets are created in the namespace of the
+# process that creates them in configfs, so those writes run under `nsenter --net` (`ip netns exec` would remount
+# /sys and hide configfs).
+PK_LIO_IQN=iqn.2026-11.org.example:pathkeeper-lio
+PK_LIO_PORTALS=(10.77.3.2 10.77.4.2)
+PK_LIO_GROUPS=(pg_a pg_b)
+PK_LIO_CFG=/sys/kernel/config/target
+PK_LIO_DEV=$PK_LIO_CFG/core/fileio_0/lun1
 lio_setup() {
+    local size_mb=64
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --size-mb) size_mb=$2; shift 2 ;;
+        *) fail "lio_setup: unknown option $1" ;;
+        esac
+    done
+    local before
+    before=$(disk_count)
     modprobe -a target_core_mod iscsi_target_mod target_core_file veth iscsi_tcp
     mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config
-    mkdir -p /etc/target /tmp/lio
     ip netns add lio
     ip -n lio link set lo up
-    ip link add cable-l type veth peer name lio-l netns lio
-    ip addr add 10.77.3.1/24 dev cable-l
-    ip link set cable-l up
-    ip -n lio addr add 10.77.3.2/24 dev lio-l
-    ip -n lio link set lio-l up
-    local iqn=iqn.2026-11.org.example:lio1
-    ip netns exec lio targetcli /backstores/fileio create lun1 /tmp/lio/lun1.img 64M >/dev/null
-    ip netns exec lio targetcli /iscsi create "$iqn" >/dev/null
-    ip netns exec lio targetcli "/iscsi/$iqn/tpg1/portals" delete 0.0.0.0 3260 >/dev/null 2>&1 || true
-    ip netns exec lio targetcli "/iscsi/$iqn/tpg1/portals" create 10.77.3.2 3260 >/dev/null
-    ip netns exec lio targetcli "/iscsi/$iqn/tpg1/luns" create /backstores/fileio/lun1 >/dev/null
-    ip netns exec lio targetcli "/iscsi/$iqn/tpg1" set attribute authentication=0 demo_mode_write_protect=0 \
-        generate_node_acls=1 cache_dynamic_acls=1 >/dev/null
+    local i
+    for i in 1 2; do
+        ip link add "cable-l$i" type veth peer name "lio-l$i" netns lio
+        ip addr add "10.77.$((i + 2)).1/24" dev "cable-l$i"
+        ip link set "cable-l$i" up
+        ip -n lio addr add "10.77.$((i + 2)).2/24" dev "lio-l$i"
+        ip -n lio link set "lio-l$i" up
+    done
+    wait_until 10 "cable-l1 to carry traffic" busybox ping -c1 -W1 10.77.3.2
+    wait_until 10 "cable-l2 to carry traffic" busybox ping -c1 -W1 10.77.4.2
+
+    log "LIO: fileio LUN (${size_mb} MiB on tmpfs), ALUA port groups pg_a (optimized) and pg_b (non-optimized)"
+    mkdir -p /tmp/lio
+    truncate -s "${size_mb}M" /tmp/lio/lun1.img
+    mkdir -p "$PK_LIO_DEV"
+    echo "fd_dev_name=/tmp/lio/lun1.img,fd_dev_size=$((size_mb * 1024 * 1024))" >"$PK_LIO_DEV/control"
+    # A fixed unit serial gives a fixed NAA WWID (36001405...) from run to run.
+    echo 5e1c0a7a-4c1d-4e55-9a1f-0a1cabcd0001 >"$PK_LIO_DEV/wwn/vpd_unit_serial"
+    echo 1 >"$PK_LIO_DEV/enable"
+    local g
+    for i in 0 1; do
+        g=${PK_LIO_GROUPS[$i]}
+        mkdir "$PK_LIO_DEV/alua/$g"
+        echo $((i + 1)) >"$PK_LIO_DEV/alua/$g/tg_pt_gp_id"
+        echo 1 >"$PK_LIO_DEV/alua/$g/alua_access_type" # implicit only
+        echo "$i" >"$PK_LIO_DEV/alua/$g/alua_access_state" # pg_a 0 active/optimized, pg_b 1 non-optimized
+    done
+
+    local tpg
+    mkdir -p "$PK_LIO_CFG/iscsi/$PK_LIO_IQN"
+    for i in 1 2; do
+        tpg=$PK_LIO_CFG/iscsi/$PK_LIO_IQN/tpgt_$i
+        mkdir "$tpg"
+        nsenter --net=/run/netns/lio mkdir "$tpg/np/${PK_LIO_PORTALS[$((i - 1))]}:3260"
+        mkdir "$tpg/lun/lun_0"
+        ln -s "$PK_LIO_DEV" "$tpg/lun/lun_0/lun1"
+        echo "${PK_LIO_GROUPS[$((i - 1))]}" >"$tpg/lun/lun_0/alua_tg_pt_gp"
+        echo 0 >"$tpg/attrib/authentication"
+        echo 1 >"$tpg/attrib/generate_node_acls"
+        echo 1 >"$tpg/attrib/cache_dynamic_acls"
+        echo 0 >"$tpg/attrib/demo_mode_write_protect"
+        echo 1 >"$tpg/enable"
+    done
+
+    if ! pgrep -x iscsid >/dev/null; then
+        log "starting iscsid"
+        mkdir -p /etc/iscsi /run/lock/iscsi /var/lib/iscsi
+        echo "InitiatorName=iqn.2026-11.org.example:pathkeeper-vm" >/etc/iscsi/initiatorname.iscsi
+        sed -i 's|^iscsid.startup = .*|iscsid.startup = /bin/true|' /etc/iscsi/iscsid.conf
+        setsid iscsid -f >"$PK_OUT/iscsid.log" 2>&1 &
+        PK_PIDS+=($!)
+        wait_until 20 "iscsid to answer iscsiadm" iscsid_answers
+    fi
+    local portal
+    for portal in "${PK_LIO_PORTALS[@]}"; do
+        iscsiadm -m discovery -t sendtargets -p "$portal:3260" >/dev/null
+    done
+    for portal in "${PK_LIO_PORTALS[@]}"; do
+        iscsiadm -m node -T "$PK_LIO_IQN" -p "$portal:3260" --login >/dev/null
+    done
+    wait_for_disks $((before + 2)) 120
+    local d
+    for d in $(lio_disk pg_a) $(lio_disk pg_b); do
+        log "LIO path $d via $(disk_portal "$d"): wwid $(disk_wwid "$d"), access_state" \
+            "$(cat "/sys/block/$d/device/access_state" 2>/dev/null || echo none)," \
+            "handler $(cat "/sys/block/$d/device/dh_state" 2>/dev/null || echo none)"
+    done
 }
+
+# lio_disk pg_a|pg_b: the disk (sdX) reached through that ALUA port group's portal.
+lio_disk() {
+    local want d
+    want=$([ "$1" = pg_a ] && echo "${PK_LIO_PORTALS[0]}" || echo "${PK_LIO_PORTALS[1]}")
+    for d in $(iscsi_disks); do
+        [ "$(disk_portal "$d")" = "$want" ] && echo "$d"
+    done
+    return 0
+}
+
+# lio_set_alua_state pg_a|pg_b 0|1|2: implicit transition of a port group on the target (0 active/optimized,
+# 1 active/non-optimized, 2 standby). LIO queues an ASYMMETRIC ACCESS STATE CHANGED unit attention for every
+# I_T nexus of the group's LUNs; the initiator sees it on its next command there.
+lio_set_alua_state() {
+    log "LIO: port group $1 -> ALUA state $2"
+    echo "$2" >"$PK_LIO_DEV/alua/$1/alua_access_state"
+}
+
+lio_alua_state() { cat "$PK_LIO_DEV/alua/$1/alua_access_state"; }
 
 # --- multipathd (Debian's, the reference) ----------------------------------------------------------------------
 
@@ -368,7 +471,10 @@ start_pathkeeperd() {
     # Log to stderr only (the guest has no journal) when this build knows the flag.
     local foreground=()
     [[ "$("$PK_PATHKEEPERD" --help 2>&1)" != *--foreground* ]] || foreground=(--foreground)
-    setsid "$PK_PATHKEEPERD" --config "$config" --state-dir /var/lib/pathkeeper "${foreground[@]}" "$@" \
+    # Sanitizer builds: report leaks at exit and stop at the first UBSan report, so the log shows it plainly
+    # (pk_cleanup fails the scenario on it). Normal builds ignore these variables.
+    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+        setsid "$PK_PATHKEEPERD" --config "$config" --state-dir /var/lib/pathkeeper "${foreground[@]}" "$@" \
         >>"$PK_OUT/pathkeeperd.log" 2>&1 &
     PK_PATHKEEPERD_PID=$!
     PK_PIDS+=("$PK_PATHKEEPERD_PID")
@@ -603,3 +709,107 @@ topology_shows_failed() { [[ "$(topology_line "$1" | tr 'A-Z' 'a-z')" =~ fail|fa
 topology_shows_active() { [[ "$(topology_line "$1" | tr 'A-Z' 'a-z')" =~ active|ready|up ]] && ! topology_shows_failed "$1"; }
 
 disk_in_map() { [ -n "$(map_of_disk "$1")" ]; }
+
+# --- scsi_debug hotplug and fault helpers (scsi-faults) --------------------------------------------------------
+
+# SCSI hosts created by scsi_debug (hostN names), one per line.
+scsi_debug_hosts() {
+    local h
+    for h in /sys/class/scsi_host/host*; do
+        [ "$(cat "$h/proc_name" 2>/dev/null)" = scsi_debug ] && basename "$h"
+    done
+    return 0
+}
+
+# Rescans every scsi_debug host for new targets and LUNs (after max_luns or num_tgts was raised).
+scsi_debug_rescan() {
+    local h
+    for h in $(scsi_debug_hosts); do
+        log "rescanning $h"
+        echo '- - -' >"/sys/class/scsi_host/$h/scan"
+    done
+}
+
+# --- iSCSI fault helpers: all paths down, flapping cable, hung checker (iscsi-faults) --------------------------
+
+# The dm-N kernel name of a map.
+map_dm_dev() {
+    local d
+    for d in /sys/block/dm-*; do
+        [ "$(cat "$d/dm/name" 2>/dev/null)" = "$1" ] && basename "$d" && return 0
+    done
+    return 1
+}
+
+# Writes the map device has completed so far, and requests in flight in it now (reads + writes): I/O that dm
+# queues (queue_if_no_path) or that waits on a dead session stays counted as in flight.
+map_writes() { awk '{ print $5 }' "/sys/block/$(map_dm_dev "$1")/stat"; }
+map_inflight() { awk '{ print $1 + $2 }' "/sys/block/$(map_dm_dev "$1")/inflight"; }
+
+# True when the map's live table (dm's current flags, changed by queue_if_no_path / fail_if_no_path messages)
+# has queue_if_no_path.
+map_queues() { [[ " $(dmsetup table "$1" 2>/dev/null) " == *" queue_if_no_path "* ]]; }
+map_fails_io() { dmsetup table "$1" >/dev/null 2>&1 && ! map_queues "$1"; }
+
+# One key of one path in `pathctl show paths --json` (empty when the path or key is missing).
+path_json() { pathctl show paths --json 2>/dev/null | jq -r --arg d "$1" ".paths[] | select(.devnode == \$d) | .$2" || true; }
+path_json_is() { [ "$(path_json "$1" "$2")" = "$3" ]; }
+# One key of one map in `pathctl show maps --json`.
+map_json() { pathctl show maps --json 2>/dev/null | jq -r --arg m "$1" ".maps[] | select(.name == \$m) | .$2" || true; }
+
+# start_timed_daemon_log: copies every new pathkeeperd.log line to pathkeeperd.timed.log prefixed with the uptime
+# it was written at (the daemon's stderr carries no timestamps): per-path check times are read from it.
+PK_TIMED_LOG=$PK_OUT/pathkeeperd.timed.log
+start_timed_daemon_log() {
+    : >"$PK_TIMED_LOG"
+    (
+        tail -n 0 -F "$PK_OUT/pathkeeperd.log" 2>/dev/null | while IFS= read -r line; do
+            read -r up _ </proc/uptime
+            printf '%s %s\n' "$up" "$line"
+        done >>"$PK_TIMED_LOG"
+    ) &
+    PK_PIDS+=($!)
+    sleep 0.5
+}
+
+# timed_log_after T REGEX: uptime of the first timed daemon log line at or after T that matches REGEX.
+timed_log_after() { awk -v t="$1" -v re="$2" '$1 + 0 >= t + 0 && $0 ~ re { print $1; exit }' "$PK_TIMED_LOG"; }
+has_timed_log_after() { [ -n "$(timed_log_after "$1" "$2")" ]; }
+
+# start_watch_log FILE: `pathctl watch --json` in the background, every line prefixed with its uptime.
+start_watch_log() {
+    local file=$1
+    : >"$file"
+    (pathctl watch --json 2>&1 | while IFS= read -r line; do
+        read -r up _ </proc/uptime
+        printf '%s %s\n' "$up" "$line"
+    done >>"$file") &
+    PK_PIDS+=($!)
+    sleep 1
+}
+
+# pathctl_ms ARGS...: runs pathctl, prints how long it took in ms on stdout (its own output is discarded);
+# returns pathctl's exit status.
+pathctl_ms() {
+    local t0 rc=0
+    t0=${EPOCHREALTIME/./}
+    "$PK_PATHCTL" "$@" >/dev/null 2>&1 || rc=$?
+    echo $(((${EPOCHREALTIME/./} - t0) / 1000))
+    return "$rc"
+}
+
+# blackhole_cable a|b / unblackhole_cable a|b: the target's side of the cable drops every packet it sends
+# (netem loss 100%): the link stays up, the target receives commands but none of its answers arrive.
+blackhole_cable() {
+    modprobe sch_netem
+    log "target port san-${1#cable-} stops answering (netem loss 100%)"
+    ip netns exec san tc qdisc add dev "san-${1#cable-}" root netem loss 100%
+}
+unblackhole_cable() {
+    log "target port san-${1#cable-} answers again (qdisc removed)"
+    ip netns exec san tc qdisc del dev "san-${1#cable-}" root
+}
+
+# prober_error_lines FILE: how many write-error lines the prober (started with OUTFILE FILE) has printed so far
+# (it prints the first 10).
+prober_error_lines() { grep -c 'write error' "$1.err" 2>/dev/null || true; }

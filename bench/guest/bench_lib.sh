@@ -1,0 +1,378 @@
+# shellcheck shell=bash
+# Helpers of the multipathd-vs-pathkeeperd benchmark (guest side). Sourced after tests/vm/guest/lib.sh.
+# Rules kept everywhere here: one daemon at a time (the other fully stopped and every map removed before the next
+# starts), the same paths for both, the same check interval for both, and a failed measurement becomes an
+# "n/a (reason)" value instead of ending the run.
+
+BENCH_RESULTS=$PK_OUT/bench-results.tsv
+: >"$BENCH_RESULTS"
+BENCH_REPS=${BENCH_REPS:-5}
+BENCH_IDLE_S=${BENCH_IDLE_S:-30}
+# The check interval both daemons use on the scsi_debug rows: fixed (no growth to max_polling_interval), so the
+# idle-CPU row compares the same number of checks.
+BENCH_CHECK_INTERVAL_S=5
+
+record() {
+    printf '%s\t%s\n' "$1" "$2" >>"$BENCH_RESULTS"
+    log "BENCH $1 = $2"
+}
+
+# try_until TIMEOUT_S COMMAND...: like wait_until, but returns 1 on timeout instead of failing the run.
+try_until() {
+    local timeout=$1
+    shift
+    local deadline_ms=$((${EPOCHREALTIME/./} / 1000 + timeout * 1000))
+    until "$@" >/dev/null 2>&1; do
+        [ "$((${EPOCHREALTIME/./} / 1000))" -le "$deadline_ms" ] || return 1
+        sleep 0.2
+    done
+}
+
+bench_record_meta() {
+    record meta.kernel "$(uname -r)"
+    record meta.vcpus "$(nproc)"
+    record meta.mem_mb "$(awk '/MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)"
+    record meta.multipathd_version "$(dpkg-query -W -f '${Version}' multipath-tools 2>/dev/null || echo unknown)"
+    record meta.pathkeeperd_version "$("${PK_PATHKEEPERD:-false}" --version 2>/dev/null | head -1 || echo 'not built')"
+    record meta.check_interval_s "$BENCH_CHECK_INTERVAL_S"
+    record meta.reps "$BENCH_REPS"
+    record meta.idle_s "$BENCH_IDLE_S"
+}
+
+pathkeeper_built() { [ -n "${PK_PATHKEEPERD:-}" ] && [ -x "$PK_PATHKEEPERD" ] && [ -n "${PK_PATHCTL:-}" ] && [ -x "$PK_PATHCTL" ]; }
+
+# --- one daemon at a time ---------------------------------------------------------------------------------------
+
+# bench_start_multipathd EXTRA_DEFAULTS_LINES: Debian's multipathd at its default verbosity (the e2e helper runs
+# -v3, whose logging would be charged to multipathd's CPU), every disk multipathed (find_multipaths no).
+bench_start_multipathd() {
+    mkdir -p /etc/multipath
+    cat >/etc/multipath.conf <<MPCONF
+defaults {
+    user_friendly_names no
+    find_multipaths no
+${1:-}
+}
+MPCONF
+    log "starting Debian's multipathd with: $(tr '\n' ' ' </etc/multipath.conf)"
+    BENCH_T_START=$(now_s)
+    setsid multipathd -d -s >>"$PK_OUT/multipathd.log" 2>&1 &
+    PK_MULTIPATHD_PID=$!
+    PK_PIDS+=("$PK_MULTIPATHD_PID")
+}
+
+# bench_start_pathkeeperd CONFIG: like lib.sh's start_pathkeeperd, but without polling pathctl while the daemon
+# builds its maps (that would load the 2 vCPUs during the timed start) and without a 30 s limit.
+bench_start_pathkeeperd() {
+    mkdir -p /var/lib/pathkeeper
+    local foreground=()
+    [[ "$("$PK_PATHKEEPERD" --help 2>&1)" != *--foreground* ]] || foreground=(--foreground)
+    log "starting pathkeeperd with: $(tr '\n' ' ' <"$1")"
+    BENCH_T_START=$(now_s)
+    setsid "$PK_PATHKEEPERD" --config "$1" --state-dir /var/lib/pathkeeper "${foreground[@]}" \
+        >>"$PK_OUT/pathkeeperd.log" 2>&1 &
+    PK_PATHKEEPERD_PID=$!
+    PK_PIDS+=("$PK_PATHKEEPERD_PID")
+}
+
+# The daemon's own pid (setsid execs in place when it is not a group leader, but do not rely on it).
+daemon_pid() {
+    local pid=$1 name=$2
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]; then
+        echo "$pid"
+    else
+        pgrep -x "$name" | head -1
+    fi
+}
+
+# remove_all_maps: no multipath map (nor any other dm device) is left, and udev has processed the removals.
+remove_all_maps() {
+    multipath -F >/dev/null 2>&1 || true
+    [ "$(map_count)" -eq 0 ] || dmsetup remove_all >/dev/null 2>&1 || true
+    try_until 120 map_count_is 0 || log "WARNING: maps left after flush: $(mpath_maps | tr '\n' ' ')"
+    udevadm settle --timeout=300 || true
+}
+
+bench_stop_daemon() {
+    case "$1" in
+    multipathd) stop_multipathd ;;
+    pathkeeperd) stop_pathkeeperd TERM ;;
+    esac
+    # Nothing of the stopped daemon may still be running when the next one starts.
+    try_until 30 bash -c "! pgrep -x $1" || log "WARNING: $1 still running after stop"
+    remove_all_maps
+}
+
+# --- per-process figures ----------------------------------------------------------------------------------------
+
+# cpu_ticks PID: utime + stime + cutime + cstime (all threads, plus waited-for children such as callouts).
+cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# median_ms REPS COMMAND...: median wall time of COMMAND (stdout discarded) over REPS runs, in ms; returns 1 (and
+# prints the reason) when any run fails.
+median_ms() {
+    local reps=$1
+    shift
+    local i t0 t1 rc times=()
+    for ((i = 0; i < reps; i++)); do
+        t0=${EPOCHREALTIME/./}
+        rc=0
+        "$@" >/dev/null 2>"$PK_OUT/bench-cmd.err" || rc=$?
+        t1=${EPOCHREALTIME/./}
+        if [ "$rc" -ne 0 ]; then
+            echo "n/a ($* exited $rc: $(head -c 80 "$PK_OUT/bench-cmd.err" | tr '\n\t' '  '))"
+            return 1
+        fi
+        times+=($(((t1 - t0) / 1000)))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m }'
+}
+
+# --- iSCSI rows -------------------------------------------------------------------------------------------------
+
+declare -A BENCH_STOCK_TMO=()
+
+save_session_timeouts() {
+    local s
+    for s in /sys/class/iscsi_session/session*; do BENCH_STOCK_TMO[$s]=$(cat "$s/recovery_tmo"); done
+}
+
+# Each daemon starts from the sessions' timeouts as open-iscsi set them (both daemons rewrite recovery_tmo).
+restore_session_timeouts() {
+    local s
+    for s in "${!BENCH_STOCK_TMO[@]}"; do
+        if [ -e "$s/recovery_tmo" ]; then echo "${BENCH_STOCK_TMO[$s]}" >"$s/recovery_tmo" 2>/dev/null || true; fi
+    done
+}
+
+both_cables_up() {
+    ip link set cable-a up 2>/dev/null || true
+    ip link set cable-b up 2>/dev/null || true
+    local d
+    for d in $(iscsi_disks); do
+        try_until 120 session_logged_in "$d" || log "WARNING: session of $d not logged in again"
+    done
+}
+
+# bench_cable_pull DAEMON KEY DOWN_S [MULTIPATHD_EXTRA]: one cable pull under write load with one daemon; records
+# KEY.stall_s (prober), KEY.k_reinstated_s (kernel log: cable back -> "Reinstating path"), KEY.after_login_s
+# (session LOGGED_IN -> dm shows the path active, polled), KEY.errors, KEY.mismatches.
+bench_cable_pull() {
+    local daemon=$1 key=$2 down=$3 extra=${4:-}
+    step "cable pull under write load: $daemon ($key)"
+    restore_session_timeouts
+    if [ "$daemon" = multipathd ]; then
+        bench_start_multipathd "$extra"
+    else
+        write_pathkeeper_config /etc/pathkeeper/pathkeeper.yaml "defaults:
+  find_multipaths: \"on\""
+        start_pathkeeperd /etc/pathkeeper/pathkeeper.yaml
+    fi
+    local map="" why=""
+    if ! try_until 120 map_count_is 1; then
+        why="no map within 120 s"
+    else
+        map=$(mpath_maps | awk '{ print $1 }')
+        try_until 60 dm_path_is "$(cable_disk a)" A && try_until 60 dm_path_is "$(cable_disk b)" A ||
+            why="paths not both active within 60 s"
+    fi
+    local figures=$PK_OUT/pull-$key.env
+    rm -f "$figures"
+    # cable_pull_under_load finds its /dev/kmsg markers by text, first match wins: with several pulls in one boot,
+    # the kernel log must start empty at each pull (what came before is kept in a file).
+    dmesg >"$PK_OUT/dmesg-before-$key.log" 2>/dev/null || true
+    dmesg -C 2>/dev/null || log "WARNING: cannot clear the kernel log; kernel-log figures may be from an earlier pull"
+    if [ -z "$why" ]; then
+        # A subshell, so that a failed wait inside the shared experiment costs this row, not the whole run.
+        (
+            trap 'kill "${PK_PROBER_PID:-}" 2>/dev/null || true' EXIT
+            PK_REPORT_ONLY=1 cable_pull_under_load "/dev/mapper/$map" "$down"
+            declare -p PULL_STALL_S PULL_K_REINSTATED_S PULL_AFTER_LOGIN_S PULL_ERRORS PULL_MISMATCHES \
+                PULL_FAILED_OVER PULL_K_FAILED_S PULL_REINSTATED_S >"$figures"
+        ) || why="experiment failed (see guest.log)"
+    fi
+    both_cables_up
+    if [ -s "$figures" ]; then
+        # shellcheck disable=SC1090
+        . "$figures"
+        record "$key.stall_s" "$PULL_STALL_S"
+        record "$key.k_failed_s" "$PULL_K_FAILED_S"
+        record "$key.k_reinstated_s" "$PULL_K_REINSTATED_S"
+        record "$key.reinstated_polled_s" "$PULL_REINSTATED_S"
+        record "$key.after_login_s" "$PULL_AFTER_LOGIN_S"
+        record "$key.errors" "$PULL_ERRORS"
+        record "$key.mismatches" "$PULL_MISMATCHES"
+        record "$key.failed_over" "$PULL_FAILED_OVER"
+    else
+        local f
+        for f in stall_s k_reinstated_s after_login_s; do record "$key.$f" "n/a ($why)"; done
+    fi
+    bench_stop_daemon "$daemon"
+}
+
+bench_iscsi_rows() {
+    local down=$1
+    step "iSCSI: two-cable SAN, stock open-iscsi timeouts"
+    if ! san_setup; then
+        record iscsi.note "n/a (SAN setup failed)"
+        return 0
+    fi
+    save_session_timeouts
+    bench_cable_pull multipathd iscsi.stock.multipathd "$down"
+    bench_cable_pull multipathd iscsi.stock_poll2.multipathd "$down" "    polling_interval 2"
+    if pathkeeper_built; then
+        bench_cable_pull pathkeeperd iscsi.stock.pathkeeperd "$down"
+    fi
+
+    step "iSCSI: re-login with noop 2 s + 2 s, replacement_timeout 5 s"
+    iscsiadm -m node --logoutall=all >/dev/null 2>&1 || true
+    # shellcheck disable=SC2016  # expanded by the inner bash, at each poll
+    try_until 60 bash -c '[ -z "$(ls /sys/class/iscsi_session 2>/dev/null)" ]' || log "WARNING: sessions left"
+    local portal
+    for portal in "${PK_SAN_PORTALS[@]}"; do
+        iscsiadm -m node -T "$PK_SAN_IQN" -p "$portal:3260" -o update -n 'node.conn[0].timeo.noop_out_interval' -v 2
+        iscsiadm -m node -T "$PK_SAN_IQN" -p "$portal:3260" -o update -n 'node.conn[0].timeo.noop_out_timeout' -v 2
+        iscsiadm -m node -T "$PK_SAN_IQN" -p "$portal:3260" -o update -n node.session.timeo.replacement_timeout -v 5
+        iscsiadm -m node -T "$PK_SAN_IQN" -p "$portal:3260" --login >/dev/null
+    done
+    try_until 120 disks_ready 2 || log "WARNING: iSCSI disks not back after re-login"
+    udevadm settle --timeout=60 || true
+    BENCH_STOCK_TMO=()
+    save_session_timeouts
+    bench_cable_pull multipathd iscsi.tuned.multipathd "$down"
+    if pathkeeper_built; then
+        bench_cable_pull pathkeeperd iscsi.tuned.pathkeeperd "$down"
+    fi
+    step "iSCSI: logging out, so the scsi_debug rows see scsi_debug disks only"
+    iscsiadm -m node --logoutall=all >/dev/null 2>&1 || true
+    try_until 60 map_count_is 0 || true
+    try_until 60 disks_ready 0 || log "WARNING: iSCSI disks still present: $(scsi_disks | tr '\n' ' ')"
+}
+
+# --- scsi_debug rows --------------------------------------------------------------------------------------------
+
+# bench_measure_daemon DAEMON N: start DAEMON with no map present, time until N/2 maps exist, then idle CPU, RSS
+# and the CLI latencies; stop it and remove its maps.
+bench_measure_daemon() {
+    local daemon=$1 n=$2 maps=$(($2 / 2)) key=size.$2.$1
+    step "$daemon on $n scsi_debug paths"
+    [ "$(map_count)" -eq 0 ] || remove_all_maps
+    local t1 interval=$BENCH_CHECK_INTERVAL_S
+    if [ "$daemon" = multipathd ]; then
+        bench_start_multipathd "    polling_interval $interval
+    max_polling_interval $interval"
+    else
+        write_pathkeeper_config /etc/pathkeeper/pathkeeper.yaml "defaults:
+  find_multipaths: greedy
+  user_friendly_names: false
+  polling_interval: ${interval}s
+  max_polling_interval: ${interval}s"
+        bench_start_pathkeeperd /etc/pathkeeper/pathkeeper.yaml
+    fi
+    local map_timeout=$((120 + n))
+    if try_until "$map_timeout" map_count_is "$maps"; then
+        t1=$(now_s)
+        # From the moment the daemon is launched (its config is written before), so only the daemon is timed.
+        record "$key.maps_s" "$(elapsed "$BENCH_T_START" "$t1")"
+    else
+        record "$key.maps_s" "n/a ($(map_count) of $maps maps after ${map_timeout} s)"
+    fi
+    # Maps existing is not the end of the work: udev still runs its rules on every new dm device (pathkeeperd waits
+    # for that per map through libdevmapper's udev cookies; a daemon that does not is "done" earlier). So the time
+    # until udev is idle again is recorded too.
+    udevadm settle --timeout=900 || true
+    record "$key.maps_settled_s" "$(elapsed "$BENCH_T_START" "$(now_s)")"
+    local mapped
+    mapped=$({ dmsetup table --target multipath 2>/dev/null || true; } | grep -o ' [0-9]*:[0-9]* ' | sort -u | wc -l)
+    record "$key.paths_in_maps" "$mapped"
+
+    local pid
+    pid=$(daemon_pid "$([ "$daemon" = multipathd ] && echo "$PK_MULTIPATHD_PID" || echo "$PK_PATHKEEPERD_PID")" "$daemon")
+    if [ -z "$pid" ]; then
+        record "$key.idle_cpu_s" "n/a ($daemon not running)"
+        record "$key.rss_mb" "n/a ($daemon not running)"
+    else
+        # Let the start-up work (first checks) finish before the idle window.
+        sleep "$interval"
+        local c0 c1 hz
+        hz=$(getconf CLK_TCK)
+        c0=$(cpu_ticks "$pid")
+        sleep "$BENCH_IDLE_S"
+        c1=$(cpu_ticks "$pid")
+        record "$key.idle_cpu_s" "$(awk -v a="$c0" -v b="$c1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz }')"
+        record "$key.rss_mb" "$(awk -v k="$(rss_kb "$pid")" 'BEGIN { printf "%.1f", k / 1024 }')"
+    fi
+
+    local v
+    [ "$daemon" = multipathd ] || try_until 120 "$PK_PATHCTL" show topology || log "WARNING: pathctl gets no answer"
+    if [ "$daemon" = multipathd ]; then
+        v=$(median_ms "$BENCH_REPS" multipathd show paths) || true
+        record "$key.show_paths_ms" "$v"
+        v=$(median_ms "$BENCH_REPS" multipathd show maps json) || true
+        record "$key.show_maps_json_ms" "$v"
+        record "$key.show_paths_json_ms" "n/a (multipathd has no JSON path list)"
+        log "multipathd show paths lists $(multipathd show paths 2>/dev/null | tail -n +2 | wc -l) paths"
+    else
+        v=$(median_ms "$BENCH_REPS" "$PK_PATHCTL" show paths) || true
+        record "$key.show_paths_ms" "$v"
+        v=$(median_ms "$BENCH_REPS" "$PK_PATHCTL" show maps --json) || true
+        record "$key.show_maps_json_ms" "$v"
+        v=$(median_ms "$BENCH_REPS" "$PK_PATHCTL" show paths --json) || true
+        record "$key.show_paths_json_ms" "$v"
+        log "pathctl show paths lists $("$PK_PATHCTL" show paths 2>/dev/null | tail -n +2 | wc -l) paths"
+    fi
+    bench_stop_daemon "$daemon"
+}
+
+# Disks whose udev record has an ID_SERIAL: one grep for all of them (lib.sh's disks_ready spawns a sed per disk,
+# which with hundreds of disks would steal the 2 vCPUs from udev itself).
+serial_disk_count() {
+    local d files=()
+    for d in /sys/block/sd*; do
+        [ -e "$d/dev" ] && files+=("/run/udev/data/b$(<"$d/dev")")
+    done
+    [ "${#files[@]}" -gt 0 ] || { echo 0; return 0; }
+    { grep -ls '^E:ID_SERIAL=' "${files[@]}" 2>/dev/null || true; } | wc -l
+}
+
+# bench_wait_disks N TIMEOUT_S: polls every 2 s until N disks exist and all have an ID_SERIAL.
+bench_wait_disks() {
+    local want=$1 deadline=$((SECONDS + $2)) have
+    while :; do
+        have=$(serial_disk_count)
+        [ "$have" -ne "$want" ] || [ "$(disk_count)" -ne "$want" ] || return 0
+        [ "$SECONDS" -lt "$deadline" ] || { log "only $have of $want disks ready"; return 1; }
+        sleep 2
+    done
+}
+
+# bench_size N: N scsi_debug paths (2 hosts x T targets x L LUNs, N/2 WWIDs), created once, then both daemons.
+bench_size() {
+    local n=$1 per_host tgts luns
+    per_host=$((n / 2))
+    if [ "$per_host" -le 64 ]; then tgts=1 luns=$per_host; else tgts=$((per_host / 64)) luns=64; fi
+    [ $((2 * tgts * luns)) -eq "$n" ] || fail "bench_size: $n paths is not 2 x T x L with L <= 64"
+    step "scsi_debug: $n paths (2 hosts x $tgts targets x $luns LUNs), $((n / 2)) maps"
+    if lsmod | grep -q '^scsi_debug'; then
+        remove_all_maps
+        modprobe -r scsi_debug || fail "cannot unload scsi_debug"
+        udevadm settle --timeout=300 || true
+    fi
+    local t0
+    t0=$(now_s)
+    scsi_debug_setup add_host=2 vpd_use_hostno=0 num_tgts="$tgts" max_luns="$luns" dev_size_mb=8
+    if ! bench_wait_disks "$n" $((300 + 4 * n)); then
+        record "size.$n.udev_s" "n/a ($(disk_count) disks after $((300 + 4 * n)) s)"
+        return 0
+    fi
+    udevadm settle --timeout=600 || true
+    record "size.$n.udev_s" "$(elapsed "$t0" "$(now_s)")"
+    bench_measure_daemon multipathd "$n"
+    if pathkeeper_built; then
+        bench_measure_daemon pathkeeperd "$n"
+    else
+        record "size.$n.pathkeeperd.maps_s" "n/a (pathkeeperd not built)"
+    fi
+}

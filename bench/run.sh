@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# pathkeeper vs Debian's multipathd, side by side in ONE VM boot (issue 8). Not a pass/fail test: it prints what it
+# measured. See bench/README.md for what each row means.
+#
+#   bench/run.sh [--build DIR] [--sizes 64,256,512] [--full] [--smoke] [--skip-iscsi] [--reps N] [--out FILE]
+#                [--label NAME] [--logs DIR] [--timeout S]
+#
+#   default   the iSCSI cable-pull rows + 64 scsi_debug paths (CI-friendly, ~15-25 min under TCG)
+#   --full    adds 256 and 512 paths (udev alone needs 5+ minutes for 512 paths under TCG)
+#   --smoke   8 paths, 1 repetition, 5 s idle window, no iSCSI: checks that the bench itself works (~3 min)
+# The table goes to stdout and, with the machine and the exact command, to bench/results/<UTC date>-<label>.md.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+build=${PK_BUILD_DIR:-$repo/build}
+sizes=64 label="" out="" logs="" timeout="" reps=5 idle=30 skip_iscsi=0 sizes_given=0 full=0 smoke=0
+command_line="bench/run.sh $*"
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build) build=$2; shift 2 ;;
+    --sizes) sizes=$2; sizes_given=1; shift 2 ;;
+    --full) full=1; shift ;;
+    --smoke) smoke=1; shift ;;
+    --skip-iscsi) skip_iscsi=1; shift ;;
+    --reps) reps=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --label) label=$2; shift 2 ;;
+    --logs) logs=$2; shift 2 ;;
+    --timeout) timeout=$2; shift 2 ;;
+    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+if [ "$smoke" = 1 ]; then
+    [ "$sizes_given" = 1 ] || sizes=8
+    skip_iscsi=1 reps=1 idle=5
+    label=${label:-smoke}
+elif [ "$full" = 1 ]; then
+    [ "$sizes_given" = 1 ] || sizes=64,256,512
+    label=${label:-full}
+fi
+label=${label:-default}
+[[ "$sizes" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "bench/run.sh: --sizes wants e.g. 64,256,512" >&2; exit 2; }
+
+build=$(realpath "$build")
+bin() { find "$build" -type f -name "$1" -perm -u+x 2>/dev/null | head -1; }
+export PK_BUILD_DIR=$build PK_SOURCE_DIR=$repo
+PK_PATHKEEPERD=$(bin pathkeeperd) PK_PATHCTL=$(bin pathctl) PK_PROBER=$(bin pk-io-prober)
+export PK_PATHKEEPERD PK_PATHCTL PK_PROBER
+[ -n "$PK_PROBER" ] || { echo "bench/run.sh: pk-io-prober not built in $build" >&2; exit 2; }
+[ -n "$PK_PATHKEEPERD" ] && [ -n "$PK_PATHCTL" ] ||
+    echo "bench/run.sh: WARNING: pathkeeperd/pathctl not built in $build; their column will be n/a" >&2
+
+# A generous VM limit: the iSCSI rows take ~6-10 min, each size ~2 min + 1 s per path for udev, more on a busy host.
+if [ -z "$timeout" ]; then
+    timeout=600
+    [ "$skip_iscsi" = 1 ] || timeout=$((timeout + 1500))
+    IFS=, read -r -a size_list <<<"$sizes"
+    for n in "${size_list[@]}"; do timeout=$((timeout + 600 + 6 * n)); done
+fi
+
+stamp=$(date -u +%Y-%m-%dT%H%MZ)
+logs=${logs:-/tmp/pathkeeper-bench-$stamp-$label}
+out=${out:-$repo/bench/results/$(date -u +%Y-%m-%d)-$label.md}
+mkdir -p "$(dirname "$out")"
+
+guest_args=(--sizes "$sizes" --reps "$reps" --idle-seconds "$idle")
+[ "$skip_iscsi" = 0 ] || guest_args+=(--skip-iscsi)
+echo "bench/run.sh: one VM, sizes $sizes, iSCSI rows $([ "$skip_iscsi" = 1 ] && echo skipped || echo included)," \
+    "timeout ${timeout}s, logs in $logs" >&2
+started=$(date +%s)
+rc=0
+"$repo/tests/vm/vm.sh" run --quiet --out "$logs" --timeout "$timeout" "$here/guest/bench.sh" "${guest_args[@]}" || rc=$?
+minutes=$((($(date +%s) - started + 59) / 60))
+[ -s "$logs/bench-results.tsv" ] || { echo "bench/run.sh: the guest produced no results (exit $rc); see $logs" >&2; exit 1; }
+
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+python3 "$here/format_results.py" "$logs/bench-results.tsv" \
+    --command "$command_line" --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --host-cpu "$cpu" \
+    --host-cores "$(nproc)" --load "$(cut -d' ' -f1-3 /proc/loadavg)" --minutes "$minutes" \
+    --guest-exit "$rc" --logs "$logs" >"$out"
+cat "$out"
+echo >&2
+echo "bench/run.sh: written to $out (guest exit $rc, VM logs in $logs)" >&2
