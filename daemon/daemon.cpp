@@ -164,6 +164,7 @@ core::Result<void> Daemon::start() {
         must(loop_.add(dm_worker_.fd(), EPOLLIN, [this](std::uint32_t) { dm_worker_.run_completions(); }));
         must(loop_.add(engine_timer_.fd(), EPOLLIN, [this](std::uint32_t) {
             engine_timer_.acknowledge();
+            last_tick_ = MonotonicClock::now();
             feed(core::Tick{});
         }));
         must(loop_.add(housekeeping_timer_.fd(), EPOLLIN, [this](std::uint32_t) { on_housekeeping(); }));
@@ -186,6 +187,12 @@ core::Result<void> Daemon::start() {
     }
     loop_.add_prepare_hook([this]() -> std::optional<MonotonicClock::time_point> {
         publish_if_dirty();
+        return std::nullopt;
+    });
+    loop_.add_before_wait_hook([this]() -> std::optional<MonotonicClock::time_point> {
+        if (engine_deadline_stale_) {
+            arm_engine_timer();
+        }
         return std::nullopt;
     });
 
@@ -307,11 +314,21 @@ void Daemon::feed(const core::Event& event) {
     for (const auto& action : actions) {
         execute(action);
     }
-    arm_engine_timer();
+    // Re-armed once per loop iteration, not per event: a batch of checker results would otherwise scan every
+    // path's deadline once per result.
+    engine_deadline_stale_ = true;
 }
 
 void Daemon::arm_engine_timer() {
-    engine_timer_.arm(engine_.next_deadline());
+    engine_deadline_stale_ = false;
+    auto deadline = engine_.next_deadline();
+    // Checks of many paths fall due at scattered times; waking for each one separately costs a full Tick per
+    // path. Coalescing Ticks to at most one per kTickCoalescing delays a routine check by that much at worst;
+    // failures and recoveries do not wait for a Tick (events run their checks at once).
+    if (deadline && last_tick_ && *deadline < *last_tick_ + kTickCoalescing) {
+        deadline = *last_tick_ + kTickCoalescing;
+    }
+    engine_timer_.arm(deadline);
 }
 
 void Daemon::completed(const core::Action& action, const core::Result<void>& result) {
@@ -329,124 +346,135 @@ void Daemon::save_file(const core::Action& action, const std::string& path, cons
 }
 
 void Daemon::execute(const core::Action& action) {
-    std::visit(Overloaded{
-                   [&](const core::CreateMap& a) {
-                       dm_worker_.submit([this, a]() -> DmWorker::Continuation {
-                           auto created = backend_.dm->create_map(a.name, a.uuid, a.size_sectors, a.table);
-                           std::optional<core::DevT> devt;
-                           if (created) {
-                               if (auto info = backend_.dm->get_map(a.name)) {
-                                   devt = info->devt;
-                               }
-                           }
-                           return [this, a, created, devt] {
-                               if (devt) {
-                                   map_devts_[a.name] = *devt;
-                               }
-                               completed(a, created);
-                           };
-                       });
-                   },
-                   [&](const core::ReloadMap& a) {
-                       dm_worker_.submit([this, a]() -> DmWorker::Continuation {
-                           auto reloaded = backend_.dm->reload_map(a.name, a.size_sectors, a.table);
-                           return [this, a, reloaded] { completed(a, reloaded); };
-                       });
-                   },
-                   [&](const core::RemoveMap& a) {
-                       dm_worker_.submit([this, a]() -> DmWorker::Continuation {
-                           auto removed = backend_.dm->remove_map(a.name, ports::RemoveOptions{});
-                           return [this, a, removed] {
-                               map_devts_.erase(a.name);
-                               completed(a, removed);
-                           };
-                       });
-                   },
-                   [&](const core::RenameMap& a) {
-                       dm_worker_.submit([this, a]() -> DmWorker::Continuation {
-                           auto renamed = backend_.dm->rename_map(a.old_name, a.new_name);
-                           return [this, a, renamed] {
-                               if (renamed) {
-                                   if (auto it = map_devts_.find(a.old_name); it != map_devts_.end()) {
-                                       map_devts_[a.new_name] = it->second;
-                                       map_devts_.erase(it);
-                                   }
-                               }
-                               completed(a, renamed);
-                           };
-                       });
-                   },
-                   [&](const core::DmMessage& a) {
-                       dm_worker_.submit([this, a]() -> DmWorker::Continuation {
-                           auto sent = backend_.dm->send_message(a.map, a.message);
-                           return [this, a, sent] { completed(a, sent); };
-                       });
-                   },
-                   [&](const core::ReadMapStatus& a) {
-                       dm_worker_.submit([this, a]() -> DmWorker::Continuation {
-                           auto info = backend_.dm->get_map(a.map);
-                           return [this, a, info] {
-                               if (!info) {
-                                   feed(core::ActionFailed{a, info.error()});
-                               } else if (!info->status) {
-                                   feed(core::ActionFailed{
-                                       a, core::Error{core::ErrorCode::InvalidArgument,
-                                                      "unreadable status: " + info->status_error}});
-                               } else {
-                                   map_devts_[a.map] = info->devt;
-                                   feed(core::DmStatusRead{a.map, *info->status});
-                               }
-                               topology_dirty_ = true;
-                           };
-                       });
-                   },
-                   [&](const core::StartCheck& a) {
-                       if (a.checker == core::CheckerKind::None) {
-                           feed(core::CheckerResult{a.devnode, core::PathState::Up, "none checker: always up",
-                                                    a.check_id});
-                           return;
-                       }
-                       ports::CheckRequest request;
-                       request.devnode = a.devnode;
-                       request.kind = a.checker == core::CheckerKind::Directio ? ports::CheckerKind::Directio
-                                                                               : ports::CheckerKind::Tur;
-                       request.timeout = a.timeout;
-                       check_ids_[a.devnode] = a.check_id;
-                       backend_.pool->submit(request);
-                   },
-                   [&](const core::SetRecoveryTmo& a) {
-                       auto set = backend_.sysfs->set_iscsi_recovery_tmo(
-                           a.session_id, static_cast<unsigned>(a.value.count()));
-                       if (set) {
-                           log(ports::LogLevel::Info, "", "session" + std::to_string(a.session_id),
-                               "recovery_tmo set to " + std::to_string(a.value.count()) + " s");
-                       }
-                       completed(a, set);
-                   },
-                   [&](const core::SaveBindings& a) {
-                       save_file(a, bindings_path_, core::format_bindings(a.bindings));
-                   },
-                   [&](const core::SaveKnownWwids& a) {
-                       save_file(a, wwids_path_, core::format_known_wwids(a.wwids));
-                   },
-                   [&](const core::PublishPathStateChange& a) {
-                       if (service_) {
-                           try {
-                               service_->on_path_state_changed(a.map, a.devnode, core::to_string(a.old_state),
-                                                               core::to_string(a.new_state), a.reason);
-                           } catch (const sdbus::Error& e) {
-                               log(ports::LogLevel::Warning, "", "",
-                                   std::string("D-Bus: cannot emit PathStateChanged: ") + e.what());
-                           }
-                       }
-                       topology_dirty_ = true;
-                   },
-                   [&](const core::PublishMapChange&) { topology_dirty_ = true; },
-                   [&](const core::Log& a) {
-                       logger_.log(to_port_level(a.level), split_context(a.context), a.message);
-                   },
-               },
-               action);
+    std::visit(
+        Overloaded{
+            [&](const core::CreateMap& a) {
+                // Deferred: the next maps are created while udev still works on this one; the create
+                // completes (and /dev/mapper/NAME exists) when udev is done with it.
+                dm_worker_.submit_deferred([this, a]() -> DmWorker::Poll {
+                    auto started = backend_.dm->start_create_map(a.name, a.uuid, a.size_sectors, a.table);
+                    if (!started) {
+                        return [this, a, error = started.error()]() -> std::optional<DmWorker::Continuation> {
+                            return [this, a, error] { completed(a, error); };
+                        };
+                    }
+                    return [this, a, handle = *started]() -> std::optional<DmWorker::Continuation> {
+                        if (!backend_.dm->udev_done(handle)) {
+                            return std::nullopt;
+                        }
+                        std::optional<core::DevT> devt;
+                        if (auto info = backend_.dm->get_map(a.name)) {
+                            devt = info->devt;
+                        }
+                        return [this, a, devt] {
+                            if (devt) {
+                                map_devts_[a.name] = *devt;
+                            }
+                            completed(a, core::Result<void>{});
+                        };
+                    };
+                });
+            },
+            [&](const core::ReloadMap& a) {
+                dm_worker_.submit([this, a]() -> DmWorker::Continuation {
+                    auto reloaded = backend_.dm->reload_map(a.name, a.size_sectors, a.table);
+                    return [this, a, reloaded] { completed(a, reloaded); };
+                });
+            },
+            [&](const core::RemoveMap& a) {
+                dm_worker_.submit([this, a]() -> DmWorker::Continuation {
+                    auto removed = backend_.dm->remove_map(a.name, ports::RemoveOptions{});
+                    return [this, a, removed] {
+                        map_devts_.erase(a.name);
+                        completed(a, removed);
+                    };
+                });
+            },
+            [&](const core::RenameMap& a) {
+                dm_worker_.submit([this, a]() -> DmWorker::Continuation {
+                    auto renamed = backend_.dm->rename_map(a.old_name, a.new_name);
+                    return [this, a, renamed] {
+                        if (renamed) {
+                            if (auto it = map_devts_.find(a.old_name); it != map_devts_.end()) {
+                                map_devts_[a.new_name] = it->second;
+                                map_devts_.erase(it);
+                            }
+                        }
+                        completed(a, renamed);
+                    };
+                });
+            },
+            [&](const core::DmMessage& a) {
+                dm_worker_.submit([this, a]() -> DmWorker::Continuation {
+                    auto sent = backend_.dm->send_message(a.map, a.message);
+                    return [this, a, sent] { completed(a, sent); };
+                });
+            },
+            [&](const core::ReadMapStatus& a) {
+                dm_worker_.submit([this, a]() -> DmWorker::Continuation {
+                    auto info = backend_.dm->get_map(a.map);
+                    return [this, a, info] {
+                        if (!info) {
+                            feed(core::ActionFailed{a, info.error()});
+                        } else if (!info->status) {
+                            feed(core::ActionFailed{a,
+                                                    core::Error{core::ErrorCode::InvalidArgument,
+                                                                "unreadable status: " + info->status_error}});
+                        } else {
+                            map_devts_[a.map] = info->devt;
+                            feed(core::DmStatusRead{a.map, *info->status});
+                        }
+                        topology_dirty_ = true;
+                    };
+                });
+            },
+            [&](const core::StartCheck& a) {
+                if (a.checker == core::CheckerKind::None) {
+                    feed(core::CheckerResult{a.devnode, core::PathState::Up, "none checker: always up",
+                                             a.check_id});
+                    return;
+                }
+                ports::CheckRequest request;
+                request.devnode = a.devnode;
+                request.kind = a.checker == core::CheckerKind::Directio ? ports::CheckerKind::Directio
+                                                                        : ports::CheckerKind::Tur;
+                request.timeout = a.timeout;
+                check_ids_[a.devnode] = a.check_id;
+                backend_.pool->submit(request);
+            },
+            [&](const core::SetRecoveryTmo& a) {
+                auto set = backend_.sysfs->set_iscsi_recovery_tmo(a.session_id,
+                                                                  static_cast<unsigned>(a.value.count()));
+                if (set) {
+                    log(ports::LogLevel::Info, "", "session" + std::to_string(a.session_id),
+                        "recovery_tmo set to " + std::to_string(a.value.count()) + " s");
+                }
+                completed(a, set);
+            },
+            [&](const core::SaveBindings& a) {
+                save_file(a, bindings_path_, core::format_bindings(a.bindings));
+            },
+            [&](const core::SaveKnownWwids& a) {
+                save_file(a, wwids_path_, core::format_known_wwids(a.wwids));
+            },
+            [&](const core::PublishPathStateChange& a) {
+                if (service_) {
+                    try {
+                        service_->on_path_state_changed(a.map, a.devnode, core::to_string(a.old_state),
+                                                        core::to_string(a.new_state), a.reason);
+                    } catch (const sdbus::Error& e) {
+                        log(ports::LogLevel::Warning, "", "",
+                            std::string("D-Bus: cannot emit PathStateChanged: ") + e.what());
+                    }
+                }
+                topology_dirty_ = true;
+            },
+            [&](const core::PublishMapChange&) { topology_dirty_ = true; },
+            [&](const core::Log& a) {
+                logger_.log(to_port_level(a.level), split_context(a.context), a.message);
+            },
+        },
+        action);
 }
 
 void Daemon::on_signal() {

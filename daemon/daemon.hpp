@@ -103,6 +103,9 @@ private:
 
     EventLoop loop_;
     DeadlineTimer engine_timer_;
+    bool engine_deadline_stale_ = true;
+    std::optional<MonotonicClock::time_point> last_tick_;
+    static constexpr std::chrono::milliseconds kTickCoalescing{50};
     DeadlineTimer housekeeping_timer_;
     DeadlineTimer watchdog_timer_;
     DeadlineTimer sim_timer_;

@@ -16,7 +16,16 @@ DmWorker::~DmWorker() {
 void DmWorker::submit(Job job) {
     {
         std::lock_guard lock(mutex_);
-        jobs_.push_back(std::move(job));
+        jobs_.emplace_back(std::move(job));
+        ++in_flight_;
+    }
+    work_ready_.notify_one();
+}
+
+void DmWorker::submit_deferred(DeferredJob job) {
+    {
+        std::lock_guard lock(mutex_);
+        jobs_.emplace_back(std::move(job));
         ++in_flight_;
     }
     work_ready_.notify_one();
@@ -60,25 +69,65 @@ void DmWorker::wait_idle() {
     }
 }
 
+void DmWorker::finish(Continuation continuation) {
+    {
+        std::lock_guard lock(mutex_);
+        done_.push_back(std::move(continuation));
+    }
+    work_done_.notify_all();
+    wakeup_.signal();
+}
+
+void DmWorker::poll_pending() {
+    for (auto it = pending_.begin(); it != pending_.end();) {
+        if (auto continuation = (*it)()) {
+            finish(std::move(*continuation));
+            it = pending_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
 void DmWorker::run() {
+    std::optional<std::chrono::steady_clock::time_point> give_up_at;
     while (true) {
-        Job job;
+        std::variant<Job, DeferredJob> job;
         {
             std::unique_lock lock(mutex_);
-            work_ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+            auto have_work = [&] { return !jobs_.empty() || (stopping_ && pending_.empty()); };
+            if (pending_.empty()) {
+                work_ready_.wait(lock, have_work);
+            } else {
+                work_ready_.wait_for(lock, kPollInterval, have_work);
+            }
             if (jobs_.empty()) {
-                return;  // stopping and drained
+                if (!stopping_) {
+                    lock.unlock();
+                    poll_pending();
+                    continue;
+                }
+                // Stopping: queued jobs are done; give udev a bounded time for the creates still pending
+                // (an unpolled cookie would leave its semaphore behind), then leave.
+                if (!give_up_at) {
+                    give_up_at = std::chrono::steady_clock::now() + kShutdownGrace;
+                }
+                if (pending_.empty() || std::chrono::steady_clock::now() >= *give_up_at) {
+                    return;
+                }
+                lock.unlock();
+                poll_pending();
+                continue;
             }
             job = std::move(jobs_.front());
             jobs_.pop_front();
         }
-        Continuation continuation = job();
-        {
-            std::lock_guard lock(mutex_);
-            done_.push_back(std::move(continuation));
+        if (auto* plain = std::get_if<Job>(&job)) {
+            finish((*plain)());
+        } else {
+            pending_.push_back(std::get<DeferredJob>(job)());
         }
-        work_done_.notify_all();
-        wakeup_.signal();
+        poll_pending();
     }
 }
 

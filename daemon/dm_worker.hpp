@@ -10,12 +10,22 @@
 //
 // A job runs on the worker and returns a continuation; continuations run on the loop thread, in submission
 // order, when run_completions() is called after fd() became readable.
+//
+// A deferred job (a map create) finishes its ioctl at once but is only complete when udev has processed the
+// new device, which under load takes seconds per map. Its poll function is called on the worker, between
+// other jobs and every few milliseconds while nothing else is queued, until it yields the continuation; the
+// worker goes on with later jobs meanwhile, so the creates of many maps overlap in udev instead of queueing
+// behind each other. A deferred continuation may therefore run after those of later jobs.
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <variant>
+#include <vector>
 
 #include "daemon/event_loop.hpp"
 
@@ -25,6 +35,9 @@ class DmWorker {
 public:
     using Continuation = std::function<void()>;
     using Job = std::function<Continuation()>;
+    // Returns the continuation once the job is complete, nullopt while it is not; never blocks.
+    using Poll = std::function<std::optional<Continuation>()>;
+    using DeferredJob = std::function<Poll()>;
 
     DmWorker();
     // Finishes the queued jobs (their continuations are dropped), then joins the thread.
@@ -33,6 +46,7 @@ public:
     DmWorker& operator=(const DmWorker&) = delete;
 
     void submit(Job job);
+    void submit_deferred(DeferredJob job);
     int fd() const { return wakeup_.fd(); }
     // Runs every finished job's continuation on the calling (loop) thread. Returns how many ran.
     std::size_t run_completions();
@@ -42,13 +56,21 @@ public:
     // and tests only, never inside the running loop.
     void wait_idle();
 
+    // How often the worker polls deferred jobs while it has nothing else to do.
+    static constexpr std::chrono::milliseconds kPollInterval{5};
+    // At shutdown, how long pending deferred jobs are still polled before they are abandoned.
+    static constexpr std::chrono::seconds kShutdownGrace{10};
+
 private:
     void run();
+    void finish(Continuation continuation);
+    void poll_pending();
 
     mutable std::mutex mutex_;
     std::condition_variable work_ready_;
     std::condition_variable work_done_;
-    std::deque<Job> jobs_;
+    std::deque<std::variant<Job, DeferredJob>> jobs_;
+    std::vector<Poll> pending_;  // deferred jobs started and not complete yet; worker thread only
     std::deque<Continuation> done_;
     std::size_t in_flight_ = 0;
     bool stopping_ = false;

@@ -68,11 +68,17 @@ void EventLoop::add_prepare_hook(PrepareHook hook) {
     prepare_hooks_.push_back(std::move(hook));
 }
 
+void EventLoop::add_before_wait_hook(PrepareHook hook) {
+    before_wait_hooks_.push_back(std::move(hook));
+}
+
 int EventLoop::run_once(std::optional<std::chrono::milliseconds> max_wait) {
     std::optional<MonotonicClock::time_point> deadline;
-    for (auto& hook : prepare_hooks_) {
-        if (auto when = hook(); when && (!deadline || *when < *deadline)) {
-            deadline = when;
+    for (auto* hooks : {&prepare_hooks_, &before_wait_hooks_}) {
+        for (auto& hook : *hooks) {
+            if (auto when = hook(); when && (!deadline || *when < *deadline)) {
+                deadline = when;
+            }
         }
     }
     int timeout_ms = -1;

@@ -32,6 +32,9 @@ public:
     core::Result<void> modify(int fd, std::uint32_t events);
     void remove(int fd);
     void add_prepare_hook(PrepareHook hook);
+    // Like a prepare hook, but run after all of them, just before the wait: for state that the prepare hooks
+    // themselves may change (a D-Bus call handled by the sd-bus hook can give the engine a new deadline).
+    void add_before_wait_hook(PrepareHook hook);
 
     // Runs prepare hooks, waits (at most max_wait), dispatches ready fds. Returns the number dispatched.
     int run_once(std::optional<std::chrono::milliseconds> max_wait = std::nullopt);
@@ -44,6 +47,7 @@ private:
     int epoll_fd_ = -1;
     std::map<int, Callback> callbacks_;
     std::vector<PrepareHook> prepare_hooks_;
+    std::vector<PrepareHook> before_wait_hooks_;
     bool stopping_ = false;
 };
 

@@ -130,8 +130,12 @@ PathTiming Engine::timing_for(const MapRecord* map) const {
     t.polling_interval = global_.polling_interval.value;
     t.max_polling_interval = global_.max_polling_interval.value;
     t.fast_recheck_interval = global_.fast_recheck_interval.value;
-    const ResolvedMapOptions o =
-        map != nullptr ? map->plan.options : resolve_map_options(config_, "", "", "");
+    // A reference, not a copy: this runs for every path on every Tick.
+    std::optional<ResolvedMapOptions> unmapped;
+    if (map == nullptr) {
+        unmapped = resolve_map_options(config_, "", "", "");
+    }
+    const ResolvedMapOptions& o = map != nullptr ? map->plan.options : *unmapped;
     t.checker_timeout = o.checker_timeout.value;
     t.flap_window = o.flap_window.value;
     t.flap_threshold = o.flap_threshold.value;
@@ -271,11 +275,14 @@ void Engine::on(const CheckerResult& e, TimePoint now, Out& out) {
         reason += "; held out by flap damping until stable";
     }
     report(*rec, *t, reason, out);
-    if (m != nullptr) {
+    // Most results confirm the state the path already had: nothing about its map can have changed, and
+    // re-evaluating every map and session on each of them made a 512-path daemon quadratic per check round.
+    if (m != nullptr && t->state_changed()) {
         evaluate_map(*m, now, out);
         sync_recovery_tmo(out);
     }
-    run_checks(now, out);
+    // The path's own next check is in the future now; checks of other paths that fall due are started by the
+    // Tick at next_deadline().
 }
 
 void Engine::external_failure(PathRecord& path, TimePoint now, const std::string& reason, Out& out) {
@@ -560,7 +567,20 @@ void Engine::on(const Tick&, TimePoint now, Out& out) {
             on(CheckerResult{dev, PathState::Down, "checker did not answer in time", *id}, now, out);
         }
     }
-    evaluate_all(now, out);
+    // Only maps with a timer of their own that fell due need a look (no_path_retry N running out, a delayed
+    // failback); path state changes evaluate their map where they happen.
+    bool evaluated = false;
+    for (MapRecord* m : maps_in_creation_order()) {
+        const bool due =
+            (m->fail_io_at && now >= *m->fail_io_at) || (m->failback_at && now >= *m->failback_at);
+        if (due || retry) {
+            evaluate_map(*m, now, out);
+            evaluated = true;
+        }
+    }
+    if (evaluated) {
+        sync_recovery_tmo(out);
+    }
     run_checks(now, out);
 }
 
@@ -798,7 +818,7 @@ void Engine::sync_path(MapRecord& map, PathRecord& path, Out& out) {
     path.dm_state = want;
 }
 
-void Engine::evaluate_all(TimePoint now, Out& out) {
+std::vector<Engine::MapRecord*> Engine::maps_in_creation_order() {
     std::vector<MapRecord*> ordered;
     for (auto& [wwid, m] : maps_) {
         if (m.exists) {
@@ -807,7 +827,11 @@ void Engine::evaluate_all(TimePoint now, Out& out) {
     }
     std::sort(ordered.begin(), ordered.end(),
               [](const MapRecord* a, const MapRecord* b) { return a->seq < b->seq; });
-    for (MapRecord* m : ordered) {
+    return ordered;
+}
+
+void Engine::evaluate_all(TimePoint now, Out& out) {
+    for (MapRecord* m : maps_in_creation_order()) {
         evaluate_map(*m, now, out);
     }
     sync_recovery_tmo(out);

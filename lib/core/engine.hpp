@@ -104,6 +104,7 @@ private:
 
     void reconcile(TimePoint now, Out& out);
     void evaluate_map(MapRecord& map, TimePoint now, Out& out);
+    std::vector<MapRecord*> maps_in_creation_order();
     void evaluate_all(TimePoint now, Out& out);
     void sync_path(MapRecord& map, PathRecord& path, Out& out);
     void failback(MapRecord& map, TimePoint now, Out& out);

@@ -324,6 +324,19 @@ core::Result<std::vector<ports::DmMapInfo>> LibDeviceMapper::list_multipath_maps
 core::Result<void> LibDeviceMapper::create_map(const std::string& name, const std::string& uuid,
                                                std::uint64_t size_sectors,
                                                const core::DmMultipathTable& table) {
+    auto started = start_create_map(name, uuid, size_sectors, table);
+    if (!started) {
+        return started.error();
+    }
+    if (started->cookie != 0) {
+        dm_udev_wait(started->cookie);
+    }
+    return {};
+}
+
+core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_create_map(
+    const std::string& name, const std::string& uuid, std::uint64_t size_sectors,
+    const core::DmMultipathTable& table) {
     auto task = make_task(DM_DEVICE_CREATE, name);
     if (!task) {
         return task.error();
@@ -335,13 +348,36 @@ core::Result<void> LibDeviceMapper::create_map(const std::string& name, const st
     if (!dm_task_add_target(task->get(), 0, size_sectors, kTargetType, params.c_str())) {
         return core::Error{core::ErrorCode::Internal, "cannot add target to create task"};
     }
-    auto ran = run_with_cookie(task->get(), "create map " + name, options_.udev_sync, 0);
+    std::uint32_t cookie = 0;
+    if (options_.udev_sync && !dm_task_set_cookie(task->get(), &cookie, 0)) {
+        return core::Error{core::ErrorCode::Io, "create map " + name + ": cannot set udev cookie"};
+    }
+    last_dm_error.clear();
+    const bool ok = dm_task_run(task->get()) != 0;
+    core::Error error;
+    if (!ok) {
+        error = task_error(task->get(), "create map " + name);
+    }
     dm_lib_release();
-    if (!ran) {
-        return ran.error();
+    if (!ok) {
+        if (options_.udev_sync) {
+            dm_udev_wait(cookie);  // already completed by libdevmapper on failure: releases the semaphore
+        }
+        return error;
     }
     uuid_cache_.erase(name);
-    return {};
+    return UdevHandle{cookie};
+}
+
+bool LibDeviceMapper::udev_done(const UdevHandle& handle) {
+    if (handle.cookie == 0) {
+        return true;
+    }
+    int ready = 0;
+    if (dm_udev_wait_immediate(handle.cookie, &ready) == 0) {
+        return true;  // the semaphore is gone or unusable: nothing left to wait for
+    }
+    return ready != 0;
 }
 
 core::Result<void> LibDeviceMapper::reload_map(const std::string& name, std::uint64_t size_sectors,

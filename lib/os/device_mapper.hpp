@@ -34,6 +34,10 @@ public:
     core::Result<ports::DmMapInfo> get_map(const std::string& name) override;
     core::Result<void> create_map(const std::string& name, const std::string& uuid,
                                   std::uint64_t size_sectors, const core::DmMultipathTable& table) override;
+    core::Result<UdevHandle> start_create_map(const std::string& name, const std::string& uuid,
+                                              std::uint64_t size_sectors,
+                                              const core::DmMultipathTable& table) override;
+    bool udev_done(const UdevHandle& handle) override;
     core::Result<void> reload_map(const std::string& name, std::uint64_t size_sectors,
                                   const core::DmMultipathTable& table) override;
     core::Result<void> remove_map(const std::string& name, const ports::RemoveOptions& options) override;

@@ -192,12 +192,26 @@ core::Result<fs::path> SysfsTree::scsi_device_dir(const std::string& devnode) co
     return dir;
 }
 
-core::Result<ports::ScsiDeviceState> SysfsTree::scsi_device_state(const std::string& devnode) {
+core::Result<std::string> SysfsTree::read_device_attribute(const std::string& devnode, const char* name) {
+    if (auto cached = device_dirs_.find(devnode); cached != device_dirs_.end()) {
+        if (auto text = read_attribute(cached->second / name)) {
+            return text;
+        }
+        device_dirs_.erase(cached);
+    }
     auto dir = scsi_device_dir(devnode);
     if (!dir) {
         return dir.error();
     }
-    auto text = read_attribute(*dir / "state");
+    auto text = read_attribute(*dir / name);
+    if (text) {
+        device_dirs_.insert_or_assign(devnode, std::move(*dir));
+    }
+    return text;
+}
+
+core::Result<ports::ScsiDeviceState> SysfsTree::scsi_device_state(const std::string& devnode) {
+    auto text = read_device_attribute(devnode, "state");
     if (!text) {
         return text.error();
     }
@@ -205,11 +219,7 @@ core::Result<ports::ScsiDeviceState> SysfsTree::scsi_device_state(const std::str
 }
 
 core::Result<core::AluaState> SysfsTree::alua_access_state(const std::string& devnode) {
-    auto dir = scsi_device_dir(devnode);
-    if (!dir) {
-        return dir.error();
-    }
-    auto text = read_attribute(*dir / "access_state");
+    auto text = read_device_attribute(devnode, "access_state");
     if (!text) {
         return text.error();
     }

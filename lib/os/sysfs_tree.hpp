@@ -60,9 +60,15 @@ public:
 
 private:
     core::Result<void> write_attribute(const std::filesystem::path& full_path, const std::string& text);
+    // An attribute of the disk's SCSI device, through a cache of resolved device directories: the state polls
+    // read two attributes of every path four times a second, and resolving block/sdX/device walks a dozen
+    // symlinked components each time. A read that fails drops the entry and resolves once more, so a devnode
+    // reused by another device after a removal is found at its new place.
+    core::Result<std::string> read_device_attribute(const std::string& devnode, const char* name);
     core::Result<ports::IscsiSessionInfo> read_iscsi_session(unsigned session_id) const;
 
     std::filesystem::path root_;
+    std::map<std::string, std::filesystem::path, std::less<>> device_dirs_;  // used from one thread only
 };
 
 }  // namespace pathkeeper::os

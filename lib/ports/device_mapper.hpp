@@ -63,6 +63,24 @@ public:
     virtual core::Result<void> create_map(const std::string& name, const std::string& uuid,
                                           std::uint64_t size_sectors,
                                           const core::DmMultipathTable& table) = 0;
+    // The same create in two halves, so that udev can work on many new maps at once: start_create_map runs
+    // the ioctl and returns at once with a handle on udev's work; udev_done(handle) says, without blocking,
+    // whether udev has finished with it (true also releases the handle). /dev/mapper/NAME exists once
+    // udev_done returned true. Every handle must be polled until then. Adaptors without udev sync finish
+    // in start_create_map (this default) and hand back a handle that is already done.
+    struct UdevHandle {
+        std::uint32_t cookie = 0;  // 0: nothing to wait for
+    };
+    virtual core::Result<UdevHandle> start_create_map(const std::string& name, const std::string& uuid,
+                                                      std::uint64_t size_sectors,
+                                                      const core::DmMultipathTable& table) {
+        auto created = create_map(name, uuid, size_sectors, table);
+        if (!created) {
+            return created.error();
+        }
+        return UdevHandle{};
+    }
+    virtual bool udev_done(const UdevHandle& handle) { return handle.cookie == 0; }
     // Loads an inactive table, suspends with noflush + skip_lockfs (a queueing map cannot block us),
     // resumes. If the load fails the live table is untouched; if the resume fails it is retried once.
     virtual core::Result<void> reload_map(const std::string& name, std::uint64_t size_sectors,

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -46,6 +48,49 @@ TEST(TheDmWorker, DoesNotBlockTheSubmitterWhileAJobIsSlow) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
     EXPECT_EQ(worker.in_flight(), 1U);
     worker.wait_idle();
+}
+
+TEST(TheDmWorker, RunsLaterJobsWhileADeferredJobIsPendingAndCompletesItWhenReady) {
+    DmWorker worker;
+    std::atomic<bool> udev_finished{false};
+    std::atomic<int> polls{0};
+    std::vector<std::string> order;
+    worker.submit_deferred([&]() -> DmWorker::Poll {
+        return [&]() -> std::optional<DmWorker::Continuation> {
+            ++polls;
+            if (!udev_finished) {
+                return std::nullopt;
+            }
+            return [&] { order.push_back("create"); };
+        };
+    });
+    // A later job runs although the create is not complete; it is what lets udev finish here.
+    worker.submit([&] {
+        udev_finished = true;
+        return [&] { order.push_back("message"); };
+    });
+    worker.wait_idle();
+    EXPECT_EQ(order, (std::vector<std::string>{"message", "create"}));
+    EXPECT_GE(polls.load(), 2);
+    EXPECT_EQ(worker.in_flight(), 0U);
+}
+
+TEST(TheDmWorker, KeepsPollingADeferredJobWhileIdleUntilItIsReady) {
+    DmWorker worker;
+    const auto ready_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+    bool ran = false;
+    worker.submit_deferred([&]() -> DmWorker::Poll {
+        return [&, ready_at]() -> std::optional<DmWorker::Continuation> {
+            if (std::chrono::steady_clock::now() < ready_at) {
+                return std::nullopt;
+            }
+            return [&] { ran = true; };
+        };
+    });
+    EXPECT_EQ(worker.in_flight(), 1U);
+    worker.wait_idle();  // returns only once the poll said ready
+    EXPECT_TRUE(ran);
+    EXPECT_GE(std::chrono::steady_clock::now(), ready_at);
 }
 
 }  // namespace

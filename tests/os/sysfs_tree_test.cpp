@@ -83,6 +83,25 @@ TEST_F(AnIscsiDisk, ReportsItsScsiDeviceStateAluaStateAndTimeout) {
     EXPECT_EQ(*tree.scsi_device_state("sdc"), ports::ScsiDeviceState::TransportOffline);
 }
 
+TEST_F(AnIscsiDisk, WhoseDevnodeIsReusedByAnotherDeviceIsReadAtItsNewPlace) {
+    namespace fs = std::filesystem;
+    SysfsTree tree(sysfs_.root());
+    EXPECT_EQ(*tree.scsi_device_state("sdc"), ports::ScsiDeviceState::Running);  // resolved and remembered
+    // The LUN goes away and the kernel gives sdc to a disk on another session (another H:C:T:L).
+    fs::remove_all(sysfs_.root() / "devices/platform/host3/session1/target3:0:0/3:0:0:1");
+    fs::remove(sysfs_.root() / "block/sdc");
+    testing::FakeDisk other = iscsi_disk();
+    other.device_dir = "platform/host4/session2/target4:0:0/4:0:0:7";
+    other.state = "offline";
+    other.access_state = "standby";
+    sysfs_.add_disk(other);
+    EXPECT_EQ(*tree.scsi_device_state("sdc"), ports::ScsiDeviceState::Offline);
+    EXPECT_EQ(*tree.alua_access_state("sdc"), core::AluaState::Standby);
+    // Gone for good: an error, not the remembered directory's last value.
+    fs::remove_all(sysfs_.root() / "devices/platform/host4");
+    EXPECT_FALSE(static_cast<bool>(tree.scsi_device_state("sdc")));
+}
+
 TEST_F(AnIscsiDisk, WhoseSessionFailedShowsTheFailedState) {
     testing::write_file(sysfs_.root() / "devices/platform/host3/session1/iscsi_session/session1/state",
                         "FAILED\n");

@@ -29,8 +29,12 @@ dbus-uuidgen >/etc/machine-id 2>/dev/null || true
 awk '{ print $1 }' /proc/uptime >/pk-out/boot-seconds
 echo "pathkeeper-vm: booted in $(cat /pk-out/boot-seconds) s (guest uptime), kernel $(uname -r)"
 
-bash /pk-out/job.sh </dev/null 2>&1 | tee /pk-out/guest.log
-rc=${PIPESTATUS[0]}
+# tee through a process substitution, not a pipe: the exit code is the job's own, and a background process
+# the job left behind (a daemon, a process stuck in the kernel) cannot hold the pipe open and keep init
+# waiting for an end-of-file that never comes.
+bash /pk-out/job.sh </dev/null > >(tee /pk-out/guest.log) 2>&1
+rc=$?
+sleep 0.2  # let tee copy the last lines
 echo "$rc" >/pk-out/exit-code
 dmesg >/pk-out/dmesg.log 2>/dev/null
 sync
