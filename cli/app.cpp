@@ -53,6 +53,7 @@ std::string strip_dev_prefix(const std::string& devnode) {
 int run_pathctl(int argc, const char* const* argv, Context& ctx) {
     CLI::App app{"pathctl: inspect and control pathkeeperd, the multipath path manager", "pathctl"};
     app.require_subcommand(1);
+    app.set_version_flag("-V,--version", std::string("pathctl ") + PATHKEEPER_VERSION);
     std::string colour = "auto";
     app.add_option("--color", colour, "Colour the output: auto (only on a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}));

@@ -304,4 +304,13 @@ TEST_F(Pathctl, HelpWorksForEveryCommandAndExitsZero) {
     EXPECT_TRUE(client.calls.empty());
 }
 
+TEST_F(Pathctl, VersionPrintsItselfWithoutASubcommandOrTheDaemon) {
+    for (auto flag : {"--version", "-V"}) {
+        auto r = run({flag});
+        EXPECT_EQ(r.code, 0) << flag;
+        EXPECT_EQ(r.out, "pathctl " PATHKEEPER_VERSION "\n") << flag;
+    }
+    EXPECT_TRUE(client.calls.empty());
+}
+
 }  // namespace

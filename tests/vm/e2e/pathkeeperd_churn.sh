@@ -1,0 +1,167 @@
+#!/bin/bash
+# Reliability under churn (issue 9), on scsi_debug (2 hosts x PK_CHURN_LUNS LUNs, default 6), with the prober
+# writing to the map of LUN 0, which stays throughout:
+#   1. udev event storm: PK_CHURN_ROUNDS times (default 3) every path of LUNs 1..N-1 is deleted (their maps go,
+#      flush_on_last_del) and the hosts are rescanned (the maps come back);
+#   2. meanwhile 100 `pathctl reconfigure` calls, alternating two valid configurations that differ in
+#      no_path_retry, so every call reloads every map (the prober's map included) while paths come and go;
+#   3. a LUN removed on the target while mapped: scsi_debug's max_luns is lowered, so the last LUN answers
+#      LOGICAL UNIT NOT SUPPORTED; both its paths must fail in dm while the other maps are left alone; raised
+#      again, its paths are reinstated.
+# At the end: every present WWID has exactly one map with both paths and no other mpath map exists, the daemon
+# has the open file descriptors it had before the storm (a leak of one per event would show hundreds), its RSS
+# did not grow grossly (printed), every reconfigure succeeded, and the prober saw zero errors and mismatches.
+# Usage: pathkeeperd_churn.sh BUILD_DIR
+. "$(dirname "$0")/../guest/lib.sh"
+require_pathkeeperd "${1:-}"
+require_prober "${1:-}"
+luns=${PK_CHURN_LUNS:-6}
+rounds=${PK_CHURN_ROUNDS:-3}
+reconfigures=100
+max_rss_growth_kib=$((16 * 1024))
+
+load_multipath_modules
+start_udev
+scsi_debug_setup add_host=2 vpd_use_hostno=0 num_tgts=1 max_luns="$luns" dev_size_mb=8
+wait_for_disks $((2 * luns)) 300
+start_system_dbus
+
+config=/etc/pathkeeper/pathkeeper.yaml
+# churn_config NO_PATH_RETRY
+churn_config() {
+    write_pathkeeper_config "$config.new" "defaults:
+  polling_interval: 2s
+  find_multipaths: greedy
+  user_friendly_names: no
+  flush_on_last_del: yes
+overrides:
+  no_path_retry: $1"
+    mv "$config.new" "$config"
+}
+churn_config fail
+start_pathkeeperd "$config"
+wait_until 120 "$luns multipath maps" map_count_is "$luns"
+
+disk_lun() { readlink -f "/sys/block/$1/device" | awk -F: '{ print $NF }'; }
+disks_of_lun() {
+    local d
+    for d in $(scsi_disks); do [ "$(disk_lun "$d")" = "$1" ] && echo "$d"; done
+    return 0
+}
+mapfile -t lun0_disks < <(disks_of_lun 0)
+stable_disk=${lun0_disks[0]:-}
+[ -n "$stable_disk" ] || fail "no path of LUN 0 among $(scsi_disks | tr "\n" " ")"
+stable_wwid=$(disk_wwid "$stable_disk")
+[ -n "$stable_wwid" ] || fail "no WWID for LUN 0 ($stable_disk)"
+stable_map=$(mpath_maps | awk -v u="mpath-$stable_wwid" '$2 == u { print $1 }')
+[ -n "$stable_map" ] || fail "no map for LUN 0 ($stable_wwid): $(mpath_maps)"
+
+daemon_fds() { ls "/proc/$PK_PATHKEEPERD_PID/fd" | wc -l; }
+daemon_rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$PK_PATHKEEPERD_PID/status"; }
+# Every present WWID has one map holding both its paths, and there is no other mpath map.
+maps_match_disks() {
+    local want have w name
+    want=$(disk_wwids | sed 's/^/mpath-/' | sort)
+    have=$(mpath_maps | awk '{ print $2 }' | sort)
+    [ "$want" = "$have" ] || return 1
+    for w in $(disk_wwids); do
+        name=$(mpath_maps | awk -v u="mpath-$w" '$2 == u { print $1 }')
+        [ "$(map_groups "$name" | wc -w)" -eq 2 ] || return 1
+    done
+}
+wait_until 60 "every map to hold both paths" maps_match_disks
+udevadm settle --timeout=60 || true
+sleep 4
+fds_before=$(daemon_fds)
+rss_before=$(daemon_rss_kib)
+log "before the storm: $luns maps, daemon fds $fds_before, RSS $rss_before KiB; prober on $stable_map (LUN 0)"
+
+result=$PK_OUT/prober-churn.json
+start_prober "/dev/mapper/$stable_map" 1800 "$result"
+sleep 2
+
+step "$reconfigures reconfigure calls in the background while LUNs come and go"
+reconfigure_log=$PK_OUT/reconfigure.log
+(
+    failures=0
+    for i in $(seq 1 "$reconfigures"); do
+        if [ $((i % 2)) -eq 0 ]; then churn_config fail; else churn_config queue; fi
+        "$PK_PATHCTL" reconfigure >>"$reconfigure_log" 2>&1 || failures=$((failures + 1))
+        sleep 0.5
+    done
+    echo "failures $failures" >>"$reconfigure_log"
+) &
+reconfigure_pid=$!
+
+t_storm=$(now_s)
+for round in $(seq 1 "$rounds"); do
+    removed=0
+    for lun in $(seq 1 $((luns - 1))); do
+        for d in $(disks_of_lun "$lun"); do
+            echo 1 >"/sys/block/$d/device/delete"
+            removed=$((removed + 1))
+        done
+    done
+    log "round $round: deleted $removed paths"
+    wait_until 120 "round $round: only the LUN 0 map left" map_count_is 1
+    scsi_debug_rescan
+    wait_for_disks $((2 * luns)) 300
+    wait_until 120 "round $round: $luns maps again" map_count_is "$luns"
+    log "round $round: $luns maps back"
+done
+t_storm_end=$(now_s)
+wait "$reconfigure_pid" || true
+reconfigure_failures=$(awk '/^failures/ { print $2 }' "$reconfigure_log")
+[ "${reconfigure_failures:-x}" = 0 ] || fail "reconfigure calls failed: ${reconfigure_failures:-none recorded}
+$(tail -n 20 "$reconfigure_log")"
+kill -0 "$PK_PATHKEEPERD_PID" || fail "pathkeeperd died during the storm"
+churn_config fail
+pathctl reconfigure >/dev/null || fail "the final reconfigure failed"
+
+step "a LUN removed on the target while mapped"
+last_lun=$((luns - 1))
+mapfile -t gone_disks < <(disks_of_lun "$last_lun")
+[ "${#gone_disks[@]}" -eq 2 ] || fail "LUN $last_lun has ${#gone_disks[@]} paths: ${gone_disks[*]}"
+gone_map=$(map_of_disk "${gone_disks[0]}")
+[ -n "$gone_map" ] || fail "LUN $last_lun (${gone_disks[*]}) is in no map"
+snapshot_others() {
+    local name
+    for name in $(mpath_maps | awk -v g="$gone_map" '$1 != g { print $1 }'); do
+        printf '%s %s\n' "$name" "$(dmsetup status "$name")"
+    done
+}
+others_before=$(snapshot_others)
+t_lun=$(now_s)
+echo "$last_lun" >/sys/bus/pseudo/drivers/scsi_debug/max_luns
+both_failed() { dm_path_is "${gone_disks[0]}" F && dm_path_is "${gone_disks[1]}" F; }
+wait_until 30 "both paths of the removed LUN failed in dm" both_failed
+t_lun_failed=$(elapsed "$t_lun" "$(now_s)")
+log "LUN $last_lun gone on the target: $gone_map's paths ${gone_disks[*]} failed after $t_lun_failed s"
+others_after=$(snapshot_others)
+[ "$others_before" = "$others_after" ] || fail "other maps changed while LUN $last_lun went away:
+before: $others_before
+after:  $others_after"
+echo "$luns" >/sys/bus/pseudo/drivers/scsi_debug/max_luns
+both_active() { dm_path_is "${gone_disks[0]}" A && dm_path_is "${gone_disks[1]}" A; }
+wait_until 30 "both paths of the returned LUN active in dm" both_active
+t_lun_back=$(elapsed "$t_lun" "$(now_s)")
+
+step "after the storm"
+wait_until 60 "every WWID mapped once with both paths, no stale map" maps_match_disks
+udevadm settle --timeout=60 || true
+sleep 4
+fds_after=$(daemon_fds)
+rss_after=$(daemon_rss_kib)
+kill -INT "$PK_PROBER_PID" 2>/dev/null || true
+prober_rc=0
+wait_prober "$result" || prober_rc=$?
+kill -0 "$PK_PATHKEEPERD_PID" || fail "pathkeeperd died"
+log "daemon fds $fds_before -> $fds_after, RSS $rss_before -> $rss_after KiB"
+[ "$fds_after" -le "$fds_before" ] || fail "the daemon holds more file descriptors after the storm:" \
+    "$fds_before -> $fds_after: $(ls -l "/proc/$PK_PATHKEEPERD_PID/fd" | tail -n +2 | awk '{ print $NF }' | sort | uniq -c)"
+[ $((rss_after - rss_before)) -le "$max_rss_growth_kib" ] || fail "RSS grew by more than" \
+    "$max_rss_growth_kib KiB: $rss_before -> $rss_after KiB"
+[ "$prober_rc" -eq 0 ] || fail "the prober on $stable_map saw errors or mismatches"
+figures="$rounds rounds of deleting and rescanning $((2 * (luns - 1))) of $((2 * luns)) paths in $(elapsed "$t_storm" "$t_storm_end") s with $reconfigures reconfigures (0 failed); LUN removed on the target: paths failed after ${t_lun_failed} s, back ${t_lun_back} s after the removal; daemon fds $fds_before -> $fds_after, RSS $rss_before -> $rss_after KiB; prober writes $(json_field "$result" writes), errors $(json_field "$result" errors), mismatches $(json_field "$result" mismatches)"
+echo "$figures" >"$PK_OUT/figures.txt"
+log "RESULT: $figures"
