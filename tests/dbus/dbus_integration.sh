@@ -3,6 +3,7 @@
 # included), the real DbusService in pathkeeper-dbus-test-server over a fake back end, and the real pathctl
 # as root and as an unprivileged uid (setpriv). Usage: dbus_integration.sh PATHCTL SERVER POLICY_CONF WORKDIR
 set -u
+. "$(dirname "$0")/private_system_bus.sh"
 pathctl=$1 server=$2 policy=$3 work=$4
 
 failures=0
@@ -23,35 +24,7 @@ mkdir -p "$work/bin" && chmod 755 "$work/bin"
 cp "$pathctl" "$server" "$work/bin/"
 pathctl=$work/bin/$(basename "$pathctl") server=$work/bin/$(basename "$server")
 socket=$work/system_bus_socket
-cat >"$work/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$socket</listen>
-  <auth>EXTERNAL</auth>
-  <!-- The distribution's system bus defaults: nothing may be owned or called unless a policy file says so. -->
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <policy user="root">
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
-  </policy>
-  <include>$policy</include>
-</busconfig>
-CONF
+write_private_system_bus_conf "$work/bus.conf" "$socket" "$policy"
 cat >"$work/pathkeeper.yaml" <<'YAML'
 defaults:
   polling_interval: 5s

@@ -94,6 +94,39 @@ TEST(TheEngine, NextDeadlineIsTheFirstDueCheck) {
     EXPECT_EQ(s.engine.next_deadline(), t0 + seconds(5));
 }
 
+std::uint64_t check_id_of(const std::vector<Action>& actions, const std::string& dev) {
+    for (const Action& a : actions) {
+        if (const auto* c = std::get_if<StartCheck>(&a); c != nullptr && c->devnode == dev) {
+            return c->check_id;
+        }
+    }
+    return 0;
+}
+
+TEST(TheEngine, DoesNothingButRecordAResultThatConfirmsThePathsState) {
+    Started s;
+    // First results: pending -> up, a real change.
+    auto first = s.engine.handle(CheckerResult{"sdb", PathState::Up, "", check_id_of(s.created, "sdb")}, t0);
+    EXPECT_EQ(count_of(first, "publish-path"), 1U);
+    (void)s.engine.handle(CheckerResult{"sdc", PathState::Up, "", check_id_of(s.created, "sdc")}, t0);
+    // The next round confirms "up": no dm message, no publication, no other path's check started early.
+    auto round = s.engine.handle(Tick{}, t0 + seconds(5));
+    ASSERT_EQ(count_of(round, "check "), 2U);
+    auto again = s.engine.handle(CheckerResult{"sdb", PathState::Up, "", check_id_of(round, "sdb")},
+                                 t0 + seconds(5));
+    for (const Action& a : again) {
+        EXPECT_NE(to_string(a).rfind("log", 0), std::string::npos) << "unexpected action " << to_string(a);
+    }
+}
+
+TEST(TheEngine, StartsNoChecksOnATickBeforeAnyIsDue) {
+    Started s;
+    (void)s.engine.handle(CheckerResult{"sdb", PathState::Up, "", check_id_of(s.created, "sdb")}, t0);
+    (void)s.engine.handle(CheckerResult{"sdc", PathState::Up, "", check_id_of(s.created, "sdc")}, t0);
+    EXPECT_TRUE(s.engine.handle(Tick{}, t0 + seconds(1)).empty());
+    EXPECT_EQ(count_of(s.engine.handle(Tick{}, t0 + seconds(5)), "check "), 2U);
+}
+
 TEST(TheEngine, RetriesAFailedCreateAfterAPollingInterval) {
     Started s;
     CreateMap create;

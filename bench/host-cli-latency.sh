@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Host-side benchmark of the API path (issue 5: "with 512 paths, pathctl show paths --json answers in well under
+# 100 ms"): the real pathkeeperd on its simulated back end (lib/sim; no kernel needed), published on a private
+# system-type dbus-daemon, queried by the real pathctl. For each size it prints the median, minimum and maximum
+# wall time of whole pathctl processes (start-up included, as an admin sees it), and the daemon's RSS and CPU
+# over an idle window. It prints figures only: no thresholds, no pass/fail.
+#
+#   bench/host-cli-latency.sh [--build BUILD] [--sizes 64,256,512] [--runs 21] [--idle-seconds 20]
+#
+# BUILD (default: $PK_BUILD_DIR or ./build) must hold daemon/pathkeeperd and cli/pathctl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src=$(pwd)
+build=${PK_BUILD_DIR:-$src/build}
+sizes=64,256,512
+runs=21
+idle_seconds=20
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build) build=$2; shift 2 ;;
+    --sizes) sizes=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --idle-seconds) idle_seconds=$2; shift 2 ;;
+    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "host-cli-latency.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+daemon=$build/daemon/pathkeeperd
+pathctl=$build/cli/pathctl
+for bin in "$daemon" "$pathctl"; do
+    [ -x "$bin" ] || { echo "host-cli-latency.sh: $bin is not built (cmake --build $build)" >&2; exit 2; }
+done
+command -v dbus-daemon >/dev/null || { echo "host-cli-latency.sh: dbus-daemon is not installed" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/pathkeeper-cli-bench.XXXXXX)
+pids=()
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+socket=$work/system_bus_socket
+. "$src/tests/dbus/private_system_bus.sh"
+write_private_system_bus_conf "$work/bus.conf" "$socket" "$src/lib/api/org.pathkeeper.PathKeeper1.conf"
+dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile 2>"$work/dbus-daemon.log" &
+pids+=($!)
+for _ in $(seq 50); do [ -S "$socket" ] && break; sleep 0.1; done
+[ -S "$socket" ] || { echo "host-cli-latency.sh: dbus-daemon did not start" >&2; exit 1; }
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$socket
+
+# scenario N: N paths, two per WWID, in the sim back end's scenario format.
+scenario() {
+    local n=$1 i
+    echo "paths:"
+    for ((i = 0; i < n; i++)); do
+        printf '  - {dev: sd%d, devt: "%d:%d", wwid: "36001405%024x", vendor: LIO-ORG, product: disk}\n' \
+            "$i" $((65 + i / 16)) $(((i % 16) * 16)) $((i / 2 + 1))
+    done
+}
+
+# time_ms COMMAND...: wall time of one run in milliseconds (fractional).
+time_ms() {
+    local start end
+    start=$(date +%s%N)
+    "$@" >/dev/null
+    end=$(date +%s%N)
+    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }'
+}
+
+# stats: median min max of the numbers on stdin.
+stats() { sort -n | awk '{ v[NR] = $1 } END { printf "%.1f %.1f %.1f\n", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+printf '# pathctl against pathkeeperd on the simulated back end, %s, %s (%s cores)\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" "$(nproc)"
+printf '# %s runs per command (median / min / max ms, whole process); idle window %s s\n\n' "$runs" "$idle_seconds"
+printf '| paths | maps | show paths --json | show maps --json | show topology | daemon RSS | idle CPU |\n'
+printf '|---|---|---|---|---|---|---|\n'
+results=()
+IFS=, read -ra size_list <<<"$sizes"
+for n in "${size_list[@]}"; do
+    scenario "$n" >"$work/scenario-$n.yaml"
+    printf 'defaults:\n  find_multipaths: greedy\n  polling_interval: 5s\n  max_polling_interval: 5s\n' \
+        >"$work/pathkeeper-$n.yaml"
+    mkdir -p "$work/state-$n"
+    "$daemon" --backend sim --sim-scenario "$work/scenario-$n.yaml" --config "$work/pathkeeper-$n.yaml" \
+        --state-dir "$work/state-$n" --foreground --log-level warning >"$work/daemon-$n.log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    ready=0
+    for _ in $(seq 300); do
+        if count=$("$pathctl" show paths --json 2>/dev/null | grep -o '"devnode"' | wc -l) && [ "$count" -eq "$n" ]; then
+            ready=1
+            break
+        fi
+        sleep 0.1
+    done
+    [ "$ready" = 1 ] || { echo "host-cli-latency.sh: the daemon did not publish $n paths; log:" >&2; tail "$work/daemon-$n.log" >&2; exit 1; }
+    sleep 1
+    for cmd in "show paths --json" "show maps --json" "show topology"; do
+        # shellcheck disable=SC2086  # the command words are meant to split
+        for _ in $(seq "$runs"); do time_ms "$pathctl" $cmd; done >"$work/times"
+        read -r med min max < <(stats <"$work/times")
+        results+=("$med / $min / $max ms")
+    done
+    t0=$(cpu_ticks "$pid")
+    sleep "$idle_seconds"
+    t1=$(cpu_ticks "$pid")
+    rss=$(awk '/^VmRSS:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$pid/status")
+    cpu=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f CPU-s", t / hz }')
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" $((n / 2)) "${results[0]}" "${results[1]}" "${results[2]}" "$rss" "$cpu"
+    results=()
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+done

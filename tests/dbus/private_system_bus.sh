@@ -1,0 +1,35 @@
+# Sourced by scripts that need a private system-type bus (the D-Bus integration test, bench/host-cli-latency.sh).
+# write_private_system_bus_conf CONF_FILE SOCKET POLICY_FILE: a dbus-daemon configuration of type system listening on
+# SOCKET, with the distribution's restrictive system-bus defaults and POLICY_FILE (our bus policy) included, so the
+# policy is tested as the real system bus applies it.
+write_private_system_bus_conf() {
+    cat >"$1" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$2</listen>
+  <auth>EXTERNAL</auth>
+  <!-- The distribution's system bus defaults: nothing may be owned or called unless a policy file says so. -->
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <policy user="root">
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
+  <include>$3</include>
+</busconfig>
+CONF
+}
