@@ -112,8 +112,8 @@ TEST(TheEngine, DoesNothingButRecordAResultThatConfirmsThePathsState) {
     // The next round confirms "up": no dm message, no publication, no other path's check started early.
     auto round = s.engine.handle(Tick{}, t0 + seconds(5));
     ASSERT_EQ(count_of(round, "check "), 2U);
-    auto again = s.engine.handle(CheckerResult{"sdb", PathState::Up, "", check_id_of(round, "sdb")},
-                                 t0 + seconds(5));
+    auto again =
+        s.engine.handle(CheckerResult{"sdb", PathState::Up, "", check_id_of(round, "sdb")}, t0 + seconds(5));
     for (const Action& a : again) {
         EXPECT_NE(to_string(a).rfind("log", 0), std::string::npos) << "unexpected action " << to_string(a);
     }
