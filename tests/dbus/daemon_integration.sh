@@ -1,0 +1,167 @@
+#!/bin/bash
+# pathctl against the real pathkeeperd (not the test server): the daemon runs on its simulated back end
+# (tests/daemon/data/two-luns.yaml: two maps of two iSCSI paths) and publishes on a private system-type bus with
+# the shipped bus policy. Every pathctl command is driven once as root, the JSON documents are parsed, the
+# kernel-side effect of each mutation is read from the simulated device-mapper, the error paths give their exit
+# codes, and an unprivileged caller (uid 65534) may read but not change anything.
+# Usage: daemon_integration.sh PATHCTL PATHKEEPERD POLICY_CONF SCENARIO WORKDIR
+set -u
+. "$(dirname "$0")/private_system_bus.sh"
+pathctl=$(realpath "$1") daemon=$(realpath "$2") policy=$(realpath "$3") scenario=$(realpath "$4") work=$5
+
+failures=0
+checks=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { checks=$((checks + 1)); }
+
+rm -rf "$work" && mkdir -p "$work" && chmod 755 "$work"
+# uid 65534 must reach pathctl and the bus socket: work in a world-traversable directory if the build tree is not.
+if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$work"; then
+    work=$(mktemp -d /tmp/pathkeeper-daemon-test.XXXXXX)
+    chmod 755 "$work"
+fi
+mkdir -p "$work/bin" && chmod 755 "$work/bin"
+cp "$pathctl" "$work/bin/" && pathctl=$work/bin/$(basename "$pathctl")
+socket=$work/system_bus_socket
+write_private_system_bus_conf "$work/bus.conf" "$socket" "$policy"
+cat >"$work/pathkeeper.yaml" <<'YAML'
+defaults:
+  polling_interval: 2s
+  user_friendly_names: false
+overrides:
+  path_grouping_policy: failover  # two groups, for switch-group (the LIO built-in groups by priority)
+YAML
+printf 'defaults:\n  polling_intervall: 2s\n' >"$work/bad.yaml"
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$socket
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done; wait 2>/dev/null; }
+trap cleanup EXIT
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+expect() { # expect CODE DESCRIPTION -- COMMAND...: output in $out / $err
+    local want=$1 what=$2
+    shift 3
+    out=$("$@" 2>"$work/stderr")
+    local got=$?
+    err=$(cat "$work/stderr")
+    if [ "$got" -ne "$want" ]; then fail "$what: exit $got, want $want; stdout: $out; stderr: $err"; else pass; fi
+}
+contains() { if [[ "$1" == *"$2"* ]]; then pass; else fail "$3: '$2' not in: $1"; fi; }
+is_json() { if python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$1" 2>/dev/null; then pass; else fail "$2: not JSON: $1"; fi; }
+# eventually SECONDS DESCRIPTION COMMAND...
+eventually() {
+    local seconds=$1 what=$2 i
+    shift 2
+    for ((i = 0; i < seconds * 10; i++)); do
+        if "$@" >/dev/null 2>&1; then pass; return 0; fi
+        sleep 0.1
+    done
+    fail "$what (not within ${seconds}s)"
+}
+dm_status() { cat "$work/state/sim/status" 2>/dev/null; }
+dm_has() { [[ "$(dm_status)" == *"$1"* ]]; }
+path_field() { "$pathctl" show paths --json | python3 -c "import json,sys; print([p for p in json.load(sys.stdin)['paths'] if p['devnode']=='$1'][0]['$2'])"; }
+path_field_is() { [ "$(path_field "$1" "$2")" = "$3" ]; }
+
+dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile 2>"$work/dbus-daemon.log" &
+pids+=($!)
+for _ in $(seq 50); do [ -S "$socket" ] && break; sleep 0.1; done
+[ -S "$socket" ] || { echo "FAIL: dbus-daemon did not start"; exit 1; }
+
+expect 3 "status before the daemon runs" -- "$pathctl" status
+contains "$err" "systemctl start pathkeeperd" "advice when the daemon is not running"
+
+"$daemon" --backend sim --sim-scenario "$scenario" --config "$work/pathkeeper.yaml" --state-dir "$work/state" \
+    --foreground >"$work/daemon.log" 2>&1 &
+daemon_pid=$!
+pids+=($daemon_pid)
+eventually 20 "the daemon answers with both maps" bash -c "'$pathctl' show maps --json | grep -q 36001405bbbbbbbbbbbbbbbbbbbbbbbb2"
+map=36001405aaaaaaaaaaaaaaaaaaaaaaaa1
+
+# ---- Reads, as root and as nobody.
+for who in root nobody; do
+    run=()
+    [ "$who" = root ] || run=(as_nobody)
+    expect 0 "$who: status" -- "${run[@]}" "$pathctl" status
+    contains "$out" "0.1.0" "$who: status shows the daemon version"
+    expect 0 "$who: show topology" -- "${run[@]}" "$pathctl" show topology
+    contains "$out" "$map" "$who: topology names the map"
+    contains "$out" "10.77.2.1:3260" "$who: topology shows the iSCSI portal"
+    expect 0 "$who: show paths" -- "${run[@]}" "$pathctl" show paths
+    contains "$out" "sde" "$who: paths lists sde"
+    expect 0 "$who: show maps" -- "${run[@]}" "$pathctl" show maps
+    expect 0 "$who: show config --explain" -- "${run[@]}" "$pathctl" show config --explain
+    contains "$out" "polling_interval: 2s" "$who: config shows the file's polling_interval"
+    for cmd in "show topology" "show paths" "show maps" "show config" "status"; do
+        # shellcheck disable=SC2086  # the command words are meant to split
+        expect 0 "$who: $cmd --json" -- "${run[@]}" "$pathctl" $cmd --json
+        is_json "$out" "$who: $cmd --json"
+    done
+done
+
+# ---- The daemon's own paths replayed offline through the planner.
+"$pathctl" show paths --as-plan-input >"$work/paths.yaml"
+expect 0 "plan from the daemon's paths" -- env DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent \
+    "$pathctl" plan --config "$work/pathkeeper.yaml" --paths "$work/paths.yaml"
+contains "$out" "mpath-$map" "plan names the dm uuid"
+
+# ---- Mutations as nobody: refused, nothing changes.
+for cmd in "fail-path sdb" "reinstate-path sdb" "switch-group $map 2" "reconfigure" \
+    "reconfigure --config $work/pathkeeper.yaml"; do
+    # shellcheck disable=SC2086
+    expect 1 "nobody: $cmd" -- as_nobody "$pathctl" $cmd
+    contains "$err" "AccessDenied" "nobody: $cmd names AccessDenied"
+done
+if dm_has "8:16 F"; then fail "an unprivileged fail-path reached dm: $(dm_status)"; else pass; fi
+
+# ---- Mutations as root, each followed to the (simulated) kernel, with watch running.
+"$pathctl" watch >"$work/watch.out" 2>&1 &
+watch_pid=$!
+pids+=($watch_pid)
+sleep 0.5
+eventually 10 "both paths of $map up before the mutations" path_field_is sdb checker_state up
+expect 0 "root: fail-path" -- "$pathctl" fail-path /dev/sdb
+eventually 5 "dm has sdb failed" dm_has "8:16 F"
+eventually 1 "watch printed the failure within a second" grep -q "sdb.*down" "$work/watch.out"
+eventually 5 "show paths reports sdb failed" path_field_is sdb dm_state failed
+expect 0 "root: reinstate-path" -- "$pathctl" reinstate-path sdb
+eventually 10 "dm has sdb active again" dm_has "8:16 A"
+eventually 5 "watch printed the reinstatement" grep -q "sdb.*up" "$work/watch.out"
+expect 0 "root: switch-group" -- "$pathctl" switch-group "$map" 2
+eventually 5 "dm has switched $map to group 2" grep -q "switch_group 2" "$work/state/sim/ops.log"
+expect 1 "switch-group to a group that does not exist" -- "$pathctl" switch-group "$map" 9
+expect 1 "fail-path of an unknown path" -- "$pathctl" fail-path sdz
+contains "$err" "NoSuchPath" "unknown path is NoSuchPath"
+expect 1 "switch-group of an unknown map" -- "$pathctl" switch-group nosuchmap 1
+contains "$err" "NoSuchMap" "unknown map is NoSuchMap"
+
+# ---- Reconfigure: the file, a bad text (refused with its location, nothing applied), a good text.
+expect 0 "root: reconfigure" -- "$pathctl" reconfigure
+expect 1 "root: reconfigure with a bad file" -- "$pathctl" reconfigure --config "$work/bad.yaml"
+contains "$err" "bad.yaml:2:3" "the refusal names file:line:col"
+contains "$err" "polling_intervall" "the refusal names the key"
+expect 0 "config after the refused reconfigure" -- "$pathctl" show config
+contains "$out" "polling_interval: 2s" "the running configuration is unchanged"
+printf 'defaults:\n  polling_interval: 3s\n  user_friendly_names: false\noverrides:\n  path_grouping_policy: failover\n' \
+    >"$work/good.yaml"
+expect 0 "root: reconfigure with a good file" -- "$pathctl" reconfigure --config "$work/good.yaml"
+expect 0 "config after the good reconfigure" -- "$pathctl" show config
+contains "$out" "polling_interval: 3s" "the new configuration is applied"
+
+# ---- Usage errors, then the daemon going away.
+expect 2 "an unknown command" -- "$pathctl" frobnicate
+expect 2 "fail-path without a path" -- "$pathctl" fail-path
+if kill -0 $daemon_pid; then pass; else fail "the daemon died: $(tail -n 20 "$work/daemon.log")"; fi
+kill $daemon_pid
+wait $daemon_pid
+code=$?
+if [ $code -eq 0 ]; then pass; else fail "the daemon exited $code on SIGTERM"; fi
+for _ in $(seq 20); do kill -0 $watch_pid 2>/dev/null || break; sleep 0.1; done
+wait $watch_pid
+code=$?
+if [ $code -eq 3 ]; then pass; else fail "watch exited $code when the daemon left, want 3"; fi
+expect 3 "status after the daemon left" -- "$pathctl" status
+
+echo "$checks checks passed, $failures failed"
+[ "$failures" -eq 0 ]
