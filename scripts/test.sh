@@ -77,7 +77,9 @@ stage "ctest unit|dbus|daemon"
 
 if [ "${PATHKEEPER_SKIP_SANITIZE:-0}" != 1 ]; then
     stage "sanitizer build ($asan_build, ASan+UBSan, -Werror)"
-    configure "$asan_build" -DPATHKEEPER_SANITIZE=ON
+    # -O1 with line tables only: about half the compile and link time of -O2 -g on these 2 cores, and still
+    # exact file:line frames in every sanitizer report.
+    configure "$asan_build" -DPATHKEEPER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1"
     cmake --build "$asan_build" -j"$jobs"
 
     stage "ctest unit|dbus|daemon under ASan+UBSan"

@@ -84,7 +84,8 @@ core::Result<void> run_with_cookie(dm_task* task, const std::string& what, bool 
     std::uint32_t cookie = 0;
     bool cookie_set = false;
     if (udev_sync) {
-        if (!dm_task_set_cookie(task, &cookie, flags)) {
+        // udev's dm rules own /dev/mapper (see start_create_map): no library-made nodes behind their back.
+        if (!dm_task_set_cookie(task, &cookie, flags | DM_UDEV_DISABLE_LIBRARY_FALLBACK)) {
             return core::Error{core::ErrorCode::Io, what + ": cannot set udev cookie"};
         }
         cookie_set = true;
@@ -349,7 +350,11 @@ core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_create_map(
         return core::Error{core::ErrorCode::Internal, "cannot add target to create task"};
     }
     std::uint32_t cookie = 0;
-    if (options_.udev_sync && !dm_task_set_cookie(task->get(), &cookie, 0)) {
+    // udev's dm rules create /dev/mapper/NAME; libdevmapper must not make a node of its own meanwhile. Its
+    // fallback runs at the next dm_lib_release() (below), long before udev is done with the new device under
+    // load, and would leave a plain device node where the rules want their symlink (the rules are known to be
+    // installed when udev_sync is on).
+    if (options_.udev_sync && !dm_task_set_cookie(task->get(), &cookie, DM_UDEV_DISABLE_LIBRARY_FALLBACK)) {
         return core::Error{core::ErrorCode::Io, "create map " + name + ": cannot set udev cookie"};
     }
     last_dm_error.clear();

@@ -283,7 +283,8 @@ done
 wait_until 30 "/dev/mapper/$map_name" test -b "/dev/mapper/$map_name"
 wait_until 30 "/dev/disk/by-id/dm-uuid-mpath-$map_wwid" test -b "/dev/disk/by-id/dm-uuid-mpath-$map_wwid"
 [ "$(readlink -f "/dev/disk/by-id/dm-uuid-mpath-$map_wwid")" = "$(readlink -f "/dev/mapper/$map_name")" ] ||
-    fail "dm-uuid-mpath-$map_wwid and /dev/mapper/$map_name point at different devices"
+    fail "dm-uuid-mpath-$map_wwid and /dev/mapper/$map_name point at different devices:" \
+        "$(ls -l "/dev/disk/by-id/dm-uuid-mpath-$map_wwid" "/dev/mapper/$map_name" 2>&1)"
 log "/dev/mapper/$map_name and /dev/disk/by-id/dm-uuid-mpath-$map_wwid -> $(readlink -f "/dev/mapper/$map_name")"
 
 step "ExecReload (SIGHUP) keeps the daemon serving"

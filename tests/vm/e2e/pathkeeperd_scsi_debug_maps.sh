@@ -65,7 +65,13 @@ for i in 0 1 2 3; do
     features=$(dmsetup table "$name" | awk '{ f = ""; for (i = 5; i < 5 + $4; i++) f = f " " $i; print f }')
     [[ "$features" != *queue_if_no_path* ]] ||
         fail "$name: no_path_retry is fail but the kernel queues I/O when no path is left (features:$features)"
-    log "map $name uuid mpath-$w, 2 groups, optimized path $optimized first, not queueing"
+    # udev's dm rules own the names: /dev/mapper/NAME is their symlink (a device node there would be
+    # libdevmapper's fallback, invisible to the udev database), and the by-id link points at the same device.
+    wait_until 30 "udev's /dev/mapper/$name symlink" test -L "/dev/mapper/$name"
+    wait_until 30 "/dev/disk/by-id/dm-uuid-mpath-$w" test -L "/dev/disk/by-id/dm-uuid-mpath-$w"
+    [ "$(readlink -f "/dev/mapper/$name")" = "$(readlink -f "/dev/disk/by-id/dm-uuid-mpath-$w")" ] ||
+        fail "$name: /dev/mapper -> $(readlink -f "/dev/mapper/$name") but by-id -> $(readlink -f "/dev/disk/by-id/dm-uuid-mpath-$w")"
+    log "map $name uuid mpath-$w, 2 groups, optimized path $optimized first, not queueing, /dev/mapper/$name -> $(readlink "/dev/mapper/$name")"
 done
 
 step "SIGTERM leaves the maps in place"
