@@ -117,6 +117,11 @@ $(tail -n 20 "$reconfigure_log")"
 kill -0 "$PK_PATHKEEPERD_PID" || fail "pathkeeperd died during the storm"
 churn_config fail
 pathctl reconfigure >/dev/null || fail "the final reconfigure failed"
+all_maps_fail_io() {
+    local name
+    for name in $(mpath_maps | awk '{ print $1 }'); do map_fails_io "$name" || return 1; done
+}
+wait_until 60 "the final configuration (no_path_retry fail) in every table" all_maps_fail_io
 
 step "a LUN removed on the target while mapped"
 last_lun=$((luns - 1))
@@ -124,10 +129,13 @@ mapfile -t gone_disks < <(disks_of_lun "$last_lun")
 [ "${#gone_disks[@]}" -eq 2 ] || fail "LUN $last_lun has ${#gone_disks[@]} paths: ${gone_disks[*]}"
 gone_map=$(map_of_disk "${gone_disks[0]}")
 [ -n "$gone_map" ] || fail "LUN $last_lun (${gone_disks[*]}) is in no map"
+# Each other map's table and its paths' dm states (the status line also carries the selector's in-flight
+# counters, which move with the prober's I/O).
 snapshot_others() {
     local name
     for name in $(mpath_maps | awk -v g="$gone_map" '$1 != g { print $1 }'); do
-        printf '%s %s\n' "$name" "$(dmsetup status "$name")"
+        printf '%s table=%s paths=%s\n' "$name" "$(dmsetup table "$name" | md5sum | cut -c1-12)" \
+            "$(dmsetup status "$name" | awk '{ for (i = 1; i < NF; i++) if ($i ~ /^[0-9]+:[0-9]+$/) printf "%s=%s,", $i, $(i + 1) }')"
     done
 }
 others_before=$(snapshot_others)
