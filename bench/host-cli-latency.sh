@@ -43,7 +43,7 @@ cleanup() {
 trap cleanup EXIT
 
 socket=$work/system_bus_socket
-. "$src/tests/dbus/private_system_bus.sh"
+. "$src/tests/dbus/integration_lib.sh"
 write_private_system_bus_conf "$work/bus.conf" "$socket" "$src/lib/api/org.pathkeeper.PathKeeper1.conf"
 dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile 2>"$work/dbus-daemon.log" &
 pids+=($!)

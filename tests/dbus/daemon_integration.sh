@@ -6,13 +6,9 @@
 # codes, and an unprivileged caller (uid 65534) may read but not change anything.
 # Usage: daemon_integration.sh PATHCTL PATHKEEPERD POLICY_CONF SCENARIO WORKDIR
 set -u
-. "$(dirname "$0")/private_system_bus.sh"
+. "$(dirname "$0")/integration_lib.sh"
 pathctl=$(realpath "$1") daemon=$(realpath "$2") policy=$(realpath "$3") scenario=$(realpath "$4") work=$5
 
-failures=0
-checks=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { checks=$((checks + 1)); }
 
 rm -rf "$work" && mkdir -p "$work" && chmod 755 "$work"
 # uid 65534 must reach pathctl and the bus socket: work in a world-traversable directory if the build tree is not.
@@ -37,17 +33,7 @@ export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$socket
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done; wait 2>/dev/null; }
 trap cleanup EXIT
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
-expect() { # expect CODE DESCRIPTION -- COMMAND...: output in $out / $err
-    local want=$1 what=$2
-    shift 3
-    out=$("$@" 2>"$work/stderr")
-    local got=$?
-    err=$(cat "$work/stderr")
-    if [ "$got" -ne "$want" ]; then fail "$what: exit $got, want $want; stdout: $out; stderr: $err"; else pass; fi
-}
-contains() { if [[ "$1" == *"$2"* ]]; then pass; else fail "$3: '$2' not in: $1"; fi; }
 is_json() { if python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$1" 2>/dev/null; then pass; else fail "$2: not JSON: $1"; fi; }
 # eventually SECONDS DESCRIPTION COMMAND...
 eventually() {

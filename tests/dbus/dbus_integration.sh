@@ -3,13 +3,9 @@
 # included), the real DbusService in pathkeeper-dbus-test-server over a fake back end, and the real pathctl
 # as root and as an unprivileged uid (setpriv). Usage: dbus_integration.sh PATHCTL SERVER POLICY_CONF WORKDIR
 set -u
-. "$(dirname "$0")/private_system_bus.sh"
+. "$(dirname "$0")/integration_lib.sh"
 pathctl=$1 server=$2 policy=$3 work=$4
 
-failures=0
-checks=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { checks=$((checks + 1)); }
 
 rm -rf "$work" && mkdir -p "$work" && chmod 755 "$work"
 # The unprivileged half runs binaries and reaches the bus socket as uid 65534, which cannot traverse a build
@@ -36,20 +32,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done; wait 2>/dev/null; }
 trap cleanup EXIT
 
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
-# expect CODE DESCRIPTION -- COMMAND...: runs COMMAND, checks its exit code; output in $out / $err.
-expect() {
-    local want=$1 what=$2
-    shift 3
-    out=$("$@" 2>"$work/stderr")
-    local got=$?
-    err=$(cat "$work/stderr")
-    if [ "$got" -ne "$want" ]; then fail "$what: exit $got, want $want; stdout: $out; stderr: $err"; else pass; fi
-}
-contains() { # contains HAYSTACK NEEDLE DESCRIPTION
-    if [[ "$1" == *"$2"* ]]; then pass; else fail "$3: '$2' not in: $1"; fi
-}
 
 # ---- No daemon (and no bus at all): exit 3 with advice.
 expect 3 "status without a bus" -- "$pathctl" status

@@ -1,4 +1,5 @@
-# Sourced by scripts that need a private system-type bus (the D-Bus integration test, bench/host-cli-latency.sh).
+# Sourced by the D-Bus integration tests (dbus_integration.sh, daemon_integration.sh) and bench/host-cli-latency.sh:
+# a private system-type bus, and the tests' check helpers.
 # write_private_system_bus_conf CONF_FILE SOCKET POLICY_FILE: a dbus-daemon configuration of type system listening on
 # SOCKET, with the distribution's restrictive system-bus defaults and POLICY_FILE (our bus policy) included, so the
 # policy is tested as the real system bus applies it.
@@ -33,3 +34,22 @@ write_private_system_bus_conf() {
 </busconfig>
 CONF
 }
+
+# Check helpers. They count into $checks and $failures; expect() keeps the command's output in $out and $err
+# (its stderr goes through $work/stderr).
+failures=0
+checks=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { checks=$((checks + 1)); }
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+# expect CODE DESCRIPTION -- COMMAND...: runs COMMAND and checks its exit code.
+expect() {
+    local want=$1 what=$2
+    shift 3
+    out=$("$@" 2>"$work/stderr")
+    local got=$?
+    err=$(cat "$work/stderr")
+    if [ "$got" -ne "$want" ]; then fail "$what: exit $got, want $want; stdout: $out; stderr: $err"; else pass; fi
+}
+# contains HAYSTACK NEEDLE DESCRIPTION
+contains() { if [[ "$1" == *"$2"* ]]; then pass; else fail "$3: '$2' not in: $1"; fi; }
