@@ -19,6 +19,10 @@ config=/etc/pathkeeper/pathkeeper.yaml
 write_pathkeeper_config "$config" "defaults:
   find_multipaths: \"on\"
   polling_interval: ${interval_s}s
+  # As the tuned sessions' own replacement_timeout: the default 120 s for a map's last path would keep the
+  # prober's one outstanding write blocked in that session for 2 minutes when both cables go, whatever
+  # no_path_retry says (seen in CI when the second cable's path was detected last).
+  last_path_recovery_tmo: 5s
 # The built-in rule for tgt (IET VIRTUAL-DISK) sets no_path_retry 12, and a device rule wins over defaults.
 overrides:
   no_path_retry: $retries"
