@@ -14,18 +14,17 @@ DmWorker::~DmWorker() {
 }
 
 void DmWorker::submit(Job job) {
-    {
-        std::lock_guard lock(mutex_);
-        jobs_.emplace_back(std::move(job));
-        ++in_flight_;
-    }
-    work_ready_.notify_one();
+    enqueue(std::move(job));
 }
 
 void DmWorker::submit_deferred(DeferredJob job) {
+    enqueue(std::move(job));
+}
+
+void DmWorker::enqueue(std::variant<Job, DeferredJob> job) {
     {
         std::lock_guard lock(mutex_);
-        jobs_.emplace_back(std::move(job));
+        jobs_.push_back(std::move(job));
         ++in_flight_;
     }
     work_ready_.notify_one();

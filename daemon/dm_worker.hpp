@@ -63,6 +63,7 @@ public:
 
 private:
     void run();
+    void enqueue(std::variant<Job, DeferredJob> job);
     void finish(Continuation continuation);
     void poll_pending();
 

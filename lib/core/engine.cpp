@@ -569,16 +569,16 @@ void Engine::on(const Tick&, TimePoint now, Out& out) {
     }
     // Only maps with a timer of their own that fell due need a look (no_path_retry N running out, a delayed
     // failback); path state changes evaluate their map where they happen.
-    bool evaluated = false;
-    for (MapRecord* m : maps_in_creation_order()) {
-        const bool due =
-            (m->fail_io_at && now >= *m->fail_io_at) || (m->failback_at && now >= *m->failback_at);
-        if (due || retry) {
-            evaluate_map(*m, now, out);
-            evaluated = true;
+    auto due = [&](const MapRecord& m) {
+        return retry || (m.fail_io_at && now >= *m.fail_io_at) || (m.failback_at && now >= *m.failback_at);
+    };
+    // Most Ticks only start checks: the sorted map list is built only when some map's timer fell due.
+    if (std::any_of(maps_.begin(), maps_.end(), [&](const auto& entry) { return due(entry.second); })) {
+        for (MapRecord* m : maps_in_creation_order()) {
+            if (due(*m)) {
+                evaluate_map(*m, now, out);
+            }
         }
-    }
-    if (evaluated) {
         sync_recovery_tmo(out);
     }
     run_checks(now, out);
