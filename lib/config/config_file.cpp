@@ -405,7 +405,7 @@ private:
         } else if (name == "fast_io_fail") {
             store(o.fast_io_fail, read_off_or_seconds(v, path), l, name, key);
         } else if (name == "last_path_recovery_tmo") {
-            store(o.last_path_recovery_tmo, read_seconds(v, path), l, name, key);
+            store(o.last_path_recovery_tmo, read_session_or_seconds(v, path), l, name, key);
         } else if (name == "checker_timeout") {
             store(o.checker_timeout, read_duration(v, path, 100ms), l, name, key);
         } else if (name == "flap_window") {
@@ -425,6 +425,14 @@ private:
     std::optional<std::chrono::seconds> read_off_or_seconds(const YAML::Node& v, const std::string& path) {
         if (v.IsScalar() && (lower(v.Scalar()) == "off" || lower(v.Scalar()) == "no")) {
             return core::kFastIoFailOff;
+        }
+        return read_seconds(v, path);
+    }
+
+    std::optional<std::chrono::seconds> read_session_or_seconds(const YAML::Node& v,
+                                                                const std::string& path) {
+        if (v.IsScalar() && lower(v.Scalar()) == "session") {
+            return core::kRecoveryTmoOfSession;
         }
         return read_seconds(v, path);
     }

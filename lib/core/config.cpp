@@ -400,7 +400,7 @@ const MapOptions& builtin_map_options() {
         o.user_friendly_names = false;
         // pathkeeper-specific (see docs/configuration.md for the reasoning behind each number).
         o.fast_io_fail = 0s;
-        o.last_path_recovery_tmo = 120s;
+        o.last_path_recovery_tmo = kRecoveryTmoOfSession;
         o.checker_timeout = 30s;
         o.flap_window = 30s;
         o.flap_threshold = 2;
@@ -570,8 +570,11 @@ std::string format_option_value(Millis v) {
     return format_duration(v);
 }
 std::string format_option_value(std::chrono::seconds v) {
-    if (v < std::chrono::seconds{0}) {
-        return "off";  // kFastIoFailOff
+    if (v == kFastIoFailOff) {
+        return "off";
+    }
+    if (v == kRecoveryTmoOfSession) {
+        return "session";
     }
     return format_duration(std::chrono::duration_cast<Millis>(v));
 }

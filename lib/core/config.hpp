@@ -140,6 +140,12 @@ private:
 // fast_io_fail: off (recovery_tmo is never touched). Negative like the kernel's own "off" (-1), so that
 // 0 s keeps its literal meaning: fail at once.
 inline constexpr std::chrono::seconds kFastIoFailOff{-1};
+// last_path_recovery_tmo: session (the default). The last path gets back the session's own recovery_tmo,
+// the replacement_timeout the admin gave open-iscsi, rather than a number of ours: an admin who tuned it
+// to 5 s wants a lone path to give up after 5 s, and one on stock settings gets open-iscsi's 120 s.
+inline constexpr std::chrono::seconds kRecoveryTmoOfSession{-2};
+// What kRecoveryTmoOfSession means when the session's own value is not known (open-iscsi's default).
+inline constexpr std::chrono::seconds kOpenIscsiReplacementTimeout{120};
 
 // ---- Per-map options. Every field is optional: unset means "not said here, ask the next level".
 struct MapOptions {
@@ -168,7 +174,7 @@ struct MapOptions {
     // multipath.conf: fast_io_fail_tmo (which sets the FC rport equivalent).
     std::optional<std::chrono::seconds> fast_io_fail;
     // recovery_tmo restored when a path is the last usable one of its map, so a lone path rides out
-    // a short outage instead of erroring I/O (open-iscsi's default replacement_timeout is 120 s).
+    // a short outage instead of erroring I/O. kRecoveryTmoOfSession = the session's own value.
     std::optional<std::chrono::seconds> last_path_recovery_tmo;
     std::optional<Millis> checker_timeout;  // a check still running after this counts as down
     // Flap damping: a path that fails again within flap_window of being reinstated counts one flap;

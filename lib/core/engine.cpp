@@ -116,6 +116,14 @@ Engine::MapRecord* Engine::find_map_by_name(std::string_view name) {
     }
     return nullptr;
 }
+Engine::MapRecord* Engine::find_map_by_uuid(std::string_view uuid) {
+    for (auto& [wwid, m] : maps_) {
+        if (m.plan.uuid == uuid) {
+            return &m;
+        }
+    }
+    return nullptr;
+}
 const Engine::MapRecord* Engine::find_map_by_name(std::string_view name) const {
     return const_cast<Engine*>(this)->find_map_by_name(name);
 }
@@ -144,11 +152,30 @@ PathTiming Engine::timing_for(const MapRecord* map) const {
     return t;
 }
 
+bool Engine::any_in_service(const MapRecord& map) const {
+    for (const PlannedPath& p : map.plan.paths) {
+        const PathRecord* r = find_path(p.devnode);
+        if (r != nullptr && r->policy.in_service()) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Engine::carries_io(const MapRecord& map, const PathRecord& path) const {
+    if (path.policy.in_service()) {
+        return true;
+    }
+    // Held out by flap damping but checking good: better than queueing or failing every I/O when the map
+    // has nothing else (multipath-tools uses its marginal paths the same way).
+    return path.policy.state() == PathState::Shaky && !path.policy.admin_failed() && !any_in_service(map);
+}
+
 unsigned Engine::usable_count(const MapRecord& map) const {
     unsigned n = 0;
     for (const PlannedPath& p : map.plan.paths) {
         const PathRecord* r = find_path(p.devnode);
-        if (r != nullptr && r->policy.in_service()) {
+        if (r != nullptr && carries_io(map, *r)) {
             ++n;
         }
     }
@@ -161,7 +188,7 @@ bool Engine::group_usable(const MapRecord& map, unsigned group) const {
     }
     for (const std::string& dev : map.plan.groups[group - 1].devnodes) {
         const PathRecord* r = find_path(dev);
-        if (r != nullptr && r->policy.in_service()) {
+        if (r != nullptr && carries_io(map, *r)) {
             return true;
         }
     }
@@ -177,8 +204,8 @@ unsigned Engine::best_group_now(const MapRecord& map) const {
             const PathRecord* r = find_path(dev);
             const PlannedPath* p = map.plan.find_path(dev);
             pg.members.push_back(inputs.size());
-            inputs.push_back(GroupingInput{
-                p != nullptr ? p->priority : 0, r != nullptr && r->policy.in_service(), {}, {}});
+            inputs.push_back(
+                GroupingInput{p != nullptr ? p->priority : 0, r != nullptr && carries_io(map, *r), {}, {}});
         }
         groups.push_back(std::move(pg));
     }
@@ -197,10 +224,7 @@ void Engine::on(const PathAdded& e, TimePoint now, Out& out) {
         return;
     }
     PathRecord rec{e.path, PathPolicy(now), next_seq_++, DmPathState::Unknown, {}};
-    if (e.path.iscsi && e.path.iscsi->recovery_tmo_s &&
-        session_tmo_.find(e.path.iscsi->session_id) == session_tmo_.end()) {
-        session_tmo_[e.path.iscsi->session_id] = std::chrono::seconds(*e.path.iscsi->recovery_tmo_s);
-    }
+    learn_session_timeouts(e.path);
     paths_.emplace(e.path.devnode, std::move(rec));
     out.log(LogLevel::Info, e.path.devnode,
             "path added (" + e.path.devt.to_string() + ", WWID " +
@@ -223,6 +247,7 @@ void Engine::on(const PathChanged& e, TimePoint now, Out& out) {
                 "WWID changed from " + rec->info.wwid + " to " + e.path.wwid);
     }
     rec->info = e.path;
+    learn_session_timeouts(e.path);
     if (started_) {
         reconcile(now, out);
         evaluate_all(now, out);
@@ -584,14 +609,57 @@ void Engine::on(const Tick&, TimePoint now, Out& out) {
     run_checks(now, out);
 }
 
-void Engine::on(const ActionCompleted&, TimePoint, Out&) {}
+void Engine::on(const ActionCompleted& e, TimePoint, Out&) {
+    if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
+        removing_.erase(remove->name);
+    }
+}
+
+void Engine::removal_failed(const RemoveMap& remove, const std::string& why, TimePoint now, Out& out) {
+    auto node = removing_.extract(remove.name);
+    if (node.empty()) {
+        out.log(LogLevel::Warning, remove.name, "removing the map failed: " + why + "; the map is kept");
+        return;
+    }
+    MapRecord kept = std::move(node.mapped());
+    const std::string wwid = kept.plan.wwid;
+    kept.exists = true;
+    kept.adopting = true;  // what dm has is known only as the engine last loaded it
+    kept.retry_at = now + global_.polling_interval.value;
+    auto it = maps_.find(wwid);
+    if (it == maps_.end()) {
+        out.log(LogLevel::Warning, kept.plan.name,
+                "removing the map failed: " + why + "; kept, trying again in " +
+                    seconds_text(global_.polling_interval.value));
+        out.add(PublishMapChange{kept.plan.name, MapChange::Adopted, "its removal failed"});
+        maps_.emplace(wwid, std::move(kept));
+        return;
+    }
+    // The WWID's paths came back before the removal was refused: the map is still in dm, so the create
+    // planned for them fails on its uuid. Take the existing map over instead; the reconcile below renames and
+    // reloads it.
+    kept.seq = it->second.seq;
+    kept.create_failure_expected = it->second.exists;
+    kept.retry_at.reset();
+    out.log(LogLevel::Warning, kept.plan.name,
+            "removing the map failed: " + why + "; its paths are back, so it is kept and taken over");
+    it->second = std::move(kept);
+    reconcile(now, out);
+    evaluate_all(now, out);
+}
 
 void Engine::on(const ActionFailed& e, TimePoint now, Out& out) {
     const std::string what = to_string(e.action);
     const std::string why = e.error.message;
     const TimePoint retry_at = now + global_.polling_interval.value;
     if (const auto* create = std::get_if<CreateMap>(&e.action)) {
-        if (MapRecord* m = find_map_by_name(create->name)) {
+        MapRecord* m = find_map_by_uuid(create->uuid);
+        if (m != nullptr && m->create_failure_expected) {
+            m->create_failure_expected = false;
+            out.log(LogLevel::Info, create->name, "create refused as expected: the map was kept");
+            return;
+        }
+        if (m != nullptr) {
             m->exists = false;
             m->retry_at = retry_at;
         }
@@ -635,8 +703,8 @@ void Engine::on(const ActionFailed& e, TimePoint now, Out& out) {
         tmo_refused_.insert(tmo->session_id);
         out.log(LogLevel::Warning, "session" + std::to_string(tmo->session_id),
                 "setting recovery_tmo failed: " + why);
-    } else if (std::holds_alternative<RemoveMap>(e.action)) {
-        out.log(LogLevel::Warning, "", what + " failed: " + why + "; the map is kept");
+    } else if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
+        removal_failed(*remove, why, now, out);
     } else {
         out.log(LogLevel::Error, "", what + " failed: " + why);
     }
@@ -673,7 +741,10 @@ void Engine::reconcile(TimePoint now, Out& out) {
     for (PlannedMap& want : plan.maps) {
         auto it = maps_.find(want.wwid);
         MapRecord* m = it == maps_.end() ? nullptr : &it->second;
-        if (m != nullptr && m->retries_exhausted) {
+        const bool retry_policy_changed =
+            m != nullptr && m->exists &&
+            m->plan.options.no_path_retry.value != want.options.no_path_retry.value;
+        if (m != nullptr && m->retries_exhausted && !retry_policy_changed) {
             want.table = without_queueing(want.table);
         }
         if (m == nullptr || !m->exists) {
@@ -717,14 +788,28 @@ void Engine::reconcile(TimePoint now, Out& out) {
             if (m->adopting) {
                 out.add(PublishMapChange{want.name, MapChange::Adopted, "table unchanged, no reload"});
                 out.log(LogLevel::Notice, want.name, "adopted existing map; table matches, not reloaded");
-                const bool want_queue = has_feature(want.table, "queue_if_no_path");
-                if (want_queue != m->queueing) {
-                    out.add(DmMessage{want.name, want_queue ? "queue_if_no_path" : "fail_if_no_path"});
-                    m->queueing = want_queue;
+            }
+            if (retry_policy_changed) {
+                apply_new_no_path_retry(*m, want.options.no_path_retry.value, now, out);
+            }
+            // queue_if_no_path is not part of the comparison (the kernel echoes its current flag): an adopted
+            // map or a new no_path_retry gets it by message, without a reload.
+            const bool want_queue = has_feature(want.table, "queue_if_no_path");
+            if (want_queue != m->queueing) {
+                out.add(DmMessage{want.name, want_queue ? "queue_if_no_path" : "fail_if_no_path"});
+                m->queueing = want_queue;
+                if (!m->adopting) {
+                    out.log(LogLevel::Notice, want.name,
+                            std::string(want_queue ? "queue_if_no_path set" : "queue_if_no_path cleared") +
+                                " (no_path_retry " + to_string(want.options.no_path_retry.value) + ")");
+                    out.add(PublishMapChange{
+                        want.name, want_queue ? MapChange::QueueingRestored : MapChange::QueueingDisabled,
+                        "no_path_retry " + to_string(want.options.no_path_retry.value)});
                 }
             }
             // Keep the loaded group layout; refresh options, priorities and states.
             DmMultipathTable loaded = m->plan.table;
+            loaded.features = want.table.features;  // as far as they differ, only in queue_if_no_path
             std::vector<PlannedGroup> loaded_groups;
             for (const DmTableGroup& g : loaded.groups) {
                 PlannedGroup pg;
@@ -800,17 +885,29 @@ void Engine::reconcile(TimePoint now, Out& out) {
             ++it;
             continue;
         }
+        if (m.retry_at) {
+            ++it;  // a removal that failed is retried at retry_at (Tick)
+            continue;
+        }
         out.add(RemoveMap{m.plan.name});
         out.add(PublishMapChange{m.plan.name, MapChange::Removed, {}});
         out.log(LogLevel::Notice, m.plan.name, "removed: no path left");
+        m.plan.paths.clear();
+        m.plan.groups.clear();
+        removing_.insert_or_assign(m.plan.name, std::move(m));
         it = maps_.erase(it);
     }
 }
 
 void Engine::sync_path(MapRecord& map, PathRecord& path, Out& out) {
-    const DmPathState want = path.policy.in_service() ? DmPathState::Active : DmPathState::Failed;
+    const bool carries = carries_io(map, path);
+    const DmPathState want = carries ? DmPathState::Active : DmPathState::Failed;
     if (path.dm_state == want) {
         return;
+    }
+    if (carries && !path.policy.in_service()) {
+        out.log(LogLevel::Warning, context(path),
+                "no other usable path: using it although flap damping holds it out");
     }
     out.add(
         DmMessage{map.plan.name, std::string(want == DmPathState::Active ? "reinstate_path " : "fail_path ") +
@@ -841,9 +938,14 @@ void Engine::evaluate_map(MapRecord& m, TimePoint now, Out& out) {
     if (!m.exists) {
         return;
     }
-    for (const PlannedPath& p : m.plan.paths) {
-        if (PathRecord* rec = find_path(p.devnode)) {
-            sync_path(m, *rec, out);
+    // Reinstates before fails: a shaky last-resort path handing over to a steady one must not leave dm a
+    // moment with no active path (which errors I/O under no_path_retry fail).
+    for (const bool reinstating : {true, false}) {
+        for (const PlannedPath& p : m.plan.paths) {
+            PathRecord* rec = find_path(p.devnode);
+            if (rec != nullptr && carries_io(m, *rec) == reinstating) {
+                sync_path(m, *rec, out);
+            }
         }
     }
     if (m.plan.paths.empty()) {
@@ -899,6 +1001,19 @@ void Engine::evaluate_map(MapRecord& m, TimePoint now, Out& out) {
     failback(m, now, out);
 }
 
+void Engine::apply_new_no_path_retry(MapRecord& m, const NoPathRetry& npr, TimePoint now, Out& out) {
+    m.retries_exhausted = false;
+    m.fail_io_at.reset();
+    if (m.no_path_since && npr.mode == NoPathRetry::Mode::Count) {
+        // Already without a path: the count starts now, as if the last path had just gone.
+        const Millis wait = global_.polling_interval.value * npr.count;
+        m.fail_io_at = now + wait;
+        out.log(LogLevel::Warning, m.plan.name,
+                "no usable path; queueing I/O for " + std::to_string(npr.count) + " checks (" +
+                    format_duration(wait) + ", no_path_retry " + std::to_string(npr.count) + ")");
+    }
+}
+
 void Engine::switch_group(MapRecord& m, unsigned group, const std::string& why, Out& out) {
     out.add(DmMessage{m.plan.name, "switch_group " + std::to_string(group)});
     out.add(PublishMapChange{m.plan.name, MapChange::GroupSwitched,
@@ -952,6 +1067,41 @@ void Engine::failback(MapRecord& m, TimePoint now, Out& out) {
     }
 }
 
+void Engine::learn_session_timeouts(const PathInfo& path) {
+    if (!path.iscsi) {
+        return;
+    }
+    const unsigned session = path.iscsi->session_id;
+    if (path.iscsi->replacement_timeout_s) {
+        // Re-read at every change: the admin may have run iscsiadm -o update since.
+        session_own_tmo_[session] =
+            SessionOwnTmo{std::chrono::seconds(*path.iscsi->replacement_timeout_s), true};
+    }
+    if (path.iscsi->recovery_tmo_s) {
+        const std::chrono::seconds current(*path.iscsi->recovery_tmo_s);
+        // Later reads would only show what this daemon wrote.
+        session_own_tmo_.try_emplace(session, SessionOwnTmo{current, false});
+        session_tmo_.try_emplace(session, current);
+    }
+}
+
+std::chrono::seconds Engine::last_path_tmo(const MapRecord& m, unsigned session) const {
+    const std::chrono::seconds configured = m.plan.options.last_path_recovery_tmo.value;
+    if (configured != kRecoveryTmoOfSession) {
+        return configured;
+    }
+    auto it = session_own_tmo_.find(session);
+    if (it == session_own_tmo_.end()) {
+        return kOpenIscsiReplacementTimeout;
+    }
+    // Without the node record, a value no longer than fast_io_fail is most likely this daemon's own, set
+    // before it was restarted: giving it to a lone path would fail I/O at the first blip.
+    if (!it->second.from_node_record && it->second.value <= m.plan.options.fast_io_fail.value) {
+        return kOpenIscsiReplacementTimeout;
+    }
+    return it->second.value;
+}
+
 void Engine::sync_recovery_tmo(Out& out) {
     struct Vote {
         std::optional<std::chrono::seconds> shortest_fast;
@@ -964,7 +1114,6 @@ void Engine::sync_recovery_tmo(Out& out) {
             continue;
         }
         const auto fast = m.plan.options.fast_io_fail.value;
-        const auto last = m.plan.options.last_path_recovery_tmo.value;
         if (fast == kFastIoFailOff) {
             continue;  // recovery_tmo is left alone
         }
@@ -980,9 +1129,10 @@ void Engine::sync_recovery_tmo(Out& out) {
             const std::string& state = rec->info.iscsi->session_state;
             v.logged_in = v.logged_in && (state.empty() || session_logged_in(state));
             // The map's only usable path must ride out a short outage; any other path fails over fast.
-            if (usable >= 2 || (usable == 1 && !rec->policy.in_service())) {
+            if (usable >= 2 || (usable == 1 && !carries_io(m, *rec))) {
                 v.shortest_fast = v.shortest_fast ? std::min(*v.shortest_fast, fast) : fast;
             } else {
+                const auto last = last_path_tmo(m, rec->info.iscsi->session_id);
                 v.longest_last = v.longest_last ? std::max(*v.longest_last, last) : last;
             }
         }
@@ -1113,7 +1263,7 @@ TopologySnapshot Engine::snapshot(TimePoint now) const {
                 const PlannedPath* p = m->plan.find_path(dev);
                 pg.members.push_back(inputs.size());
                 inputs.push_back(GroupingInput{
-                    p != nullptr ? p->priority : 0, r != nullptr && r->policy.in_service(), {}, {}});
+                    p != nullptr ? p->priority : 0, r != nullptr && carries_io(*m, *r), {}, {}});
             }
             update_group_priority(pg, inputs);
             gs.priority = pg.priority;

@@ -15,7 +15,8 @@
 //  - per map, after each change: no_path_retry (queue / fail / queue N polling intervals then
 //    fail_if_no_path, queueing restored when a path returns), failback (immediate / manual /
 //    followover / delayed), and each iSCSI session's recovery_tmo (fast_io_fail while the map has
-//    another usable path, last_path_recovery_tmo while a path is the last one).
+//    another usable path, last_path_recovery_tmo, by default the session's own, while a path is the
+//    last one).
 // Time is passed in; next_deadline() tells the daemon when to send the next Tick.
 
 #include <cstdint>
@@ -82,6 +83,9 @@ private:
         std::optional<TimePoint> retry_at;
         unsigned open_count = 0;
         std::uint64_t seq = 0;
+        // The map's own removal failed after its WWID was planned again: the create emitted meanwhile
+        // fails on the map still there, and that failure is expected (see on(ActionFailed)).
+        bool create_failure_expected = false;
     };
     class Out;
 
@@ -121,11 +125,20 @@ private:
     MapRecord* map_of(const PathRecord& path);
     const MapRecord* map_of(const PathRecord& path) const;
     MapRecord* find_map_by_name(std::string_view name);
+    MapRecord* find_map_by_uuid(std::string_view uuid);
+    // The map's no_path_retry changed at a reconfigure: the retry count and its timer start afresh.
+    void apply_new_no_path_retry(MapRecord& m, const NoPathRetry& npr, TimePoint now, Out& out);
+    void removal_failed(const RemoveMap& remove, const std::string& why, TimePoint now, Out& out);
     const MapRecord* find_map_by_name(std::string_view name) const;
     std::string context(const PathRecord& path) const;
-    unsigned usable_count(const MapRecord& map) const;
+    bool any_in_service(const MapRecord& map) const;
+    // dm should carry I/O on the path: it is in service, or it is the map's last resort (see the .cpp).
+    bool carries_io(const MapRecord& map, const PathRecord& path) const;
+    unsigned usable_count(const MapRecord& map) const;  // paths that carry I/O
     bool group_usable(const MapRecord& map, unsigned group) const;
     unsigned best_group_now(const MapRecord& map) const;
+    void learn_session_timeouts(const PathInfo& path);
+    std::chrono::seconds last_path_tmo(const MapRecord& map, unsigned session) const;
 
     Config config_;
     ResolvedGlobalOptions global_;
@@ -133,7 +146,18 @@ private:
     KnownWwids known_wwids_;
     std::map<std::string, PathRecord, std::less<>> paths_;  // by devnode
     std::map<std::string, MapRecord, std::less<>> maps_;    // by WWID
+    // Maps whose RemoveMap has not completed yet, by name: a removal that fails (udev's blkid or an
+    // application briefly holding the map open) gives the map back to maps_ instead of forgetting it.
+    std::map<std::string, MapRecord, std::less<>> removing_;
     std::map<unsigned, std::chrono::seconds> session_tmo_;  // recovery_tmo as last set / read
+    // The session's own recovery_tmo, for last_path_recovery_tmo: session. From open-iscsi's node record when
+    // discovery found it; else the first value sysfs showed, which may be this daemon's own from before a
+    // restart (see last_path_tmo).
+    struct SessionOwnTmo {
+        std::chrono::seconds value;
+        bool from_node_record = false;
+    };
+    std::map<unsigned, SessionOwnTmo> session_own_tmo_;
     std::set<unsigned> tmo_refused_;  // sessions whose recovery_tmo write failed, until their state changes
     std::vector<PlanLogLine> last_plan_log_;
     std::uint64_t next_check_id_ = 1;

@@ -86,6 +86,9 @@ struct IscsiInfo {
     std::string portal;         // "10.77.1.1:3260"
     std::string session_state;  // LOGGED_IN, FAILED, FREE, ...
     std::optional<unsigned> recovery_tmo_s;
+    // node.session.timeo.replacement_timeout of the session's record in open-iscsi's node database: the
+    // recovery_tmo the admin configured, which sysfs no longer shows once the daemon has set its own.
+    std::optional<unsigned> replacement_timeout_s;
 };
 
 // Everything discovery learned about one SCSI disk (udev, sysfs, VPD). Pure data.

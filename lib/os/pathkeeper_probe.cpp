@@ -96,9 +96,10 @@ int main(int argc, char** argv) {
                 return 1;
             }
             for (const auto& s : *sessions) {
-                std::printf("session%u %s %s %s recovery_tmo=%s\n", s.session_id, s.state.c_str(),
-                            s.target_iqn.c_str(), s.portal.c_str(),
-                            s.recovery_tmo_s ? std::to_string(*s.recovery_tmo_s).c_str() : "-");
+                std::printf("session%u %s %s %s recovery_tmo=%s replacement_timeout=%s\n", s.session_id,
+                            s.state.c_str(), s.target_iqn.c_str(), s.portal.c_str(),
+                            s.recovery_tmo_s ? std::to_string(*s.recovery_tmo_s).c_str() : "-",
+                            s.replacement_timeout_s ? std::to_string(*s.replacement_timeout_s).c_str() : "-");
             }
             return 0;
         }

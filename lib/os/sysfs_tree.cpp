@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "os/errno_text.hpp"
+#include "os/iscsi_node_db.hpp"
 #include "os/wwid_fallback.hpp"
 
 namespace pathkeeper::os {
@@ -138,7 +139,8 @@ std::optional<std::string> serial_from_vpd_pg80(const std::vector<std::uint8_t>&
     return trim_attribute(serial);
 }
 
-SysfsTree::SysfsTree(fs::path root) : root_(std::move(root)) {}
+SysfsTree::SysfsTree(fs::path root, fs::path iscsi_node_db)
+    : root_(std::move(root)), iscsi_node_db_(std::move(iscsi_node_db)) {}
 
 core::Result<std::string> SysfsTree::read_attribute(const fs::path& path) const {
     auto bytes = read_binary(path);
@@ -333,6 +335,14 @@ core::Result<ports::IscsiSessionInfo> SysfsTree::read_iscsi_session(unsigned ses
         }
         if (address && port && !address->empty()) {
             info.portal = portal_text(*address, *port);
+            IscsiNodeKey key{info.target_iqn, *address, *port, "", "default"};
+            if (auto tpgt = read_attribute(session_dir / "tpgt")) {
+                key.tpgt = *tpgt;
+            }
+            if (auto iface = read_attribute(session_dir / "ifacename"); iface && !iface->empty()) {
+                key.iface = *iface;
+            }
+            info.replacement_timeout_s = configured_replacement_timeout(iscsi_node_db_, key);
             break;
         }
     }
@@ -447,6 +457,7 @@ ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
                 iscsi.portal = session->portal;
                 iscsi.session_state = session->state;
                 iscsi.recovery_tmo_s = session->recovery_tmo_s;
+                iscsi.replacement_timeout_s = session->replacement_timeout_s;
                 path.node_name = iscsi.target_iqn + "," + iscsi.portal;
                 path.iscsi = std::move(iscsi);
             }

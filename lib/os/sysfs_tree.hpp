@@ -32,7 +32,9 @@ std::optional<std::string> serial_from_vpd_pg80(const std::vector<std::uint8_t>&
 
 class SysfsTree final : public ports::Sysfs {
 public:
-    explicit SysfsTree(std::filesystem::path root = "/sys");
+    // iscsi_node_db: open-iscsi's node database, where each session's configured replacement_timeout is read.
+    explicit SysfsTree(std::filesystem::path root = "/sys",
+                       std::filesystem::path iscsi_node_db = "/etc/iscsi/nodes");
 
     const std::filesystem::path& root() const { return root_; }
 
@@ -68,6 +70,7 @@ private:
     core::Result<ports::IscsiSessionInfo> read_iscsi_session(unsigned session_id) const;
 
     std::filesystem::path root_;
+    std::filesystem::path iscsi_node_db_;
     std::map<std::string, std::filesystem::path, std::less<>> device_dirs_;  // used from one thread only
 };
 

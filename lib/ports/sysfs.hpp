@@ -33,6 +33,7 @@ struct IscsiSessionInfo {
     std::string target_iqn;  // targetname
     std::string portal;      // "10.77.1.1:3260" ("[fe80::1]:3260" for IPv6)
     std::optional<unsigned> recovery_tmo_s;
+    std::optional<unsigned> replacement_timeout_s;  // from open-iscsi's node record, when one is found
 };
 
 class Sysfs {

@@ -70,6 +70,8 @@ public:
         write_file(session_class / "targetname", target + "\n");
         write_file(session_class / "state", state + "\n");
         write_file(session_class / "recovery_tmo", recovery_tmo + "\n");
+        write_file(session_class / "tpgt", "1\n");
+        write_file(session_class / "ifacename", "default\n");
         const fs::path connection_class = session_dir / connection / "iscsi_connection" / connection;
         write_file(connection_class / "persistent_address", address + "\n");
         write_file(connection_class / "persistent_port", port + "\n");

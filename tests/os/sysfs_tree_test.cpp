@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_sysfs.hpp"
+#include "temp_dir.hpp"
 
 namespace pathkeeper::os {
 namespace {
@@ -53,6 +54,25 @@ TEST_F(AnIscsiDisk, IsDescribedWithUdevWwidSysfsIdentityAndItsSession) {
     EXPECT_TRUE(path.tpgs);
     EXPECT_EQ(path.alua_state, core::AluaState::ActiveOptimized);
     EXPECT_EQ(path.udev_properties.at("DEVTYPE"), "disk");
+}
+
+TEST_F(AnIscsiDisk, CarriesTheReplacementTimeoutOfItsSessionsNodeRecord) {
+    testing::TempDir nodes;
+    testing::write_file(nodes.path() / "iqn.2003-01.org.linux-iscsi.target:sn.1234/10.77.1.1,3260,1/default",
+                        "node.session.timeo.replacement_timeout = 5\n");
+    // sysfs shows the daemon's own 0 s; the record says what the admin configured.
+    testing::write_file(sysfs_.root() / "class/iscsi_session/session1/recovery_tmo", "0\n");
+    SysfsTree tree(sysfs_.root(), nodes.path());
+    auto disk = tree.describe_disk("sdc", kIscsiUdev);
+    ASSERT_TRUE(disk.path && disk.path->iscsi) << disk.skip_reason;
+    EXPECT_EQ(disk.path->iscsi->recovery_tmo_s, 0u);
+    EXPECT_EQ(disk.path->iscsi->replacement_timeout_s, 5u);
+    EXPECT_EQ(tree.iscsi_session(1)->replacement_timeout_s, 5u);
+
+    SysfsTree without_records(sysfs_.root(), nodes.path() / "missing");
+    auto bare = without_records.describe_disk("sdc", kIscsiUdev);
+    ASSERT_TRUE(bare.path && bare.path->iscsi);
+    EXPECT_EQ(bare.path->iscsi->replacement_timeout_s, std::nullopt);
 }
 
 TEST_F(AnIscsiDisk, ReportsItsSessionStateAndRecoveryTimeout) {

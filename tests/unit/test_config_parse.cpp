@@ -140,6 +140,16 @@ TEST(AConfigFile, KeepsFastIoFailZeroApartFromOffBecauseZeroMeansFailAtOnce) {
     EXPECT_EQ(parsed("defaults:\n  fast_io_fail: 0\n").defaults.map.fast_io_fail, 0s);
 }
 
+TEST(AConfigFile, AcceptsLastPathRecoveryTmoSessionOrWholeSecondsAndNamesAnythingElse) {
+    EXPECT_EQ(parsed("defaults:\n  last_path_recovery_tmo: session\n").defaults.map.last_path_recovery_tmo,
+              core::kRecoveryTmoOfSession);
+    EXPECT_EQ(parsed("defaults:\n  last_path_recovery_tmo: 30s\n").defaults.map.last_path_recovery_tmo, 30s);
+    EXPECT_THAT(errors_of("defaults:\n  last_path_recovery_tmo: off\n"),
+                HasSubstr("test.yaml:2:27: defaults.last_path_recovery_tmo"));
+    EXPECT_THAT(errors_of("defaults:\n  last_path_recovery_tmo: 2500ms\n"),
+                HasSubstr("defaults.last_path_recovery_tmo: must be whole seconds"));
+}
+
 TEST(AConfigFile, WithAGlobalOptionOutsideDefaultsIsRejected) {
     EXPECT_THAT(errors_of("overrides:\n  polling_interval: 5s\n"),
                 HasSubstr("test.yaml:2:3: overrides.polling_interval: unknown key in overrides"));

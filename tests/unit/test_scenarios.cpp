@@ -12,7 +12,8 @@
 //
 // Events:
 //   path <dev> <maj:min> wwid=W [vendor=V] [product=P] [size=N] [serial=S] [node=N] [prio=N] [tpgs]
-//        [alua=<state>] [session=N] [session-state=S] [tmo=N]          PathAdded
+//        [alua=<state>] [session=N] [session-state=S] [tmo=N] [node-tmo=N]  PathAdded
+//        (tmo: sysfs recovery_tmo; node-tmo: replacement_timeout of open-iscsi's node record)
 //   path-changed <same fields>                                       PathChanged
 //   remove <dev> [open=N]                                            PathRemoved (map open count)
 //   discovered                                                       MapsDiscovered (the "existing" maps)
@@ -26,6 +27,7 @@
 //   alua <dev> <state> <dev> <state> ...                             AluaStatesChanged (one batch)
 //   failed <action text prefix>                                      ActionFailed for the newest
 //                                                                    action whose text starts so
+//   completed <action text prefix>                                   ActionCompleted, the same way
 // Matching: the event's actions other than "log ..." must equal the "> " lines exactly and in order;
 // no "> " lines means no such action. "> log ..." lines must each appear among the event's log
 // actions (logs are checked as a subset, so wording can grow without rewriting every scenario).
@@ -120,6 +122,9 @@ PathInfo parse_path(const std::vector<std::string>& t) {
         if (std::string tmo = value_of(t, "tmo"); !tmo.empty()) {
             info.recovery_tmo_s = static_cast<unsigned>(std::stoul(tmo));
         }
+        if (std::string node_tmo = value_of(t, "node-tmo"); !node_tmo.empty()) {
+            info.replacement_timeout_s = static_cast<unsigned>(std::stoul(node_tmo));
+        }
         p.iscsi = info;
     }
     return p;
@@ -210,13 +215,16 @@ struct Runner {
             }
             return batch;
         }
-        if (kind == "failed") {
+        if (kind == "failed" || kind == "completed") {
             std::string prefix;
             for (std::size_t i = 1; i < t.size(); ++i) {
                 prefix += (i > 1 ? " " : "") + t[i];
             }
             for (auto it = history.rbegin(); it != history.rend(); ++it) {
                 if (to_string(*it).rfind(prefix, 0) == 0) {
+                    if (kind == "completed") {
+                        return ActionCompleted{*it};
+                    }
                     return ActionFailed{*it, Error{ErrorCode::Io, "injected failure"}};
                 }
             }

@@ -19,10 +19,6 @@ config=/etc/pathkeeper/pathkeeper.yaml
 write_pathkeeper_config "$config" "defaults:
   find_multipaths: \"on\"
   polling_interval: ${interval_s}s
-  # As the tuned sessions' own replacement_timeout: the default 120 s for a map's last path would keep the
-  # prober's one outstanding write blocked in that session for 2 minutes when both cables go, whatever
-  # no_path_retry says (seen in CI when the second cable's path was detected last).
-  last_path_recovery_tmo: 5s
 # The built-in rule for tgt (IET VIRTUAL-DISK) sets no_path_retry 12, and a device rule wins over defaults.
 overrides:
   no_path_retry: $retries"
@@ -40,6 +36,23 @@ map_queues "$map" || fail "no_path_retry $retries: the table should start with q
 [ "$(map_json "$map" no_path_retry)" = "$retries" ] || fail "pathctl shows no_path_retry '$(map_json "$map" no_path_retry)'"
 watch_log=$PK_OUT/watch.log
 start_watch_log "$watch_log"
+
+# last_path_recovery_tmo: session (the default): the last path's session gets back the node record's
+# replacement_timeout (5 s, --tuned), not a fixed 120 s. A 120 s timeout there kept the prober's one
+# outstanding write blocked for 2 minutes when both cables went, whatever no_path_retry said.
+session_of_disk() { readlink -f "/sys/block/$1/device" | grep -o 'session[0-9]*' | head -n 1; }
+recovery_tmo_of() { cat "/sys/class/iscsi_session/$(session_of_disk "$1")/recovery_tmo"; }
+recovery_tmo_is() { [ "$(recovery_tmo_of "$1")" = "$2" ]; }
+both_recovery_tmo_are() { recovery_tmo_is "$disk_a" "$1" && recovery_tmo_is "$disk_b" "$1"; }
+step "one cable pulled: the last path's session gets its own replacement_timeout (5 s) back"
+wait_until 10 "both sessions at fast_io_fail (0 s)" both_recovery_tmo_are 0
+pull_cable a
+wait_until 40 "dm to fail $disk_a" dm_path_is "$disk_a" F
+wait_until 10 "$disk_b's session recovery_tmo to be 5 s" recovery_tmo_is "$disk_b" 5
+log "$disk_b is the last path: its session's recovery_tmo is $(recovery_tmo_of "$disk_b") s"
+restore_cable a
+wait_until 60 "dm to reinstate $disk_a" dm_path_is "$disk_a" A
+wait_until 10 "both sessions back at 0 s" both_recovery_tmo_are 0
 
 step "both cables pulled: queueing for $retries checks, then off"
 result=$PK_OUT/prober-no-path-retry.json
@@ -66,7 +79,7 @@ t_logline=$(timed_log_after "$t_pull" "queued I/O now fails")
 log "daemon: $(grep -m1 'queued I/O now fails' "$PK_OUT/pathkeeperd.log")"
 watch_map_line_after() { awk -v t="$1" -v m="$map" '$1 + 0 >= t + 0 && /map_changed/ && index($0, m) { print $1; exit }' "$watch_log"; }
 has_watch_map_line_after() { [ -n "$(watch_map_line_after "$1")" ]; }
-wait_until 10 "a pathctl watch map event after queueing stopped" has_watch_map_line_after "$t_logline"
+wait_until 30 "a pathctl watch map event after queueing stopped" has_watch_map_line_after "$t_logline"
 [ "$(map_json "$map" queueing)" = false ] || fail "pathctl still reports $map as queueing: $(pathctl show maps --json)"
 for d in "$disk_a" "$disk_b"; do
     [ "$(path_json "$d" dm_state)" = failed ] || fail "pathctl shows $d dm_state '$(path_json "$d" dm_state)'"
@@ -92,7 +105,7 @@ wait_until 10 "the daemon's log line about it" has_timed_log_after "$t_restore" 
 # The daemon's own log times (same clock): the polling above lags behind under TCG load.
 t_queue_log=$(timed_log_after "$t_restore" "queue_if_no_path restored")
 t_login_log=$(timed_log_after "$t_restore" "iSCSI session state .* -> LOGGED_IN")
-wait_until 10 "a pathctl watch map event after the restore" has_watch_map_line_after "$t_restore"
+wait_until 30 "a pathctl watch map event after the restore" has_watch_map_line_after "$t_restore"
 [ "$(map_json "$map" queueing)" = true ] || fail "pathctl does not report queueing after the restore"
 log "path $disk_a active $(elapsed "$t_restore" "$t_active") s after the cable returned;" \
     "queue_if_no_path back $(elapsed "$t_restore" "$t_queue") s after it; table: $(dmsetup table "$map")"
