@@ -115,12 +115,20 @@ reconfigure_failures=$(awk '/^failures/ { print $2 }' "$reconfigure_log")
 [ "${reconfigure_failures:-x}" = 0 ] || fail "reconfigure calls failed: ${reconfigure_failures:-none recorded}
 $(tail -n 20 "$reconfigure_log")"
 kill -0 "$PK_PATHKEEPERD_PID" || fail "pathkeeperd died during the storm"
-churn_config fail
-pathctl reconfigure >/dev/null || fail "the final reconfigure failed"
 all_maps_fail_io() {
     local name
     for name in $(mpath_maps | awk '{ print $1 }'); do map_fails_io "$name" || return 1; done
 }
+all_maps_queue() {
+    local name
+    for name in $(mpath_maps | awk '{ print $1 }'); do map_queues "$name" || return 1; done
+}
+# Every existing map follows a changed no_path_retry, whichever configuration it was created with.
+churn_config queue
+pathctl reconfigure >/dev/null || fail "the reconfigure to no_path_retry queue failed"
+wait_until 60 "no_path_retry queue in every table" all_maps_queue
+churn_config fail
+pathctl reconfigure >/dev/null || fail "the final reconfigure failed"
 wait_until 60 "the final configuration (no_path_retry fail) in every table" all_maps_fail_io
 
 step "a LUN removed on the target while mapped"
