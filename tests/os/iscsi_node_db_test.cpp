@@ -27,18 +27,22 @@ TEST(AnIscsiNodeRecord, GivesItsReplacementTimeout) {
 
 TEST(AnIscsiNodeRecord, WithoutTheLineOrWithABadValueGivesNothing) {
     EXPECT_EQ(replacement_timeout_from_record("node.tpgt = 1\n"), std::nullopt);
-    EXPECT_EQ(replacement_timeout_from_record("# node.session.timeo.replacement_timeout = 5\n"), std::nullopt);
-    EXPECT_EQ(replacement_timeout_from_record("node.session.timeo.replacement_timeout = five\n"), std::nullopt);
+    EXPECT_EQ(replacement_timeout_from_record("# node.session.timeo.replacement_timeout = 5\n"),
+              std::nullopt);
+    EXPECT_EQ(replacement_timeout_from_record("node.session.timeo.replacement_timeout = five\n"),
+              std::nullopt);
     EXPECT_EQ(replacement_timeout_from_record("node.session.timeo.replacement_timeout = -1\n"), std::nullopt);
     EXPECT_EQ(replacement_timeout_from_record("node.session.timeo.replacement_timeout =\n"), std::nullopt);
-    EXPECT_EQ(replacement_timeout_from_record("node.session.timeo.replacement_timeout_x = 5\n"), std::nullopt);
+    EXPECT_EQ(replacement_timeout_from_record("node.session.timeo.replacement_timeout_x = 5\n"),
+              std::nullopt);
 }
 
 class ANodeDatabase : public ::testing::Test {
 protected:
     testing::TempDir dir_;
     fs::path db() const { return dir_.path() / "nodes"; }
-    const IscsiNodeKey key_{"iqn.2003-01.org.linux-iscsi.target:sn.1234", "10.77.1.1", "3260", "1", "default"};
+    const IscsiNodeKey key_{"iqn.2003-01.org.linux-iscsi.target:sn.1234", "10.77.1.1", "3260", "1",
+                            "default"};
 };
 
 TEST_F(ANodeDatabase, FindsTheSessionsRecordByTargetPortalTpgtAndIface) {
