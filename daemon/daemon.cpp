@@ -2,9 +2,11 @@
 
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 
 #include <sdbus-c++/sdbus-c++.h>
 #include <algorithm>
+#include <cstring>
 #include <iostream>
 #include <sstream>
 
@@ -303,6 +305,7 @@ void Daemon::feed(const core::Event& event) {
     } else if (const auto* removed = std::get_if<core::PathRemoved>(&event)) {
         device_states_.erase(removed->devnode);
         alua_states_.erase(removed->devnode);
+        backend_.sysfs->forget_device(removed->devnode);
     }
     // And the ALUA access state of every ALUA path: the kernel updates it from REPORT TARGET PORT GROUPS
     // after a unit attention, without a uevent of its own (the SDEV_UA uevent comes first, and only for the
@@ -859,6 +862,31 @@ PersistentState load_persistent_state(const core::Config& config, const std::str
     return state;
 }
 
+namespace {
+
+// The state polls keep two sysfs attribute files open per path (os::SysfsTree), so a few hundred paths pass
+// the usual soft limit of 1024. The hard limit is the admin's ceiling (systemd: 524288); the soft one is only
+// a default, raised here to what thousands of paths need. Above that limit, reads fall back to
+// open/read/close.
+void raise_open_file_limit(os::JournalLogger& logger) {
+    constexpr rlim_t kWanted = 65536;
+    struct rlimit limit {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= kWanted) {
+        return;
+    }
+    const rlim_t wanted = limit.rlim_max == RLIM_INFINITY ? kWanted : std::min(kWanted, limit.rlim_max);
+    if (wanted <= limit.rlim_cur) {
+        return;
+    }
+    limit.rlim_cur = wanted;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        logger.log(ports::LogLevel::Warning, {},
+                   std::string("cannot raise the open file limit: ") + std::strerror(errno));
+    }
+}
+
+}  // namespace
+
 int run_daemon(const DaemonOptions& options) {
     os::LoggerOptions logger_options;
     logger_options.to_stderr = true;
@@ -880,6 +908,7 @@ int run_daemon(const DaemonOptions& options) {
         if (auto found = find_running_multipathd()) {
             return fail("refusing to start: " + *found);
         }
+        raise_open_file_limit(logger);
     }
     auto lock = InstanceLock::acquire(options.state_dir);
     if (!lock) {

@@ -195,21 +195,82 @@ core::Result<fs::path> SysfsTree::scsi_device_dir(const std::string& devnode) co
 }
 
 core::Result<std::string> SysfsTree::read_device_attribute(const std::string& devnode, const char* name) {
-    if (auto cached = device_dirs_.find(devnode); cached != device_dirs_.end()) {
-        if (auto text = read_attribute(cached->second / name)) {
-            return text;
+    auto pread_text = [](int fd) -> std::optional<std::string> {
+        char buffer[4096];  // a sysfs attribute is at most a page
+        ssize_t rc;
+        do {
+            rc = ::pread(fd, buffer, sizeof buffer, 0);
+        } while (rc < 0 && errno == EINTR);
+        if (rc < 0) {
+            return std::nullopt;
         }
-        device_dirs_.erase(cached);
+        return trim_attribute(std::string_view(buffer, static_cast<std::size_t>(rc)));
+    };
+    auto cached = devices_.find(devnode);
+    if (cached != devices_.end()) {
+        if (auto file = cached->second.files.find(name); file != cached->second.files.end()) {
+            if (auto text = pread_text(file->second)) {
+                return *text;
+            }
+            close_device(cached->second);  // the device went away (ENODEV): resolve again below
+            devices_.erase(cached);
+            cached = devices_.end();
+        }
     }
     auto dir = scsi_device_dir(devnode);
+    if (cached != devices_.end() && (!dir || cached->second.dir != *dir)) {
+        close_device(cached->second);  // gone, or the devnode now names another device
+        devices_.erase(cached);
+    }
     if (!dir) {
         return dir.error();
     }
-    auto text = read_attribute(*dir / name);
-    if (text) {
-        device_dirs_.insert_or_assign(devnode, std::move(*dir));
+    const fs::path full = *dir / name;
+    int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE) {
+            return read_attribute(full);
+        }
+        return errno_error("open " + full.string(), errno);
     }
-    return text;
+    auto text = pread_text(fd);
+    if (!text) {
+        const int err = errno;
+        ::close(fd);
+        return errno_error("read " + full.string(), err);
+    }
+    OpenDevice& device = devices_[devnode];
+    device.dir = std::move(*dir);
+    device.files.insert_or_assign(name, fd);
+    return *text;
+}
+
+void SysfsTree::close_device(OpenDevice& device) {
+    for (auto& [attribute, fd] : device.files) {
+        ::close(fd);
+    }
+    device.files.clear();
+}
+
+void SysfsTree::forget_device(const std::string& devnode) {
+    if (auto it = devices_.find(devnode); it != devices_.end()) {
+        close_device(it->second);
+        devices_.erase(it);
+    }
+}
+
+std::size_t SysfsTree::open_attribute_files() const {
+    std::size_t n = 0;
+    for (const auto& [devnode, device] : devices_) {
+        n += device.files.size();
+    }
+    return n;
+}
+
+SysfsTree::~SysfsTree() {
+    for (auto& [devnode, device] : devices_) {
+        close_device(device);
+    }
 }
 
 core::Result<ports::ScsiDeviceState> SysfsTree::scsi_device_state(const std::string& devnode) {

@@ -35,6 +35,9 @@ public:
     // iscsi_node_db: open-iscsi's node database, where each session's configured replacement_timeout is read.
     explicit SysfsTree(std::filesystem::path root = "/sys",
                        std::filesystem::path iscsi_node_db = "/etc/iscsi/nodes");
+    ~SysfsTree() override;
+    SysfsTree(const SysfsTree&) = delete;
+    SysfsTree& operator=(const SysfsTree&) = delete;
 
     const std::filesystem::path& root() const { return root_; }
 
@@ -47,6 +50,9 @@ public:
     core::Result<std::string> iscsi_session_state(unsigned session_id) override;
     core::Result<unsigned> iscsi_recovery_tmo(unsigned session_id) override;
     core::Result<void> set_iscsi_recovery_tmo(unsigned session_id, unsigned seconds) override;
+    void forget_device(const std::string& devnode) override;
+    // Attribute files kept open by the state polls (for tests: a removed disk must not keep any).
+    std::size_t open_attribute_files() const;
 
     // Everything discovery knows about one sd* disk: sysfs facts, merged with udev's properties (which may be
     // empty when udev has not processed the disk). `path` unset + skip_reason when the disk has no usable
@@ -62,16 +68,23 @@ public:
 
 private:
     core::Result<void> write_attribute(const std::filesystem::path& full_path, const std::string& text);
-    // An attribute of the disk's SCSI device, through a cache of resolved device directories: the state polls
-    // read two attributes of every path four times a second, and resolving block/sdX/device walks a dozen
-    // symlinked components each time. A read that fails drops the entry and resolves once more, so a devnode
-    // reused by another device after a removal is found at its new place.
+    // An attribute of the disk's SCSI device, read with one pread on a file kept open: the state polls read
+    // two attributes of every path every second, and under emulation the open (a walk through a dozen
+    // symlinked sysfs components) and close cost far more than the read. A read that fails closes the disk's
+    // files and resolves once more, so a devnode reused by another device after a removal is found at its
+    // new place. When no more files can be opened (RLIMIT_NOFILE) the attribute is read the plain way.
     core::Result<std::string> read_device_attribute(const std::string& devnode, const char* name);
     core::Result<ports::IscsiSessionInfo> read_iscsi_session(unsigned session_id) const;
 
+    struct OpenDevice {
+        std::filesystem::path dir;                      // resolved /sys/devices/... of the SCSI device
+        std::map<std::string, int, std::less<>> files;  // attribute name -> fd
+    };
+    void close_device(OpenDevice& device);
+
     std::filesystem::path root_;
     std::filesystem::path iscsi_node_db_;
-    std::map<std::string, std::filesystem::path, std::less<>> device_dirs_;  // used from one thread only
+    std::map<std::string, OpenDevice, std::less<>> devices_;  // by devnode; used from one thread only
 };
 
 }  // namespace pathkeeper::os

@@ -54,6 +54,8 @@ public:
     virtual core::Result<std::string> iscsi_session_state(unsigned session_id) = 0;
     virtual core::Result<unsigned> iscsi_recovery_tmo(unsigned session_id) = 0;
     virtual core::Result<void> set_iscsi_recovery_tmo(unsigned session_id, unsigned seconds) = 0;
+    // The disk went away: drop whatever the adaptor keeps for it (open attribute files, resolved paths).
+    virtual void forget_device(const std::string& devnode) { (void)devnode; }
 };
 
 inline const char* to_string(ScsiDeviceState state) noexcept {

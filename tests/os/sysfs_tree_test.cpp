@@ -106,10 +106,13 @@ TEST_F(AnIscsiDisk, ReportsItsScsiDeviceStateAluaStateAndTimeout) {
 TEST_F(AnIscsiDisk, WhoseDevnodeIsReusedByAnotherDeviceIsReadAtItsNewPlace) {
     namespace fs = std::filesystem;
     SysfsTree tree(sysfs_.root());
-    EXPECT_EQ(*tree.scsi_device_state("sdc"), ports::ScsiDeviceState::Running);  // resolved and remembered
-    // The LUN goes away and the kernel gives sdc to a disk on another session (another H:C:T:L).
+    EXPECT_EQ(*tree.scsi_device_state("sdc"), ports::ScsiDeviceState::Running);  // resolved and kept open
+    // The LUN goes away and the kernel gives sdc to a disk on another session (another H:C:T:L). On real
+    // sysfs the kept file then fails with ENODEV; a plain file tree cannot, so the udev remove event's
+    // forget_device (the daemon calls it) stands for both here.
     fs::remove_all(sysfs_.root() / "devices/platform/host3/session1/target3:0:0/3:0:0:1");
     fs::remove(sysfs_.root() / "block/sdc");
+    tree.forget_device("sdc");
     testing::FakeDisk other = iscsi_disk();
     other.device_dir = "platform/host4/session2/target4:0:0/4:0:0:7";
     other.state = "offline";
@@ -118,8 +121,40 @@ TEST_F(AnIscsiDisk, WhoseDevnodeIsReusedByAnotherDeviceIsReadAtItsNewPlace) {
     EXPECT_EQ(*tree.scsi_device_state("sdc"), ports::ScsiDeviceState::Offline);
     EXPECT_EQ(*tree.alua_access_state("sdc"), core::AluaState::Standby);
     // Gone for good: an error, not the remembered directory's last value.
+    tree.forget_device("sdc");
     fs::remove_all(sysfs_.root() / "devices/platform/host4");
     EXPECT_FALSE(static_cast<bool>(tree.scsi_device_state("sdc")));
+}
+
+TEST_F(AnIscsiDisk, KeepsItsPolledAttributesOpenAndReadsThemFreshUntilForgotten) {
+    SysfsTree tree(sysfs_.root());
+    EXPECT_EQ(tree.open_attribute_files(), 0u);
+    EXPECT_EQ(*tree.scsi_device_state("sdc"), ports::ScsiDeviceState::Running);
+    EXPECT_EQ(*tree.alua_access_state("sdc"), core::AluaState::ActiveOptimized);
+    EXPECT_EQ(tree.open_attribute_files(), 2u);
+    // The kernel rewrites the attribute in place; the next poll reads it through the same file.
+    const auto dir = sysfs_.root() / "devices/platform/host3/session1/target3:0:0/3:0:0:1";
+    testing::write_file(dir / "state", "offline\n");
+    testing::write_file(dir / "access_state", "standby\n");
+    EXPECT_EQ(*tree.scsi_device_state("sdc"), ports::ScsiDeviceState::Offline);
+    EXPECT_EQ(*tree.alua_access_state("sdc"), core::AluaState::Standby);
+    EXPECT_EQ(tree.open_attribute_files(), 2u);
+    tree.forget_device("sdc");
+    EXPECT_EQ(tree.open_attribute_files(), 0u);
+    tree.forget_device("sdc");  // twice, or for a disk never polled: nothing to do
+    tree.forget_device("sdz");
+    EXPECT_EQ(*tree.scsi_device_state("sdc"), ports::ScsiDeviceState::Offline);
+}
+
+TEST_F(AnIscsiDisk, WithAMissingAttributeKeepsNoFileForIt) {
+    SysfsTree tree(sysfs_.root());
+    std::filesystem::remove(sysfs_.root() /
+                            "devices/platform/host3/session1/target3:0:0/3:0:0:1/access_state");
+    EXPECT_FALSE(static_cast<bool>(tree.alua_access_state("sdc")));
+    EXPECT_EQ(tree.open_attribute_files(), 0u);
+    EXPECT_EQ(*tree.scsi_device_state("sdc"), ports::ScsiDeviceState::Running);
+    EXPECT_FALSE(static_cast<bool>(tree.alua_access_state("sdc")));
+    EXPECT_EQ(tree.open_attribute_files(), 1u);
 }
 
 TEST_F(AnIscsiDisk, WhoseSessionFailedShowsTheFailedState) {
