@@ -782,15 +782,15 @@ void Engine::reconcile(TimePoint now, Out& out) {
             out.add(PublishMapChange{want.name, MapChange::Renamed, "was " + m->plan.name});
             out.log(LogLevel::Notice, want.name, "renamed from " + m->plan.name);
         }
+        if (retry_policy_changed) {
+            apply_new_no_path_retry(*m, want.options.no_path_retry.value, now, out);
+        }
         const bool same =
             same_topology(want.table, m->plan.table) && want.size_sectors == m->plan.size_sectors;
         if (same) {
             if (m->adopting) {
                 out.add(PublishMapChange{want.name, MapChange::Adopted, "table unchanged, no reload"});
                 out.log(LogLevel::Notice, want.name, "adopted existing map; table matches, not reloaded");
-            }
-            if (retry_policy_changed) {
-                apply_new_no_path_retry(*m, want.options.no_path_retry.value, now, out);
             }
             // queue_if_no_path is not part of the comparison (the kernel echoes its current flag): an adopted
             // map or a new no_path_retry gets it by message, without a reload.
