@@ -502,7 +502,17 @@ void Daemon::on_udev() {
             if (event.action == ports::UdevAction::Add) {
                 feed(core::PathAdded{*event.disk.path});
             } else {
-                feed(core::PathChanged{*event.disk.path});
+                const core::PathInfo& path = *event.disk.path;
+                if (auto known = alua_states_.find(path.devnode);
+                    known != alua_states_.end() && path.tpgs && known->second != path.alua_state) {
+                    // The SDEV_UA uevent of the one path that got the unit attention. The kernel's re-read of
+                    // the port groups usually updated the LU's other paths too: read them all now, so the map
+                    // is regrouped once from the whole picture (often a mere switch_group), instead of
+                    // reloaded from this path's new state beside its siblings' old ones and again a moment
+                    // later (two suspends under I/O: 5 s in the VM).
+                    poll_alua_states();
+                }
+                feed(core::PathChanged{path});
             }
         } else {
             log(ports::LogLevel::Notice, "", event.disk.devnode, event.disk.skip_reason);

@@ -246,8 +246,12 @@ void Engine::on(const PathChanged& e, TimePoint now, Out& out) {
         out.log(LogLevel::Warning, rec->info.devnode,
                 "WWID changed from " + rec->info.wwid + " to " + e.path.wwid);
     }
+    const bool alua_changed = rec->info.alua_state != e.path.alua_state;
     rec->info = e.path;
     learn_session_timeouts(e.path);
+    if (alua_changed) {
+        check_alua_siblings_now({rec}, now);
+    }
     if (started_) {
         reconcile(now, out);
         evaluate_all(now, out);
@@ -414,11 +418,14 @@ void Engine::on(const AluaStateChanged& e, TimePoint now, Out& out) {
 }
 
 void Engine::on(const AluaStatesChanged& e, TimePoint now, Out& out) {
-    bool changed = false;
+    std::vector<const PathRecord*> changed;
     for (const AluaStateChanged& change : e.changes) {
-        changed = apply_alua_state(change, now, out) || changed;
+        if (apply_alua_state(change, now, out)) {
+            changed.push_back(find_path(change.devnode));
+        }
     }
-    if (changed && started_) {
+    check_alua_siblings_now(changed, now);
+    if (!changed.empty() && started_) {
         reconcile(now, out);  // priorities changed: group_by_prio regroups, once for the whole batch
         evaluate_all(now, out);
         run_checks(now, out);
@@ -448,6 +455,24 @@ bool Engine::apply_alua_state(const AluaStateChanged& e, TimePoint now, Out& out
             break;
     }
     return true;
+}
+
+// The target changes its port groups' states together, but the initiator learns them path by path: from a
+// unit attention on the next command down that path, after which the kernel's alua handler re-reads the port
+// groups. A path that carries no I/O (in the non-optimized group) hears of the change only at its next check,
+// up to a polling interval later, and the map meanwhile has one path's new state and the other's old one.
+// Checking the LU's other paths now brings their unit attentions in at once; the next state poll then sees
+// them all.
+void Engine::check_alua_siblings_now(const std::vector<const PathRecord*>& changed, TimePoint now) {
+    for (auto& [dev, rec] : paths_) {
+        const bool sibling = std::any_of(changed.begin(), changed.end(), [&](const PathRecord* c) {
+            return !c->info.wwid.empty() && c->info.wwid == rec.info.wwid;
+        });
+        const bool reported = std::find(changed.begin(), changed.end(), &rec) != changed.end();
+        if (sibling && !reported && rec.info.tpgs) {
+            rec.policy.request_check_now(now);
+        }
+    }
 }
 
 // ---------------------------------------------------------------- startup, config, admin

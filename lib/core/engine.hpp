@@ -138,6 +138,7 @@ private:
     bool group_usable(const MapRecord& map, unsigned group) const;
     unsigned best_group_now(const MapRecord& map) const;
     void learn_session_timeouts(const PathInfo& path);
+    void check_alua_siblings_now(const std::vector<const PathRecord*>& changed, TimePoint now);
     std::chrono::seconds last_path_tmo(const MapRecord& map, unsigned session) const;
 
     Config config_;
