@@ -167,7 +167,7 @@ mismatches=$(json_field "$prober_out" mismatches)
 echo "pathkeeperd ALUA: switched to the newly optimized group ${delay}s after the state change" \
     "(polling_interval ${polling_interval_s}s); prober errors $errors, mismatches $mismatches" >"$PK_OUT/figures.txt"
 # The delay is a figure, not a pass/fail limit (under TCG it moves with the host's load). On 2026-12-01 it was
-# 4.6-5.2 s in 4 of 6 runs while the first path's SDEV_UA uevent made the daemon reload the map from that path's
+# 4.6-5.2 s in 4 of 5 runs while the first path's SDEV_UA uevent made the daemon reload the map from that path's
 # new state beside its sibling's old one, and again a moment later: two suspends under write load. Since the
 # daemon reads every ALUA path on such a uevent, the swap is one switch_group: 0.8 and 1.8 s in the next runs.
 awk -v d="$delay" -v p="$polling_interval_s" 'BEGIN { exit !(d <= p) }' ||
