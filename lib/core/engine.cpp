@@ -464,7 +464,9 @@ bool Engine::apply_alua_state(const AluaStateChanged& e, TimePoint now, Out& out
 // Checking the LU's other paths now brings their unit attentions in at once; the next state poll then sees
 // them all.
 void Engine::check_alua_siblings_now(const std::vector<const PathRecord*>& changed, TimePoint now) {
-    for (auto& [dev, rec] : paths_) {
+    for (auto& entry : paths_) {
+        PathRecord& rec =
+            entry.second;  // a named reference: lambdas cannot capture structured bindings in clang
         const bool sibling = std::any_of(changed.begin(), changed.end(), [&](const PathRecord* c) {
             return !c->info.wwid.empty() && c->info.wwid == rec.info.wwid;
         });
