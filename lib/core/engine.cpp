@@ -117,12 +117,11 @@ Engine::MapRecord* Engine::find_map_by_name(std::string_view name) {
     return nullptr;
 }
 Engine::MapRecord* Engine::find_map_by_uuid(std::string_view uuid) {
-    for (auto& [wwid, m] : maps_) {
-        if (m.plan.uuid == uuid) {
-            return &m;
-        }
+    if (uuid.rfind(uuid_prefix, 0) != 0) {
+        return nullptr;
     }
-    return nullptr;
+    auto it = maps_.find(uuid.substr(uuid_prefix.size()));  // maps_ is keyed by the WWID the uuid carries
+    return it == maps_.end() ? nullptr : &it->second;
 }
 const Engine::MapRecord* Engine::find_map_by_name(std::string_view name) const {
     return const_cast<Engine*>(this)->find_map_by_name(name);
@@ -915,6 +914,14 @@ void Engine::reconcile(TimePoint now, Out& out) {
         if (m.retry_at) {
             ++it;  // a removal that failed is retried at retry_at (Tick)
             continue;
+        }
+        if (m.queueing) {
+            // A map without paths that still queues holds any I/O sent to it for ever, and the reader stuck
+            // on it is typically udev's blkid from the last reload's change event: the udev queue then
+            // stalls, and with it this removal's own udev wait (seen in the VM churn test). Fail that I/O
+            // first, as multipath-tools does before it flushes a map.
+            out.add(DmMessage{m.plan.name, "fail_if_no_path"});
+            m.queueing = false;
         }
         out.add(RemoveMap{m.plan.name});
         out.add(PublishMapChange{m.plan.name, MapChange::Removed, {}});
