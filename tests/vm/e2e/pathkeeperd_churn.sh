@@ -38,6 +38,18 @@ overrides:
   no_path_retry: $1"
     mv "$config.new" "$config"
 }
+# On a failure: what dm, udev and the daemon's threads were doing (a stuck map or worker shows here).
+pk_on_fail() {
+    log "dmsetup info:"
+    dmsetup info -c
+    log "udev queue: $(udevadm settle --timeout=0 >/dev/null 2>&1 && echo empty || echo busy)"
+    local t
+    for t in /proc/"$PK_PATHKEEPERD_PID"/task/*; do
+        log "daemon thread $(basename "$t") $(cat "$t/comm"): wchan $(cat "$t/wchan" 2>/dev/null)"
+        cat "$t/stack" 2>/dev/null | head -n 8
+    done
+    ps -eo pid,stat,wchan:24,args | grep -E 'udev|blkid|dmsetup|pathkeeper' | grep -v grep
+}
 churn_config fail
 start_pathkeeperd "$config"
 wait_until 120 "$luns multipath maps" map_count_is "$luns"
@@ -56,7 +68,20 @@ stable_wwid=$(disk_wwid "$stable_disk")
 stable_map=$(mpath_maps | awk -v u="mpath-$stable_wwid" '$2 == u { print $1 }')
 [ -n "$stable_map" ] || fail "no map for LUN 0 ($stable_wwid): $(mpath_maps)"
 
-daemon_fds() { ls "/proc/$PK_PATHKEEPERD_PID/fd" | wc -l; }
+# The daemon's steady fds: the fewest of 10 samples 0.2 s apart, since a checker holds /dev/sdX open for the
+# moment of its check (a transient fd, not a leak). The listing of that sample goes to $PK_OUT/fds-$1.txt.
+daemon_fds() {
+    local best="" n i
+    for i in $(seq 10); do
+        n=$(ls "/proc/$PK_PATHKEEPERD_PID/fd" | wc -l)
+        if [ -z "$best" ] || [ "$n" -lt "$best" ]; then
+            best=$n
+            ls -l "/proc/$PK_PATHKEEPERD_PID/fd" | tail -n +2 | awk '{ print $NF }' | sort >"$PK_OUT/fds-$1.txt"
+        fi
+        sleep 0.2
+    done
+    echo "$best"
+}
 daemon_rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$PK_PATHKEEPERD_PID/status"; }
 # Every present WWID has one map holding both its paths, and there is no other mpath map.
 maps_match_disks() {
@@ -72,7 +97,7 @@ maps_match_disks() {
 wait_until 60 "every map to hold both paths" maps_match_disks
 udevadm settle --timeout=60 || true
 sleep 4
-fds_before=$(daemon_fds)
+fds_before=$(daemon_fds before)
 rss_before=$(daemon_rss_kib)
 log "before the storm: $luns maps, daemon fds $fds_before, RSS $rss_before KiB; prober on $stable_map (LUN 0)"
 
@@ -166,7 +191,7 @@ step "after the storm"
 wait_until 60 "every WWID mapped once with both paths, no stale map" maps_match_disks
 udevadm settle --timeout=60 || true
 sleep 4
-fds_after=$(daemon_fds)
+fds_after=$(daemon_fds after)
 rss_after=$(daemon_rss_kib)
 kill -INT "$PK_PROBER_PID" 2>/dev/null || true
 prober_rc=0
@@ -174,7 +199,7 @@ wait_prober "$result" || prober_rc=$?
 kill -0 "$PK_PATHKEEPERD_PID" || fail "pathkeeperd died"
 log "daemon fds $fds_before -> $fds_after, RSS $rss_before -> $rss_after KiB"
 [ "$fds_after" -le "$fds_before" ] || fail "the daemon holds more file descriptors after the storm:" \
-    "$fds_before -> $fds_after: $(ls -l "/proc/$PK_PATHKEEPERD_PID/fd" | tail -n +2 | awk '{ print $NF }' | sort | uniq -c)"
+    "$fds_before -> $fds_after: $(diff "$PK_OUT/fds-before.txt" "$PK_OUT/fds-after.txt")"
 [ $((rss_after - rss_before)) -le "$max_rss_growth_kib" ] || fail "RSS grew by more than" \
     "$max_rss_growth_kib KiB: $rss_before -> $rss_after KiB"
 [ "$prober_rc" -eq 0 ] || fail "the prober on $stable_map saw errors or mismatches"

@@ -23,6 +23,7 @@ log() { printf '[%8.2f] %s\n' "$(now_s)" "$*" >&2; }
 step() { printf '\n[%8.2f] === %s\n' "$(now_s)" "$*" >&2; }
 fail() {
     log "FAIL: $*"
+    [ "$(type -t pk_on_fail)" != function ] || pk_on_fail >&2 || true
     exit 1
 }
 skip() {
