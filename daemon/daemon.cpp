@@ -343,6 +343,24 @@ void Daemon::completed(const core::Action& action, const core::Result<void>& res
     topology_dirty_ = true;
 }
 
+void Daemon::submit_udev_synced(UdevStart start, UdevFinish finish) {
+    dm_worker_.submit_deferred(
+        [this, start = std::move(start), finish = std::move(finish)]() -> DmWorker::Poll {
+            auto started = start();
+            if (!started) {
+                return [finish, error = started.error()]() -> std::optional<DmWorker::Continuation> {
+                    return finish(error);
+                };
+            }
+            return [this, finish, handle = *started]() -> std::optional<DmWorker::Continuation> {
+                if (!backend_.dm->udev_done(handle)) {
+                    return std::nullopt;
+                }
+                return finish(core::Result<void>{});
+            };
+        });
+}
+
 void Daemon::save_file(const core::Action& action, const std::string& path, const std::string& text) {
     // Small files on local disk: written on the loop thread (temp file, fsync, rename).
     completed(action, backend_.files->write_atomic(path, text));
@@ -352,60 +370,58 @@ void Daemon::execute(const core::Action& action) {
     std::visit(
         Overloaded{
             [&](const core::CreateMap& a) {
-                // Deferred: the next maps are created while udev still works on this one; the create
-                // completes (and /dev/mapper/NAME exists) when udev is done with it.
-                dm_worker_.submit_deferred([this, a]() -> DmWorker::Poll {
-                    auto started = backend_.dm->start_create_map(a.name, a.uuid, a.size_sectors, a.table);
-                    if (!started) {
-                        return [this, a, error = started.error()]() -> std::optional<DmWorker::Continuation> {
-                            return [this, a, error] { completed(a, error); };
-                        };
-                    }
-                    return [this, a, handle = *started]() -> std::optional<DmWorker::Continuation> {
-                        if (!backend_.dm->udev_done(handle)) {
-                            return std::nullopt;
-                        }
+                // The next maps are created while udev still works on this one; the create completes (and
+                // /dev/mapper/NAME exists) when udev is done with it.
+                submit_udev_synced(
+                    [this, a] {
+                        return backend_.dm->start_create_map(a.name, a.uuid, a.size_sectors, a.table);
+                    },
+                    [this, a](const core::Result<void>& created) -> DmWorker::Continuation {
                         std::optional<core::DevT> devt;
-                        if (auto info = backend_.dm->get_map(a.name)) {
-                            devt = info->devt;
+                        if (created) {
+                            if (auto info = backend_.dm->get_map(a.name)) {
+                                devt = info->devt;
+                            }
                         }
-                        return [this, a, devt] {
+                        return [this, a, created, devt] {
                             if (devt) {
                                 map_devts_[a.name] = *devt;
                             }
-                            completed(a, core::Result<void>{});
+                            completed(a, created);
                         };
-                    };
-                });
+                    });
             },
             [&](const core::ReloadMap& a) {
-                dm_worker_.submit([this, a]() -> DmWorker::Continuation {
-                    auto reloaded = backend_.dm->reload_map(a.name, a.size_sectors, a.table);
-                    return [this, a, reloaded] { completed(a, reloaded); };
-                });
+                submit_udev_synced(
+                    [this, a] { return backend_.dm->start_reload_map(a.name, a.size_sectors, a.table); },
+                    [this, a](const core::Result<void>& reloaded) -> DmWorker::Continuation {
+                        return [this, a, reloaded] { completed(a, reloaded); };
+                    });
             },
             [&](const core::RemoveMap& a) {
-                dm_worker_.submit([this, a]() -> DmWorker::Continuation {
-                    auto removed = backend_.dm->remove_map(a.name, ports::RemoveOptions{});
-                    return [this, a, removed] {
-                        map_devts_.erase(a.name);
-                        completed(a, removed);
-                    };
-                });
+                submit_udev_synced(
+                    [this, a] { return backend_.dm->start_remove_map(a.name, ports::RemoveOptions{}); },
+                    [this, a](const core::Result<void>& removed) -> DmWorker::Continuation {
+                        return [this, a, removed] {
+                            map_devts_.erase(a.name);
+                            completed(a, removed);
+                        };
+                    });
             },
             [&](const core::RenameMap& a) {
-                dm_worker_.submit([this, a]() -> DmWorker::Continuation {
-                    auto renamed = backend_.dm->rename_map(a.old_name, a.new_name);
-                    return [this, a, renamed] {
-                        if (renamed) {
-                            if (auto it = map_devts_.find(a.old_name); it != map_devts_.end()) {
-                                map_devts_[a.new_name] = it->second;
-                                map_devts_.erase(it);
+                submit_udev_synced(
+                    [this, a] { return backend_.dm->start_rename_map(a.old_name, a.new_name); },
+                    [this, a](const core::Result<void>& renamed) -> DmWorker::Continuation {
+                        return [this, a, renamed] {
+                            if (renamed) {
+                                if (auto it = map_devts_.find(a.old_name); it != map_devts_.end()) {
+                                    map_devts_[a.new_name] = it->second;
+                                    map_devts_.erase(it);
+                                }
                             }
-                        }
-                        completed(a, renamed);
-                    };
-                });
+                            completed(a, renamed);
+                        };
+                    });
             },
             [&](const core::DmMessage& a) {
                 dm_worker_.submit([this, a]() -> DmWorker::Continuation {

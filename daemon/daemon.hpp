@@ -76,6 +76,12 @@ private:
     void feed(const core::Event& event);
     void execute(const core::Action& action);
     void completed(const core::Action& action, const core::Result<void>& result);
+    // A dm change that ends in udev's work (create, reload, remove, rename), as a deferred DmWorker job:
+    // `start` runs the ioctl on the worker; once udev is done with it (or at once when it failed) `finish`
+    // runs on the worker with the ioctl's result and returns what the loop thread does next.
+    using UdevStart = std::function<core::Result<ports::DeviceMapper::UdevHandle>()>;
+    using UdevFinish = std::function<DmWorker::Continuation(const core::Result<void>&)>;
+    void submit_udev_synced(UdevStart start, UdevFinish finish);
     void save_file(const core::Action& action, const std::string& path, const std::string& text);
     core::Result<void> admin(const core::AdminRequest& request, const std::string& what);
     void arm_engine_timer();

@@ -106,7 +106,7 @@ void DmWorker::run() {
                     poll_pending();
                     continue;
                 }
-                // Stopping: queued jobs are done; give udev a bounded time for the creates still pending
+                // Stopping: queued jobs are done; give udev a bounded time for the changes still pending
                 // (an unpolled cookie would leave its semaphore behind), then leave.
                 if (!give_up_at) {
                     give_up_at = std::chrono::steady_clock::now() + kShutdownGrace;

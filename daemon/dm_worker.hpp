@@ -11,11 +11,13 @@
 // A job runs on the worker and returns a continuation; continuations run on the loop thread, in submission
 // order, when run_completions() is called after fd() became readable.
 //
-// A deferred job (a map create) finishes its ioctl at once but is only complete when udev has processed the
-// new device, which under load takes seconds per map. Its poll function is called on the worker, between
-// other jobs and every few milliseconds while nothing else is queued, until it yields the continuation; the
-// worker goes on with later jobs meanwhile, so the creates of many maps overlap in udev instead of queueing
-// behind each other. A deferred continuation may therefore run after those of later jobs.
+// A deferred job (a map create, reload, remove or rename) finishes its ioctl at once but is only complete
+// when udev has processed the uevent, which under load takes seconds per map, and never while udev's blkid
+// hangs reading a map that queues I/O. Its poll function is called on the worker, right after its ioctl,
+// between other jobs and every few milliseconds while nothing else is queued, until it yields the
+// continuation; the worker goes on with later jobs meanwhile, so the creates of many maps overlap in udev
+// instead of queueing behind each other, and one map's stuck udev work never holds up fail_path or
+// reinstate_path for the others. A deferred continuation may therefore run after those of later jobs.
 
 #include <chrono>
 #include <condition_variable>

@@ -76,31 +76,36 @@ core::Result<void> run(dm_task* task, const std::string& what) {
     return {};
 }
 
-// Runs a task that changes /dev/mapper (create, resume, remove, rename) and, when udev sync is on, waits
-// until udev has processed the uevent. The cookie must be waited on whether or not the ioctl succeeded: on
-// failure libdevmapper has already completed it, and the wait releases the semaphore.
-core::Result<void> run_with_cookie(dm_task* task, const std::string& what, bool udev_sync,
-                                   std::uint16_t flags) {
+// Runs a task that changes /dev/mapper (create, resume, remove, rename) and, when udev sync is on, hands back
+// the cookie udev completes once it has processed the uevent. The cookie must be waited on whether or not
+// the ioctl succeeded: on failure libdevmapper has already completed it, and the wait releases the semaphore,
+// so a failed task returns its error with nothing left to wait for.
+core::Result<ports::DeviceMapper::UdevHandle> start_with_cookie(dm_task* task, const std::string& what,
+                                                                bool udev_sync, std::uint16_t flags) {
     std::uint32_t cookie = 0;
-    bool cookie_set = false;
     if (udev_sync) {
         // udev's dm rules own /dev/mapper (see start_create_map): no library-made nodes behind their back.
         if (!dm_task_set_cookie(task, &cookie, flags | DM_UDEV_DISABLE_LIBRARY_FALLBACK)) {
             return core::Error{core::ErrorCode::Io, what + ": cannot set udev cookie"};
         }
-        cookie_set = true;
     }
     last_dm_error.clear();
-    const bool ok = dm_task_run(task) != 0;
-    core::Error error;
-    if (!ok) {
-        error = task_error(task, what);
-    }
-    if (cookie_set) {
-        dm_udev_wait(cookie);
-    }
-    if (!ok) {
+    if (dm_task_run(task) == 0) {
+        core::Error error = task_error(task, what);
+        if (udev_sync) {
+            dm_udev_wait(cookie);
+        }
         return error;
+    }
+    return ports::DeviceMapper::UdevHandle{cookie};
+}
+
+core::Result<void> wait_for_udev(const core::Result<ports::DeviceMapper::UdevHandle>& started) {
+    if (!started) {
+        return started.error();
+    }
+    if (started->cookie != 0) {
+        dm_udev_wait(started->cookie);
     }
     return {};
 }
@@ -325,14 +330,7 @@ core::Result<std::vector<ports::DmMapInfo>> LibDeviceMapper::list_multipath_maps
 core::Result<void> LibDeviceMapper::create_map(const std::string& name, const std::string& uuid,
                                                std::uint64_t size_sectors,
                                                const core::DmMultipathTable& table) {
-    auto started = start_create_map(name, uuid, size_sectors, table);
-    if (!started) {
-        return started.error();
-    }
-    if (started->cookie != 0) {
-        dm_udev_wait(started->cookie);
-    }
-    return {};
+    return wait_for_udev(start_create_map(name, uuid, size_sectors, table));
 }
 
 core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_create_map(
@@ -387,6 +385,11 @@ bool LibDeviceMapper::udev_done(const UdevHandle& handle) {
 
 core::Result<void> LibDeviceMapper::reload_map(const std::string& name, std::uint64_t size_sectors,
                                                const core::DmMultipathTable& table) {
+    return wait_for_udev(start_reload_map(name, size_sectors, table));
+}
+
+core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_reload_map(
+    const std::string& name, std::uint64_t size_sectors, const core::DmMultipathTable& table) {
     {
         auto task = make_task(DM_DEVICE_RELOAD, name);
         if (!task) {
@@ -416,7 +419,7 @@ core::Result<void> LibDeviceMapper::reload_map(const std::string& name, std::uin
             return ran.error();
         }
     }
-    core::Result<void> resumed = core::Error{core::ErrorCode::Internal, "not attempted"};
+    core::Result<UdevHandle> resumed = core::Error{core::ErrorCode::Internal, "not attempted"};
     for (int attempt = 0; attempt < 2 && !resumed; ++attempt) {
         auto task = make_task(DM_DEVICE_RESUME, name);
         if (!task) {
@@ -426,13 +429,19 @@ core::Result<void> LibDeviceMapper::reload_map(const std::string& name, std::uin
         dm_task_skip_lockfs(task->get());
         // DM_SUBSYSTEM_UDEV_FLAG0 marks the change uevent as a reload, as multipath-tools does, so udev rules
         // can tell a table swap from a new map.
-        resumed = run_with_cookie(task->get(), "resume " + name, options_.udev_sync, DM_SUBSYSTEM_UDEV_FLAG0);
+        resumed =
+            start_with_cookie(task->get(), "resume " + name, options_.udev_sync, DM_SUBSYSTEM_UDEV_FLAG0);
     }
     dm_lib_release();
     return resumed;
 }
 
 core::Result<void> LibDeviceMapper::remove_map(const std::string& name, const ports::RemoveOptions& options) {
+    return wait_for_udev(start_remove_map(name, options));
+}
+
+core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_remove_map(
+    const std::string& name, const ports::RemoveOptions& options) {
     auto map = get_map(name);
     if (!map) {
         return map.error();
@@ -450,17 +459,21 @@ core::Result<void> LibDeviceMapper::remove_map(const std::string& name, const po
     } else {
         dm_task_retry_remove(task->get());  // rides out a transient open by udev's blkid
     }
-    auto ran = run_with_cookie(task->get(), "remove map " + name, options_.udev_sync, 0);
+    auto started = start_with_cookie(task->get(), "remove map " + name, options_.udev_sync, 0);
     dm_lib_release();
-    if (!ran) {
-        return ran.error();
+    if (started) {
+        uuid_cache_.erase(name);
+        last_event_nr_.erase(name);
     }
-    uuid_cache_.erase(name);
-    last_event_nr_.erase(name);
-    return {};
+    return started;
 }
 
 core::Result<void> LibDeviceMapper::rename_map(const std::string& old_name, const std::string& new_name) {
+    return wait_for_udev(start_rename_map(old_name, new_name));
+}
+
+core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_rename_map(const std::string& old_name,
+                                                                                const std::string& new_name) {
     auto task = make_task(DM_DEVICE_RENAME, old_name);
     if (!task) {
         return task.error();
@@ -468,18 +481,18 @@ core::Result<void> LibDeviceMapper::rename_map(const std::string& old_name, cons
     if (!dm_task_set_newname(task->get(), new_name.c_str())) {
         return core::Error{core::ErrorCode::InvalidArgument, "bad dm device name '" + new_name + "'"};
     }
-    auto ran =
-        run_with_cookie(task->get(), "rename map " + old_name + " to " + new_name, options_.udev_sync, 0);
+    auto started =
+        start_with_cookie(task->get(), "rename map " + old_name + " to " + new_name, options_.udev_sync, 0);
     dm_lib_release();
-    if (!ran) {
-        return ran.error();
+    if (!started) {
+        return started.error();
     }
     uuid_cache_.erase(old_name);
     if (auto it = last_event_nr_.find(old_name); it != last_event_nr_.end()) {
         last_event_nr_[new_name] = it->second;
         last_event_nr_.erase(it);
     }
-    return {};
+    return started;
 }
 
 core::Result<void> LibDeviceMapper::send_message(const std::string& name, const std::string& message) {

@@ -40,8 +40,14 @@ public:
     bool udev_done(const UdevHandle& handle) override;
     core::Result<void> reload_map(const std::string& name, std::uint64_t size_sectors,
                                   const core::DmMultipathTable& table) override;
+    core::Result<UdevHandle> start_reload_map(const std::string& name, std::uint64_t size_sectors,
+                                              const core::DmMultipathTable& table) override;
     core::Result<void> remove_map(const std::string& name, const ports::RemoveOptions& options) override;
+    core::Result<UdevHandle> start_remove_map(const std::string& name,
+                                              const ports::RemoveOptions& options) override;
     core::Result<void> rename_map(const std::string& old_name, const std::string& new_name) override;
+    core::Result<UdevHandle> start_rename_map(const std::string& old_name,
+                                              const std::string& new_name) override;
     core::Result<void> send_message(const std::string& name, const std::string& message) override;
     int event_fd() const override { return control_fd_; }
     core::Result<std::vector<std::string>> changed_maps() override;

@@ -74,13 +74,24 @@ public:
     virtual core::Result<UdevHandle> start_create_map(const std::string& name, const std::string& uuid,
                                                       std::uint64_t size_sectors,
                                                       const core::DmMultipathTable& table) {
-        auto created = create_map(name, uuid, size_sectors, table);
-        if (!created) {
-            return created.error();
-        }
-        return UdevHandle{};
+        return finished(create_map(name, uuid, size_sectors, table));
     }
     virtual bool udev_done(const UdevHandle& handle) { return handle.cookie == 0; }
+    // Reload, remove and rename end in udev's work on a change or remove uevent too; their start_ halves run
+    // the ioctls and hand back the handle in the same way. A udev stuck on one map (blkid reading a map that
+    // queues I/O) then holds up only that map's completion, not the fail_path and reinstate_path messages for
+    // every other map queued behind it. The defaults run the blocking call.
+    virtual core::Result<UdevHandle> start_reload_map(const std::string& name, std::uint64_t size_sectors,
+                                                      const core::DmMultipathTable& table) {
+        return finished(reload_map(name, size_sectors, table));
+    }
+    virtual core::Result<UdevHandle> start_remove_map(const std::string& name, const RemoveOptions& options) {
+        return finished(remove_map(name, options));
+    }
+    virtual core::Result<UdevHandle> start_rename_map(const std::string& old_name,
+                                                      const std::string& new_name) {
+        return finished(rename_map(old_name, new_name));
+    }
     // Loads an inactive table, suspends with noflush + skip_lockfs (a queueing map cannot block us),
     // resumes. If the load fails the live table is untouched; if the resume fails it is retried once.
     virtual core::Result<void> reload_map(const std::string& name, std::uint64_t size_sectors,
@@ -100,6 +111,15 @@ public:
     // call returns every multipath map.
     virtual int event_fd() const = 0;
     virtual core::Result<std::vector<std::string>> changed_maps() = 0;
+
+protected:
+    // A blocking call's result as a start_ half's: udev was already waited for.
+    static core::Result<UdevHandle> finished(const core::Result<void>& done) {
+        if (!done) {
+            return done.error();
+        }
+        return UdevHandle{};
+    }
 };
 
 }  // namespace pathkeeper::ports

@@ -356,10 +356,15 @@ core::Result<SimCommand> parse_sim_command(std::string_view text) {
         }
         c.kind = SimCommand::Kind::Open;
         c.argument = w[2];
+    } else if (w[0] == "udev-hold" || w[0] == "udev-release") {
+        if (auto ok = arity(2); !ok)
+            return ok.error();
+        c.kind = w[0] == "udev-hold" ? SimCommand::Kind::UdevHold : SimCommand::Kind::UdevRelease;
     } else {
         return core::make_error(
             ErrorCode::InvalidArgument,
-            "unknown command '" + w[0] + "' (checker, alua, add, remove, kernel-fail, open)");
+            "unknown command '" + w[0] +
+                "' (checker, alua, add, remove, kernel-fail, open, udev-hold, udev-release)");
     }
     c.target = w[1];
     return c;

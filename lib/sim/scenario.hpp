@@ -72,8 +72,12 @@ struct SimMap {
 //   remove DEV                  unplug it (udev remove; dm keeps failing I/O on it, as the kernel does)
 //   kernel-fail DEV             dm fails DEV in every map using it (I/O error), raising a dm event
 //   open MAP N                  set a map's open count (mounted / held by LVM)
+//   udev-hold MAP               udev stops finishing its work on MAP's changes (as when its blkid hangs
+//                               reading a map that queues I/O): creates, reloads, removes and renames of
+//                               MAP complete only after
+//   udev-release MAP            which finishes that work
 struct SimCommand {
-    enum class Kind { Checker, Alua, Add, Remove, KernelFail, Open };
+    enum class Kind { Checker, Alua, Add, Remove, KernelFail, Open, UdevHold, UdevRelease };
     Kind kind = Kind::Checker;
     std::string target;  // devnode or map name
     std::string argument;

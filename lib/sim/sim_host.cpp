@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -93,6 +94,11 @@ struct SimHost::World {
     int udev_fd = -1;
     int dm_fd = -1;
     unsigned next_dm_minor = 0;
+    // udev-hold: maps whose udev work does not finish; the cookies handed out for it, by map name.
+    std::set<std::string> udev_held;
+    std::map<std::uint32_t, std::string> udev_pending;
+    std::uint32_t next_udev_cookie = 1;
+    std::condition_variable udev_released;
 
     ~World() {
         close(udev_fd);
@@ -331,8 +337,68 @@ public:
         }
         return world_->info(name, it->second);
     }
+    // Every change ends in udev's work, which finishes at once unless a scenario holds udev for the map
+    // ("udev-hold MAP"); the blocking calls wait for it as libdevmapper's dm_udev_wait does.
+    core::Result<UdevHandle> start_create_map(const std::string& name, const std::string& uuid,
+                                              std::uint64_t size_sectors,
+                                              const core::DmMultipathTable& table) override {
+        return with_udev_work(name, do_create_map(name, uuid, size_sectors, table));
+    }
     core::Result<void> create_map(const std::string& name, const std::string& uuid,
                                   std::uint64_t size_sectors, const core::DmMultipathTable& table) override {
+        return wait_for_udev(start_create_map(name, uuid, size_sectors, table));
+    }
+    core::Result<UdevHandle> start_reload_map(const std::string& name, std::uint64_t size_sectors,
+                                              const core::DmMultipathTable& table) override {
+        return with_udev_work(name, do_reload_map(name, size_sectors, table));
+    }
+    core::Result<void> reload_map(const std::string& name, std::uint64_t size_sectors,
+                                  const core::DmMultipathTable& table) override {
+        return wait_for_udev(start_reload_map(name, size_sectors, table));
+    }
+    core::Result<UdevHandle> start_remove_map(const std::string& name,
+                                              const ports::RemoveOptions& options) override {
+        return with_udev_work(name, do_remove_map(name, options));
+    }
+    core::Result<void> remove_map(const std::string& name, const ports::RemoveOptions& options) override {
+        return wait_for_udev(start_remove_map(name, options));
+    }
+    core::Result<UdevHandle> start_rename_map(const std::string& old_name,
+                                              const std::string& new_name) override {
+        return with_udev_work(new_name, do_rename_map(old_name, new_name));
+    }
+    core::Result<void> rename_map(const std::string& old_name, const std::string& new_name) override {
+        return wait_for_udev(start_rename_map(old_name, new_name));
+    }
+    bool udev_done(const UdevHandle& handle) override {
+        std::lock_guard lock(world_->mutex);
+        return !world_->udev_pending.contains(handle.cookie);
+    }
+
+    core::Result<UdevHandle> with_udev_work(const std::string& name, const core::Result<void>& changed) {
+        if (!changed) {
+            return changed.error();
+        }
+        std::lock_guard lock(world_->mutex);
+        if (!world_->udev_held.contains(name)) {
+            return UdevHandle{};
+        }
+        const std::uint32_t cookie = world_->next_udev_cookie++;
+        world_->udev_pending.emplace(cookie, name);
+        return UdevHandle{cookie};
+    }
+    core::Result<void> wait_for_udev(const core::Result<UdevHandle>& started) {
+        if (!started) {
+            return started.error();
+        }
+        std::unique_lock lock(world_->mutex);
+        world_->udev_released.wait(lock, [&] { return !world_->udev_pending.contains(started->cookie); });
+        return {};
+    }
+
+    // The dm changes themselves.
+    core::Result<void> do_create_map(const std::string& name, const std::string& uuid,
+                                     std::uint64_t size_sectors, const core::DmMultipathTable& table) {
         std::lock_guard lock(world_->mutex);
         if (world_->maps.contains(name)) {
             return core::make_error(ErrorCode::AlreadyExists, name + ": dm device name already in use");
@@ -353,8 +419,8 @@ public:
         world_->record("create " + name + " " + uuid + " " + core::format_table(table));
         return {};
     }
-    core::Result<void> reload_map(const std::string& name, std::uint64_t size_sectors,
-                                  const core::DmMultipathTable& table) override {
+    core::Result<void> do_reload_map(const std::string& name, std::uint64_t size_sectors,
+                                     const core::DmMultipathTable& table) {
         std::lock_guard lock(world_->mutex);
         auto it = world_->maps.find(name);
         if (it == world_->maps.end()) {
@@ -368,7 +434,7 @@ public:
         world_->record("reload " + name + " " + core::format_table(table));
         return {};
     }
-    core::Result<void> remove_map(const std::string& name, const ports::RemoveOptions& options) override {
+    core::Result<void> do_remove_map(const std::string& name, const ports::RemoveOptions& options) {
         std::lock_guard lock(world_->mutex);
         auto it = world_->maps.find(name);
         if (it == world_->maps.end()) {
@@ -388,7 +454,7 @@ public:
         world_->record("remove " + name);
         return {};
     }
-    core::Result<void> rename_map(const std::string& old_name, const std::string& new_name) override {
+    core::Result<void> do_rename_map(const std::string& old_name, const std::string& new_name) {
         std::lock_guard lock(world_->mutex);
         auto it = world_->maps.find(old_name);
         if (it == world_->maps.end()) {
@@ -777,6 +843,18 @@ core::Result<void> SimHost::apply(const SimCommand& command) {
         w.record("sim open " + command.target + " " + command.argument);
         return {};
     }
+    if (command.kind == SimCommand::Kind::UdevHold) {
+        w.udev_held.insert(command.target);
+        w.record("sim udev-hold " + command.target);
+        return {};
+    }
+    if (command.kind == SimCommand::Kind::UdevRelease) {
+        w.udev_held.erase(command.target);
+        std::erase_if(w.udev_pending, [&](const auto& entry) { return entry.second == command.target; });
+        w.udev_released.notify_all();
+        w.record("sim udev-release " + command.target);
+        return {};
+    }
     auto it = w.paths.find(command.target);
     if (it == w.paths.end()) {
         return core::make_error(ErrorCode::NotFound, command.target + ": not a scenario path");
@@ -841,7 +919,9 @@ core::Result<void> SimHost::apply(const SimCommand& command) {
             break;
         }
         case SimCommand::Kind::Open:
-            break;
+        case SimCommand::Kind::UdevHold:
+        case SimCommand::Kind::UdevRelease:
+            break;  // handled above: they name a map, not a path
     }
     w.record("sim " +
              std::string(command.kind == SimCommand::Kind::Checker  ? "checker"

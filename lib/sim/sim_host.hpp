@@ -9,8 +9,10 @@
 //   or reload referring to a device that is not plugged in fails as the kernel's ENXIO would; fail_path /
 //   reinstate_path / switch_group / queue_if_no_path / fail_if_no_path change the status the way
 //   drivers/md/dm-mpath.c does and raise a dm event; unknown messages or paths are EINVAL; an open map is not
-//   removed. After every change it rewrites <dump_dir>/tables and <dump_dir>/status ("NAME: TEXT" lines,
-//   sorted by name) and appends what it did to <dump_dir>/ops.log, so tests can compare what the daemon did.
+//   removed; "udev-hold MAP" keeps udev's work on MAP's changes unfinished (udev_done() false, the
+//   blocking calls wait) until "udev-release MAP". After every change it rewrites <dump_dir>/tables and
+//   <dump_dir>/status ("NAME: TEXT" lines, sorted by name) and appends what it did to <dump_dir>/ops.log, so
+//   tests can compare what the daemon did.
 // - checker(): answers with each path's scenario state (after checker_delay); thread safe, it runs in the
 //   daemon's worker pool.
 // - sysfs(): ALUA states, SCSI state and iSCSI sessions from the scenario; recovery_tmo writes are recorded.

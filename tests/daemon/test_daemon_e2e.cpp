@@ -179,6 +179,23 @@ TEST_F(ASimulatedHost, AddsAndRemovesMapsAsLunsComeAndGo) {
     EXPECT_EQ(ops().find("reload 36001405eeeeeeeeeeeeeeeeeeeeeeee5"), std::string::npos) << ops();
 }
 
+TEST_F(ASimulatedHost, FailsAPathOfOneMapWhileUdevIsStuckOnAnotherMapsReload) {
+    auto daemon = start("udev-stuck.yaml");
+    const std::string fail_sdd = "message 36001405bbbbbbbbbbbbbbbbbbbbbbbb2 fail_path 8:48";
+    ASSERT_TRUE(eventually([&] { return ops().find(fail_sdd) != std::string::npos; }))
+        << ops() << daemon->log();
+    const std::string log = ops();
+    const auto reload = log.find("reload 36001405aaaaaaaaaaaaaaaaaaaaaaaa1 ");
+    ASSERT_NE(reload, std::string::npos) << log;
+    EXPECT_LT(reload, log.find(fail_sdd)) << log;
+    // Before udev is released at 4 s: a dm worker waiting for udev inside the reload would send it only then.
+    EXPECT_LT(log.find(fail_sdd), log.find("sim udev-release")) << log;
+    // The held reload completes once udev finishes; the daemon then stops without waiting out its grace time.
+    ASSERT_TRUE(eventually([&] { return ops().find("sim udev-release") != std::string::npos; })) << ops();
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(std::chrono::seconds(5)), 0) << daemon->log();
+}
+
 TEST_F(ASimulatedHost, ImportsMultipathToolsBindingsOnFirstStartSoDevicesKeepTheirNames) {
     write_config(
         "defaults:\n  user_friendly_names: true\n  import_multipath_bindings: true\n"
