@@ -635,13 +635,18 @@ void Engine::on(const Tick&, TimePoint now, Out& out) {
     run_checks(now, out);
 }
 
-void Engine::on(const ActionCompleted& e, TimePoint, Out&) {
+void Engine::on(const ActionCompleted& e, TimePoint, Out& out) {
     if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
-        removing_.erase(remove->name);
+        auto node = removing_.extract(remove->name);
+        if (!node.empty() && node.mapped().kept_in_use) {
+            out.add(PublishMapChange{remove->name, MapChange::Removed, {}});
+            out.log(LogLevel::Notice, remove->name, "removed: no longer open, and no path came back");
+        }
     }
 }
 
-void Engine::removal_failed(const RemoveMap& remove, const std::string& why, TimePoint now, Out& out) {
+void Engine::removal_failed(const RemoveMap& remove, const Error& error, TimePoint now, Out& out) {
+    const std::string& why = error.message;
     auto node = removing_.extract(remove.name);
     if (node.empty()) {
         out.log(LogLevel::Warning, remove.name, "removing the map failed: " + why + "; the map is kept");
@@ -654,13 +659,29 @@ void Engine::removal_failed(const RemoveMap& remove, const std::string& why, Tim
     kept.retry_at = now + global_.polling_interval.value;
     auto it = maps_.find(wwid);
     if (it == maps_.end()) {
-        out.log(LogLevel::Warning, kept.plan.name,
-                "removing the map failed: " + why + "; kept, trying again in " +
-                    seconds_text(global_.polling_interval.value));
-        out.add(PublishMapChange{kept.plan.name, MapChange::Adopted, "its removal failed"});
+        // Conflict is dm's EBUSY: someone has the map open (a file system, LVM, or udev's blkid caught
+        // reading when the last path went). Tried again quietly: logged and published once.
+        const bool in_use = error.code == ErrorCode::Conflict;
+        const bool already_reported = in_use && kept.kept_in_use;
+        kept.kept_in_use = in_use;
+        if (!already_reported) {
+            std::string what = "removing the map failed: " + why + "; kept";
+            if (in_use) {
+                what = "no path left but the map is open: kept";
+                if (kept.queueing) {
+                    what += ", its I/O queued until a path returns";
+                }
+            }
+            out.log(
+                LogLevel::Warning, kept.plan.name,
+                what + ", trying the removal again every " + seconds_text(global_.polling_interval.value));
+            out.add(PublishMapChange{kept.plan.name, MapChange::Adopted,
+                                     in_use ? "open while its last path went" : "its removal failed"});
+        }
         maps_.emplace(wwid, std::move(kept));
         return;
     }
+    kept.kept_in_use = false;
     // The WWID's paths came back before the removal was refused: the map is still in dm, so the create
     // planned for them fails on its uuid. Take the existing map over instead; the reconcile below renames and
     // reloads it.
@@ -730,7 +751,7 @@ void Engine::on(const ActionFailed& e, TimePoint now, Out& out) {
         out.log(LogLevel::Warning, "session" + std::to_string(tmo->session_id),
                 "setting recovery_tmo failed: " + why);
     } else if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
-        removal_failed(*remove, why, now, out);
+        removal_failed(*remove, e.error, now, out);
     } else {
         out.log(LogLevel::Error, "", what + " failed: " + why);
     }
@@ -891,6 +912,9 @@ void Engine::reconcile(TimePoint now, Out& out) {
     for (auto it = maps_.begin(); it != maps_.end();) {
         MapRecord& m = it->second;
         if (plan.find_wwid(it->first) != nullptr || !m.exists) {
+            if (plan.find_wwid(it->first) != nullptr) {
+                m.kept_in_use = false;  // its paths are back: a later removal is news again
+            }
             ++it;
             continue;
         }
@@ -915,17 +939,21 @@ void Engine::reconcile(TimePoint now, Out& out) {
             ++it;  // a removal that failed is retried at retry_at (Tick)
             continue;
         }
-        if (m.queueing) {
-            // A map without paths that still queues holds any I/O sent to it for ever, and the reader stuck
-            // on it is typically udev's blkid from the last reload's change event: the udev queue then
-            // stalls, and with it this removal's own udev wait (seen in the VM churn test). Fail that I/O
-            // first, as multipath-tools does before it flushes a map.
+        if (m.plan.options.flush_on_last_del.value && m.queueing) {
+            // Whoever holds the map open (the engine cannot know: dm tells only when the removal is
+            // refused) gets errors instead of waiting for a path, as multipath-tools does before it
+            // flushes a map. Without flush_on_last_del, an open map keeps queueing: that is what
+            // no_path_retry asked for.
             out.add(DmMessage{m.plan.name, "fail_if_no_path"});
             m.queueing = false;
+            out.log(LogLevel::Warning, m.plan.name,
+                    "flush_on_last_del: last path gone, queued I/O now fails");
         }
         out.add(RemoveMap{m.plan.name});
-        out.add(PublishMapChange{m.plan.name, MapChange::Removed, {}});
-        out.log(LogLevel::Notice, m.plan.name, "removed: no path left");
+        if (!m.kept_in_use) {  // a quiet retry: it was published as kept, and is published removed when it is
+            out.add(PublishMapChange{m.plan.name, MapChange::Removed, {}});
+            out.log(LogLevel::Notice, m.plan.name, "removed: no path left");
+        }
         m.plan.paths.clear();
         m.plan.groups.clear();
         removing_.insert_or_assign(m.plan.name, std::move(m));

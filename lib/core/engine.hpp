@@ -86,6 +86,9 @@ private:
         // The map's own removal failed after its WWID was planned again: the create emitted meanwhile
         // fails on the map still there, and that failure is expected (see on(ActionFailed)).
         bool create_failure_expected = false;
+        // Its removal (no path left) was refused because the map is open: it stays, and the removal is
+        // retried quietly every polling interval until the last opener closes it or its paths come back.
+        bool kept_in_use = false;
     };
     class Out;
 
@@ -128,7 +131,7 @@ private:
     MapRecord* find_map_by_uuid(std::string_view uuid);
     // The map's no_path_retry changed at a reconfigure: the retry count and its timer start afresh.
     void apply_new_no_path_retry(MapRecord& m, const NoPathRetry& npr, TimePoint now, Out& out);
-    void removal_failed(const RemoveMap& remove, const std::string& why, TimePoint now, Out& out);
+    void removal_failed(const RemoveMap& remove, const Error& error, TimePoint now, Out& out);
     const MapRecord* find_map_by_name(std::string_view name) const;
     std::string context(const PathRecord& path) const;
     bool any_in_service(const MapRecord& map) const;

@@ -28,6 +28,8 @@
 //   failed <action text prefix>                                      ActionFailed for the newest
 //                                                                    action whose text starts so
 //   completed <action text prefix>                                   ActionCompleted, the same way
+//   busy <action text prefix>                                        ActionFailed with Conflict (EBUSY:
+//                                                                    the map is open), the same way
 // Matching: the event's actions other than "log ..." must equal the "> " lines exactly and in order;
 // no "> " lines means no such action. "> log ..." lines must each appear among the event's log
 // actions (logs are checked as a subset, so wording can grow without rewriting every scenario).
@@ -215,7 +217,7 @@ struct Runner {
             }
             return batch;
         }
-        if (kind == "failed" || kind == "completed") {
+        if (kind == "failed" || kind == "completed" || kind == "busy") {
             std::string prefix;
             for (std::size_t i = 1; i < t.size(); ++i) {
                 prefix += (i > 1 ? " " : "") + t[i];
@@ -224,6 +226,9 @@ struct Runner {
                 if (to_string(*it).rfind(prefix, 0) == 0) {
                     if (kind == "completed") {
                         return ActionCompleted{*it};
+                    }
+                    if (kind == "busy") {
+                        return ActionFailed{*it, Error{ErrorCode::Conflict, "device or resource busy"}};
                     }
                     return ActionFailed{*it, Error{ErrorCode::Io, "injected failure"}};
                 }
