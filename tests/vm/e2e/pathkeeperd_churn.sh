@@ -19,11 +19,13 @@ luns=${PK_CHURN_LUNS:-6}
 rounds=${PK_CHURN_ROUNDS:-3}
 reconfigures=100
 max_rss_growth_kib=$((16 * 1024))
+# udev under TCG needs about a second per path, so the waits for maps to go and come back grow with the size.
+step_timeout=$((120 + 3 * luns))
 
 load_multipath_modules
 start_udev
 scsi_debug_setup add_host=2 vpd_use_hostno=0 num_tgts=1 max_luns="$luns" dev_size_mb=8
-wait_for_disks $((2 * luns)) 300
+wait_for_disks $((2 * luns)) $((300 + 3 * luns))
 start_system_dbus
 
 config=/etc/pathkeeper/pathkeeper.yaml
@@ -52,7 +54,7 @@ pk_on_fail() {
 }
 churn_config fail
 start_pathkeeperd "$config"
-wait_until 120 "$luns multipath maps" map_count_is "$luns"
+wait_until "$step_timeout" "$luns multipath maps" map_count_is "$luns"
 
 disk_lun() { readlink -f "/sys/block/$1/device" | awk -F: '{ print $NF }'; }
 disks_of_lun() {
@@ -94,7 +96,7 @@ maps_match_disks() {
         [ "$(map_groups "$name" | wc -w)" -eq 2 ] || return 1
     done
 }
-wait_until 60 "every map to hold both paths" maps_match_disks
+wait_until $((60 + 2 * luns)) "every map to hold both paths" maps_match_disks
 udevadm settle --timeout=60 || true
 sleep 4
 fds_before=$(daemon_fds before)
@@ -128,10 +130,10 @@ for round in $(seq 1 "$rounds"); do
         done
     done
     log "round $round: deleted $removed paths"
-    wait_until 120 "round $round: only the LUN 0 map left" map_count_is 1
+    wait_until "$step_timeout" "round $round: only the LUN 0 map left" map_count_is 1
     scsi_debug_rescan
-    wait_for_disks $((2 * luns)) 300
-    wait_until 120 "round $round: $luns maps again" map_count_is "$luns"
+    wait_for_disks $((2 * luns)) $((300 + 3 * luns))
+    wait_until "$step_timeout" "round $round: $luns maps again" map_count_is "$luns"
     log "round $round: $luns maps back"
 done
 t_storm_end=$(now_s)
@@ -151,10 +153,10 @@ all_maps_queue() {
 # Every existing map follows a changed no_path_retry, whichever configuration it was created with.
 churn_config queue
 pathctl reconfigure >/dev/null || fail "the reconfigure to no_path_retry queue failed"
-wait_until 60 "no_path_retry queue in every table" all_maps_queue
+wait_until $((60 + 2 * luns)) "no_path_retry queue in every table" all_maps_queue
 churn_config fail
 pathctl reconfigure >/dev/null || fail "the final reconfigure failed"
-wait_until 60 "the final configuration (no_path_retry fail) in every table" all_maps_fail_io
+wait_until $((60 + 2 * luns)) "the final configuration (no_path_retry fail) in every table" all_maps_fail_io
 
 step "a LUN removed on the target while mapped"
 last_lun=$((luns - 1))
@@ -188,7 +190,7 @@ wait_until 30 "both paths of the returned LUN active in dm" both_active
 t_lun_back=$(elapsed "$t_lun" "$(now_s)")
 
 step "after the storm"
-wait_until 60 "every WWID mapped once with both paths, no stale map" maps_match_disks
+wait_until $((60 + 2 * luns)) "every WWID mapped once with both paths, no stale map" maps_match_disks
 udevadm settle --timeout=60 || true
 sleep 4
 fds_after=$(daemon_fds after)
