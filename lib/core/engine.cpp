@@ -911,8 +911,9 @@ void Engine::reconcile(TimePoint now, Out& out) {
     // Maps no longer wanted.
     for (auto it = maps_.begin(); it != maps_.end();) {
         MapRecord& m = it->second;
-        if (plan.find_wwid(it->first) != nullptr || !m.exists) {
-            if (plan.find_wwid(it->first) != nullptr) {
+        const bool planned = plan.find_wwid(it->first) != nullptr;
+        if (planned || !m.exists) {
+            if (planned) {
                 m.kept_in_use = false;  // its paths are back: a later removal is news again
             }
             ++it;
