@@ -38,14 +38,14 @@ EventLoop::~EventLoop() {
     close(epoll_fd_);
 }
 
-core::Result<void> EventLoop::add(int fd, std::uint32_t events, Callback callback) {
+core::Result<void> EventLoop::add(int fd, std::uint32_t events, Callback callback, std::string source) {
     epoll_event ev{};
     ev.events = events;
     ev.data.fd = fd;
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
         return os_error("epoll_ctl(ADD, fd " + std::to_string(fd) + ")");
     }
-    callbacks_[fd] = std::move(callback);
+    callbacks_[fd] = Source{std::move(callback), std::move(source)};
     return {};
 }
 
@@ -64,19 +64,37 @@ void EventLoop::remove(int fd) {
     callbacks_.erase(fd);
 }
 
-void EventLoop::add_prepare_hook(PrepareHook hook) {
-    prepare_hooks_.push_back(std::move(hook));
+void EventLoop::add_prepare_hook(PrepareHook hook, std::string source) {
+    prepare_hooks_.push_back(Hook{std::move(hook), std::move(source)});
 }
 
-void EventLoop::add_before_wait_hook(PrepareHook hook) {
-    before_wait_hooks_.push_back(std::move(hook));
+void EventLoop::add_before_wait_hook(PrepareHook hook, std::string source) {
+    before_wait_hooks_.push_back(Hook{std::move(hook), std::move(source)});
+}
+
+void EventLoop::set_stall_reporter(MonotonicClock::duration threshold, StallReporter reporter) {
+    stall_threshold_ = threshold;
+    stall_reporter_ = std::move(reporter);
+}
+
+void EventLoop::report_if_stalled(std::string_view source, MonotonicClock::time_point started) const {
+    if (!stall_reporter_) {
+        return;
+    }
+    const auto held = MonotonicClock::now() - started;
+    if (held > stall_threshold_) {
+        stall_reporter_(source, held);
+    }
 }
 
 int EventLoop::run_once(std::optional<std::chrono::milliseconds> max_wait) {
     std::optional<MonotonicClock::time_point> deadline;
     for (auto* hooks : {&prepare_hooks_, &before_wait_hooks_}) {
         for (auto& hook : *hooks) {
-            if (auto when = hook(); when && (!deadline || *when < *deadline)) {
+            const auto started = MonotonicClock::now();
+            auto when = hook.hook();
+            report_if_stalled(hook.name, started);
+            if (when && (!deadline || *when < *deadline)) {
                 deadline = when;
             }
         }
@@ -103,8 +121,10 @@ int EventLoop::run_once(std::optional<std::chrono::milliseconds> max_wait) {
         if (it == callbacks_.end()) {
             continue;  // removed by an earlier callback of this batch
         }
-        Callback callback = it->second;  // a copy: the callback may remove itself
-        callback(events[i].events);
+        Source source = it->second;  // a copy: the callback may remove itself
+        const auto started = MonotonicClock::now();
+        source.callback(events[i].events);
+        report_if_stalled(source.name, started);
         ++dispatched;
     }
     return dispatched;

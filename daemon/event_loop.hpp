@@ -9,6 +9,8 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -28,13 +30,19 @@ public:
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
 
-    core::Result<void> add(int fd, std::uint32_t events, Callback callback);
+    // `source` names the fd in stall reports ("udev monitor").
+    core::Result<void> add(int fd, std::uint32_t events, Callback callback, std::string source = "fd");
     core::Result<void> modify(int fd, std::uint32_t events);
     void remove(int fd);
-    void add_prepare_hook(PrepareHook hook);
+    void add_prepare_hook(PrepareHook hook, std::string source = "prepare hook");
     // Like a prepare hook, but run after all of them, just before the wait: for state that the prepare hooks
     // themselves may change (a D-Bus call handled by the sd-bus hook can give the engine a new deadline).
-    void add_before_wait_hook(PrepareHook hook);
+    void add_before_wait_hook(PrepareHook hook, std::string source = "before-wait hook");
+
+    // A callback or hook that holds the loop longer than `threshold` is reported (source name, how long):
+    // everything else (D-Bus answers, checker results) waited that long, which an admin needs to see.
+    using StallReporter = std::function<void(std::string_view source, MonotonicClock::duration held)>;
+    void set_stall_reporter(MonotonicClock::duration threshold, StallReporter reporter);
 
     // Runs prepare hooks, waits (at most max_wait), dispatches ready fds. Returns the number dispatched.
     int run_once(std::optional<std::chrono::milliseconds> max_wait = std::nullopt);
@@ -44,10 +52,22 @@ public:
     bool stopping() const { return stopping_; }
 
 private:
+    struct Source {
+        Callback callback;
+        std::string name;
+    };
+    void report_if_stalled(std::string_view source, MonotonicClock::time_point started) const;
+
     int epoll_fd_ = -1;
-    std::map<int, Callback> callbacks_;
-    std::vector<PrepareHook> prepare_hooks_;
-    std::vector<PrepareHook> before_wait_hooks_;
+    std::map<int, Source> callbacks_;
+    MonotonicClock::duration stall_threshold_ = MonotonicClock::duration::max();
+    StallReporter stall_reporter_;
+    struct Hook {
+        PrepareHook hook;
+        std::string name;
+    };
+    std::vector<Hook> prepare_hooks_;
+    std::vector<Hook> before_wait_hooks_;
     bool stopping_ = false;
 };
 
