@@ -157,25 +157,39 @@ core::Result<void> Daemon::start() {
         }
     };
     try {
-        must(loop_.add(signals_.fd(), EPOLLIN, [this](std::uint32_t) { on_signal(); }));
-        must(loop_.add(backend_.udev->fd(), EPOLLIN, [this](std::uint32_t) { on_udev(); }));
+        must(loop_.add(
+            signals_.fd(), EPOLLIN, [this](std::uint32_t) { on_signal(); }, "signals"));
+        must(loop_.add(
+            backend_.udev->fd(), EPOLLIN, [this](std::uint32_t) { on_udev(); }, "udev monitor"));
         if (backend_.dm->event_fd() >= 0) {
-            must(loop_.add(backend_.dm->event_fd(), EPOLLIN, [this](std::uint32_t) { on_dm_event(); }));
+            must(loop_.add(
+                backend_.dm->event_fd(), EPOLLIN, [this](std::uint32_t) { on_dm_event(); }, "dm events"));
         }
-        must(loop_.add(backend_.pool->completion_fd(), EPOLLIN, [this](std::uint32_t) { on_checks_done(); }));
-        must(loop_.add(dm_worker_.fd(), EPOLLIN, [this](std::uint32_t) { dm_worker_.run_completions(); }));
-        must(loop_.add(engine_timer_.fd(), EPOLLIN, [this](std::uint32_t) {
-            engine_timer_.acknowledge();
-            last_tick_ = MonotonicClock::now();
-            feed(core::Tick{});
-        }));
-        must(loop_.add(housekeeping_timer_.fd(), EPOLLIN, [this](std::uint32_t) { on_housekeeping(); }));
+        must(loop_.add(
+            backend_.pool->completion_fd(), EPOLLIN, [this](std::uint32_t) { on_checks_done(); },
+            "checker results"));
+        must(loop_.add(
+            dm_worker_.fd(), EPOLLIN, [this](std::uint32_t) { dm_worker_.run_completions(); },
+            "dm completions"));
+        must(loop_.add(
+            engine_timer_.fd(), EPOLLIN,
+            [this](std::uint32_t) {
+                engine_timer_.acknowledge();
+                last_tick_ = MonotonicClock::now();
+                feed(core::Tick{});
+            },
+            "engine timer"));
+        must(loop_.add(
+            housekeeping_timer_.fd(), EPOLLIN, [this](std::uint32_t) { on_housekeeping(); }, "housekeeping"));
         housekeeping_timer_.arm_periodic(std::chrono::milliseconds(1000) / housekeeping_ticks_per_second);
         if (auto interval = notifier_.watchdog_ping_interval()) {
-            must(loop_.add(watchdog_timer_.fd(), EPOLLIN, [this](std::uint32_t) {
-                watchdog_timer_.acknowledge();
-                notifier_.watchdog();
-            }));
+            must(loop_.add(
+                watchdog_timer_.fd(), EPOLLIN,
+                [this](std::uint32_t) {
+                    watchdog_timer_.acknowledge();
+                    notifier_.watchdog();
+                },
+                "watchdog"));
             watchdog_timer_.arm_periodic(*interval);
         }
         if (backend_.sim != nullptr) {
@@ -187,10 +201,21 @@ core::Result<void> Daemon::start() {
     } catch (const std::runtime_error& e) {
         return core::make_error(core::ErrorCode::Io, e.what());
     }
-    loop_.add_prepare_hook([this]() -> std::optional<MonotonicClock::time_point> {
-        publish_if_dirty();
-        return std::nullopt;
-    });
+    // One thread owns all state, so a handler that runs long delays everything else (D-Bus answers, checker
+    // results, udev events): such a stall is logged with its source, since only the log can show it later.
+    loop_.set_stall_reporter(
+        kLoopStallThreshold, [this](std::string_view source, MonotonicClock::duration held) {
+            const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(held).count();
+            log(ports::LogLevel::Warning, "", "",
+                "event loop held for " + std::to_string(ms) + " ms by " + std::string(source) +
+                    " (D-Bus calls, checker results and udev events waited)");
+        });
+    loop_.add_prepare_hook(
+        [this]() -> std::optional<MonotonicClock::time_point> {
+            publish_if_dirty();
+            return std::nullopt;
+        },
+        "D-Bus topology publication");
     loop_.add_before_wait_hook([this]() -> std::optional<MonotonicClock::time_point> {
         if (engine_deadline_stale_) {
             arm_engine_timer();
@@ -224,36 +249,40 @@ void Daemon::connect_bus() {
         service_->claim_bus_name();
         const auto poll = bus_->getEventLoopPollData();
         const int fd = poll.fd;
-        if (auto added = loop_.add(fd, to_epoll_events(poll.events),
-                                   [this, fd](std::uint32_t) {
-                                       try {
-                                           while (bus_ && bus_->processPendingRequest()) {
-                                           }
-                                       } catch (const sdbus::Error& e) {
-                                           drop_bus(fd, e);
-                                       }
-                                   });
+        if (auto added = loop_.add(
+                fd, to_epoll_events(poll.events),
+                [this, fd](std::uint32_t) {
+                    try {
+                        while (bus_ && bus_->processPendingRequest()) {
+                        }
+                    } catch (const sdbus::Error& e) {
+                        drop_bus(fd, e);
+                    }
+                },
+                "D-Bus");
             !added) {
             throw sdbus::Error("org.pathkeeper.PathKeeper1.Error.Failed", added.error().message);
         }
-        loop_.add_prepare_hook([this, fd]() -> std::optional<MonotonicClock::time_point> {
-            if (!bus_) {
-                return std::nullopt;  // the bus was lost
-            }
-            try {
-                while (bus_->processPendingRequest()) {
+        loop_.add_prepare_hook(
+            [this, fd]() -> std::optional<MonotonicClock::time_point> {
+                if (!bus_) {
+                    return std::nullopt;  // the bus was lost
                 }
-                const auto poll = bus_->getEventLoopPollData();
-                (void)loop_.modify(fd, to_epoll_events(poll.events));
-                if (poll.timeout_usec == UINT64_MAX) {
+                try {
+                    while (bus_->processPendingRequest()) {
+                    }
+                    const auto poll = bus_->getEventLoopPollData();
+                    (void)loop_.modify(fd, to_epoll_events(poll.events));
+                    if (poll.timeout_usec == UINT64_MAX) {
+                        return std::nullopt;
+                    }
+                    return MonotonicClock::time_point(std::chrono::microseconds(poll.timeout_usec));
+                } catch (const sdbus::Error& e) {
+                    drop_bus(fd, e);
                     return std::nullopt;
                 }
-                return MonotonicClock::time_point(std::chrono::microseconds(poll.timeout_usec));
-            } catch (const sdbus::Error& e) {
-                drop_bus(fd, e);
-                return std::nullopt;
-            }
-        });
+            },
+            "D-Bus");
         log(ports::LogLevel::Info, "", "", std::string("published on the system bus as ") + api::kBusName);
     } catch (const sdbus::Error& e) {
         // Path management must go on without the API: multipath I/O matters more than pathctl.
@@ -508,7 +537,7 @@ void Daemon::on_signal() {
 }
 
 void Daemon::on_udev() {
-    for (const auto& event : backend_.udev->receive()) {
+    for (const auto& event : backend_.udev->receive(kUdevEventsPerRound)) {
         if (event.action == ports::UdevAction::Remove) {
             log(ports::LogLevel::Info, "", event.disk.devnode, "removed");
             feed(core::PathRemoved{event.disk.devnode, 0});

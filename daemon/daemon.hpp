@@ -112,6 +112,9 @@ private:
     bool engine_deadline_stale_ = true;
     std::optional<MonotonicClock::time_point> last_tick_;
     static constexpr std::chrono::milliseconds kTickCoalescing{50};
+    static constexpr std::chrono::milliseconds kLoopStallThreshold{1000};
+    // uevents handled per round of the loop (the rest wait in the socket): bounds how long a storm holds it.
+    static constexpr std::size_t kUdevEventsPerRound = 16;
     DeadlineTimer housekeeping_timer_;
     DeadlineTimer watchdog_timer_;
     DeadlineTimer sim_timer_;

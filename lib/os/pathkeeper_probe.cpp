@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
                     continue;
                 }
                 if (fds[0].revents & POLLIN) {
-                    for (const auto& event : udev.receive()) {
+                    for (const auto& event : udev.receive(64)) {
                         std::printf("udev %s: ", ports::to_string(event.action));
                         print_disk(event.disk);
                     }

@@ -115,10 +115,15 @@ core::Result<std::vector<ports::DiscoveredDisk>> LibUdevSource::enumerate() {
     return disks;
 }
 
-std::vector<ports::UdevEvent> LibUdevSource::receive() {
+std::vector<ports::UdevEvent> LibUdevSource::receive(std::size_t max_events) {
     std::vector<ports::UdevEvent> events;
-    // The monitor socket is non-blocking: receive_device returns null once the queue is drained.
-    while (udev_device* raw = udev_monitor_receive_device(monitor_)) {
+    // The monitor socket is non-blocking: receive_device returns null once the queue is drained. Messages
+    // left in the socket keep it readable for the next round of the loop.
+    for (std::size_t received = 0; received < max_events; ++received) {
+        udev_device* raw = udev_monitor_receive_device(monitor_);
+        if (raw == nullptr) {
+            break;
+        }
         DevicePtr device(raw);
         const std::string action = text_or_empty(udev_device_get_action(device.get()));
         if (text_or_empty(udev_device_get_subsystem(device.get())) == "scsi") {

@@ -23,7 +23,7 @@ public:
 
     int fd() const override;
     core::Result<std::vector<ports::DiscoveredDisk>> enumerate() override;
-    std::vector<ports::UdevEvent> receive() override;
+    std::vector<ports::UdevEvent> receive(std::size_t max_events) override;
     core::Result<ports::DiscoveredDisk> refresh(const std::string& devnode) override;
 
 private:

@@ -54,8 +54,10 @@ public:
     virtual int fd() const = 0;
     // Coldplug: every SCSI disk present now.
     virtual core::Result<std::vector<DiscoveredDisk>> enumerate() = 0;
-    // Drains every queued uevent without blocking (returns an empty vector when there is none).
-    virtual std::vector<UdevEvent> receive() = 0;
+    // The next queued uevents in order, at most max_events, without blocking (empty when there is none).
+    // While more are queued the fd stays readable, so the loop comes back for them after serving its other
+    // sources: a storm of hundreds of uevents must not hold D-Bus answers and checker results for seconds.
+    virtual std::vector<UdevEvent> receive(std::size_t max_events) = 0;
     // Re-reads one disk now (e.g. after an iSCSI session logged back in). NotFound when it is gone.
     virtual core::Result<DiscoveredDisk> refresh(const std::string& devnode) = 0;
 };

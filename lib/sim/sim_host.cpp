@@ -299,10 +299,17 @@ public:
         }
         return disks;
     }
-    std::vector<ports::UdevEvent> receive() override {
+    std::vector<ports::UdevEvent> receive(std::size_t max_events) override {
         std::lock_guard lock(world_->mutex);
-        drain(world_->udev_fd);
-        return std::exchange(world_->uevents, {});
+        auto& queued = world_->uevents;
+        const auto taken = static_cast<std::ptrdiff_t>(std::min(max_events, queued.size()));
+        std::vector<ports::UdevEvent> events(std::make_move_iterator(queued.begin()),
+                                             std::make_move_iterator(queued.begin() + taken));
+        queued.erase(queued.begin(), queued.begin() + taken);
+        if (queued.empty()) {
+            drain(world_->udev_fd);  // like the netlink socket: readable while events are queued
+        }
+        return events;
     }
     core::Result<ports::DiscoveredDisk> refresh(const std::string& devnode) override {
         std::lock_guard lock(world_->mutex);

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include "core/dm_table.hpp"
 #include "sim/sim_host.hpp"
@@ -131,14 +132,33 @@ TEST_F(ASimHost, FailsAPathOnAnInjectedIoErrorAndRaisesADmEvent) {
 TEST_F(ASimHost, QueuesUeventsForPlugAndUnplug) {
     ASSERT_TRUE(host_.apply(*parse_sim_command("add sdd")).ok());
     ASSERT_TRUE(host_.apply(*parse_sim_command("remove sdb")).ok());
-    auto events = host_.udev().receive();
+    auto events = host_.udev().receive(16);
     ASSERT_EQ(events.size(), 2U);
     EXPECT_EQ(events[0].action, ports::UdevAction::Add);
     EXPECT_EQ(events[0].disk.devnode, "sdd");
     EXPECT_EQ(events[1].action, ports::UdevAction::Remove);
     EXPECT_EQ(events[1].disk.devt.to_string(), "8:16");
-    EXPECT_TRUE(host_.udev().receive().empty());
+    EXPECT_TRUE(host_.udev().receive(16).empty());
     EXPECT_FALSE(host_.apply(*parse_sim_command("add sdd")).ok());
+}
+
+TEST_F(ASimHost, HandsOutUeventsInBoundedBatchesAndStaysReadableWhileSomeAreQueued) {
+    ASSERT_TRUE(host_.apply(*parse_sim_command("add sdd")).ok());
+    ASSERT_TRUE(host_.apply(*parse_sim_command("remove sdb")).ok());
+    ASSERT_TRUE(host_.apply(*parse_sim_command("remove sdc")).ok());
+    auto readable = [&] {
+        pollfd fd{host_.udev().fd(), POLLIN, 0};
+        return ::poll(&fd, 1, 0) == 1;
+    };
+    auto first = host_.udev().receive(2);
+    ASSERT_EQ(first.size(), 2U);
+    EXPECT_EQ(first[0].disk.devnode, "sdd");
+    EXPECT_EQ(first[1].disk.devnode, "sdb");
+    EXPECT_TRUE(readable());
+    auto rest = host_.udev().receive(2);
+    ASSERT_EQ(rest.size(), 1U);
+    EXPECT_EQ(rest[0].disk.devnode, "sdc");
+    EXPECT_FALSE(readable());
 }
 
 TEST_F(ASimHost, ChecksPathsWithTheScenarioStates) {
