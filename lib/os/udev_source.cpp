@@ -162,7 +162,15 @@ std::optional<ports::UdevEvent> LibUdevSource::disk_event_from_scsi_device(udev_
     const std::filesystem::path block_dir =
         std::filesystem::path(text_or_empty(udev_device_get_syspath(scsi_device))) / "block";
     for (const auto& entry : std::filesystem::directory_iterator(block_dir, ec)) {
-        auto disk = refresh(entry.path().filename().string());
+        const std::string devnode = entry.path().filename().string();
+        DevicePtr block(udev_device_new_from_subsystem_sysname(udev_, "block", devnode.c_str()));
+        if (!block || udev_device_get_is_initialized(block.get()) <= 0) {
+            // A LUN found by a rescan reports its unit attention before udev has run the rules of its disk:
+            // described now it would lack ID_SERIAL and ID_WWN (a wrong WWID, blacklisted). Its own add
+            // event follows with complete properties.
+            continue;
+        }
+        auto disk = refresh(devnode);
         if (disk) {
             ports::UdevEvent event;
             event.action = ports::UdevAction::Change;

@@ -216,6 +216,13 @@ log "daemon fds $fds_before -> $fds_after, RSS $rss_before -> $rss_after KiB"
 [ $((rss_after - rss_before)) -le "$max_rss_growth_kib" ] || fail "RSS grew by more than" \
     "$max_rss_growth_kib KiB: $rss_before -> $rss_after KiB"
 [ "$prober_rc" -eq 0 ] || fail "the prober on $stable_map saw errors or mismatches"
-figures="$rounds rounds of deleting and rescanning $((2 * (luns - 1))) of $((2 * luns)) paths in $(elapsed "$t_storm" "$t_storm_end") s with $reconfigures reconfigures (0 failed); LUN removed on the target: paths failed after ${t_lun_failed} s, back ${t_lun_back} s after the removal; daemon fds $fds_before -> $fds_after, RSS $rss_before -> $rss_after KiB; prober writes $(json_field "$result" writes), errors $(json_field "$result" errors), mismatches $(json_field "$result" mismatches)"
+# A rescanned LUN's unit attention comes before udev has described its disk; taken then, the disk would get
+# a WWID from sysfs instead of udev's and be re-identified a moment later.
+wwid_changes=$(grep -c "WWID changed" "$PK_OUT/pathkeeperd.log" || true)
+[ "$wwid_changes" -eq 0 ] || fail "$wwid_changes disks changed WWID (taken before udev described them):" \
+    "$(grep -m 5 "WWID changed" "$PK_OUT/pathkeeperd.log")"
+longest_stall_ms=$(awk '/event loop held for/ { ms = $6; if (ms > max) max = ms } END { print max + 0 }' \
+    "$PK_OUT/pathkeeperd.log")
+figures="$rounds rounds of deleting and rescanning $((2 * (luns - 1))) of $((2 * luns)) paths in $(elapsed "$t_storm" "$t_storm_end") s with $reconfigures reconfigures (0 failed); LUN removed on the target: paths failed after ${t_lun_failed} s, back ${t_lun_back} s after the removal; daemon fds $fds_before -> $fds_after, RSS $rss_before -> $rss_after KiB; longest event-loop stall $longest_stall_ms ms; prober writes $(json_field "$result" writes), errors $(json_field "$result" errors), mismatches $(json_field "$result" mismatches)"
 echo "$figures" >"$PK_OUT/figures.txt"
 log "RESULT: $figures"
