@@ -316,7 +316,13 @@ int Daemon::run() {
     return 0;
 }
 
-void Daemon::feed(const core::Event& event) {
+void Daemon::learn_path_event(const core::Event& event) {
+    if (const auto* batch = std::get_if<core::PathEvents>(&event)) {
+        for (const auto& inner : batch->events) {
+            std::visit([this](const auto& one) { learn_path_event(core::Event{one}); }, inner);
+        }
+        return;
+    }
     // Learn the iSCSI sessions of known paths: their state is polled (the kernel sends no uevent for it).
     const core::PathInfo* info = nullptr;
     if (const auto* added = std::get_if<core::PathAdded>(&event)) {
@@ -342,6 +348,10 @@ void Daemon::feed(const core::Event& event) {
     if (info != nullptr && info->tpgs) {
         alua_states_.insert_or_assign(info->devnode, info->alua_state);
     }
+}
+
+void Daemon::feed(const core::Event& event) {
+    learn_path_event(event);
     const auto actions = engine_.handle(event, MonotonicClock::now());
     for (const auto& action : actions) {
         execute(action);
@@ -537,15 +547,22 @@ void Daemon::on_signal() {
 }
 
 void Daemon::on_udev() {
+    // This round's uevents go to the engine as one PathEvents, so it plans the maps once for all of them.
+    core::PathEvents batch;
+    auto flush = [&] {
+        if (!batch.events.empty()) {
+            feed(std::exchange(batch, {}));
+        }
+    };
     for (const auto& event : backend_.udev->receive(kUdevEventsPerRound)) {
         if (event.action == ports::UdevAction::Remove) {
             log(ports::LogLevel::Info, "", event.disk.devnode, "removed");
-            feed(core::PathRemoved{event.disk.devnode, 0});
+            batch.events.emplace_back(core::PathRemoved{event.disk.devnode, 0});
         } else if (event.disk.path) {
             log(ports::LogLevel::Info, "", event.disk.devnode,
                 std::string("uevent ") + ports::to_string(event.action));
             if (event.action == ports::UdevAction::Add) {
-                feed(core::PathAdded{*event.disk.path});
+                batch.events.emplace_back(core::PathAdded{*event.disk.path});
             } else {
                 const core::PathInfo& path = *event.disk.path;
                 if (auto known = alua_states_.find(path.devnode);
@@ -554,15 +571,17 @@ void Daemon::on_udev() {
                     // the port groups usually updated the LU's other paths too: read them all now, so the map
                     // is regrouped once from the whole picture (often a mere switch_group), instead of
                     // reloaded from this path's new state beside its siblings' old ones and again a moment
-                    // later (two suspends under I/O: 5 s in the VM).
+                    // later (two suspends under I/O: 5 s in the VM). The uevents before it go first.
+                    flush();
                     poll_alua_states();
                 }
-                feed(core::PathChanged{path});
+                batch.events.emplace_back(core::PathChanged{path});
             }
         } else {
             log(ports::LogLevel::Notice, "", event.disk.devnode, event.disk.skip_reason);
         }
     }
+    flush();
     topology_dirty_ = true;
 }
 

@@ -73,6 +73,9 @@ public:
     core::Result<std::string> config_text(bool explain) const override;
 
 private:
+    // What the daemon itself polls for each path (iSCSI session, SCSI device and ALUA states) follows the
+    // path events the engine is fed.
+    void learn_path_event(const core::Event& event);
     void feed(const core::Event& event);
     void execute(const core::Action& action);
     void completed(const core::Action& action, const core::Result<void>& result);

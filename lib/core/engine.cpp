@@ -228,11 +228,7 @@ void Engine::on(const PathAdded& e, TimePoint now, Out& out) {
     out.log(LogLevel::Info, e.path.devnode,
             "path added (" + e.path.devt.to_string() + ", WWID " +
                 (e.path.wwid.empty() ? std::string("none") : e.path.wwid) + ")");
-    if (started_) {
-        reconcile(now, out);
-        evaluate_all(now, out);
-        run_checks(now, out);
-    }
+    paths_changed(now, out);
 }
 
 void Engine::on(const PathChanged& e, TimePoint now, Out& out) {
@@ -251,11 +247,7 @@ void Engine::on(const PathChanged& e, TimePoint now, Out& out) {
     if (alua_changed) {
         check_alua_siblings_now({rec}, now);
     }
-    if (started_) {
-        reconcile(now, out);
-        evaluate_all(now, out);
-        run_checks(now, out);
-    }
+    paths_changed(now, out);
 }
 
 void Engine::on(const PathRemoved& e, TimePoint now, Out& out) {
@@ -268,6 +260,26 @@ void Engine::on(const PathRemoved& e, TimePoint now, Out& out) {
     }
     out.log(LogLevel::Info, context(*rec), "path removed");
     paths_.erase(paths_.find(e.devnode));
+    paths_changed(now, out);
+}
+
+void Engine::on(const PathEvents& e, TimePoint now, Out& out) {
+    in_path_batch_ = true;
+    path_batch_changed_ = false;
+    for (const auto& event : e.events) {
+        std::visit([&](const auto& one) { on(one, now, out); }, event);
+    }
+    in_path_batch_ = false;
+    if (path_batch_changed_) {
+        paths_changed(now, out);
+    }
+}
+
+void Engine::paths_changed(TimePoint now, Out& out) {
+    if (in_path_batch_) {
+        path_batch_changed_ = true;
+        return;
+    }
     if (started_) {
         reconcile(now, out);
         evaluate_all(now, out);

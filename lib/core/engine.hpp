@@ -95,6 +95,10 @@ private:
     void on(const PathAdded& e, TimePoint now, Out& out);
     void on(const PathChanged& e, TimePoint now, Out& out);
     void on(const PathRemoved& e, TimePoint now, Out& out);
+    void on(const PathEvents& e, TimePoint now, Out& out);
+    // After a path appeared, changed or went: plans the maps again, now or (inside PathEvents) once at the
+    // end.
+    void paths_changed(TimePoint now, Out& out);
     void on(const CheckerResult& e, TimePoint now, Out& out);
     void on(const DmStatusRead& e, TimePoint now, Out& out);
     void on(const DmEvent& e, TimePoint now, Out& out);
@@ -167,6 +171,8 @@ private:
     std::uint64_t next_check_id_ = 1;
     std::uint64_t next_seq_ = 1;
     bool started_ = false;
+    bool in_path_batch_ = false;       // inside PathEvents: planning waits for its end
+    bool path_batch_changed_ = false;  // ... and is needed then
 };
 
 }  // namespace pathkeeper::core

@@ -122,9 +122,16 @@ struct ActionFailed {
     Error error;
 };
 
+// uevents that arrived together (one read of the udev monitor), applied in order with the maps planned
+// once at the end: planning is linear in the paths, so planning per uevent made a storm of N uevents cost
+// N^2, and a map whose paths come in one batch is created with all of them instead of grown one by one.
+struct PathEvents {
+    std::vector<std::variant<PathAdded, PathChanged, PathRemoved>> events;
+};
+
 using Event =
-    std::variant<PathAdded, PathChanged, PathRemoved, CheckerResult, DmStatusRead, DmEvent, MapsDiscovered,
-                 Tick, ConfigApplied, AdminRequest, IscsiSessionChanged, DeviceStateChanged, AluaStateChanged,
-                 ActionCompleted, ActionFailed, AluaStatesChanged>;
+    std::variant<PathAdded, PathChanged, PathRemoved, PathEvents, CheckerResult, DmStatusRead, DmEvent,
+                 MapsDiscovered, Tick, ConfigApplied, AdminRequest, IscsiSessionChanged, DeviceStateChanged,
+                 AluaStateChanged, ActionCompleted, ActionFailed, AluaStatesChanged>;
 
 }  // namespace pathkeeper::core

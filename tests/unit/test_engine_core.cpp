@@ -148,5 +148,36 @@ TEST(TheEngine, AsksForTheMapStatusOnADmEvent) {
     EXPECT_TRUE(s.engine.handle(DmEvent{"other"}, t0).empty());
 }
 
+TEST(TheEngine, PlansABatchOfUeventsOnceSoAPathThatGoesAndReturnsInItLeavesTheMapAlone) {
+    Started one_by_one;
+    auto removed = one_by_one.engine.handle(PathRemoved{"sdb", 0}, t0 + seconds(1));
+    auto added = one_by_one.engine.handle(PathAdded{path("sdb", 16)}, t0 + seconds(1));
+    EXPECT_EQ(count_of(removed, "reload 3600a") + count_of(added, "reload 3600a"), 2U);  // without sdb, with
+
+    Started batched;
+    auto actions = batched.engine.handle(PathEvents{{PathRemoved{"sdb", 0}, PathAdded{path("sdb", 16)}}},
+                                         t0 + seconds(1));
+    EXPECT_EQ(count_of(actions, "reload"), 0U);
+    EXPECT_EQ(count_of(actions, "remove"), 0U);
+    ASSERT_NE(batched.engine.snapshot(t0).find_path("sdb"), nullptr);
+    EXPECT_EQ(batched.engine.snapshot(t0).find_path("sdb")->map, "3600a");
+}
+
+TEST(TheEngine, CreatesAMapWhosePathsArriveInOneBatchWithAllOfThem) {
+    Started s;
+    PathInfo d = path("sdd", 48);
+    PathInfo e = path("sde", 64);
+    d.wwid = e.wwid = "3600b";
+    auto actions = s.engine.handle(PathEvents{{PathAdded{d}, PathAdded{e}}}, t0 + seconds(1));
+    ASSERT_EQ(count_of(actions, "create 3600b"), 1U);
+    EXPECT_EQ(count_of(actions, "reload"), 0U);
+    for (const Action& action : actions) {
+        if (to_string(action).rfind("create 3600b", 0) == 0) {
+            EXPECT_NE(to_string(action).find("8:48"), std::string::npos) << to_string(action);
+            EXPECT_NE(to_string(action).find("8:64"), std::string::npos) << to_string(action);
+        }
+    }
+}
+
 }  // namespace
 }  // namespace pathkeeper::core
