@@ -58,14 +58,15 @@ private:
     };
     void report_if_stalled(std::string_view source, MonotonicClock::time_point started) const;
 
-    int epoll_fd_ = -1;
-    std::map<int, Source> callbacks_;
-    MonotonicClock::duration stall_threshold_ = MonotonicClock::duration::max();
-    StallReporter stall_reporter_;
     struct Hook {
         PrepareHook hook;
         std::string name;
     };
+
+    int epoll_fd_ = -1;
+    std::map<int, Source> callbacks_;
+    MonotonicClock::duration stall_threshold_ = MonotonicClock::duration::max();
+    StallReporter stall_reporter_;
     std::vector<Hook> prepare_hooks_;
     std::vector<Hook> before_wait_hooks_;
     bool stopping_ = false;

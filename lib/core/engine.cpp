@@ -1230,8 +1230,8 @@ void Engine::sync_recovery_tmo(Out& out) {
 }
 
 void Engine::run_checks(TimePoint now, Out& out) {
-    // Runs on every Tick: only the paths whose check fell due are collected and sorted, and only they are
-    // looked up in their map (a 512-path daemon spent most of its idle CPU on sorting and looking up all).
+    // Runs on every Tick, and few paths are due at any one Tick: only those are collected, sorted and looked
+    // up in their map, not every path.
     std::vector<PathRecord*> ordered;
     for (auto& [dev, rec] : paths_) {
         if (rec.policy.check_due(now)) {

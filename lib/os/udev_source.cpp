@@ -170,7 +170,7 @@ std::optional<ports::UdevEvent> LibUdevSource::disk_event_from_scsi_device(udev_
             // event follows with complete properties.
             continue;
         }
-        auto disk = refresh(devnode);
+        auto disk = describe(block.get());  // the device just opened, not a second lookup by refresh()
         if (disk) {
             ports::UdevEvent event;
             event.action = ports::UdevAction::Change;
