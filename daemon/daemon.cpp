@@ -264,15 +264,30 @@ void Daemon::connect_bus() {
             throw sdbus::Error("org.pathkeeper.PathKeeper1.Error.Failed", added.error().message);
         }
         loop_.add_prepare_hook(
-            [this, fd]() -> std::optional<MonotonicClock::time_point> {
+            [this, fd,
+             watched = to_epoll_events(poll.events)]() mutable -> std::optional<MonotonicClock::time_point> {
                 if (!bus_) {
                     return std::nullopt;  // the bus was lost
                 }
                 try {
-                    while (bus_->processPendingRequest()) {
+                    // sd-bus asks for an immediate pass (a timeout of 0, or one that has passed) when it
+                    // holds messages it has read but not dispatched, or a pending call timed out; anything
+                    // else arrives on the fd, whose callback processes it. Processing and re-arming the fd on
+                    // every loop round cost a recvmsg (EAGAIN) and an epoll_ctl each round: 448 of an idle
+                    // daemon's 13011 system calls in 20 s with 128 paths in the VM.
+                    auto poll = bus_->getEventLoopPollData();
+                    if (poll.timeout_usec != UINT64_MAX &&
+                        MonotonicClock::time_point(std::chrono::microseconds(poll.timeout_usec)) <=
+                            MonotonicClock::now()) {
+                        while (bus_->processPendingRequest()) {
+                        }
+                        poll = bus_->getEventLoopPollData();
                     }
-                    const auto poll = bus_->getEventLoopPollData();
-                    (void)loop_.modify(fd, to_epoll_events(poll.events));
+                    // POLLOUT only while output is queued (a signal the socket could not take at once).
+                    if (const auto wanted = to_epoll_events(poll.events); wanted != watched) {
+                        (void)loop_.modify(fd, wanted);
+                        watched = wanted;
+                    }
                     if (poll.timeout_usec == UINT64_MAX) {
                         return std::nullopt;
                     }

@@ -56,7 +56,9 @@ private:
         Callback callback;
         std::string name;
     };
-    void report_if_stalled(std::string_view source, MonotonicClock::time_point started) const;
+    // Stall timing only: a coarse clock that costs no system call (see the definition).
+    static MonotonicClock::duration stall_clock_now();
+    void report_if_stalled(std::string_view source, MonotonicClock::duration started) const;
 
     struct Hook {
         PrepareHook hook;

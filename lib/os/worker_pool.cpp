@@ -58,6 +58,11 @@ struct ThreadWorkerPool::State {
             return;
         }
         if (!it->second.timeout_reported) {
+            // Only the first of a batch wakes the loop: it drains them all, and every write to the eventfd
+            // would otherwise be a wake-up (and a system call) of its own.
+            if (completed.empty()) {
+                signal_completion();
+            }
             completed.push_back({id, it->second.request, std::move(outcome), false});
         }
         job_of_devnode.erase(it->second.request.devnode);
@@ -91,7 +96,6 @@ void worker_main(std::shared_ptr<ThreadWorkerPool::State> state) {
 
         lock.lock();
         state->finish_locked(id, std::move(outcome));
-        state->signal_completion();
     }
     --state->live_workers;
     state->worker_exited.notify_all();

@@ -146,6 +146,24 @@ TEST_F(ASimulatedHost, FailsAPathWhoseScsiDeviceGoesOfflineWithoutWaitingForTheC
         << daemon->log();
 }
 
+TEST_F(ASimulatedHost, FailsEveryPathOfATargetTheTransportOfflinedWithoutWaitingForTheChecker) {
+    // A transport offlines a target's disks together, without a uevent: every one of them is failed, through
+    // the device-state poll, and the other target's paths keep carrying I/O.
+    write_config("defaults:\n  polling_interval: 30s\n  user_friendly_names: false\n");
+    auto daemon = start("target-offline.yaml");
+    for (const char* fail : {"message 36001405ffffffffffffffffffffffff6 fail_path 8:16",
+                             "message 36001405ffffffffffffffffffffffff7 fail_path 8:48"}) {
+        EXPECT_TRUE(eventually([&] { return ops().find(fail) != std::string::npos; }))
+            << fail << "\n"
+            << ops() << daemon->log();
+    }
+    EXPECT_TRUE(daemon->log_contains("sdb: SCSI device state running -> offline")) << daemon->log();
+    EXPECT_TRUE(daemon->log_contains("sdd: SCSI device state running -> offline")) << daemon->log();
+    // The other target's disks carry on.
+    EXPECT_EQ(ops().find("fail_path 8:32"), std::string::npos) << ops();
+    EXPECT_EQ(ops().find("fail_path 8:64"), std::string::npos) << ops();
+}
+
 TEST_F(ASimulatedHost, FollowsAnAluaSwapTheKernelMadeWithoutAUeventWithoutWaitingForTheChecker) {
     // The kernel updates access_state of every path of the LU from one REPORT TARGET PORT GROUPS, with no
     // uevent for them: with a 30 s polling interval only the ALUA state poll can notice, and it sees both

@@ -44,7 +44,8 @@ TEST(TheEventLoop, ReportsACallbackThatHoldsItLongerThanTheThresholdByName) {
     EXPECT_EQ(loop.run_once(1000ms), 1);
     ASSERT_EQ(stalls.size(), 1U);
     EXPECT_EQ(stalls[0].source, "slow source");
-    EXPECT_GE(stalls[0].held, 120ms);
+    // Measured with the coarse clock: one timer tick (at most 10 ms) of resolution.
+    EXPECT_GE(stalls[0].held, 110ms);
 }
 
 TEST(TheEventLoop, ReportsASlowPrepareHookByName) {
