@@ -82,7 +82,7 @@ MonotonicClock::duration EventLoop::stall_clock_now() {
     // CLOCK_MONOTONIC_COARSE is answered by the vDSO from the last timer tick without reading the
     // clocksource, so it never becomes a system call. CLOCK_MONOTONIC does whenever the clocksource cannot be
     // read from user space (HPET, as in the bench's qemu guest), and timing every callback and hook with it
-    // made clock_gettime 3099 of an idle daemon's 13011 system calls in 20 s (128 paths in the VM; 1383
+    // made clock_gettime 3099 of an idle daemon's 13011 system calls in 20 s (128 paths in the VM; 1364
     // after). A tick's resolution (at most 10 ms) is plenty for a one-second threshold.
     timespec now{};
     clock_gettime(CLOCK_MONOTONIC_COARSE, &now);

@@ -59,7 +59,9 @@ struct ThreadWorkerPool::State {
         }
         if (!it->second.timeout_reported) {
             // Only the first of a batch wakes the loop: it drains them all, and every write to the eventfd
-            // would otherwise be a wake-up (and a system call) of its own.
+            // would otherwise be a wake-up (and a system call) of its own. No result is left behind: this
+            // runs under the mutex that drain_completed() takes to swap the list, so a result added to a
+            // non-empty list goes with the drain that the first one's wake-up brings.
             if (completed.empty()) {
                 signal_completion();
             }
