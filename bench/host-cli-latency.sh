@@ -51,13 +51,25 @@ for _ in $(seq 50); do [ -S "$socket" ] && break; sleep 0.1; done
 [ -S "$socket" ] || { echo "host-cli-latency.sh: dbus-daemon did not start" >&2; exit 1; }
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$socket
 
+# disk_name I: the kernel's name of the I-th SCSI disk (sda ... sdz, sdaa ...); names like sd0 would be
+# blacklisted by the built-in devnode rule, leaving no maps to show.
+disk_name() {
+    local i=$1 name=""
+    while :; do
+        name=$(printf "\\$(printf '%03o' $((97 + i % 26)))")$name
+        i=$((i / 26 - 1))
+        [ "$i" -ge 0 ] || break
+    done
+    echo "sd$name"
+}
+
 # scenario N: N paths, two per WWID, in the sim back end's scenario format.
 scenario() {
     local n=$1 i
     echo "paths:"
     for ((i = 0; i < n; i++)); do
-        printf '  - {dev: sd%d, devt: "%d:%d", wwid: "36001405%024x", vendor: LIO-ORG, product: disk}\n' \
-            "$i" $((65 + i / 16)) $(((i % 16) * 16)) $((i / 2 + 1))
+        printf '  - {dev: %s, devt: "%d:%d", wwid: "36001405%024x", vendor: LIO-ORG, product: disk}\n' \
+            "$(disk_name "$i")" $((65 + i / 16)) $(((i % 16) * 16)) $((i / 2 + 1))
     done
 }
 
@@ -100,6 +112,8 @@ for n in "${size_list[@]}"; do
         sleep 0.1
     done
     [ "$ready" = 1 ] || { echo "host-cli-latency.sh: the daemon did not publish $n paths; log:" >&2; tail "$work/daemon-$n.log" >&2; exit 1; }
+    # The maps column is what the daemon reports, so a scenario whose paths build no maps shows as such.
+    maps=$("$pathctl" show maps --json | grep -o '"wwid"' | wc -l)
     sleep 1
     for cmd in "show paths --json" "show maps --json" "show topology"; do
         # shellcheck disable=SC2086  # the command words are meant to split
@@ -112,7 +126,7 @@ for n in "${size_list[@]}"; do
     t1=$(cpu_ticks "$pid")
     rss=$(awk '/^VmRSS:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$pid/status")
     cpu=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f CPU-s", t / hz }')
-    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" $((n / 2)) "${results[0]}" "${results[1]}" "${results[2]}" "$rss" "$cpu"
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$maps" "${results[0]}" "${results[1]}" "${results[2]}" "$rss" "$cpu"
     results=()
     kill "$pid"
     wait "$pid" 2>/dev/null || true
