@@ -77,45 +77,56 @@ void DmWorker::finish(Continuation continuation) {
     wakeup_.signal();
 }
 
-void DmWorker::poll_pending() {
+std::optional<DmWorker::Clock::time_point> DmWorker::poll_pending(bool all) {
+    std::optional<Clock::time_point> next_due;
+    const auto now = Clock::now();
     for (auto it = pending_.begin(); it != pending_.end();) {
-        if (auto continuation = (*it)()) {
+        if (!all && it->next_poll > now) {
+            next_due = next_due ? std::min(*next_due, it->next_poll) : it->next_poll;
+            ++it;
+        } else if (auto continuation = it->poll()) {
             finish(std::move(*continuation));
             it = pending_.erase(it);
         } else {
+            it->next_poll = now + it->backoff;
+            it->backoff = std::min<Clock::duration>(it->backoff * 2, kMaxPollInterval);
+            next_due = next_due ? std::min(*next_due, it->next_poll) : it->next_poll;
             ++it;
         }
     }
+    return next_due;
 }
 
 void DmWorker::run() {
-    std::optional<std::chrono::steady_clock::time_point> give_up_at;
+    std::optional<Clock::time_point> give_up_at;
+    std::optional<Clock::time_point> next_due;  // the earliest next poll of a pending job
     while (true) {
         std::variant<Job, DeferredJob> job;
         {
             std::unique_lock lock(mutex_);
             auto have_work = [&] { return !jobs_.empty() || (stopping_ && pending_.empty()); };
-            if (pending_.empty()) {
+            if (pending_.empty() || !next_due) {
                 work_ready_.wait(lock, have_work);
             } else {
-                work_ready_.wait_for(lock, kPollInterval, have_work);
+                work_ready_.wait_until(lock, *next_due, have_work);
             }
             if (jobs_.empty()) {
                 if (!stopping_) {
                     lock.unlock();
-                    poll_pending();
+                    next_due = poll_pending(false);
                     continue;
                 }
                 // Stopping: queued jobs are done; give udev a bounded time for the changes still pending
                 // (an unpolled cookie would leave its semaphore behind), then leave.
                 if (!give_up_at) {
-                    give_up_at = std::chrono::steady_clock::now() + kShutdownGrace;
+                    give_up_at = Clock::now() + kShutdownGrace;
                 }
-                if (pending_.empty() || std::chrono::steady_clock::now() >= *give_up_at) {
+                if (pending_.empty() || Clock::now() >= *give_up_at) {
                     return;
                 }
                 lock.unlock();
-                poll_pending();
+                poll_pending(true);
+                next_due = Clock::now() + kPollInterval;
                 continue;
             }
             job = std::move(jobs_.front());
@@ -124,9 +135,10 @@ void DmWorker::run() {
         if (auto* plain = std::get_if<Job>(&job)) {
             finish((*plain)());
         } else {
-            pending_.push_back(std::get<DeferredJob>(job)());
+            // Polled once at once: without udev sync (or when the ioctl failed) the job is complete already.
+            pending_.push_back(PendingJob{std::get<DeferredJob>(job)(), Clock::time_point{}, kPollInterval});
         }
-        poll_pending();
+        next_due = poll_pending(false);
     }
 }
 

@@ -13,11 +13,15 @@
 //
 // A deferred job (a map create, reload, remove or rename) finishes its ioctl at once but is only complete
 // when udev has processed the uevent, which under load takes seconds per map, and never while udev's blkid
-// hangs reading a map that queues I/O. Its poll function is called on the worker, right after its ioctl,
-// between other jobs and every few milliseconds while nothing else is queued, until it yields the
+// hangs reading a map that queues I/O. Its poll function is called on the worker right after its ioctl and
+// then each time its backoff interval has passed (between other jobs or while idle), until it yields the
 // continuation; the worker goes on with later jobs meanwhile, so the creates of many maps overlap in udev
 // instead of queueing behind each other, and one map's stuck udev work never holds up fail_path or
 // reinstate_path for the others. A deferred continuation may therefore run after those of later jobs.
+//
+// Each pending job is polled on its own backoff (kPollInterval, doubling up to kMaxPollInterval): a poll is
+// two system calls, and at start-up with hundreds of maps pending in udev, polling all of them every few
+// milliseconds kept the worker busy for as long as udev was, on the CPUs udev needed.
 
 #include <chrono>
 #include <condition_variable>
@@ -58,8 +62,10 @@ public:
     // and tests only, never inside the running loop.
     void wait_idle();
 
-    // How often the worker polls deferred jobs while it has nothing else to do.
+    // The first re-poll of a deferred job comes this long after its ioctl; each unready answer doubles the
+    // wait, up to kMaxPollInterval (so a completion is noticed at most that late).
     static constexpr std::chrono::milliseconds kPollInterval{5};
+    static constexpr std::chrono::milliseconds kMaxPollInterval{80};
     // At shutdown, how long pending deferred jobs are still polled before they are abandoned.
     static constexpr std::chrono::seconds kShutdownGrace{10};
 
@@ -67,13 +73,20 @@ private:
     void run();
     void enqueue(std::variant<Job, DeferredJob> job);
     void finish(Continuation continuation);
-    void poll_pending();
+    using Clock = std::chrono::steady_clock;
+    struct PendingJob {
+        Poll poll;
+        Clock::time_point next_poll;
+        Clock::duration backoff;
+    };
+    // Polls the pending jobs that are due (every one when `all`); returns when the next one is due.
+    std::optional<Clock::time_point> poll_pending(bool all);
 
     mutable std::mutex mutex_;
     std::condition_variable work_ready_;
     std::condition_variable work_done_;
     std::deque<std::variant<Job, DeferredJob>> jobs_;
-    std::vector<Poll> pending_;  // deferred jobs started and not complete yet; worker thread only
+    std::vector<PendingJob> pending_;  // deferred jobs started and not complete yet; worker thread only
     std::deque<Continuation> done_;
     std::size_t in_flight_ = 0;
     bool stopping_ = false;

@@ -93,5 +93,31 @@ TEST(TheDmWorker, KeepsPollingADeferredJobWhileIdleUntilItIsReady) {
     EXPECT_GE(std::chrono::steady_clock::now(), ready_at);
 }
 
+// At start-up hundreds of creates wait for udev at once; polling each of them every few milliseconds kept the
+// worker (and a CPU udev needed) busy. A job that stays unready is polled less and less often.
+TEST(TheDmWorker, PollsAnUnreadyDeferredJobLessOftenTheLongerItWaits) {
+    DmWorker worker;
+    const auto start = std::chrono::steady_clock::now();
+    const auto ready_at = start + std::chrono::milliseconds(400);
+    std::atomic<int> polls{0};
+    worker.submit_deferred([&]() -> DmWorker::Poll {
+        return [&, ready_at]() -> std::optional<DmWorker::Continuation> {
+            ++polls;
+            if (std::chrono::steady_clock::now() < ready_at) {
+                return std::nullopt;
+            }
+            return [] {};
+        };
+    });
+    worker.wait_idle();
+    const auto waited = std::chrono::steady_clock::now() - start;
+    // At a fixed 5 ms interval 400 ms would take about 80 polls; with the backoff (5, 10, 20, 40, then 80 ms)
+    // about 9. A completion is still noticed within the longest interval.
+    EXPECT_LE(polls.load(), 15);
+    EXPECT_GE(polls.load(), 4);
+    EXPECT_LT(waited,
+              std::chrono::milliseconds(400) + DmWorker::kMaxPollInterval + std::chrono::milliseconds(500));
+}
+
 }  // namespace
 }  // namespace pathkeeper::daemon
