@@ -356,6 +356,7 @@ void Daemon::learn_path_event(const core::Event& event) {
         device_states_.erase(removed->devnode);
         alua_states_.erase(removed->devnode);
         backend_.sysfs->forget_device(removed->devnode);
+        backend_.pool->forget(removed->devnode);  // closes the device the checker kept open
     }
     // And the ALUA access state of every ALUA path: the kernel updates it from REPORT TARGET PORT GROUPS
     // after a unit attention, without a uevent of its own (the SDEV_UA uevent comes first, and only for the

@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -36,22 +37,53 @@ std::string sense_text(const SenseData& sense) {
     return "sense " + hex2(sense.key) + "/" + hex2(sense.asc) + "/" + hex2(sense.ascq);
 }
 
-// Closes a file descriptor on scope exit.
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd_ >= 0) {
-            ::close(fd_);
+// What one TEST UNIT READY (retried once on a unit attention) on an open device says, and whether a system
+// call failed (the descriptor may be stale) rather than the device answering.
+struct TurRun {
+    ports::CheckOutcome outcome;
+    bool syscall_failed = false;
+};
+
+TurRun run_tur(int fd, const std::string& path, std::chrono::milliseconds timeout) {
+    std::string first_attention;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        std::uint8_t cdb[6] = {0, 0, 0, 0, 0, 0};  // TEST UNIT READY
+        std::uint8_t sense[64] = {};
+        sg_io_hdr_t io{};
+        io.interface_id = 'S';
+        io.cmd_len = sizeof cdb;
+        io.cmdp = cdb;
+        io.dxfer_direction = SG_DXFER_NONE;
+        io.mx_sb_len = sizeof sense;
+        io.sbp = sense;
+        const auto timeout_ms = timeout.count();
+        io.timeout =
+            timeout_ms <= 0 ? 1u : static_cast<unsigned>(std::min<long long>(timeout_ms, 0x7fffffff));
+        if (::ioctl(fd, SG_IO, &io) < 0) {
+            return {{core::PathState::Down, "tur: " + errno_error("SG_IO on " + path, errno).message}, true};
+        }
+        TurReply reply;
+        reply.scsi_status = io.status & 0xffu;
+        reply.host_status = io.host_status;
+        reply.driver_status = io.driver_status;
+        if (io.sb_len_wr > 0) {
+            reply.sense = decode_sense(std::span<const std::uint8_t>(sense, io.sb_len_wr));
+        }
+        TurDecision decision = interpret_tur_reply(reply);
+        switch (decision.verdict) {
+            case TurVerdict::Up:
+                return {{core::PathState::Up, decision.message}};
+            case TurVerdict::Down:
+                return {{core::PathState::Down, decision.message}};
+            case TurVerdict::Ghost:
+                return {{core::PathState::Ghost, decision.message}};
+            case TurVerdict::Retry:
+                first_attention = decision.message;
+                break;
         }
     }
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
+    return {{core::PathState::Ghost, first_attention + " persists after a retry"}};
+}
 
 }  // namespace
 
@@ -130,81 +162,102 @@ TurDecision interpret_tur_reply(const TurReply& reply) {
     return {TurVerdict::Down, "tur failed (" + sense_text(sense) + ")"};
 }
 
+OpenDevices::Descriptor::~Descriptor() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
+}
+
+OpenDevices::Opened OpenDevices::open(const std::string& devnode, const std::string& path, int flags) {
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = kept_.find(devnode); it != kept_.end()) {
+            return {it->second, true, 0};
+        }
+    }
+    // Opened outside the lock: an open can wait on a sick device, and other paths' checks must not.
+    const int fd = ::open(path.c_str(), flags);
+    if (fd < 0) {
+        return {nullptr, false, errno};
+    }
+    auto descriptor = std::make_shared<const Descriptor>(fd);
+    std::lock_guard lock(mutex_);
+    kept_.insert_or_assign(devnode, descriptor);
+    return {descriptor, false, 0};
+}
+
+void OpenDevices::drop(const std::string& devnode, const std::shared_ptr<const Descriptor>& descriptor) {
+    std::lock_guard lock(mutex_);
+    if (auto it = kept_.find(devnode); it != kept_.end() && it->second == descriptor) {
+        kept_.erase(it);
+    }
+}
+
+void OpenDevices::forget(const std::string& devnode) {
+    std::lock_guard lock(mutex_);
+    kept_.erase(devnode);
+}
+
+std::size_t OpenDevices::size() const {
+    std::lock_guard lock(mutex_);
+    return kept_.size();
+}
+
 ports::CheckOutcome TurChecker::check(const ports::CheckRequest& request) {
     const std::string path = request.path();
-    Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-    if (fd.get() < 0) {
-        return {core::PathState::Down, "tur: " + errno_error("open " + path, errno).message};
-    }
-    std::string first_attention;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        std::uint8_t cdb[6] = {0, 0, 0, 0, 0, 0};  // TEST UNIT READY
-        std::uint8_t sense[64] = {};
-        sg_io_hdr_t io{};
-        io.interface_id = 'S';
-        io.cmd_len = sizeof cdb;
-        io.cmdp = cdb;
-        io.dxfer_direction = SG_DXFER_NONE;
-        io.mx_sb_len = sizeof sense;
-        io.sbp = sense;
-        const auto timeout_ms = request.timeout.count();
-        io.timeout =
-            timeout_ms <= 0 ? 1u : static_cast<unsigned>(std::min<long long>(timeout_ms, 0x7fffffff));
-        if (::ioctl(fd.get(), SG_IO, &io) < 0) {
-            return {core::PathState::Down, "tur: " + errno_error("SG_IO on " + path, errno).message};
+    // A kept descriptor of a disk that was deleted (and perhaps replaced under the same name before its
+    // removal reached us) fails with ENODEV or ENXIO: the check is then repeated on a fresh open, so that
+    // only the device itself can fail the path.
+    for (;;) {
+        auto opened = devices_.open(request.devnode, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (!opened.descriptor) {
+            return {core::PathState::Down, "tur: " + errno_error("open " + path, opened.error).message};
         }
-        TurReply reply;
-        reply.scsi_status = io.status & 0xffu;
-        reply.host_status = io.host_status;
-        reply.driver_status = io.driver_status;
-        if (io.sb_len_wr > 0) {
-            reply.sense = decode_sense(std::span<const std::uint8_t>(sense, io.sb_len_wr));
+        TurRun run = run_tur(opened.descriptor->get(), path, request.timeout);
+        if (run.outcome.state != core::PathState::Down) {
+            return std::move(run.outcome);
         }
-        TurDecision decision = interpret_tur_reply(reply);
-        switch (decision.verdict) {
-            case TurVerdict::Up:
-                return {core::PathState::Up, decision.message};
-            case TurVerdict::Down:
-                return {core::PathState::Down, decision.message};
-            case TurVerdict::Ghost:
-                return {core::PathState::Ghost, decision.message};
-            case TurVerdict::Retry:
-                first_attention = decision.message;
-                break;
+        devices_.drop(request.devnode, opened.descriptor);
+        if (!opened.reused || !run.syscall_failed) {
+            return std::move(run.outcome);
         }
     }
-    return {core::PathState::Ghost, first_attention + " persists after a retry"};
 }
 
 ports::CheckOutcome DirectioChecker::check(const ports::CheckRequest& request) {
     const std::string path = request.path();
-    Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC));
-    if (fd.get() < 0) {
-        return {core::PathState::Down, "directio: " + errno_error("open " + path, errno).message};
-    }
-    int block_size = 0;
-    if (::ioctl(fd.get(), BLKSSZGET, &block_size) < 0 || block_size <= 0) {
-        block_size =
-            4096;  // not a block device (tests) or an old kernel: 4096 is aligned for every sector size
-    }
-    void* raw = nullptr;
-    const std::size_t alignment = std::max<std::size_t>(4096, static_cast<std::size_t>(block_size));
-    if (::posix_memalign(&raw, alignment, static_cast<std::size_t>(block_size)) != 0) {
-        return {core::PathState::Down, "directio: out of memory"};
-    }
-    std::unique_ptr<void, decltype(&std::free)> buffer(raw, &std::free);
-    for (;;) {
-        ssize_t rc = ::pread(fd.get(), buffer.get(), static_cast<std::size_t>(block_size), 0);
-        if (rc < 0 && errno == EINTR) {
+    for (;;) {  // repeated on a fresh open when a kept descriptor fails to read (see TurChecker::check)
+        auto opened = devices_.open(request.devnode, path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+        if (!opened.descriptor) {
+            return {core::PathState::Down, "directio: " + errno_error("open " + path, opened.error).message};
+        }
+        const int fd = opened.descriptor->get();
+        int block_size = 0;
+        if (::ioctl(fd, BLKSSZGET, &block_size) < 0 || block_size <= 0) {
+            block_size = 4096;  // not a block device (tests) or an old kernel: 4096 is aligned for every size
+        }
+        void* raw = nullptr;
+        const std::size_t alignment = std::max<std::size_t>(4096, static_cast<std::size_t>(block_size));
+        if (::posix_memalign(&raw, alignment, static_cast<std::size_t>(block_size)) != 0) {
+            return {core::PathState::Down, "directio: out of memory"};
+        }
+        std::unique_ptr<void, decltype(&std::free)> buffer(raw, &std::free);
+        ssize_t rc;
+        do {
+            rc = ::pread(fd, buffer.get(), static_cast<std::size_t>(block_size), 0);
+        } while (rc < 0 && errno == EINTR);
+        if (rc > 0) {
+            return {core::PathState::Up, "directio checker reports path is up"};
+        }
+        const int error = errno;
+        devices_.drop(request.devnode, opened.descriptor);
+        if (rc < 0 && opened.reused) {
             continue;
         }
         if (rc < 0) {
-            return {core::PathState::Down, "directio: " + errno_error("read " + path, errno).message};
+            return {core::PathState::Down, "directio: " + errno_error("read " + path, error).message};
         }
-        if (rc == 0) {
-            return {core::PathState::Down, "directio: " + path + " returned no data (zero-sized device?)"};
-        }
-        return {core::PathState::Up, "directio checker reports path is up"};
+        return {core::PathState::Down, "directio: " + path + " returned no data (zero-sized device?)"};
     }
 }
 
@@ -216,6 +269,11 @@ ports::CheckOutcome DispatchingChecker::check(const ports::CheckRequest& request
             return directio_.check(request);
     }
     return {core::PathState::Down, "unknown checker kind"};
+}
+
+void DispatchingChecker::forget(const std::string& devnode) {
+    tur_.forget(devnode);
+    directio_.forget(devnode);
 }
 
 }  // namespace pathkeeper::os

@@ -218,4 +218,8 @@ ports::WorkerPoolStats ThreadWorkerPool::stats() const {
     return stats;
 }
 
+void ThreadWorkerPool::forget(const std::string& devnode) {
+    state_->checker->forget(devnode);
+}
+
 }  // namespace pathkeeper::os

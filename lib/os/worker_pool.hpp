@@ -34,6 +34,7 @@ public:
     ports::JobId submit(const ports::CheckRequest& request) override;
     std::vector<ports::CompletedCheck> drain_completed() override;
     ports::WorkerPoolStats stats() const override;
+    void forget(const std::string& devnode) override;
 
     struct State;
 

@@ -35,6 +35,10 @@ class PathChecker {
 public:
     virtual ~PathChecker() = default;
     virtual CheckOutcome check(const CheckRequest& request) = 0;
+    // The path is gone (udev removed it): release whatever is held for it, such as its open device, so that
+    // a later disk given the same name is opened afresh. Called from the event loop, possibly while a check
+    // of that path still runs in a worker (which keeps what it uses until it returns).
+    virtual void forget(const std::string& devnode) = 0;
 };
 
 inline const char* to_string(CheckerKind kind) noexcept {

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "ports/path_checker.hpp"
@@ -45,6 +46,8 @@ public:
     virtual JobId submit(const CheckRequest& request) = 0;
     virtual std::vector<CompletedCheck> drain_completed() = 0;
     virtual WorkerPoolStats stats() const = 0;
+    // Passed on to the checker (PathChecker::forget): the path was removed.
+    virtual void forget(const std::string& devnode) = 0;
 };
 
 }  // namespace pathkeeper::ports

@@ -585,6 +585,10 @@ public:
         return {state, std::string("sim ") + ports::to_string(request.kind) + " checker reports path " +
                            core::to_string(state)};
     }
+    void forget(const std::string& devnode) override {
+        std::lock_guard lock(world_->mutex);
+        world_->record("checker forget " + devnode);
+    }
 
 private:
     std::shared_ptr<SimHost::World> world_;

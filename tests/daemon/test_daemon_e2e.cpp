@@ -195,6 +195,12 @@ TEST_F(ASimulatedHost, AddsAndRemovesMapsAsLunsComeAndGo) {
     })) << ops()
         << daemon->log();
     EXPECT_EQ(ops().find("reload 36001405eeeeeeeeeeeeeeeeeeeeeeee5"), std::string::npos) << ops();
+    // The checker lets go of the unplugged disks (it keeps each path's device open between checks).
+    EXPECT_TRUE(eventually([&] {
+        return ops().find("checker forget sdb") != std::string::npos &&
+               ops().find("checker forget sdc") != std::string::npos;
+    })) << ops();
+    EXPECT_EQ(ops().find("checker forget sdd"), std::string::npos) << ops();
 }
 
 TEST_F(ASimulatedHost, FailsAPathOfOneMapWhileUdevIsStuckOnAnotherMapsReload) {

@@ -169,5 +169,101 @@ TEST(TheDirectioChecker, ReportsDownForAnEmptyOrMissingDevice) {
     EXPECT_EQ(checker.check(request).state, core::PathState::Down);
 }
 
+// O_DIRECT works on the temp file system (tmpfs does not support it): the directio tests need it.
+bool supports_o_direct(const std::filesystem::path& file) {
+    int probe = ::open(file.c_str(), O_RDONLY | O_DIRECT);
+    if (probe < 0) {
+        return false;
+    }
+    ::close(probe);
+    return true;
+}
+
+TEST(TheDirectioChecker, KeepsAHealthyDeviceOpenUntilThePathIsForgotten) {
+    testing::TempDir dir;
+    const auto file = dir.path() / "device";
+    testing::write_file(file, std::string(8192, 'x'));
+    if (!supports_o_direct(file)) {
+        GTEST_SKIP() << "temp file system does not support O_DIRECT";
+    }
+    DirectioChecker checker;
+    ports::CheckRequest request;
+    request.devnode = "device";
+    request.device_path = file.string();
+    request.kind = ports::CheckerKind::Directio;
+    ASSERT_EQ(checker.check(request).state, core::PathState::Up);
+    EXPECT_EQ(checker.open_devices(), 1u);
+    // The second check reads through the kept descriptor: the name no longer matters until forget().
+    const auto moved = dir.path() / "renamed";
+    std::filesystem::rename(file, moved);
+    EXPECT_EQ(checker.check(request).state, core::PathState::Up);
+    checker.forget("device");
+    EXPECT_EQ(checker.open_devices(), 0u);
+    // Forgotten, the path is opened by name again: the name is gone now, so the path is down.
+    auto outcome = checker.check(request);
+    EXPECT_EQ(outcome.state, core::PathState::Down);
+    EXPECT_NE(outcome.message.find("open"), std::string::npos) << outcome.message;
+    checker.forget("never-checked");  // nothing kept: nothing to do
+}
+
+TEST(TheDirectioChecker, KeepsNoDescriptorOfADeviceThatFailedItsCheck) {
+    testing::TempDir dir;
+    const auto file = dir.path() / "empty";
+    testing::write_file(file, "");
+    if (!supports_o_direct(file)) {
+        GTEST_SKIP() << "temp file system does not support O_DIRECT";
+    }
+    DirectioChecker checker;
+    ports::CheckRequest request;
+    request.devnode = "empty";
+    request.device_path = file.string();
+    request.kind = ports::CheckerKind::Directio;
+    EXPECT_EQ(checker.check(request).state, core::PathState::Down);
+    EXPECT_EQ(checker.open_devices(), 0u);
+    // Once the device has data again the next check opens it afresh and finds the path up.
+    testing::write_file(file, std::string(8192, 'y'));
+    EXPECT_EQ(checker.check(request).state, core::PathState::Up);
+    EXPECT_EQ(checker.open_devices(), 1u);
+}
+
+TEST(TheTurChecker, KeepsNoDescriptorOfSomethingThatRejectedTheCommand) {
+    testing::TempDir dir;
+    testing::write_file(dir.path() / "plain", "not a disk");
+    TurChecker checker;
+    ports::CheckRequest request;
+    request.devnode = "plain";
+    request.device_path = (dir.path() / "plain").string();
+    auto outcome = checker.check(request);
+    EXPECT_EQ(outcome.state, core::PathState::Down);
+    EXPECT_NE(outcome.message.find("SG_IO"), std::string::npos) << outcome.message;
+    EXPECT_EQ(checker.open_devices(), 0u);
+}
+
+TEST(OpenDevices, DropsOnlyTheDescriptorAFailedCheckUsed) {
+    testing::TempDir dir;
+    testing::write_file(dir.path() / "a", "a");
+    OpenDevices devices;
+    const std::string path = (dir.path() / "a").string();
+    auto first = devices.open("sda", path, O_RDONLY | O_CLOEXEC);
+    ASSERT_TRUE(first.descriptor);
+    EXPECT_FALSE(first.reused);
+    auto again = devices.open("sda", path, O_RDONLY | O_CLOEXEC);
+    EXPECT_TRUE(again.reused);
+    EXPECT_EQ(again.descriptor, first.descriptor);
+    devices.forget("sda");
+    auto fresh = devices.open("sda", path, O_RDONLY | O_CLOEXEC);
+    ASSERT_TRUE(fresh.descriptor);
+    EXPECT_FALSE(fresh.reused);
+    // A late failure of a check that used the forgotten descriptor must not drop the fresh one.
+    devices.drop("sda", first.descriptor);
+    EXPECT_EQ(devices.size(), 1u);
+    devices.drop("sda", fresh.descriptor);
+    EXPECT_EQ(devices.size(), 0u);
+    auto missing = devices.open("sdb", (dir.path() / "missing").string(), O_RDONLY | O_CLOEXEC);
+    EXPECT_FALSE(missing.descriptor);
+    EXPECT_EQ(missing.error, ENOENT);
+    EXPECT_EQ(devices.size(), 0u);
+}
+
 }  // namespace
 }  // namespace pathkeeper::os

@@ -28,12 +28,14 @@ public:
         }
         return {core::PathState::Up, "up: " + request.devnode};
     }
+    void forget(const std::string& devnode) override { forgotten_.push_back(devnode); }
     void release() {
         std::lock_guard lock(mutex_);
         released_ = true;
         released_cv_.notify_all();
     }
     int calls() const { return calls_; }
+    const std::vector<std::string>& forgotten() const { return forgotten_; }
 
 private:
     std::set<std::string> hung_;
@@ -41,6 +43,7 @@ private:
     std::condition_variable released_cv_;
     bool released_ = false;
     std::atomic<int> calls_{0};
+    std::vector<std::string> forgotten_;
 };
 
 ports::CheckRequest request_for(const std::string& devnode, std::chrono::milliseconds timeout = 5000ms) {
@@ -88,6 +91,13 @@ TEST(AWorkerPool, ReportsACompletedCheckThroughItsEventfd) {
     EXPECT_EQ(done[0].request.devnode, "sdb");
     EXPECT_EQ(done[0].outcome.state, core::PathState::Up);
     EXPECT_FALSE(done[0].timed_out);
+}
+
+TEST(AWorkerPool, PassesTheRemovalOfAPathOnToItsChecker) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{});
+    ThreadWorkerPool pool(checker, {});
+    pool.forget("sdq");
+    EXPECT_EQ(checker->forgotten(), std::vector<std::string>{"sdq"});
 }
 
 TEST(AWorkerPool, DrainsNothingAndDoesNotBlockWhenNoCheckFinished) {
