@@ -1,6 +1,7 @@
 // lib/api: the error table, the D-Bus dictionary codec (round trip, hostile input), object path escaping.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include <sdbus-c++/Error.h>
@@ -92,6 +93,38 @@ TEST(ObjectPathEscaping, RejectsTruncatedAndGarbageEscapes) {
     EXPECT_FALSE(api::unescape_object_path_component("abc_2").ok());
     EXPECT_FALSE(api::unescape_object_path_component("_zz").ok());
     EXPECT_FALSE(api::unescape_object_path_component("a__").ok());
+}
+
+// Code points before `needle` in `line`: the terminal column it starts at.
+std::size_t column_of(const std::string& line, const std::string& needle) {
+    const std::string before = line.substr(0, line.find(needle));
+    return static_cast<std::size_t>(std::count_if(before.begin(), before.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xc0u) != 0x80u;
+    }));
+}
+
+TEST(ThePathsTable, AlignsColumnsAfterAUtf8AliasByCharactersNotBytes) {
+    api::PathView a;
+    a.devnode = "sdb";
+    a.devt = "8:16";
+    a.map = "d\xc3\xa4t\xc3\xa4";  // "data" with two a-umlauts: 4 characters, 6 bytes
+    a.dm_state = "active";
+    a.checker_state = "up";
+    a.wwid = "wwid-one";
+    api::PathView b = a;
+    b.devnode = "sdc";
+    b.devt = "8:32";
+    b.map = "data";
+    b.wwid = "wwid-two";
+    const std::string table = cli::format_paths_table({a, b}, cli::Style{});
+    const auto first_end = table.find('\n');
+    const auto second_end = table.find('\n', first_end + 1);
+    const std::string row_a = table.substr(first_end + 1, second_end - first_end - 1);
+    const std::string row_b = table.substr(second_end + 1, table.find('\n', second_end + 1) - second_end - 1);
+    ASSERT_NE(row_a.find("wwid-one"), std::string::npos) << table;
+    EXPECT_EQ(column_of(row_a, "wwid-one"), column_of(row_b, "wwid-two")) << table;
+    EXPECT_EQ(column_of(row_a, "active"), column_of(row_b, "active")) << table;
+    EXPECT_EQ(row_a.back(), 'e') << "the last column is not padded: " << table;
 }
 
 TEST(SizeFormatting, UsesBinaryUnitsLikeMultipath) {
