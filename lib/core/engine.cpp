@@ -1181,6 +1181,12 @@ std::chrono::seconds Engine::last_path_tmo(const MapRecord& m, unsigned session)
 }
 
 void Engine::sync_recovery_tmo(Out& out) {
+    // Runs on every path state change; without iSCSI paths (FC, SAS, scsi_debug) there is nothing to vote on,
+    // and the scan below, a path lookup per map member, made the first check round of 512 paths quadratic.
+    if (std::none_of(paths_.begin(), paths_.end(),
+                     [](const auto& entry) { return entry.second.info.iscsi; })) {
+        return;
+    }
     struct Vote {
         std::optional<std::chrono::seconds> shortest_fast;
         std::optional<std::chrono::seconds> longest_last;
