@@ -954,10 +954,10 @@ PersistentState load_persistent_state(const core::Config& config, const std::str
 
 namespace {
 
-// The state polls keep two sysfs attribute files open per path (os::SysfsTree), so a few hundred paths pass
-// the usual soft limit of 1024. The hard limit is the admin's ceiling (systemd: 524288); the soft one is only
-// a default, raised here to what thousands of paths need. Above that limit, reads fall back to
-// open/read/close.
+// The state polls keep two sysfs attribute files open per path (os::SysfsTree) and the checkers one device
+// (os::OpenDevices), so a few hundred paths pass the usual soft limit of 1024. The hard limit is the admin's
+// ceiling (systemd: 524288); the soft one is only a default, raised here to what thousands of paths need.
+// Above that limit, reads fall back to open/read/close.
 void raise_open_file_limit(os::JournalLogger& logger) {
     constexpr rlim_t kWanted = 65536;
     struct rlimit limit {};

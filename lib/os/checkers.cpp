@@ -176,7 +176,12 @@ OpenDevices::Opened OpenDevices::open(const std::string& devnode, const std::str
         }
     }
     // Opened outside the lock: an open can wait on a sick device, and other paths' checks must not.
-    const int fd = ::open(path.c_str(), flags);
+    int fd = ::open(path.c_str(), flags);
+    // Out of file descriptors (a low RLIMIT_NOFILE and many paths): another path's idle descriptor is given
+    // up rather than failing this path for a reason that has nothing to do with it.
+    while (fd < 0 && (errno == EMFILE || errno == ENFILE) && give_up_one_idle()) {
+        fd = ::open(path.c_str(), flags);
+    }
     if (fd < 0) {
         return {nullptr, false, errno};
     }
@@ -191,6 +196,17 @@ void OpenDevices::drop(const std::string& devnode, const std::shared_ptr<const D
     if (auto it = kept_.find(devnode); it != kept_.end() && it->second == descriptor) {
         kept_.erase(it);
     }
+}
+
+bool OpenDevices::give_up_one_idle() {
+    std::lock_guard lock(mutex_);
+    for (auto it = kept_.begin(); it != kept_.end(); ++it) {
+        if (it->second.use_count() == 1) {  // only the cache holds it: no check is using it
+            kept_.erase(it);
+            return true;
+        }
+    }
+    return false;
 }
 
 void OpenDevices::forget(const std::string& devnode) {

@@ -53,8 +53,9 @@ TurDecision interpret_tur_reply(const TurReply& reply);
 // call instead of three: measured under emulation (the bench's VM, scsi_debug), a TEST UNIT READY on a kept
 // descriptor cost 340-400 us of CPU and open + TUR + close 660-730 us, and the checks are most of an idle
 // daemon's CPU. multipathd also keeps one descriptor per path. A check that fails drops its descriptor, so a
-// path that comes back is opened afresh; forget() drops it when udev removes the disk. Thread-safe: workers
-// check different paths at once.
+// path that comes back is opened afresh; forget() drops it when udev removes the disk. When the process runs
+// out of descriptors, an idle one of another path is closed to make room. Thread-safe: workers check
+// different paths at once.
 class OpenDevices {
 public:
     OpenDevices() = default;
@@ -87,6 +88,8 @@ public:
     std::size_t size() const;
 
 private:
+    bool give_up_one_idle();  // closes one kept descriptor no check is using; false when there is none
+
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<const Descriptor>, std::less<>> kept_;
 };

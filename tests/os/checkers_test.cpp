@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "temp_dir.hpp"
@@ -263,6 +264,32 @@ TEST(OpenDevices, DropsOnlyTheDescriptorAFailedCheckUsed) {
     EXPECT_FALSE(missing.descriptor);
     EXPECT_EQ(missing.error, ENOENT);
     EXPECT_EQ(devices.size(), 0u);
+}
+
+TEST(OpenDevices, GivesUpAnIdleDescriptorWhenTheProcessRunsOutOfFiles) {
+    testing::TempDir dir;
+    testing::write_file(dir.path() / "a", "a");
+    testing::write_file(dir.path() / "b", "b");
+    OpenDevices devices;
+    ASSERT_TRUE(devices.open("sda", (dir.path() / "a").string(), O_RDONLY | O_CLOEXEC).descriptor);
+    // No free descriptor below the soft limit: every further open fails with EMFILE until one is closed.
+    const int lowest_free = ::dup(0);
+    ASSERT_GE(lowest_free, 0);
+    ::close(lowest_free);
+    struct rlimit saved {};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    struct rlimit tight = saved;
+    tight.rlim_cur = static_cast<rlim_t>(lowest_free);
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+    auto b = devices.open("sdb", (dir.path() / "b").string(), O_RDONLY | O_CLOEXEC);
+    // While b's descriptor is in use it cannot be given up: the next open has nothing left to take.
+    auto c = devices.open("sdc", (dir.path() / "b").string(), O_RDONLY | O_CLOEXEC);
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+    ASSERT_TRUE(b.descriptor) << "errno " << b.error;
+    EXPECT_EQ(devices.size(), 1u);
+    EXPECT_TRUE(devices.open("sdb", (dir.path() / "b").string(), O_RDONLY | O_CLOEXEC).reused);
+    EXPECT_FALSE(c.descriptor);
+    EXPECT_EQ(c.error, EMFILE);
 }
 
 }  // namespace

@@ -75,8 +75,9 @@ stable_wwid=$(disk_wwid "$stable_disk")
 stable_map=$(mpath_maps | awk -v u="mpath-$stable_wwid" '$2 == u { print $1 }')
 [ -n "$stable_map" ] || fail "no map for LUN 0 ($stable_wwid): $(mpath_maps)"
 
-# The daemon's steady fds: the fewest of 10 samples 0.2 s apart, since a checker holds /dev/sdX open for the
-# moment of its check (a transient fd, not a leak). The listing of that sample goes to $PK_OUT/fds-$1.txt.
+# The daemon's steady fds: the fewest of 10 samples 0.2 s apart. The checkers keep one /dev/sdX open per path
+# (closed on the disk's removal), and a check of a removed disk that is still running holds its descriptor
+# until it returns (a transient fd, not a leak). The listing of that sample goes to $PK_OUT/fds-$1.txt.
 daemon_fds() {
     local best="" n i
     for i in $(seq 10); do
