@@ -37,14 +37,15 @@ std::string sense_text(const SenseData& sense) {
     return "sense " + hex2(sense.key) + "/" + hex2(sense.asc) + "/" + hex2(sense.ascq);
 }
 
-// What one TEST UNIT READY (retried once on a unit attention) on an open device says, and whether a system
-// call failed (the descriptor may be stale) rather than the device answering.
-struct TurRun {
+// What one probe of an open device says, and whether a system call failed (the descriptor may be stale)
+// rather than the device answering.
+struct ProbeResult {
     ports::CheckOutcome outcome;
     bool syscall_failed = false;
 };
 
-TurRun run_tur(int fd, const std::string& path, std::chrono::milliseconds timeout) {
+// TEST UNIT READY, retried once on a unit attention.
+ProbeResult run_tur(int fd, const std::string& path, std::chrono::milliseconds timeout) {
     std::string first_attention;
     for (int attempt = 0; attempt < 2; ++attempt) {
         std::uint8_t cdb[6] = {0, 0, 0, 0, 0, 0};  // TEST UNIT READY
@@ -219,62 +220,69 @@ std::size_t OpenDevices::size() const {
     return kept_.size();
 }
 
-ports::CheckOutcome TurChecker::check(const ports::CheckRequest& request) {
+namespace {
+
+// O_DIRECT read of the first logical block into an aligned buffer.
+ProbeResult read_first_block(int fd, const std::string& path) {
+    int block_size = 0;
+    if (::ioctl(fd, BLKSSZGET, &block_size) < 0 || block_size <= 0) {
+        block_size = 4096;  // not a block device (tests) or an old kernel: 4096 is aligned for every size
+    }
+    void* raw = nullptr;
+    const std::size_t alignment = std::max<std::size_t>(4096, static_cast<std::size_t>(block_size));
+    if (::posix_memalign(&raw, alignment, static_cast<std::size_t>(block_size)) != 0) {
+        return {{core::PathState::Down, "directio: out of memory"}};
+    }
+    std::unique_ptr<void, decltype(&std::free)> buffer(raw, &std::free);
+    ssize_t rc;
+    do {
+        rc = ::pread(fd, buffer.get(), static_cast<std::size_t>(block_size), 0);
+    } while (rc < 0 && errno == EINTR);
+    if (rc > 0) {
+        return {{core::PathState::Up, "directio checker reports path is up"}};
+    }
+    if (rc < 0) {
+        return {{core::PathState::Down, "directio: " + errno_error("read " + path, errno).message}, true};
+    }
+    return {{core::PathState::Down, "directio: " + path + " returned no data (zero-sized device?)"}};
+}
+
+// One check through the path's kept descriptor, the rule both checkers share: a Down outcome drops the
+// descriptor, so a path that comes back is opened afresh. A kept descriptor of a disk that was deleted (and
+// perhaps replaced under the same name before its removal reached us) fails with ENODEV or ENXIO: the probe
+// is then repeated on a fresh open, so that only the device itself can fail the path.
+template <typename Probe>
+ports::CheckOutcome check_with_kept_device(OpenDevices& devices, const ports::CheckRequest& request,
+                                           int flags, const char* checker, Probe probe) {
     const std::string path = request.path();
-    // A kept descriptor of a disk that was deleted (and perhaps replaced under the same name before its
-    // removal reached us) fails with ENODEV or ENXIO: the check is then repeated on a fresh open, so that
-    // only the device itself can fail the path.
     for (;;) {
-        auto opened = devices_.open(request.devnode, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        auto opened = devices.open(request.devnode, path, flags);
         if (!opened.descriptor) {
-            return {core::PathState::Down, "tur: " + errno_error("open " + path, opened.error).message};
+            return {core::PathState::Down,
+                    std::string(checker) + ": " + errno_error("open " + path, opened.error).message};
         }
-        TurRun run = run_tur(opened.descriptor->get(), path, request.timeout);
-        if (run.outcome.state != core::PathState::Down) {
-            return std::move(run.outcome);
+        ProbeResult result = probe(opened.descriptor->get(), path);
+        if (result.outcome.state != core::PathState::Down) {
+            return std::move(result.outcome);
         }
-        devices_.drop(request.devnode, opened.descriptor);
-        if (!opened.reused || !run.syscall_failed) {
-            return std::move(run.outcome);
+        devices.drop(request.devnode, opened.descriptor);
+        if (!opened.reused || !result.syscall_failed) {
+            return std::move(result.outcome);
         }
     }
 }
 
+}  // namespace
+
+ports::CheckOutcome TurChecker::check(const ports::CheckRequest& request) {
+    return check_with_kept_device(
+        devices_, request, O_RDONLY | O_NONBLOCK | O_CLOEXEC, "tur",
+        [&](int fd, const std::string& path) { return run_tur(fd, path, request.timeout); });
+}
+
 ports::CheckOutcome DirectioChecker::check(const ports::CheckRequest& request) {
-    const std::string path = request.path();
-    for (;;) {  // repeated on a fresh open when a kept descriptor fails to read (see TurChecker::check)
-        auto opened = devices_.open(request.devnode, path, O_RDONLY | O_DIRECT | O_CLOEXEC);
-        if (!opened.descriptor) {
-            return {core::PathState::Down, "directio: " + errno_error("open " + path, opened.error).message};
-        }
-        const int fd = opened.descriptor->get();
-        int block_size = 0;
-        if (::ioctl(fd, BLKSSZGET, &block_size) < 0 || block_size <= 0) {
-            block_size = 4096;  // not a block device (tests) or an old kernel: 4096 is aligned for every size
-        }
-        void* raw = nullptr;
-        const std::size_t alignment = std::max<std::size_t>(4096, static_cast<std::size_t>(block_size));
-        if (::posix_memalign(&raw, alignment, static_cast<std::size_t>(block_size)) != 0) {
-            return {core::PathState::Down, "directio: out of memory"};
-        }
-        std::unique_ptr<void, decltype(&std::free)> buffer(raw, &std::free);
-        ssize_t rc;
-        do {
-            rc = ::pread(fd, buffer.get(), static_cast<std::size_t>(block_size), 0);
-        } while (rc < 0 && errno == EINTR);
-        if (rc > 0) {
-            return {core::PathState::Up, "directio checker reports path is up"};
-        }
-        const int error = errno;
-        devices_.drop(request.devnode, opened.descriptor);
-        if (rc < 0 && opened.reused) {
-            continue;
-        }
-        if (rc < 0) {
-            return {core::PathState::Down, "directio: " + errno_error("read " + path, error).message};
-        }
-        return {core::PathState::Down, "directio: " + path + " returned no data (zero-sized device?)"};
-    }
+    return check_with_kept_device(devices_, request, O_RDONLY | O_DIRECT | O_CLOEXEC, "directio",
+                                  read_first_block);
 }
 
 ports::CheckOutcome DispatchingChecker::check(const ports::CheckRequest& request) {

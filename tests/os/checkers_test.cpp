@@ -139,20 +139,33 @@ TEST(TheTurChecker, ReportsDownForSomethingThatIsNotAScsiDevice) {
     EXPECT_EQ(checker.check(request).state, core::PathState::Down);
 }
 
+// O_DIRECT works on the temp file system (tmpfs does not support it): the directio tests need it.
+bool supports_o_direct(const std::filesystem::path& file) {
+    int probe = ::open(file.c_str(), O_RDONLY | O_DIRECT);
+    if (probe < 0) {
+        return false;
+    }
+    ::close(probe);
+    return true;
+}
+
+ports::CheckRequest directio_request(const std::string& devnode, const std::filesystem::path& file) {
+    ports::CheckRequest request;
+    request.devnode = devnode;
+    request.device_path = file.string();
+    request.kind = ports::CheckerKind::Directio;
+    return request;
+}
+
 TEST(TheDirectioChecker, ReadsTheFirstBlockOfAReadableDevice) {
     testing::TempDir dir;
     const auto file = dir.path() / "device";
     testing::write_file(file, std::string(8192, 'x'));
-    int probe = ::open(file.c_str(), O_RDONLY | O_DIRECT);
-    if (probe < 0) {
+    if (!supports_o_direct(file)) {
         GTEST_SKIP() << "temp file system does not support O_DIRECT";
     }
-    ::close(probe);
     DirectioChecker checker;
-    ports::CheckRequest request;
-    request.devnode = "device";
-    request.device_path = file.string();
-    request.kind = ports::CheckerKind::Directio;
+    const auto request = directio_request("device", file);
     auto outcome = checker.check(request);
     EXPECT_EQ(outcome.state, core::PathState::Up) << outcome.message;
 }
@@ -170,16 +183,6 @@ TEST(TheDirectioChecker, ReportsDownForAnEmptyOrMissingDevice) {
     EXPECT_EQ(checker.check(request).state, core::PathState::Down);
 }
 
-// O_DIRECT works on the temp file system (tmpfs does not support it): the directio tests need it.
-bool supports_o_direct(const std::filesystem::path& file) {
-    int probe = ::open(file.c_str(), O_RDONLY | O_DIRECT);
-    if (probe < 0) {
-        return false;
-    }
-    ::close(probe);
-    return true;
-}
-
 TEST(TheDirectioChecker, KeepsAHealthyDeviceOpenUntilThePathIsForgotten) {
     testing::TempDir dir;
     const auto file = dir.path() / "device";
@@ -188,10 +191,7 @@ TEST(TheDirectioChecker, KeepsAHealthyDeviceOpenUntilThePathIsForgotten) {
         GTEST_SKIP() << "temp file system does not support O_DIRECT";
     }
     DirectioChecker checker;
-    ports::CheckRequest request;
-    request.devnode = "device";
-    request.device_path = file.string();
-    request.kind = ports::CheckerKind::Directio;
+    const auto request = directio_request("device", file);
     ASSERT_EQ(checker.check(request).state, core::PathState::Up);
     EXPECT_EQ(checker.open_devices(), 1u);
     // The second check reads through the kept descriptor: the name no longer matters until forget().
@@ -215,10 +215,7 @@ TEST(TheDirectioChecker, KeepsNoDescriptorOfADeviceThatFailedItsCheck) {
         GTEST_SKIP() << "temp file system does not support O_DIRECT";
     }
     DirectioChecker checker;
-    ports::CheckRequest request;
-    request.devnode = "empty";
-    request.device_path = file.string();
-    request.kind = ports::CheckerKind::Directio;
+    const auto request = directio_request("empty", file);
     EXPECT_EQ(checker.check(request).state, core::PathState::Down);
     EXPECT_EQ(checker.open_devices(), 0u);
     // Once the device has data again the next check opens it afresh and finds the path up.
