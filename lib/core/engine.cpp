@@ -82,6 +82,9 @@ Engine::Engine(Config config, Bindings bindings, KnownWwids known_wwids)
 
 std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
     Out out;
+    if (!std::holds_alternative<CheckerResult>(event)) {
+        deadline_cache_.reset();  // see deadline_cache_: checker results keep it up to date themselves
+    }
     std::visit([&](const auto& e) { on(e, now, out); }, event);
     return out.take();
 }
@@ -317,7 +320,17 @@ void Engine::on(const CheckerResult& e, TimePoint now, Out& out) {
     report(*rec, *t, reason, out);
     // Most results confirm the state the path already had: nothing about its map can have changed, and
     // re-evaluating every map and session on each of them made a 512-path daemon quadratic per check round.
-    if (m != nullptr && t->state_changed()) {
+    if (!t->state_changed()) {
+        if (deadline_cache_) {
+            const std::optional<TimePoint> at = check_deadline(*rec);
+            if (at && (!*deadline_cache_ || *at < **deadline_cache_)) {
+                *deadline_cache_ = at;
+            }
+        }
+        return;
+    }
+    deadline_cache_.reset();
+    if (m != nullptr) {
         evaluate_map(*m, now, out);
         sync_recovery_tmo(out);
     }
@@ -1258,7 +1271,23 @@ void Engine::run_checks(TimePoint now, Out& out) {
     }
 }
 
+std::optional<TimePoint> Engine::check_deadline(const PathRecord& path) const {
+    // A path with a check in flight has no next check (a lost check is the worker pool's to time out).
+    const std::optional<TimePoint> at = path.policy.next_check_at();
+    if (!at) {
+        return std::nullopt;
+    }
+    const MapRecord* m = map_of(path);
+    if (m == nullptr || m->plan.options.path_checker.value == CheckerKind::None) {
+        return std::nullopt;  // only members of a map are checked
+    }
+    return at;
+}
+
 std::optional<TimePoint> Engine::next_deadline() const {
+    if (deadline_cache_) {
+        return *deadline_cache_;
+    }
     std::optional<TimePoint> best;
     auto consider = [&](std::optional<TimePoint> t) {
         if (t && (!best || *t < *best)) {
@@ -1266,18 +1295,12 @@ std::optional<TimePoint> Engine::next_deadline() const {
         }
     };
     for (const auto& [dev, rec] : paths_) {
-        // A path with a check in flight has no next check (not exact, since the start time is private to the
-        // policy, but a Tick then finds it overdue or not). The map lookup comes last: it is the costly part,
-        // and only a time earlier than the best so far needs it.
+        // check_deadline() looks the map up, the costly part: only a time earlier than the best so far needs
+        // it.
         const std::optional<TimePoint> at = rec.policy.next_check_at();
-        if (!at || (best && *at >= *best)) {
-            continue;
+        if (at && (!best || *at < *best)) {
+            consider(check_deadline(rec));
         }
-        const MapRecord* m = map_of(rec);
-        if (m == nullptr || m->plan.options.path_checker.value == CheckerKind::None) {
-            continue;
-        }
-        consider(at);
     }
     for (const auto& [wwid, m] : maps_) {
         if (m.queueing) {
@@ -1286,6 +1309,7 @@ std::optional<TimePoint> Engine::next_deadline() const {
         consider(m.failback_at);
         consider(m.retry_at);
     }
+    deadline_cache_ = best;
     return best;
 }
 

@@ -147,6 +147,9 @@ private:
     void learn_session_timeouts(const PathInfo& path);
     void check_alua_siblings_now(const std::vector<const PathRecord*>& changed, TimePoint now);
     std::chrono::seconds last_path_tmo(const MapRecord& map, unsigned session) const;
+    // When the path's next check is due, nullopt when it has none (check in flight, not in a map, no
+    // checker).
+    std::optional<TimePoint> check_deadline(const PathRecord& path) const;
 
     Config config_;
     ResolvedGlobalOptions global_;
@@ -154,6 +157,13 @@ private:
     KnownWwids known_wwids_;
     std::map<std::string, PathRecord, std::less<>> paths_;  // by devnode
     std::map<std::string, MapRecord, std::less<>> maps_;    // by WWID
+    // next_deadline() as last computed (outer optional: whether it is known). The daemon asks after every
+    // loop iteration, and with hundreds of paths most iterations handled one checker result that confirmed
+    // its path's state: that only gives this one path a next check (it had none while in flight) and leaves
+    // every other deadline alone, so on(CheckerResult) folds that path into the cache instead of a rescan of
+    // every path (an idle 512-path daemon on the simulator, 30 s: the rescans were 11.5 M of 58 M
+    // instructions, 1.4 M with the cache). Every other event clears the cache.
+    mutable std::optional<std::optional<TimePoint>> deadline_cache_;
     // Maps whose RemoveMap has not completed yet, by name: a removal that fails (udev's blkid or an
     // application briefly holding the map open) gives the map back to maps_ instead of forgetting it.
     std::map<std::string, MapRecord, std::less<>> removing_;

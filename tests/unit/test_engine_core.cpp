@@ -103,6 +103,38 @@ std::uint64_t check_id_of(const std::vector<Action>& actions, const std::string&
     return 0;
 }
 
+// next_deadline() is cached between events; a result that confirms its path's state updates the cache with
+// that path's next check instead of a rescan, and must still yield the earliest check of all.
+TEST(TheEngine, NextDeadlineStaysTheEarliestCheckAcrossResultsThatConfirmThePathsState) {
+    Started s;
+    (void)s.engine.handle(CheckerResult{"sdb", PathState::Up, "", check_id_of(s.created, "sdb")}, t0);
+    (void)s.engine.handle(CheckerResult{"sdc", PathState::Up, "", check_id_of(s.created, "sdc")}, t0);
+    EXPECT_EQ(s.engine.next_deadline(), t0 + seconds(5));
+    auto tick = s.engine.handle(Tick{}, t0 + seconds(5));
+    ASSERT_EQ(count_of(tick, "check "), 2U);
+    EXPECT_FALSE(s.engine.next_deadline().has_value());  // both checks in flight
+    // Healthy paths are checked less and less often (max_polling_interval), both alike: sdc, answered a
+    // second before sdb, stays first.
+    (void)s.engine.handle(CheckerResult{"sdc", PathState::Up, "", check_id_of(tick, "sdc")}, t0 + seconds(6));
+    const std::optional<TimePoint> sdc_next = s.engine.next_deadline();
+    ASSERT_TRUE(sdc_next.has_value());
+    EXPECT_GT(*sdc_next, t0 + seconds(6));
+    (void)s.engine.handle(CheckerResult{"sdb", PathState::Up, "", check_id_of(tick, "sdb")}, t0 + seconds(7));
+    EXPECT_EQ(s.engine.next_deadline(), sdc_next);  // not the later one of sdb, answered last
+    // A stale result (an id already answered) changes nothing.
+    (void)s.engine.handle(CheckerResult{"sdb", PathState::Down, "", check_id_of(tick, "sdb")},
+                          t0 + seconds(8));
+    EXPECT_EQ(s.engine.next_deadline(), sdc_next);
+    auto second = s.engine.handle(Tick{}, *sdc_next);
+    ASSERT_EQ(count_of(second, "check "), 1U);
+    ASSERT_EQ(count_of(second, "check sdc"), 1U);
+    EXPECT_EQ(s.engine.next_deadline(), *sdc_next + seconds(1));  // sdb's, now that sdc is in flight again
+    // A result that changes the path's state re-plans: sdc down is re-checked sooner than sdb's next check.
+    (void)s.engine.handle(CheckerResult{"sdc", PathState::Down, "", check_id_of(second, "sdc")}, *sdc_next);
+    ASSERT_TRUE(s.engine.next_deadline().has_value());
+    EXPECT_LT(*s.engine.next_deadline(), *sdc_next + seconds(1));
+}
+
 TEST(TheEngine, DoesNothingButRecordAResultThatConfirmsThePathsState) {
     Started s;
     // First results: pending -> up, a real change.
