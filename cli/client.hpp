@@ -56,6 +56,8 @@ public:
     virtual ~Client() = default;
 
     virtual Reply<api::TopologyView> topology() = 0;
+    // The maps alone (GetMaps): as topology().maps, without the cost of every path.
+    virtual Reply<std::vector<api::MapView>> maps() = 0;
     virtual Reply<api::ManagerView> status() = 0;
     virtual Reply<std::string> config(bool explain) = 0;
     virtual Done fail_path(const std::string& devnode) = 0;

@@ -70,13 +70,21 @@ void add_show_command(CLI::App& app, Registry& registry) {
     auto* maps = show->add_subcommand("maps", "One line per map");
     maps->add_flag("--json", options->json, "Print JSON (schema: docs/json-schema.md)");
     registry.push_back({maps, [options](Context& ctx) {
-                            return with_topology(ctx, [&](const api::TopologyView& t) {
-                                if (options->json) {
-                                    print_json(ctx, api::maps_document(t.maps));
-                                } else {
+                            if (!options->json) {
+                                // The table's PATHS column counts usable paths: it needs their states.
+                                return with_topology(ctx, [&](const api::TopologyView& t) {
                                     *ctx.out << format_maps_table(t, ctx.style);
-                                }
-                            });
+                                });
+                            }
+                            int code = kExitOk;
+                            Client* client = connect_or_report(ctx, code);
+                            if (client == nullptr)
+                                return code;
+                            auto maps = client->maps();
+                            if (!maps.ok())
+                                return report_error(maps.error(), ctx);
+                            print_json(ctx, api::maps_document(maps.value()));
+                            return kExitOk;
                         }});
 
     auto* config = show->add_subcommand("config", "The configuration in effect, as YAML");

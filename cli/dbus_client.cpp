@@ -102,6 +102,15 @@ Reply<api::TopologyView> DbusClient::topology() {
     }
 }
 
+Reply<std::vector<api::MapView>> DbusClient::maps() {
+    try {
+        ManagerProxy proxy(connection_, nullptr);
+        return api::decode_maps(proxy.GetMaps());
+    } catch (const sdbus::Error& e) {
+        return error_from(e);
+    }
+}
+
 Reply<api::ManagerView> DbusClient::status() {
     try {
         ManagerProxy proxy(connection_, nullptr);

@@ -18,6 +18,7 @@ public:
     ~DbusClient() override;
 
     Reply<api::TopologyView> topology() override;
+    Reply<std::vector<api::MapView>> maps() override;
     Reply<api::ManagerView> status() override;
     Reply<std::string> config(bool explain) override;
     Done fail_path(const std::string& devnode) override;

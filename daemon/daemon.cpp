@@ -781,54 +781,56 @@ void Daemon::publish_if_dirty() {
 }
 
 api::TopologyView Daemon::snapshot() const {
-    const auto snap = engine_.snapshot(MonotonicClock::now());
+    // Moved out of, not copied: with 512 paths the string copies were a sixth of a GetTopology call.
+    auto snap = engine_.snapshot(MonotonicClock::now());
     api::TopologyView view;
     view.manager.version = daemon_version();
     view.manager.config_path = config_.source_file.empty()
                                    ? options_.config_path + " (missing: built-in defaults)"
                                    : config_.source_file;
-    for (const auto& m : snap.maps) {
+    for (auto& m : snap.maps) {
         api::MapView map;
-        map.name = m.name;
-        map.wwid = m.wwid;
-        map.dm_uuid = m.uuid;
-        if (auto it = map_devts_.find(m.name); it != map_devts_.end()) {
+        map.name = std::move(m.name);
+        map.wwid = std::move(m.wwid);
+        map.dm_uuid = std::move(m.uuid);
+        if (auto it = map_devts_.find(map.name); it != map_devts_.end()) {
             map.dm_device = "dm-" + std::to_string(it->second.minor);
             map.dm_devt = it->second.to_string();
         }
-        map.vendor = m.vendor;
-        map.product = m.product;
+        map.vendor = std::move(m.vendor);
+        map.product = std::move(m.product);
         map.size_sectors = m.size_sectors;
-        map.features = m.features;
-        map.hardware_handler = m.hw_handler;
-        map.no_path_retry = m.no_path_retry;
+        map.features = std::move(m.features);
+        map.hardware_handler = std::move(m.hw_handler);
+        map.no_path_retry = std::move(m.no_path_retry);
         map.queueing = m.queueing;
         map.active_group = m.active_group;
-        for (const auto& g : m.groups) {
-            map.groups.push_back(api::GroupView{g.index, g.selector, g.priority, g.state, g.paths});
+        for (auto& g : m.groups) {
+            map.groups.push_back(api::GroupView{g.index, std::move(g.selector), g.priority,
+                                                std::move(g.state), std::move(g.paths)});
         }
         view.maps.push_back(std::move(map));
     }
-    for (const auto& p : snap.paths) {
+    for (auto& p : snap.paths) {
         api::PathView pv;
-        pv.devnode = p.devnode;
-        pv.devt = p.devt;
-        pv.wwid = p.wwid;
-        pv.map = p.map;
+        pv.devnode = std::move(p.devnode);
+        pv.devt = std::move(p.devt);
+        pv.wwid = std::move(p.wwid);
+        pv.map = std::move(p.map);
         pv.group = p.group;
-        pv.hctl = p.hctl;
-        pv.vendor = p.vendor;
-        pv.product = p.product;
-        pv.revision = p.revision;
-        pv.serial = p.serial;
-        pv.transport = p.transport;
+        pv.hctl = std::move(p.hctl);
+        pv.vendor = std::move(p.vendor);
+        pv.product = std::move(p.product);
+        pv.revision = std::move(p.revision);
+        pv.serial = std::move(p.serial);
+        pv.transport = std::move(p.transport);
         pv.checker_state = core::to_string(p.state);
         pv.dm_state = core::to_string(p.dm_state);
         pv.priority = p.priority;
-        pv.alua_state = p.alua_state;
-        pv.target_iqn = p.iscsi_target;
-        pv.portal = p.iscsi_portal;
-        pv.session_state = p.iscsi_session_state;
+        pv.alua_state = std::move(p.alua_state);
+        pv.target_iqn = std::move(p.iscsi_target);
+        pv.portal = std::move(p.iscsi_portal);
+        pv.session_state = std::move(p.iscsi_session_state);
         view.paths.push_back(std::move(pv));
     }
     api::update_counts(view);

@@ -347,6 +347,12 @@ private:
         return api::encode_topology(snapshot);
     }
 
+    std::vector<api::MapStruct> GetMaps() override {
+        auto snapshot = backend_.snapshot();
+        api::make_valid_utf8(snapshot);
+        return api::encode_maps(snapshot.maps);
+    }
+
     std::string GetConfig(const bool& explain) override {
         auto text = backend_.config_text(explain);
         if (!text)

@@ -88,11 +88,24 @@ PathView decode_path(const PathStruct& s) {
     return p;
 }
 
+std::vector<MapStruct> encode_maps(const std::vector<MapView>& maps) {
+    std::vector<MapStruct> out;
+    out.reserve(maps.size());
+    for (const auto& m : maps)
+        out.push_back(encode_map(m));
+    return out;
+}
+
+std::vector<MapView> decode_maps(const std::vector<MapStruct>& maps) {
+    std::vector<MapView> out;
+    out.reserve(maps.size());
+    for (const auto& m : maps)
+        out.push_back(decode_map(m));
+    return out;
+}
+
 TopologyReply encode_topology(const TopologyView& t) {
-    std::vector<MapStruct> maps;
-    maps.reserve(t.maps.size());
-    for (const auto& m : t.maps)
-        maps.push_back(encode_map(m));
+    std::vector<MapStruct> maps = encode_maps(t.maps);
     std::vector<PathStruct> paths;
     paths.reserve(t.paths.size());
     for (const auto& p : t.paths)
@@ -117,9 +130,7 @@ core::Result<TopologyView> decode_topology(const TopologyReply& reply) {
     if (!manager)
         return manager.error();
     t.manager = std::move(*manager);
-    t.maps.reserve(std::get<1>(reply).size());
-    for (const auto& m : std::get<1>(reply))
-        t.maps.push_back(decode_map(m));
+    t.maps = decode_maps(std::get<1>(reply));
     t.paths.reserve(std::get<2>(reply).size());
     for (const auto& p : std::get<2>(reply))
         t.paths.push_back(decode_path(p));

@@ -45,6 +45,9 @@ PathView decode_path(const PathStruct& path);
 
 TopologyReply encode_topology(const TopologyView& topology);
 core::Result<TopologyView> decode_topology(const TopologyReply& reply);
+// GetMaps' reply: GetTopology's second value.
+std::vector<MapStruct> encode_maps(const std::vector<MapView>& maps);
+std::vector<MapView> decode_maps(const std::vector<MapStruct>& maps);
 
 // Object path component escaping as systemd's sd_bus_path_encode does it: [A-Za-z0-9] kept, every other byte
 // "_xx" in lower-case hex, the empty string "_".

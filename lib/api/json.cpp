@@ -8,65 +8,88 @@ nlohmann::json string_or_null(const std::string& text) {
     return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
 }
 
+// The per-map and per-path objects are filled key by key: nlohmann's initializer-list form builds a
+// two-element array per key and then converts it, which was two thirds of `pathctl show maps --json` with 256
+// maps (12.4 M of 36 M instructions, callgrind). Keys come out sorted either way (nlohmann::json keeps them
+// in a std::map).
+class Object {
+public:
+    template <typename T>
+    Object& add(const char* key, T&& value) {
+        object_.emplace(key, std::forward<T>(value));
+        return *this;
+    }
+    nlohmann::json take() { return nlohmann::json(std::move(object_)); }
+
+private:
+    nlohmann::json::object_t object_;
+};
+
 }  // namespace
 
 nlohmann::json path_to_json(const PathView& p) {
     nlohmann::json iscsi = nullptr;
     if (!p.target_iqn.empty() || !p.portal.empty() || !p.session_state.empty()) {
-        iscsi = {{"target_iqn", p.target_iqn}, {"portal", p.portal}, {"session_state", p.session_state}};
+        iscsi = Object()
+                    .add("target_iqn", p.target_iqn)
+                    .add("portal", p.portal)
+                    .add("session_state", p.session_state)
+                    .take();
     }
-    return {
-        {"devnode", p.devnode},
-        {"devt", p.devt},
-        {"wwid", p.wwid},
-        {"map", string_or_null(p.map)},
-        {"group", p.group == 0 ? nlohmann::json(nullptr) : nlohmann::json(p.group)},
-        {"hctl", string_or_null(p.hctl)},
-        {"vendor", p.vendor},
-        {"product", p.product},
-        {"revision", p.revision},
-        {"serial", p.serial},
-        {"transport", p.transport},
-        {"checker_state", p.checker_state},
-        {"dm_state", p.dm_state},
-        {"fail_count", p.fail_count},
-        {"priority", p.priority},
-        {"alua_state", p.alua_state},
-        {"size_sectors", p.size_sectors},
-        {"node_name", p.node_name},
-        {"iscsi", iscsi},
-    };
+    return Object()
+        .add("devnode", p.devnode)
+        .add("devt", p.devt)
+        .add("wwid", p.wwid)
+        .add("map", string_or_null(p.map))
+        .add("group", p.group == 0 ? nlohmann::json(nullptr) : nlohmann::json(p.group))
+        .add("hctl", string_or_null(p.hctl))
+        .add("vendor", p.vendor)
+        .add("product", p.product)
+        .add("revision", p.revision)
+        .add("serial", p.serial)
+        .add("transport", p.transport)
+        .add("checker_state", p.checker_state)
+        .add("dm_state", p.dm_state)
+        .add("fail_count", p.fail_count)
+        .add("priority", p.priority)
+        .add("alua_state", p.alua_state)
+        .add("size_sectors", p.size_sectors)
+        .add("node_name", p.node_name)
+        .add("iscsi", std::move(iscsi))
+        .take();
 }
 
 nlohmann::json group_to_json(const GroupView& g) {
-    return {{"index", g.index},
-            {"selector", g.selector},
-            {"priority", g.priority},
-            {"state", g.state},
-            {"paths", g.paths}};
+    return Object()
+        .add("index", g.index)
+        .add("selector", g.selector)
+        .add("priority", g.priority)
+        .add("state", g.state)
+        .add("paths", g.paths)
+        .take();
 }
 
 nlohmann::json map_to_json(const MapView& m) {
     nlohmann::json groups = nlohmann::json::array();
     for (const auto& g : m.groups)
         groups.push_back(group_to_json(g));
-    return {
-        {"name", m.name},
-        {"wwid", m.wwid},
-        {"dm_uuid", m.dm_uuid},
-        {"dm_device", string_or_null(m.dm_device)},
-        {"dm_devt", string_or_null(m.dm_devt)},
-        {"vendor", m.vendor},
-        {"product", m.product},
-        {"revision", m.revision},
-        {"size_sectors", m.size_sectors},
-        {"features", m.features},
-        {"hardware_handler", m.hardware_handler},
-        {"no_path_retry", m.no_path_retry},
-        {"queueing", m.queueing},
-        {"active_group", m.active_group == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.active_group)},
-        {"groups", std::move(groups)},
-    };
+    return Object()
+        .add("name", m.name)
+        .add("wwid", m.wwid)
+        .add("dm_uuid", m.dm_uuid)
+        .add("dm_device", string_or_null(m.dm_device))
+        .add("dm_devt", string_or_null(m.dm_devt))
+        .add("vendor", m.vendor)
+        .add("product", m.product)
+        .add("revision", m.revision)
+        .add("size_sectors", m.size_sectors)
+        .add("features", m.features)
+        .add("hardware_handler", m.hardware_handler)
+        .add("no_path_retry", m.no_path_retry)
+        .add("queueing", m.queueing)
+        .add("active_group", m.active_group == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.active_group))
+        .add("groups", std::move(groups))
+        .take();
 }
 
 nlohmann::json manager_to_json(const ManagerView& d) {

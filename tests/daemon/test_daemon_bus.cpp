@@ -65,6 +65,17 @@ TEST_F(APrivateBus, ShowsOneObjectPerMapAndPathAndFailsAPathOnRequest) {
     EXPECT_NE(tree.find("/org/pathkeeper/PathKeeper1/maps/36001405aaaaaaaaaaaaaaaaaaaaaaaa1"),
               std::string::npos)
         << tree;
+    // The map's dm device as the create reported it (the kernel's dm-N, here the simulator's).
+    const std::string device = busctl(
+        "get-property org.pathkeeper.PathKeeper1 "
+        "/org/pathkeeper/PathKeeper1/maps/36001405aaaaaaaaaaaaaaaaaaaaaaaa1 "
+        "org.pathkeeper.PathKeeper1.Map DmDevice");
+    EXPECT_NE(device.find("s \"dm-"), std::string::npos) << device;
+    const std::string maps = busctl(
+        "call org.pathkeeper.PathKeeper1 /org/pathkeeper/PathKeeper1 org.pathkeeper.PathKeeper1.Manager "
+        "GetMaps");
+    EXPECT_NE(maps.find("\"36001405aaaaaaaaaaaaaaaaaaaaaaaa1\""), std::string::npos) << maps;
+    EXPECT_NE(maps.find("\"dm-"), std::string::npos) << maps;
     const std::string reply = busctl(
         "call org.pathkeeper.PathKeeper1 /org/pathkeeper/PathKeeper1 org.pathkeeper.PathKeeper1.Manager "
         "FailPath s sdb");

@@ -193,6 +193,13 @@ contains "$out" 's "up"' "path property"
 expect 0 "GetManagedObjects" -- busctl --system call org.pathkeeper.PathKeeper1 /org/pathkeeper/PathKeeper1 \
     org.freedesktop.DBus.ObjectManager GetManagedObjects
 contains "$out" "/org/pathkeeper/PathKeeper1/maps/mpatha" "ObjectManager lists maps"
+expect 0 "GetMaps" -- busctl --system call org.pathkeeper.PathKeeper1 /org/pathkeeper/PathKeeper1 \
+    org.pathkeeper.PathKeeper1.Manager GetMaps
+contains "$out" 'a(sssssssstsssbua(usisas)a{sv}) 2 "mpatha"' "GetMaps answers both maps, in order"
+# `show maps --json` comes from GetMaps, `show topology --json` from GetTopology: the same maps either way.
+maps_json=$("$pathctl" show maps --json) topology_json=$("$pathctl" show topology --json)
+if python3 -c 'import json,sys; assert json.loads(sys.argv[1])["maps"] == json.loads(sys.argv[2])["maps"]' \
+    "$maps_json" "$topology_json"; then pass; else fail "show maps --json differs from the topology's maps"; fi
 
 # ---- The daemon goes away: watch notices, later commands exit 3.
 "$pathctl" watch >"$work/watch2.out" 2>&1 &

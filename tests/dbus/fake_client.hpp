@@ -23,6 +23,12 @@ public:
             return *e;
         return topology_value;
     }
+    cli::Reply<std::vector<api::MapView>> maps() override {
+        calls.push_back("maps");
+        if (auto e = take_error())
+            return *e;
+        return topology_value.maps;
+    }
     cli::Reply<api::ManagerView> status() override {
         calls.push_back("status");
         if (auto e = take_error())

@@ -167,6 +167,30 @@ TEST_F(Pathctl, ShowMapsAndStatusJsonAreValidDocuments) {
     EXPECT_EQ(config["config"], client.config_value);
 }
 
+// With hundreds of paths a topology costs several times the maps alone: the JSON map list asks for the maps
+// only, while the table (whose PATHS column counts usable paths) still needs the paths.
+TEST_F(Pathctl, ShowMapsJsonAsksForTheMapsAloneAndTheTableForTheTopology) {
+    auto json = run({"show", "maps", "--json"});
+    EXPECT_EQ(json.code, 0);
+    EXPECT_EQ(client.calls, std::vector<std::string>{"maps"});
+    EXPECT_EQ(nlohmann::json::parse(json.out)["maps"].size(), client.topology_value.maps.size());
+    client.calls.clear();
+    EXPECT_EQ(run({"show", "maps"}).code, 0);
+    EXPECT_EQ(client.calls, std::vector<std::string>{"topology"});
+}
+
+// A daemon older than GetMaps (still running during a package upgrade) answers UnknownMethod: reported as the
+// daemon's refusal, with its message, and no half-written JSON.
+TEST_F(Pathctl, ShowMapsJsonReportsADaemonThatRefusesGetMaps) {
+    client.next_error =
+        ClientError{ClientErrorKind::Refused, "org.freedesktop.DBus.Error.UnknownMethod",
+                    "Unknown method GetMaps or interface org.pathkeeper.PathKeeper1.Manager."};
+    auto r = run({"show", "maps", "--json"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_NE(r.err.find("Unknown method GetMaps"), std::string::npos) << r.err;
+}
+
 TEST_F(Pathctl, ShowConfigExplainAsksTheDaemonToExplain) {
     auto r = run({"show", "config", "--explain"});
     EXPECT_EQ(r.code, 0);
@@ -262,8 +286,12 @@ TEST_F(Pathctl, AnInvalidConfigListsEveryLocation) {
 
 TEST_F(Pathctl, AnUnreachableDaemonExitsThreeAndSaysHowToStartIt) {
     unreachable = true;
-    for (auto args : std::vector<std::vector<std::string>>{
-             {"status"}, {"show", "topology"}, {"fail-path", "sdb"}, {"watch"}, {"show", "config"}}) {
+    for (auto args : std::vector<std::vector<std::string>>{{"status"},
+                                                           {"show", "topology"},
+                                                           {"show", "maps", "--json"},
+                                                           {"fail-path", "sdb"},
+                                                           {"watch"},
+                                                           {"show", "config"}}) {
         auto r = run(args);
         EXPECT_EQ(r.code, 3) << args[0];
         EXPECT_NE(r.err.find("pathkeeperd is not reachable"), std::string::npos);
