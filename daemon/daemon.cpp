@@ -1,5 +1,6 @@
 #include "daemon/daemon.hpp"
 
+#include <malloc.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -238,6 +239,9 @@ core::Result<void> Daemon::start() {
     const std::string status = std::to_string(snap.maps.size()) + " maps, " +
                                std::to_string(snap.paths.size()) + " paths" + (service_ ? "" : " (no D-Bus)");
     log(ports::LogLevel::Info, "", "", "ready: " + status);
+    // Coldplug and the first map creations leave freed memory scattered through the heap (every disk's udev
+    // properties and sysfs reads, the dm tasks); hand those pages back once (VM, 128 paths: about 0.5 MiB).
+    malloc_trim(0);
     notifier_.ready(status);
     return {};
 }
