@@ -18,16 +18,24 @@ void print_json(Context& ctx, const nlohmann::json& doc) {
     *ctx.out << api::dump_json(doc, 2) << "\n";
 }
 
-int with_topology(Context& ctx, const std::function<void(const api::TopologyView&)>& print) {
+// Connects, asks the daemon (fetch), prints the answer; an unreachable or refusing daemon is reported with
+// its exit code and nothing is printed on stdout.
+template <typename Fetch, typename Print>
+int with_reply(Context& ctx, Fetch fetch, Print print) {
     int code = kExitOk;
     Client* client = connect_or_report(ctx, code);
     if (client == nullptr)
         return code;
-    auto topology = client->topology();
-    if (!topology.ok())
-        return report_error(topology.error(), ctx);
-    print(topology.value());
+    auto reply = fetch(*client);
+    if (!reply.ok())
+        return report_error(reply.error(), ctx);
+    print(reply.value());
     return kExitOk;
+}
+
+int with_topology(Context& ctx, const std::function<void(const api::TopologyView&)>& print) {
+    return with_reply(
+        ctx, [](Client& client) { return client.topology(); }, print);
 }
 
 }  // namespace
@@ -69,45 +77,35 @@ void add_show_command(CLI::App& app, Registry& registry) {
 
     auto* maps = show->add_subcommand("maps", "One line per map");
     maps->add_flag("--json", options->json, "Print JSON (schema: docs/json-schema.md)");
-    registry.push_back({maps, [options](Context& ctx) {
-                            if (!options->json) {
-                                // The table's PATHS column counts usable paths: it needs their states.
-                                return with_topology(ctx, [&](const api::TopologyView& t) {
-                                    *ctx.out << format_maps_table(t, ctx.style);
-                                });
-                            }
-                            int code = kExitOk;
-                            Client* client = connect_or_report(ctx, code);
-                            if (client == nullptr)
-                                return code;
-                            auto maps = client->maps();
-                            if (!maps.ok())
-                                return report_error(maps.error(), ctx);
-                            print_json(ctx, api::maps_document(maps.value()));
-                            return kExitOk;
-                        }});
+    registry.push_back(
+        {maps, [options](Context& ctx) {
+             if (!options->json) {
+                 // The table's PATHS column counts usable paths: it needs their states.
+                 return with_topology(
+                     ctx, [&](const api::TopologyView& t) { *ctx.out << format_maps_table(t, ctx.style); });
+             }
+             return with_reply(
+                 ctx, [](Client& client) { return client.maps(); },
+                 [&](const std::vector<api::MapView>& maps) { print_json(ctx, api::maps_document(maps)); });
+         }});
 
     auto* config = show->add_subcommand("config", "The configuration in effect, as YAML");
     config->add_flag("--explain", options->explain, "Show where each resolved per-map option comes from");
     config->add_flag("--json", options->json, "Print {\"schema_version\":1,\"config\":\"<yaml text>\"}");
     registry.push_back({config, [options](Context& ctx) {
-                            int code = kExitOk;
-                            Client* client = connect_or_report(ctx, code);
-                            if (client == nullptr)
-                                return code;
-                            auto text = client->config(options->explain);
-                            if (!text.ok())
-                                return report_error(text.error(), ctx);
-                            if (options->json) {
-                                print_json(ctx, {{"schema_version", api::kJsonSchemaVersion},
-                                                 {"explain", options->explain},
-                                                 {"config", text.value()}});
-                            } else {
-                                *ctx.out << text.value();
-                                if (!text.value().empty() && text.value().back() != '\n')
-                                    *ctx.out << "\n";
-                            }
-                            return kExitOk;
+                            return with_reply(
+                                ctx, [&](Client& client) { return client.config(options->explain); },
+                                [&](const std::string& text) {
+                                    if (options->json) {
+                                        print_json(ctx, {{"schema_version", api::kJsonSchemaVersion},
+                                                         {"explain", options->explain},
+                                                         {"config", text}});
+                                    } else {
+                                        *ctx.out << text;
+                                        if (!text.empty() && text.back() != '\n')
+                                            *ctx.out << "\n";
+                                    }
+                                });
                         }});
 }
 

@@ -9,6 +9,16 @@ namespace {
 using core::ErrorCode;
 using core::make_error;
 
+// Every element of a list through one codec function (maps and paths, both directions).
+template <typename In, typename Convert>
+auto convert_all(const std::vector<In>& items, Convert convert) {
+    std::vector<decltype(convert(items.front()))> out;
+    out.reserve(items.size());
+    for (const auto& item : items)
+        out.push_back(convert(item));
+    return out;
+}
+
 // Reads dict[key] into out when present. Returns false (and fills error) when the value has another type.
 template <typename T>
 bool read_field(const Dict& dict, const char* key, T& out, std::string& error) {
@@ -89,28 +99,15 @@ PathView decode_path(const PathStruct& s) {
 }
 
 std::vector<MapStruct> encode_maps(const std::vector<MapView>& maps) {
-    std::vector<MapStruct> out;
-    out.reserve(maps.size());
-    for (const auto& m : maps)
-        out.push_back(encode_map(m));
-    return out;
+    return convert_all(maps, encode_map);
 }
 
 std::vector<MapView> decode_maps(const std::vector<MapStruct>& maps) {
-    std::vector<MapView> out;
-    out.reserve(maps.size());
-    for (const auto& m : maps)
-        out.push_back(decode_map(m));
-    return out;
+    return convert_all(maps, decode_map);
 }
 
 TopologyReply encode_topology(const TopologyView& t) {
-    std::vector<MapStruct> maps = encode_maps(t.maps);
-    std::vector<PathStruct> paths;
-    paths.reserve(t.paths.size());
-    for (const auto& p : t.paths)
-        paths.push_back(encode_path(p));
-    return {encode_manager(t.manager), std::move(maps), std::move(paths)};
+    return {encode_manager(t.manager), encode_maps(t.maps), convert_all(t.paths, encode_path)};
 }
 
 core::Result<ManagerView> decode_manager(const Dict& d) {
@@ -131,9 +128,7 @@ core::Result<TopologyView> decode_topology(const TopologyReply& reply) {
         return manager.error();
     t.manager = std::move(*manager);
     t.maps = decode_maps(std::get<1>(reply));
-    t.paths.reserve(std::get<2>(reply).size());
-    for (const auto& p : std::get<2>(reply))
-        t.paths.push_back(decode_path(p));
+    t.paths = convert_all(std::get<2>(reply), decode_path);
     return t;
 }
 

@@ -8,6 +8,11 @@ nlohmann::json string_or_null(const std::string& text) {
     return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
 }
 
+// A 1-based index where 0 means "none" (a path's group, a map's active group).
+nlohmann::json index_or_null(std::uint32_t index) {
+    return index == 0 ? nlohmann::json(nullptr) : nlohmann::json(index);
+}
+
 // The per-map and per-path objects are filled key by key: nlohmann's initializer-list form builds a
 // two-element array per key and then converts it, which was two thirds of `pathctl show maps --json` with 256
 // maps (12.4 M of 36 M instructions, callgrind). Keys come out sorted either way (nlohmann::json keeps them
@@ -41,7 +46,7 @@ nlohmann::json path_to_json(const PathView& p) {
         .add("devt", p.devt)
         .add("wwid", p.wwid)
         .add("map", string_or_null(p.map))
-        .add("group", p.group == 0 ? nlohmann::json(nullptr) : nlohmann::json(p.group))
+        .add("group", index_or_null(p.group))
         .add("hctl", string_or_null(p.hctl))
         .add("vendor", p.vendor)
         .add("product", p.product)
@@ -87,7 +92,7 @@ nlohmann::json map_to_json(const MapView& m) {
         .add("hardware_handler", m.hardware_handler)
         .add("no_path_retry", m.no_path_retry)
         .add("queueing", m.queueing)
-        .add("active_group", m.active_group == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.active_group))
+        .add("active_group", index_or_null(m.active_group))
         .add("groups", std::move(groups))
         .take();
 }
