@@ -89,7 +89,8 @@ Daemon::Daemon(DaemonOptions options, core::Config config, PersistentState state
       notifier_(notifier),
       bindings_path_(std::move(state.bindings_path)),
       wwids_path_(std::move(state.wwids_path)),
-      engine_(config_, std::move(state.bindings), std::move(state.known_wwids)) {}
+      engine_(config_, std::move(state.bindings), std::move(state.known_wwids)),
+      state_watch_(*backend.sysfs) {}
 
 Daemon::~Daemon() {
     // Unregister objects before the connection goes. Nothing may escape a destructor: a lost bus is logged.
@@ -352,21 +353,14 @@ void Daemon::learn_path_event(const core::Event& event) {
     if (info != nullptr && info->iscsi) {
         session_states_.try_emplace(info->iscsi->session_id, info->iscsi->session_state);
     }
-    // Likewise the SCSI device state of every known path (running -> offline / transport-offline has no
-    // uevent).
+    // Likewise the SCSI device state and the ALUA access state of every known path (running -> offline /
+    // transport-offline has no uevent; the kernel updates access_state after a unit attention without one).
     if (info != nullptr) {
-        device_states_.try_emplace(info->devnode, ports::ScsiDeviceState::Running);
+        state_watch_.track(*info);
     } else if (const auto* removed = std::get_if<core::PathRemoved>(&event)) {
-        device_states_.erase(removed->devnode);
-        alua_states_.erase(removed->devnode);
+        state_watch_.forget(removed->devnode);
         backend_.sysfs->forget_device(removed->devnode);
         backend_.pool->forget(removed->devnode);  // closes the device the checker kept open
-    }
-    // And the ALUA access state of every ALUA path: the kernel updates it from REPORT TARGET PORT GROUPS
-    // after a unit attention, without a uevent of its own (the SDEV_UA uevent comes first, and only for the
-    // path that received the unit attention).
-    if (info != nullptr && info->tpgs) {
-        alua_states_.insert_or_assign(info->devnode, info->alua_state);
     }
 }
 
@@ -585,15 +579,15 @@ void Daemon::on_udev() {
                 batch.events.emplace_back(core::PathAdded{*event.disk.path});
             } else {
                 const core::PathInfo& path = *event.disk.path;
-                if (auto known = alua_states_.find(path.devnode);
-                    known != alua_states_.end() && path.tpgs && known->second != path.alua_state) {
+                if (auto known = state_watch_.alua_state(path.devnode);
+                    known && path.tpgs && *known != path.alua_state) {
                     // The SDEV_UA uevent of the one path that got the unit attention. The kernel's re-read of
                     // the port groups usually updated the LU's other paths too: read them all now, so the map
                     // is regrouped once from the whole picture (often a mere switch_group), instead of
                     // reloaded from this path's new state beside its siblings' old ones and again a moment
                     // later (two suspends under I/O: 5 s in the VM). The uevents before it go first.
                     flush();
-                    poll_alua_states();
+                    feed_state_changes(state_watch_.read_lu(path.wwid));
                 }
                 batch.events.emplace_back(core::PathChanged{path});
             }
@@ -643,21 +637,23 @@ void Daemon::on_checks_done() {
             check_ids_.erase(id);
         }
         feed(core::CheckerResult{done.request.devnode, done.outcome.state, done.outcome.message, check_id});
+        // The path's own sysfs states ride on its check (see SysfsStateWatch): no reads for the others here.
+        feed_state_changes(
+            state_watch_.after_check(done.request.devnode, core::is_usable(done.outcome.state)));
     }
 }
 
 void Daemon::on_housekeeping() {
     housekeeping_timer_.acknowledge();
-    // iSCSI sessions are few and their state decides the fast failover and reinstatement: every tick. The two
-    // per-path attributes cost three syscalls per path and read, which under emulation (the bench's VM) made
-    // 64 idle paths cost more CPU than multipathd's checkers: once a second is within any check interval, and
-    // a device that goes offline under I/O is failed at once through the kernel's dm event anyway.
+    // iSCSI sessions are few and their state decides the fast failover and reinstatement: every tick. The
+    // per-path attributes are sampled once a second (SysfsStateWatch: one device per SCSI target, one path
+    // per ALUA LU), which is within any check interval; a device that goes offline under I/O is failed at
+    // once through the kernel's dm event anyway.
     poll_iscsi_sessions();
     if (++housekeeping_ticks_ % housekeeping_ticks_per_second != 0) {
         return;
     }
-    poll_device_states();
-    poll_alua_states();
+    feed_state_changes(state_watch_.sweep());
     on_checks_done();  // reports checks that overran their deadline
     if (backend_.dm->event_fd() < 0) {
         on_dm_event();  // no DM_DEV_ARM_POLL: poll the event counters once a second
@@ -688,43 +684,19 @@ void Daemon::poll_iscsi_sessions() {
     }
 }
 
-void Daemon::poll_device_states() {
-    // A SCSI device set offline (by the error handler, an admin, or the transport) produces no uevent either.
-    // One sysfs attribute read per path a second (no device I/O) lets the engine fail the path within a
-    // second, and re-check it as soon as the device is running again.
-    std::vector<core::DeviceStateChanged> changes;
-    for (auto& [devnode, last] : device_states_) {
-        auto state = backend_.sysfs->scsi_device_state(devnode);
-        if (!state || *state == last) {
-            continue;  // unreadable: the disk is going away, its udev remove event will follow
-        }
-        log(ports::LogLevel::Info, "", devnode,
-            std::string("SCSI device state ") + ports::to_string(last) + " -> " + ports::to_string(*state));
-        last = *state;
-        changes.push_back(core::DeviceStateChanged{devnode, ports::to_string(*state)});
+void Daemon::feed_state_changes(const SysfsStateWatch::Changes& changes) {
+    // A SCSI device set offline (by the error handler, an admin, or the transport) produces no uevent: the
+    // engine fails the path at once, and re-checks it as soon as the device is running again. An ALUA
+    // transition reaches the initiator as a unit attention down one path; the kernel's alua handler then
+    // updates access_state of every path of the LU with no uevent for them: the batch regroups the map once.
+    for (const auto& change : changes.devices) {
+        log(ports::LogLevel::Info, "", change.devnode,
+            std::string("SCSI device state ") + ports::to_string(change.from) + " -> " +
+                ports::to_string(change.to));
+        feed(core::DeviceStateChanged{change.devnode, ports::to_string(change.to)});
     }
-    for (const auto& change : changes) {
-        feed(change);
-    }
-}
-
-void Daemon::poll_alua_states() {
-    // An implicit ALUA transition on the target reaches the initiator as a unit attention on the next command
-    // down one path; the kernel's alua handler then re-reads the port groups and updates access_state of
-    // every path of the LU, but the only uevent is the earlier SDEV_UA one of that single path. Reading
-    // access_state once a second (a cached sysfs attribute, no device I/O) sees all paths change together,
-    // within a second of the kernel learning it, and feeds them as one batch so the map is regrouped once.
-    core::AluaStatesChanged batch;
-    for (auto& [devnode, last] : alua_states_) {
-        auto state = backend_.sysfs->alua_access_state(devnode);
-        if (!state || *state == last) {
-            continue;  // unreadable: the disk is going away, or its handler detached
-        }
-        last = *state;
-        batch.changes.push_back(core::AluaStateChanged{devnode, *state});
-    }
-    if (!batch.changes.empty()) {
-        feed(batch);
+    if (!changes.alua.changes.empty()) {
+        feed(changes.alua);
     }
 }
 

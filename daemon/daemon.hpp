@@ -25,6 +25,7 @@
 #include "daemon/notifier.hpp"
 #include "daemon/options.hpp"
 #include "daemon/signals.hpp"
+#include "daemon/sysfs_state_watch.hpp"
 #include "ports/logger.hpp"
 
 namespace sdbus {
@@ -94,8 +95,7 @@ private:
     void on_checks_done();
     void on_housekeeping();
     void poll_iscsi_sessions();
-    void poll_device_states();
-    void poll_alua_states();
+    void feed_state_changes(const SysfsStateWatch::Changes& changes);
     void on_sim();
     void apply_config(core::Config config, const std::string& origin);
     void connect_bus();
@@ -131,9 +131,8 @@ private:
     // Housekeeping runs 4 times a second (iSCSI session states); its once-a-second work every 4th tick.
     static constexpr unsigned housekeeping_ticks_per_second = 4;
     unsigned housekeeping_ticks_ = 0;
-    std::map<unsigned, std::string> session_states_;               // iSCSI session id -> state last seen
-    std::map<std::string, ports::ScsiDeviceState> device_states_;  // devnode -> SCSI device state last seen
-    std::map<std::string, core::AluaState> alua_states_;           // devnode -> ALUA access state last seen
+    std::map<unsigned, std::string> session_states_;  // iSCSI session id -> state last seen
+    SysfsStateWatch state_watch_;  // SCSI device and ALUA states: they change without a uevent
     bool topology_dirty_ = true;
 
     std::unique_ptr<sdbus::IConnection> bus_;

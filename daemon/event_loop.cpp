@@ -1,5 +1,7 @@
 #include "daemon/event_loop.hpp"
 
+#include "os/coarse_clock.hpp"
+
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -79,14 +81,10 @@ void EventLoop::set_stall_reporter(MonotonicClock::duration threshold, StallRepo
 }
 
 MonotonicClock::duration EventLoop::stall_clock_now() {
-    // CLOCK_MONOTONIC_COARSE is answered by the vDSO from the last timer tick without reading the
-    // clocksource, so it never becomes a system call. CLOCK_MONOTONIC does whenever the clocksource cannot be
-    // read from user space (HPET, as in the bench's qemu guest), and timing every callback and hook with it
-    // made clock_gettime 3099 of an idle daemon's 13011 system calls in 20 s (128 paths in the VM; 1364
-    // after). A tick's resolution (at most 10 ms) is plenty for a one-second threshold.
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-    return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+    // Timing every callback and hook with CLOCK_MONOTONIC made clock_gettime 3099 of an idle daemon's 13011
+    // system calls in 20 s (128 paths in the VM; 1364 after). A tick's resolution is plenty for a one-second
+    // threshold.
+    return os::coarse_monotonic_now().time_since_epoch();
 }
 
 void EventLoop::report_if_stalled(std::string_view source, MonotonicClock::duration started) const {
