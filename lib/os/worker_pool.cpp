@@ -42,6 +42,7 @@ struct ThreadWorkerPool::State {
     std::map<ports::JobId, Job> jobs;                    // queued or running
     std::map<std::string, ports::JobId> job_of_devnode;  // at most one job per devnode
     std::vector<ports::CompletedCheck> completed;
+    bool wake_pending = false;  // the eventfd was written since the last drain
 
     ~State() {
         if (event_fd >= 0) {
@@ -61,14 +62,19 @@ struct ThreadWorkerPool::State {
             return;
         }
         if (!it->second.timeout_reported) {
-            // Only the first of a batch wakes the loop: it drains them all, and every write to the eventfd
-            // would otherwise be a wake-up (and a system call) of its own. No result is left behind: this
-            // runs under the mutex that drain_completed() takes to swap the list, so a result added to a
-            // non-empty list goes with the drain that the first one's wake-up brings.
-            if (completed.empty()) {
-                signal_completion();
-            }
+            // Each write to the eventfd is a wake-up of the loop (a context switch, under emulation the
+            // costliest part of an idle daemon), and one drain takes every result there is. So a result that
+            // confirms a usable path, while more checks of the same round wait in the queue, leaves the
+            // wake-up to a later one: the first result after the queue ran empty, or the first that found a
+            // path unusable (failures go out at once). If every worker then hung, the loop's once-a-second
+            // drain collects what was left. Nothing is lost: this runs under the mutex that
+            // drain_completed() takes to swap the list and reset `wake_pending`.
+            const bool urgent = queue.empty() || !core::is_usable(outcome.state);
             completed.push_back({id, it->second.request, std::move(outcome), false});
+            if (urgent && !wake_pending) {
+                signal_completion();
+                wake_pending = true;
+            }
         }
         job_of_devnode.erase(it->second.request.devnode);
         jobs.erase(it);
@@ -170,6 +176,7 @@ ports::JobId ThreadWorkerPool::submit(const ports::CheckRequest& request) {
                                          " check is still hung in the kernel"},
              true});
         state_->signal_completion();
+        state_->wake_pending = true;
         return id;
     }
     ports::JobId id = state_->next_id++;
@@ -201,6 +208,7 @@ std::vector<ports::CompletedCheck> ThreadWorkerPool::drain_completed() {
     }
     std::vector<ports::CompletedCheck> result;
     result.swap(state_->completed);
+    state_->wake_pending = false;
     return result;
 }
 

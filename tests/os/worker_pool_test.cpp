@@ -8,23 +8,33 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <thread>
 
 namespace pathkeeper::os {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Answers Up at once, except for devnodes listed as hung, which block until release().
+// Answers Up at once, or Down for devnodes listed as down; devnodes listed as hung block until release()
+// (all) or release(devnode) (that one).
 class ScriptedChecker final : public ports::PathChecker {
 public:
-    explicit ScriptedChecker(std::set<std::string> hung) : hung_(std::move(hung)) {}
+    explicit ScriptedChecker(std::set<std::string> hung, std::set<std::string> down = {},
+                             std::set<std::string> slow = {})
+        : hung_(std::move(hung)), down_(std::move(down)), slow_(std::move(slow)) {}
 
     ports::CheckOutcome check(const ports::CheckRequest& request) override {
         ++calls_;
         if (hung_.contains(request.devnode)) {
             std::unique_lock lock(mutex_);
-            released_cv_.wait(lock, [&] { return released_; });
+            released_cv_.wait(lock, [&] { return released_ || released_one_.contains(request.devnode); });
             return {core::PathState::Up, "late answer"};
+        }
+        if (slow_.contains(request.devnode)) {
+            std::this_thread::sleep_for(300ms);
+        }
+        if (down_.contains(request.devnode)) {
+            return {core::PathState::Down, "down: " + request.devnode};
         }
         return {core::PathState::Up, "up: " + request.devnode};
     }
@@ -34,11 +44,19 @@ public:
         released_ = true;
         released_cv_.notify_all();
     }
+    void release(const std::string& devnode) {
+        std::lock_guard lock(mutex_);
+        released_one_.insert(devnode);
+        released_cv_.notify_all();
+    }
     int calls() const { return calls_; }
     const std::vector<std::string>& forgotten() const { return forgotten_; }
 
 private:
     std::set<std::string> hung_;
+    std::set<std::string> down_;
+    std::set<std::string> slow_;
+    std::set<std::string> released_one_;
     std::mutex mutex_;
     std::condition_variable released_cv_;
     bool released_ = false;
@@ -91,6 +109,53 @@ TEST(AWorkerPool, ReportsACompletedCheckThroughItsEventfd) {
     EXPECT_EQ(done[0].request.devnode, "sdb");
     EXPECT_EQ(done[0].outcome.state, core::PathState::Up);
     EXPECT_FALSE(done[0].timed_out);
+}
+
+// Drains once, after the completion eventfd became readable: what one wake-up of the loop gets.
+std::vector<ports::CompletedCheck> drain_after_wake(ports::WorkerPool& pool) {
+    pollfd fd{pool.completion_fd(), POLLIN, 0};
+    if (::poll(&fd, 1, 3000) <= 0) {
+        return {};
+    }
+    return pool.drain_completed();
+}
+
+TEST(AWorkerPool, WakesTheLoopOnceForARoundOfRoutineResults) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{"sdx"}, std::set<std::string>{},
+                                                     std::set<std::string>{"sdb"});
+    ThreadWorkerPool pool(checker, {1, 1000ms});
+    pool.submit(request_for("sdx"));
+    ASSERT_TRUE(wait_until_running(pool, 1));
+    pool.submit(request_for("sdb"));
+    pool.submit(request_for("sdc"));
+    checker->release();
+    // sdx finishes with checks still queued and leaves the wake-up to the round's last result: no wake-up
+    // while sdb (300 ms) runs.
+    pollfd fd{pool.completion_fd(), POLLIN, 0};
+    EXPECT_EQ(::poll(&fd, 1, 150), 0);
+    auto done = drain_after_wake(pool);
+    ASSERT_EQ(done.size(), 3u);
+    EXPECT_EQ(done[0].request.devnode, "sdx");
+    EXPECT_EQ(done[2].request.devnode, "sdc");
+    EXPECT_EQ(::poll(&fd, 1, 0), 0);
+}
+
+TEST(AWorkerPool, WakesTheLoopAtOnceForAFailedCheckWhileOthersWait) {
+    auto checker =
+        std::make_shared<ScriptedChecker>(std::set<std::string>{"sdx", "sde"}, std::set<std::string>{"sdd"});
+    ThreadWorkerPool pool(checker, {1, 5000ms});
+    pool.submit(request_for("sdx"));
+    ASSERT_TRUE(wait_until_running(pool, 1));
+    pool.submit(request_for("sdd"));
+    pool.submit(request_for("sde"));
+    checker->release("sdx");
+    // sdd fails while sde still waits (and then hangs): the failure goes out without waiting for the round.
+    auto done = wait_for_completions(pool, 2);
+    ASSERT_EQ(done.size(), 2u);
+    EXPECT_EQ(done[1].request.devnode, "sdd");
+    EXPECT_EQ(done[1].outcome.state, core::PathState::Down);
+    EXPECT_EQ(pool.stats().running, 1u);
+    checker->release();
 }
 
 TEST(AWorkerPool, PassesTheRemovalOfAPathOnToItsChecker) {
