@@ -10,7 +10,9 @@
 //   the id of that job instead of queueing a second one, so a hung path costs one worker slot, never more.
 // - completion_fd() is an eventfd that becomes readable when completions are waiting; drain_completed() reads
 // it
-//   and returns them. Call drain_completed() on every loop tick as well: a job that ran past its deadline
+//   and returns them. A result that confirms a usable path may wait (unsignalled) while more checks of its
+//   round are queued; a failure is signalled at once. Call drain_completed() on every loop tick as well: it
+//   collects such results if the workers hang, and a job that ran past its deadline
 //   (request timeout + grace) is reported once as Down with a "timed out" message; its worker stays stuck
 //   until the syscall returns, and that late result is then discarded.
 
