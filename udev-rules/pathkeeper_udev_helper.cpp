@@ -230,7 +230,7 @@ PathDecision decide_path(const Options& options) {
     // sg3-utils' 55-scsi-sg3_id.rules did; without them property rules (built-in exception
     // "(SCSI_IDENT_|ID_WWN)") would blacklist every disk, so they are only applied to complete records.
     if (!properties.contains("ID_SERIAL")) {
-        path.udev_properties.clear();
+        path.udev_property_names.reset();
     }
 
     const core::Config config = load_config(options);

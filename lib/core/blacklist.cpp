@@ -151,9 +151,10 @@ BlacklistVerdict is_blacklisted(const BlacklistRules& blacklist, const Blacklist
                                 const PathInfo& path) {
     // 1. udev properties (names). An excepted property ends this category; otherwise a blacklisted
     //    one blacklists; otherwise, if exceptions exist, the device is missing a required property.
-    if (!path.udev_properties.empty() && (!blacklist.property.empty() || !exceptions.property.empty())) {
+    if (path.udev_property_names && !path.udev_property_names->empty() &&
+        (!blacklist.property.empty() || !exceptions.property.empty())) {
         bool excepted = false;
-        for (const auto& [name, value] : path.udev_properties) {
+        for (const std::string& name : *path.udev_property_names) {
             if (first_match(exceptions.property, name) != nullptr) {
                 excepted = true;
                 break;

@@ -13,7 +13,7 @@
 
 #include <compare>
 #include <cstdint>
-#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -91,6 +91,13 @@ struct IscsiInfo {
     std::optional<unsigned> replacement_timeout_s;
 };
 
+// The names of a disk's udev properties, sorted by name. Immutable and shared: disks of one kind carry the
+// same names, so the udev adaptor gives all disks with one set the same copy (core::UdevPropertyNamePool),
+// and copying a PathInfo, as every plan does, copies a pointer. The daemon's VmRSS with 128 scsi_debug paths
+// in the VM: 12.25 MiB with each path's whole property map, 11.21 with names per path, 10.97 with shared
+// names.
+using UdevPropertyNames = std::shared_ptr<const std::vector<std::string>>;
+
 // Everything discovery learned about one SCSI disk (udev, sysfs, VPD). Pure data.
 struct PathInfo {
     std::string devnode;  // kernel name, "sdb"
@@ -108,7 +115,9 @@ struct PathInfo {
     bool tpgs = false;               // device reports ALUA support (TPGS != 0)
     AluaState alua_state = AluaState::Unknown;
     std::optional<int> priority;  // explicit priority (simulation, plan input); else derived
-    std::map<std::string, std::string> udev_properties;  // for blacklist "property" rules
+    // Null when udev's data is unknown (plan input, an incomplete record). Names only: blacklist "property"
+    // rules match names, never values.
+    UdevPropertyNames udev_property_names;
 };
 
 }  // namespace pathkeeper::core

@@ -242,4 +242,27 @@ Result<Uevent> parse_uevent(std::string_view buffer) {
     return event;
 }
 
+UdevPropertyNames property_names_of(const UdevProperties& properties) {
+    std::vector<std::string> names;
+    names.reserve(properties.size());
+    for (const auto& [name, value] : properties) {
+        names.push_back(name);
+    }
+    return std::make_shared<const std::vector<std::string>>(std::move(names));
+}
+
+UdevPropertyNames UdevPropertyNamePool::intern(UdevPropertyNames names) {
+    if (!names) {
+        return names;
+    }
+    for (const UdevPropertyNames& set : sets_) {
+        if (*set == *names) {
+            return set;
+        }
+    }
+    std::erase_if(sets_, [](const UdevPropertyNames& set) { return set.use_count() == 1; });
+    sets_.push_back(names);
+    return names;
+}
+
 }  // namespace pathkeeper::core

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/model.hpp"
 #include "core/result.hpp"
 
 namespace pathkeeper::core {
@@ -47,5 +48,21 @@ Result<UdevRecord> parse_udev_record(std::string_view text);
 Result<std::vector<UdevRecord>> parse_udev_database(std::string_view text);
 // A kernel uevent datagram. The ACTION/DEVPATH properties, when present, must agree with the header.
 Result<Uevent> parse_uevent(std::string_view buffer);
+
+// The names of the properties (sorted, as the map is), as PathInfo keeps them.
+UdevPropertyNames property_names_of(const UdevProperties& properties);
+
+// Hands out one shared copy of each distinct set of property names, so that hundreds of disks of one kind
+// hold one set between them. It keeps only the sets some disk still holds: a set no disk holds any more is
+// dropped when a new one comes in.
+class UdevPropertyNamePool {
+public:
+    // The pooled set equal to `names` (null stays null).
+    UdevPropertyNames intern(UdevPropertyNames names);
+    std::size_t size() const { return sets_.size(); }
+
+private:
+    std::vector<UdevPropertyNames> sets_;
+};
 
 }  // namespace pathkeeper::core

@@ -465,7 +465,7 @@ ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
     core::PathInfo path;
     path.devnode = devnode;
     path.devt = *devt;
-    path.udev_properties = properties;
+    path.udev_property_names = core::property_names_of(properties);
 
     // Vendor/product/revision as the kernel reports them (spaces kept), which is what multipath-tools' device
     // table regexes are written against; udev's ID_* (spaces replaced by '_') only as a fallback.

@@ -10,12 +10,13 @@
 #include <vector>
 
 #include "core/model.hpp"
+#include "core/udev_properties.hpp"
 #include "ports/sysfs.hpp"
 #include "ports/udev_source.hpp"
 
 namespace pathkeeper::os {
 
-using UdevProperties = std::map<std::string, std::string>;
+using core::UdevProperties;
 
 // Attribute text with trailing whitespace/newlines removed (sysfs pads vendor/model with spaces).
 std::string trim_attribute(std::string_view text);

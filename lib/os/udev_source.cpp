@@ -76,7 +76,7 @@ int LibUdevSource::fd() const {
     return udev_monitor_get_fd(monitor_);
 }
 
-std::optional<ports::DiscoveredDisk> LibUdevSource::describe(udev_device* device) const {
+std::optional<ports::DiscoveredDisk> LibUdevSource::describe(udev_device* device) {
     if (why_not_a_path(facts_of(device))) {
         return std::nullopt;
     }
@@ -84,6 +84,9 @@ std::optional<ports::DiscoveredDisk> LibUdevSource::describe(udev_device* device
     ports::DiscoveredDisk disk = sysfs_.describe_disk(devnode, properties_of(device));
     if (disk.devt == core::DevT{}) {
         disk.devt = devt_of(device);
+    }
+    if (disk.path) {
+        disk.path->udev_property_names = property_names_.intern(std::move(disk.path->udev_property_names));
     }
     return disk;
 }

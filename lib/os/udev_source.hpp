@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/udev_properties.hpp"
 #include "os/sysfs_tree.hpp"
 #include "ports/udev_source.hpp"
 
@@ -27,11 +28,12 @@ public:
     core::Result<ports::DiscoveredDisk> refresh(const std::string& devnode) override;
 
 private:
-    std::optional<ports::DiscoveredDisk> describe(udev_device* device) const;
+    std::optional<ports::DiscoveredDisk> describe(udev_device* device);
     std::optional<ports::UdevEvent> disk_event_from_scsi_device(udev_device* scsi_device,
                                                                 const std::string& action);
 
     SysfsTree sysfs_;
+    core::UdevPropertyNamePool property_names_;  // every disk of one kind shares one set of names
     udev* udev_ = nullptr;
     udev_monitor* monitor_ = nullptr;
 };

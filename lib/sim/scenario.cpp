@@ -185,9 +185,9 @@ public:
         }
         if (node["present"])
             p.present = boolean(node["present"], where + ".present");
-        p.info.udev_properties["DEVTYPE"] = "disk";
-        p.info.udev_properties["ID_SERIAL"] = p.info.wwid;
-        p.info.udev_properties["ID_WWN"] = p.info.wwid;  // passes the built-in property exception
+        // ID_WWN passes the built-in property exception.
+        p.info.udev_property_names = std::make_shared<const std::vector<std::string>>(
+            std::vector<std::string>{"DEVTYPE", "ID_SERIAL", "ID_WWN"});
         return p;
     }
 

@@ -53,7 +53,10 @@ TEST_F(AnIscsiDisk, IsDescribedWithUdevWwidSysfsIdentityAndItsSession) {
     EXPECT_EQ(path.node_name, "iqn.2003-01.org.linux-iscsi.target:sn.1234,10.77.1.1:3260");
     EXPECT_TRUE(path.tpgs);
     EXPECT_EQ(path.alua_state, core::AluaState::ActiveOptimized);
-    EXPECT_EQ(path.udev_properties.at("DEVTYPE"), "disk");
+    // Names only, sorted (the blacklist's property rules match names).
+    ASSERT_TRUE(path.udev_property_names);
+    EXPECT_EQ(*path.udev_property_names,
+              (std::vector<std::string>{"DEVTYPE", "ID_MODEL", "ID_SERIAL", "ID_VENDOR"}));
 }
 
 TEST_F(AnIscsiDisk, CarriesTheReplacementTimeoutOfItsSessionsNodeRecord) {

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config_file.hpp"
 #include "core/blacklist.hpp"
@@ -16,6 +18,10 @@ PathInfo disk(std::string devnode, std::string wwid = "36001405aaaa", std::strin
     p.vendor = std::move(vendor);
     p.product = std::move(product);
     return p;
+}
+
+UdevPropertyNames names(std::vector<std::string> list) {
+    return std::make_shared<const std::vector<std::string>>(std::move(list));
 }
 
 Config parsed(const std::string& yaml) {
@@ -47,19 +53,21 @@ TEST(TheBuiltInBlacklist, RejectsArrayManagementLuns) {
 
 TEST(TheBuiltInBlacklist, RejectsAPathWithoutAScsiIdentityPropertyWhenUdevPropertiesAreKnown) {
     PathInfo p = disk("sdb");
-    p.udev_properties = {{"ID_BUS", "ata"}, {"DEVTYPE", "disk"}};
+    p.udev_property_names = names({"DEVTYPE", "ID_BUS"});
     auto v = is_blacklisted(Config{}, p);
     EXPECT_TRUE(v.blacklisted);
     EXPECT_EQ(v.category, BlacklistCategory::Property);
-    p.udev_properties["ID_WWN"] = "0x6001405aaaa";
+    p.udev_property_names = names({"DEVTYPE", "ID_BUS", "ID_WWN"});
     EXPECT_FALSE(is_blacklisted(Config{}, p).blacklisted);
-    p.udev_properties.erase("ID_WWN");
-    p.udev_properties["SCSI_IDENT_LUN_NAA_REGEXT"] = "6001405aaaa";
+    p.udev_property_names = names({"DEVTYPE", "ID_BUS", "SCSI_IDENT_LUN_NAA_REGEXT"});
     EXPECT_FALSE(is_blacklisted(Config{}, p).blacklisted);
 }
 
 TEST(TheBuiltInBlacklist, DoesNotJudgePropertiesOfAPathWhoseUdevDataIsUnknown) {
     EXPECT_FALSE(is_blacklisted(Config{}, disk("sdb")).blacklisted);
+    PathInfo none_known = disk("sdb");
+    none_known.udev_property_names = names({});
+    EXPECT_FALSE(is_blacklisted(Config{}, none_known).blacklisted);
 }
 
 TEST(AUserBlacklist, RejectsAMatchingWwidAndSaysWhere) {
@@ -85,8 +93,8 @@ TEST(AUserBlacklist, RejectsADevnode) {
 TEST(AUserBlacklist, RejectsAPathCarryingABlacklistedProperty) {
     auto config = parsed("blacklist:\n  property: \"^ID_USB\"\n");
     PathInfo p = disk("sdb");
-    p.udev_properties = {{"ID_USB_DRIVER", "usb-storage"}, {"SCSI_IDENT_SERIAL", "x"}};
-    // The map is ordered: ID_USB_DRIVER is seen before the excepted SCSI_IDENT_ property.
+    p.udev_property_names = names({"ID_USB_DRIVER", "SCSI_IDENT_SERIAL"});
+    // Names are sorted: ID_USB_DRIVER is seen before the excepted SCSI_IDENT_ property.
     EXPECT_TRUE(is_blacklisted(config, p).blacklisted);
 }
 

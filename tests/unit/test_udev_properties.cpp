@@ -152,3 +152,36 @@ TEST(Uevents, RejectsEveryTruncationInsideTheHeader) {
         EXPECT_FALSE(parse_uevent(raw.substr(0, cut)).ok()) << cut;
     }
 }
+
+TEST(PropertyNames, AreTheSortedNamesWithoutValues) {
+    const auto names = property_names_of(UdevProperties{{"ID_WWN", "0x6001405a"}, {"DEVTYPE", "disk"}});
+    ASSERT_TRUE(names);
+    EXPECT_EQ(*names, (std::vector<std::string>{"DEVTYPE", "ID_WWN"}));
+}
+
+TEST(APropertyNamePool, GivesDisksWithTheSameNamesOneSharedSet) {
+    UdevPropertyNamePool pool;
+    const UdevProperties sdb{{"DEVTYPE", "disk"}, {"ID_SERIAL", "36001405aaaa"}};
+    const UdevProperties sdc{{"DEVTYPE", "disk"}, {"ID_SERIAL", "36001405bbbb"}};  // other values, same names
+    const UdevProperties usb{{"DEVTYPE", "disk"}, {"ID_USB_DRIVER", "usb-storage"}};
+    const auto first = pool.intern(property_names_of(sdb));
+    const auto second = pool.intern(property_names_of(sdc));
+    const auto other = pool.intern(property_names_of(usb));
+    EXPECT_EQ(first.get(), second.get());
+    EXPECT_NE(first.get(), other.get());
+    EXPECT_EQ(*other, (std::vector<std::string>{"DEVTYPE", "ID_USB_DRIVER"}));
+    EXPECT_EQ(pool.size(), 2u);
+    EXPECT_EQ(pool.intern(nullptr), nullptr);
+}
+
+TEST(APropertyNamePool, DropsASetNoDiskHoldsAnyMoreWhenANewOneComesIn) {
+    UdevPropertyNamePool pool;
+    auto gone = pool.intern(property_names_of(UdevProperties{{"A", "1"}}));
+    const auto kept = pool.intern(property_names_of(UdevProperties{{"B", "1"}}));
+    gone.reset();  // its only disk went away
+    EXPECT_EQ(pool.size(), 2u);
+    const auto next = pool.intern(property_names_of(UdevProperties{{"C", "1"}}));
+    EXPECT_EQ(pool.size(), 2u);  // B and C
+    EXPECT_EQ(pool.intern(property_names_of(UdevProperties{{"B", "2"}})).get(), kept.get());
+    EXPECT_EQ(pool.intern(property_names_of(UdevProperties{{"C", "2"}})).get(), next.get());
+}
