@@ -116,11 +116,12 @@ other_fds() {
 }
 # daemon_fd_leaks OTHER_FDS_BEFORE: prints what leaks (nothing when the daemon holds no leaked fd).
 daemon_fd_leaks() {
-    local i fd target found disks per_path others
+    local i fd target found disks per_path others listing
     for i in $(seq 10); do
         found=""
         per_path=0
         others=0
+        listing=$(daemon_fd_list)  # one sample for every test below
         while read -r fd target; do
             if ! is_per_path_file "$target"; then
                 others=$((others + 1))
@@ -130,8 +131,8 @@ daemon_fd_leaks() {
             # -ef: the open file and the file at that path now are the same device and inode.
             [ "/proc/$PK_PATHKEEPERD_PID/fd/$fd" -ef "$target" ] ||
                 found+="fd $fd holds a file that is gone or replaced: $target"$'\n'
-        done < <(daemon_fd_list)
-        found+=$(daemon_fd_list | cut -d ' ' -f 2- | grep -E '^(/dev/sd|/sys/devices/)' | sort | uniq -d |
+        done <<<"$listing"
+        found+=$(cut -d ' ' -f 2- <<<"$listing" | grep -E '^(/dev/sd|/sys/devices/)' | sort | uniq -d |
             sed 's/^/held twice: /')
         disks=$(scsi_disks | wc -l)
         [ "$per_path" -le $((3 * disks)) ] ||
