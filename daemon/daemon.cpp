@@ -31,22 +31,6 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-ports::LogLevel to_port_level(core::LogLevel level) {
-    switch (level) {
-        case core::LogLevel::Error:
-            return ports::LogLevel::Error;
-        case core::LogLevel::Warning:
-            return ports::LogLevel::Warning;
-        case core::LogLevel::Notice:
-            return ports::LogLevel::Notice;
-        case core::LogLevel::Info:
-            return ports::LogLevel::Info;
-        case core::LogLevel::Debug:
-            return ports::LogLevel::Debug;
-    }
-    return ports::LogLevel::Info;
-}
-
 core::ExistingMap existing(const ports::DmMapInfo& info) {
     core::ExistingMap e;
     e.name = info.name;
@@ -97,22 +81,22 @@ Daemon::~Daemon() {
     try {
         service_.reset();
     } catch (const sdbus::Error& e) {
-        log(ports::LogLevel::Warning, "", "", std::string("D-Bus at shutdown: ") + e.what());
+        log(core::LogLevel::Warning, "", "", std::string("D-Bus at shutdown: ") + e.what());
     }
     try {
         bus_.reset();
     } catch (const sdbus::Error& e) {
-        log(ports::LogLevel::Warning, "", "", std::string("D-Bus at shutdown: ") + e.what());
+        log(core::LogLevel::Warning, "", "", std::string("D-Bus at shutdown: ") + e.what());
     }
 }
 
-void Daemon::log(ports::LogLevel level, const std::string& map, const std::string& path,
+void Daemon::log(core::LogLevel level, const std::string& map, const std::string& path,
                  const std::string& text) {
     logger_.log(level, ports::LogContext{map, path}, text);
 }
 
 core::Result<void> Daemon::start() {
-    log(ports::LogLevel::Info, "", "",
+    log(core::LogLevel::Info, "", "",
         std::string("pathkeeperd ") + daemon_version() + " starting, back end " + backend_.description +
             ", configuration " + (config_.source_file.empty() ? "built-in defaults" : config_.source_file) +
             ", state " + options_.state_dir);
@@ -128,7 +112,7 @@ core::Result<void> Daemon::start() {
         if (disk.path) {
             feed(core::PathAdded{*disk.path});
         } else {
-            log(ports::LogLevel::Notice, "", disk.devnode, disk.skip_reason);
+            log(core::LogLevel::Notice, "", disk.devnode, disk.skip_reason);
         }
     }
     auto maps = backend_.dm->list_multipath_maps();
@@ -139,7 +123,7 @@ core::Result<void> Daemon::start() {
     for (const auto& info : *maps) {
         map_devts_[info.name] = info.devt;
         if (!info.table || !info.status) {
-            log(ports::LogLevel::Warning, info.name, "",
+            log(core::LogLevel::Warning, info.name, "",
                 "existing map left alone, its table or status is unreadable: " + info.table_error +
                     info.status_error);
             continue;
@@ -147,9 +131,9 @@ core::Result<void> Daemon::start() {
         discovered.maps.push_back(existing(info));
     }
     if (auto primed = backend_.dm->changed_maps(); !primed) {
-        log(ports::LogLevel::Warning, "", "", "dm events: " + primed.error().message);
+        log(core::LogLevel::Warning, "", "", "dm events: " + primed.error().message);
     }
-    log(ports::LogLevel::Info, "", "",
+    log(core::LogLevel::Info, "", "",
         "coldplug: " + std::to_string(disks->size()) + " SCSI disks, " + std::to_string(maps->size()) +
             " existing multipath maps");
 
@@ -208,7 +192,7 @@ core::Result<void> Daemon::start() {
     loop_.set_stall_reporter(
         kLoopStallThreshold, [this](std::string_view source, MonotonicClock::duration held) {
             const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(held).count();
-            log(ports::LogLevel::Warning, "", "",
+            log(core::LogLevel::Warning, "", "",
                 "event loop held for " + std::to_string(ms) + " ms by " + std::string(source) +
                     " (D-Bus calls, checker results and udev events waited)");
         });
@@ -239,7 +223,7 @@ core::Result<void> Daemon::start() {
     const auto snap = engine_.snapshot(MonotonicClock::now());
     const std::string status = std::to_string(snap.maps.size()) + " maps, " +
                                std::to_string(snap.paths.size()) + " paths" + (service_ ? "" : " (no D-Bus)");
-    log(ports::LogLevel::Info, "", "", "ready: " + status);
+    log(core::LogLevel::Info, "", "", "ready: " + status);
     // Coldplug and the first map creations leave freed memory scattered through the heap (every disk's udev
     // properties and sysfs reads, the dm tasks); hand those pages back once (VM, 128 paths: about 0.5 MiB).
     malloc_trim(0);
@@ -303,10 +287,10 @@ void Daemon::connect_bus() {
                 }
             },
             "D-Bus");
-        log(ports::LogLevel::Info, "", "", std::string("published on the system bus as ") + api::kBusName);
+        log(core::LogLevel::Info, "", "", std::string("published on the system bus as ") + api::kBusName);
     } catch (const sdbus::Error& e) {
         // Path management must go on without the API: multipath I/O matters more than pathctl.
-        log(ports::LogLevel::Warning, "", "",
+        log(core::LogLevel::Warning, "", "",
             std::string("D-Bus unavailable, running without the API: ") + e.getName() + ": " +
                 e.getMessage());
         service_.reset();
@@ -317,7 +301,7 @@ void Daemon::connect_bus() {
 void Daemon::drop_bus(int fd, const sdbus::Error& why) {
     // sd-bus cannot recover a broken connection (dbus-daemon stopped or restarted): stop polling its fd,
     // which would otherwise report the hang-up forever, and go on managing paths without the API.
-    log(ports::LogLevel::Warning, "", "",
+    log(core::LogLevel::Warning, "", "",
         std::string("D-Bus connection lost, running without the API: ") + why.getName() + ": " +
             why.getMessage());
     loop_.remove(fd);
@@ -325,14 +309,14 @@ void Daemon::drop_bus(int fd, const sdbus::Error& why) {
         service_.reset();  // its objects' destructors cannot send their signals any more; they do not throw
         bus_.reset();
     } catch (const sdbus::Error& e) {
-        log(ports::LogLevel::Warning, "", "", std::string("D-Bus: ") + e.what());
+        log(core::LogLevel::Warning, "", "", std::string("D-Bus: ") + e.what());
     }
 }
 
 int Daemon::run() {
     loop_.run();
     notifier_.stopping();
-    log(ports::LogLevel::Info, "", "", "stopped; dm maps are left in place");
+    log(core::LogLevel::Info, "", "", "stopped; dm maps are left in place");
     return 0;
 }
 
@@ -508,8 +492,7 @@ void Daemon::execute(const core::Action& action) {
                 }
                 ports::CheckRequest request;
                 request.devnode = a.devnode;
-                request.kind = a.checker == core::CheckerKind::Directio ? ports::CheckerKind::Directio
-                                                                        : ports::CheckerKind::Tur;
+                request.kind = a.checker;
                 request.timeout = a.timeout;
                 check_ids_[a.devnode] = a.check_id;
                 backend_.pool->submit(request);
@@ -518,7 +501,7 @@ void Daemon::execute(const core::Action& action) {
                 auto set = backend_.sysfs->set_iscsi_recovery_tmo(a.session_id,
                                                                   static_cast<unsigned>(a.value.count()));
                 if (set) {
-                    log(ports::LogLevel::Info, "", "session" + std::to_string(a.session_id),
+                    log(core::LogLevel::Info, "", "session" + std::to_string(a.session_id),
                         "recovery_tmo set to " + std::to_string(a.value.count()) + " s");
                 }
                 completed(a, set);
@@ -535,16 +518,14 @@ void Daemon::execute(const core::Action& action) {
                         service_->on_path_state_changed(a.map, a.devnode, core::to_string(a.old_state),
                                                         core::to_string(a.new_state), a.reason);
                     } catch (const sdbus::Error& e) {
-                        log(ports::LogLevel::Warning, "", "",
+                        log(core::LogLevel::Warning, "", "",
                             std::string("D-Bus: cannot emit PathStateChanged: ") + e.what());
                     }
                 }
                 topology_dirty_ = true;
             },
             [&](const core::PublishMapChange&) { topology_dirty_ = true; },
-            [&](const core::Log& a) {
-                logger_.log(to_port_level(a.level), split_context(a.context), a.message);
-            },
+            [&](const core::Log& a) { logger_.log(a.level, split_context(a.context), a.message); },
         },
         action);
 }
@@ -552,7 +533,7 @@ void Daemon::execute(const core::Action& action) {
 void Daemon::on_signal() {
     for (const auto request : signals_.drain()) {
         if (request == SignalRequest::Stop) {
-            log(ports::LogLevel::Info, "", "", "stop requested by signal; dm maps are left in place");
+            log(core::LogLevel::Info, "", "", "stop requested by signal; dm maps are left in place");
             loop_.stop();
         } else {
             (void)reload_config_file();
@@ -570,10 +551,10 @@ void Daemon::on_udev() {
     };
     for (const auto& event : backend_.udev->receive(kUdevEventsPerRound)) {
         if (event.action == ports::UdevAction::Remove) {
-            log(ports::LogLevel::Info, "", event.disk.devnode, "removed");
+            log(core::LogLevel::Info, "", event.disk.devnode, "removed");
             batch.events.emplace_back(core::PathRemoved{event.disk.devnode, 0});
         } else if (event.disk.path) {
-            log(ports::LogLevel::Info, "", event.disk.devnode,
+            log(core::LogLevel::Info, "", event.disk.devnode,
                 std::string("uevent ") + ports::to_string(event.action));
             if (event.action == ports::UdevAction::Add) {
                 batch.events.emplace_back(core::PathAdded{*event.disk.path});
@@ -592,7 +573,7 @@ void Daemon::on_udev() {
                 batch.events.emplace_back(core::PathChanged{path});
             }
         } else {
-            log(ports::LogLevel::Notice, "", event.disk.devnode, event.disk.skip_reason);
+            log(core::LogLevel::Notice, "", event.disk.devnode, event.disk.skip_reason);
         }
     }
     flush();
@@ -617,11 +598,11 @@ void Daemon::on_dm_event() {
                 (void)loop_.modify(fd, EPOLLIN);
             }
             if (!changed) {
-                log(ports::LogLevel::Warning, "", "", "dm events: " + changed.error().message);
+                log(core::LogLevel::Warning, "", "", "dm events: " + changed.error().message);
                 return;
             }
             for (const auto& name : *changed) {
-                log(ports::LogLevel::Debug, name, "", "dm event");
+                log(core::LogLevel::Debug, name, "", "dm event");
                 feed(core::DmEvent{name});
             }
         };
@@ -630,7 +611,7 @@ void Daemon::on_dm_event() {
 
 void Daemon::on_checks_done() {
     for (const auto& done : backend_.pool->drain_completed()) {
-        log(ports::LogLevel::Debug, "", done.request.devnode, done.outcome.message);
+        log(core::LogLevel::Debug, "", done.request.devnode, done.outcome.message);
         auto id = check_ids_.find(done.request.devnode);
         const std::uint64_t check_id = id == check_ids_.end() ? 0 : id->second;
         if (id != check_ids_.end()) {
@@ -672,7 +653,7 @@ void Daemon::poll_iscsi_sessions() {
             continue;
         }
         if (*state != it->second) {
-            log(ports::LogLevel::Info, "", "session" + std::to_string(it->first),
+            log(core::LogLevel::Info, "", "session" + std::to_string(it->first),
                 "iSCSI session state " + it->second + " -> " + *state);
             it->second = *state;
             changes.push_back(core::IscsiSessionChanged{it->first, *state});
@@ -690,7 +671,7 @@ void Daemon::feed_state_changes(const SysfsStateWatch::Changes& changes) {
     // transition reaches the initiator as a unit attention down one path; the kernel's alua handler then
     // updates access_state of every path of the LU with no uevent for them: the batch regroups the map once.
     for (const auto& change : changes.devices) {
-        log(ports::LogLevel::Info, "", change.devnode,
+        log(core::LogLevel::Info, "", change.devnode,
             std::string("SCSI device state ") + ports::to_string(change.from) + " -> " +
                 ports::to_string(change.to));
         feed(core::DeviceStateChanged{change.devnode, ports::to_string(change.to)});
@@ -707,7 +688,7 @@ void Daemon::on_sim() {
         lines.push_back(std::move(line));
     }
     for (const auto& line : lines) {
-        log(ports::LogLevel::Info, "", "", line);
+        log(core::LogLevel::Info, "", "", line);
     }
     sim_timer_.arm(backend_.sim->next_step_due());
 }
@@ -715,9 +696,9 @@ void Daemon::on_sim() {
 void Daemon::apply_config(core::Config config, const std::string& origin) {
     config_ = std::move(config);
     if (!options_.log_level) {
-        logger_.set_min_level(to_port_level(core::resolve_global_options(config_).log_level.value));
+        logger_.set_min_level(core::resolve_global_options(config_).log_level.value);
     }
-    log(ports::LogLevel::Info, "", "", "new configuration from " + origin);
+    log(core::LogLevel::Info, "", "", "new configuration from " + origin);
     feed(core::ConfigApplied{config_});
     topology_dirty_ = true;
 }
@@ -730,7 +711,7 @@ core::Result<void> Daemon::reload_config_file() {
         while (!message.empty() && message.back() == '\n') {
             message.pop_back();
         }
-        log(ports::LogLevel::Error, "", "",
+        log(core::LogLevel::Error, "", "",
             "configuration reload failed, keeping the previous configuration: " + message);
         notifier_.ready("configuration reload failed; running with the previous configuration");
         return loaded.error();
@@ -750,7 +731,7 @@ void Daemon::publish_if_dirty() {
             service_->on_topology_changed(snapshot());
         } catch (const sdbus::Error& e) {
             // The bus went away (or refused a signal): path management goes on without the API.
-            log(ports::LogLevel::Warning, "", "",
+            log(core::LogLevel::Warning, "", "",
                 std::string("D-Bus: cannot publish the topology: ") + e.what());
         }
     }
@@ -817,7 +798,7 @@ core::Result<void> Daemon::admin(const core::AdminRequest& request, const std::s
     if (auto valid = engine_.validate(request); !valid) {
         return valid.error();
     }
-    log(ports::LogLevel::Notice, "", "", "administrative request: " + what);
+    log(core::LogLevel::Notice, "", "", "administrative request: " + what);
     feed(request);
     topology_dirty_ = true;
     return {};
@@ -841,7 +822,7 @@ core::Result<void> Daemon::reconfigure(const std::optional<dbus::ConfigText>& te
     }
     auto parsed = config::parse_config(text->text, text->origin);
     if (!parsed) {
-        log(ports::LogLevel::Warning, "", "", "configuration from D-Bus rejected: " + parsed.error().message);
+        log(core::LogLevel::Warning, "", "", "configuration from D-Bus rejected: " + parsed.error().message);
         return parsed.error();
     }
     apply_config(std::move(*parsed), text->origin + " (via D-Bus)");
@@ -886,7 +867,7 @@ PersistentState load_persistent_state(const core::Config& config, const std::str
     state.bindings_path =
         global.bindings_file.value.empty() ? state_dir + "/bindings" : global.bindings_file.value;
     state.wwids_path = global.wwids_file.value.empty() ? state_dir + "/wwids" : global.wwids_file.value;
-    auto warn = [&](const std::string& text) { logger.log(ports::LogLevel::Warning, {}, text); };
+    auto warn = [&](const std::string& text) { logger.log(core::LogLevel::Warning, {}, text); };
 
     auto load_bindings = [&](const std::string& path) -> bool {
         auto text = files.read(path);
@@ -910,7 +891,7 @@ PersistentState load_persistent_state(const core::Config& config, const std::str
     if (!load_bindings(state.bindings_path) && global.import_multipath_bindings.value) {
         const std::string& legacy = global.multipath_bindings_file.value;
         if (load_bindings(legacy)) {
-            logger.log(ports::LogLevel::Notice, {},
+            logger.log(core::LogLevel::Notice, {},
                        "imported " + std::to_string(state.bindings.size()) + " aliases from " + legacy);
             if (auto saved = files.write_atomic(state.bindings_path, core::format_bindings(state.bindings));
                 !saved) {
@@ -948,7 +929,7 @@ void raise_open_file_limit(os::JournalLogger& logger) {
     }
     limit.rlim_cur = wanted;
     if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-        logger.log(ports::LogLevel::Warning, {},
+        logger.log(core::LogLevel::Warning, {},
                    std::string("cannot raise the open file limit: ") + std::strerror(errno));
     }
 }
@@ -961,10 +942,10 @@ int run_daemon(const DaemonOptions& options) {
     logger_options.to_journal = !options.foreground;
     os::JournalLogger logger(logger_options);
     if (options.log_level) {
-        logger.set_min_level(to_port_level(*options.log_level));
+        logger.set_min_level(*options.log_level);
     }
     auto fail = [&](const std::string& message) {
-        logger.log(ports::LogLevel::Error, {}, message);
+        logger.log(core::LogLevel::Error, {}, message);
         return 1;
     };
 
@@ -987,7 +968,7 @@ int run_daemon(const DaemonOptions& options) {
         return fail("invalid configuration, not starting:\n" + config.error().message);
     }
     if (!options.log_level) {
-        logger.set_min_level(to_port_level(core::resolve_global_options(*config).log_level.value));
+        logger.set_min_level(core::resolve_global_options(*config).log_level.value);
     }
     auto backend = options.backend == BackendKind::Sim
                        ? make_sim_backend(options.sim_scenario, options.state_dir)

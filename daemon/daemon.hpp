@@ -101,7 +101,7 @@ private:
     void connect_bus();
     void drop_bus(int fd, const sdbus::Error& why);
     void publish_if_dirty();
-    void log(ports::LogLevel level, const std::string& map, const std::string& path, const std::string& text);
+    void log(core::LogLevel level, const std::string& map, const std::string& path, const std::string& text);
 
     DaemonOptions options_;
     core::Config config_;

@@ -172,7 +172,7 @@ ports::JobId ThreadWorkerPool::submit(const ports::CheckRequest& request) {
         state_->completed.push_back(
             {id,
              request,
-             {core::PathState::Down, "previous " + std::string(ports::to_string(request.kind)) +
+             {core::PathState::Down, "previous " + std::string(core::to_string(request.kind)) +
                                          " check is still hung in the kernel"},
              true});
         state_->signal_completion();
@@ -200,7 +200,7 @@ std::vector<ports::CompletedCheck> ThreadWorkerPool::drain_completed() {
             state_->completed.push_back(
                 {id,
                  job.request,
-                 {core::PathState::Down, std::string(ports::to_string(job.request.kind)) +
+                 {core::PathState::Down, std::string(core::to_string(job.request.kind)) +
                                              " checker timed out after " + std::to_string(waited.count()) +
                                              " ms"},
                  true});

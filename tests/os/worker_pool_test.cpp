@@ -67,7 +67,7 @@ private:
 ports::CheckRequest request_for(const std::string& devnode, std::chrono::milliseconds timeout = 5000ms) {
     ports::CheckRequest request;
     request.devnode = devnode;
-    request.kind = ports::CheckerKind::Tur;
+    request.kind = core::CheckerKind::Tur;
     request.timeout = timeout;
     return request;
 }
