@@ -494,7 +494,7 @@ void Daemon::execute(const core::Action& action) {
                 request.devnode = a.devnode;
                 request.kind = a.checker;
                 request.timeout = a.timeout;
-                check_ids_[a.devnode] = a.check_id;
+                request.check_id = a.check_id;
                 backend_.pool->submit(request);
             },
             [&](const core::SetRecoveryTmo& a) {
@@ -612,12 +612,8 @@ void Daemon::on_dm_event() {
 void Daemon::on_checks_done() {
     for (const auto& done : backend_.pool->drain_completed()) {
         log(core::LogLevel::Debug, "", done.request.devnode, done.outcome.message);
-        auto id = check_ids_.find(done.request.devnode);
-        const std::uint64_t check_id = id == check_ids_.end() ? 0 : id->second;
-        if (id != check_ids_.end()) {
-            check_ids_.erase(id);
-        }
-        feed(core::CheckerResult{done.request.devnode, done.outcome.state, done.outcome.message, check_id});
+        feed(core::CheckerResult{done.request.devnode, done.outcome.state, done.outcome.message,
+                                 done.request.check_id});
         // The path's own sysfs states ride on its check (see SysfsStateWatch): no reads for the others here.
         feed_state_changes(
             state_watch_.after_check(done.request.devnode, core::is_usable(done.outcome.state)));

@@ -128,7 +128,6 @@ private:
     std::string wwids_path_;
     core::Engine engine_;
     std::map<std::string, core::DevT> map_devts_;     // dm device of each map, as last read
-    std::map<std::string, std::uint64_t> check_ids_;  // devnode -> id of the check in flight
     bool dm_event_read_in_flight_ = false;
     // Housekeeping runs 4 times a second (iSCSI session states); its once-a-second work every 4th tick.
     static constexpr unsigned housekeeping_ticks_per_second = 4;

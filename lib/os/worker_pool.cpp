@@ -165,7 +165,8 @@ ports::JobId ThreadWorkerPool::submit(const ports::CheckRequest& request) {
         existing != state_->job_of_devnode.end()) {
         auto& job = state_->jobs.at(existing->second);
         if (!job.timeout_reported) {
-            return job.id;  // already queued or running: its completion answers this request too
+            job.request.check_id = request.check_id;  // already queued or running: it answers this request
+            return job.id;
         }
         // The previous check is stuck in the kernel. Answer at once instead of spending a second slot on it.
         ports::JobId id = state_->next_id++;

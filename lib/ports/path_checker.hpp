@@ -4,6 +4,7 @@
 // once.
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "core/config.hpp"
@@ -18,6 +19,7 @@ struct CheckRequest {
     // without a checker is not submitted.
     core::CheckerKind kind = core::CheckerKind::Tur;
     std::chrono::milliseconds timeout{30000};  // SG_IO timeout / directio deadline
+    std::uint64_t check_id = 0;  // the engine's StartCheck::check_id, returned with the completion
 
     std::string path() const { return device_path.empty() ? "/dev/" + devnode : device_path; }
 };
