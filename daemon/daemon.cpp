@@ -18,7 +18,6 @@
 #include "daemon/instance_lock.hpp"
 #include "daemon/multipathd_probe.hpp"
 #include "os/logger.hpp"
-#include "sim/sim_host.hpp"
 
 namespace pathkeeper::daemon {
 
@@ -178,12 +177,6 @@ core::Result<void> Daemon::start() {
                 "watchdog"));
             watchdog_timer_.arm_periodic(*interval);
         }
-        if (backend_.sim != nullptr) {
-            must(loop_.add(sim_timer_.fd(), EPOLLIN, [this](std::uint32_t) { on_sim(); }));
-            if (backend_.sim->control_fd() >= 0) {
-                must(loop_.add(backend_.sim->control_fd(), EPOLLIN, [this](std::uint32_t) { on_sim(); }));
-            }
-        }
     } catch (const std::runtime_error& e) {
         return core::make_error(core::ErrorCode::Io, e.what());
     }
@@ -216,9 +209,8 @@ core::Result<void> Daemon::start() {
     if (options_.dbus) {
         connect_bus();
     }
-    if (backend_.sim != nullptr) {
-        backend_.sim->start_timeline(MonotonicClock::now());
-        sim_timer_.arm(backend_.sim->next_step_due());
+    if (auto started = backend_.start_own_sources(loop_, logger_); !started) {
+        return started.error();
     }
     const auto snap = engine_.snapshot(MonotonicClock::now());
     const std::string status = std::to_string(snap.maps.size()) + " maps, " +
@@ -675,18 +667,6 @@ void Daemon::feed_state_changes(const SysfsStateWatch::Changes& changes) {
     if (!changes.alua.changes.empty()) {
         feed(changes.alua);
     }
-}
-
-void Daemon::on_sim() {
-    sim_timer_.acknowledge();
-    auto lines = backend_.sim->run_due_steps(MonotonicClock::now());
-    for (auto& line : backend_.sim->read_control()) {
-        lines.push_back(std::move(line));
-    }
-    for (const auto& line : lines) {
-        log(core::LogLevel::Info, "", "", line);
-    }
-    sim_timer_.arm(backend_.sim->next_step_due());
 }
 
 void Daemon::apply_config(core::Config config, const std::string& origin) {

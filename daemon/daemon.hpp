@@ -96,7 +96,6 @@ private:
     void on_housekeeping();
     void poll_iscsi_sessions();
     void feed_state_changes(const SysfsStateWatch::Changes& changes);
-    void on_sim();
     void apply_config(core::Config config, const std::string& origin);
     void connect_bus();
     void drop_bus(int fd, const sdbus::Error& why);
@@ -122,12 +121,11 @@ private:
     static constexpr std::size_t kUdevEventsPerRound = 16;
     DeadlineTimer housekeeping_timer_;
     DeadlineTimer watchdog_timer_;
-    DeadlineTimer sim_timer_;
     DmWorker dm_worker_;
     std::string bindings_path_;
     std::string wwids_path_;
     core::Engine engine_;
-    std::map<std::string, core::DevT> map_devts_;     // dm device of each map, as last read
+    std::map<std::string, core::DevT> map_devts_;  // dm device of each map, as last read
     bool dm_event_read_in_flight_ = false;
     // Housekeeping runs 4 times a second (iSCSI session states); its once-a-second work every 4th tick.
     static constexpr unsigned housekeeping_ticks_per_second = 4;
