@@ -3,7 +3,6 @@
 #include <malloc.h>
 #include <poll.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 
 #include <sdbus-c++/sdbus-c++.h>
 #include <algorithm>
@@ -15,9 +14,6 @@
 #include "core/bindings.hpp"
 #include "daemon/config_loader.hpp"
 #include "daemon/dbus/dbus_service.hpp"
-#include "daemon/instance_lock.hpp"
-#include "daemon/multipathd_probe.hpp"
-#include "os/logger.hpp"
 
 namespace pathkeeper::daemon {
 
@@ -834,132 +830,6 @@ core::Result<std::string> Daemon::config_text(bool explain) const {
         }
     }
     return out.str();
-}
-
-PersistentState load_persistent_state(const core::Config& config, const std::string& state_dir,
-                                      ports::StateFiles& files, ports::Logger& logger) {
-    const auto global = core::resolve_global_options(config);
-    PersistentState state;
-    state.bindings_path =
-        global.bindings_file.value.empty() ? state_dir + "/bindings" : global.bindings_file.value;
-    state.wwids_path = global.wwids_file.value.empty() ? state_dir + "/wwids" : global.wwids_file.value;
-    auto warn = [&](const std::string& text) { logger.log(core::LogLevel::Warning, {}, text); };
-
-    auto load_bindings = [&](const std::string& path) -> bool {
-        auto text = files.read(path);
-        if (!text) {
-            if (text.error().code != core::ErrorCode::NotFound) {
-                warn(path + ": " + text.error().message);
-            }
-            return false;
-        }
-        auto parsed = core::parse_bindings(*text);
-        if (!parsed) {
-            warn(path + ": " + parsed.error().message);
-            return false;
-        }
-        for (const auto& issue : parsed->rejected) {
-            warn(path + ":" + std::to_string(issue.line) + ": line ignored: " + issue.reason);
-        }
-        state.bindings = std::move(parsed->bindings);
-        return true;
-    };
-    if (!load_bindings(state.bindings_path) && global.import_multipath_bindings.value) {
-        const std::string& legacy = global.multipath_bindings_file.value;
-        if (load_bindings(legacy)) {
-            logger.log(core::LogLevel::Notice, {},
-                       "imported " + std::to_string(state.bindings.size()) + " aliases from " + legacy);
-            if (auto saved = files.write_atomic(state.bindings_path, core::format_bindings(state.bindings));
-                !saved) {
-                warn(state.bindings_path + ": " + saved.error().message);
-            }
-        }
-    }
-    if (auto text = files.read(state.wwids_path)) {
-        if (auto parsed = core::parse_known_wwids(*text)) {
-            state.known_wwids = std::move(parsed->wwids);
-        } else {
-            warn(state.wwids_path + ": " + parsed.error().message);
-        }
-    } else if (text.error().code != core::ErrorCode::NotFound) {
-        warn(state.wwids_path + ": " + text.error().message);
-    }
-    return state;
-}
-
-namespace {
-
-// The state polls keep two sysfs attribute files open per path (os::SysfsTree) and the checkers one device
-// (os::OpenDevices), so a few hundred paths pass the usual soft limit of 1024. The hard limit is the admin's
-// ceiling (systemd: 524288); the soft one is only a default, raised here to what thousands of paths need.
-// Above that limit, reads fall back to open/read/close.
-void raise_open_file_limit(os::JournalLogger& logger) {
-    constexpr rlim_t kWanted = 65536;
-    struct rlimit limit {};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= kWanted) {
-        return;
-    }
-    const rlim_t wanted = limit.rlim_max == RLIM_INFINITY ? kWanted : std::min(kWanted, limit.rlim_max);
-    if (wanted <= limit.rlim_cur) {
-        return;
-    }
-    limit.rlim_cur = wanted;
-    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-        logger.log(core::LogLevel::Warning, {},
-                   std::string("cannot raise the open file limit: ") + std::strerror(errno));
-    }
-}
-
-}  // namespace
-
-int run_daemon(const DaemonOptions& options) {
-    os::LoggerOptions logger_options;
-    logger_options.to_stderr = true;
-    logger_options.to_journal = !options.foreground;
-    os::JournalLogger logger(logger_options);
-    if (options.log_level) {
-        logger.set_min_level(*options.log_level);
-    }
-    auto fail = [&](const std::string& message) {
-        logger.log(core::LogLevel::Error, {}, message);
-        return 1;
-    };
-
-    // Signals are blocked before any thread exists (worker pool, dm worker), so every thread inherits the
-    // mask and SIGTERM can only arrive through the signalfd.
-    SignalSource signals;
-
-    if (options.backend == BackendKind::Real) {
-        if (auto found = find_running_multipathd()) {
-            return fail("refusing to start: " + *found);
-        }
-        raise_open_file_limit(logger);
-    }
-    auto lock = InstanceLock::acquire(options.state_dir);
-    if (!lock) {
-        return fail("refusing to start: " + lock.error().message);
-    }
-    auto config = load_daemon_config(options.config_path, options.config_path_explicit);
-    if (!config) {
-        return fail("invalid configuration, not starting:\n" + config.error().message);
-    }
-    if (!options.log_level) {
-        logger.set_min_level(core::resolve_global_options(*config).log_level.value);
-    }
-    auto backend = options.backend == BackendKind::Sim
-                       ? make_sim_backend(options.sim_scenario, options.state_dir)
-                       : make_real_backend();
-    if (!backend) {
-        return fail("cannot start the " + std::string(options.backend == BackendKind::Sim ? "sim" : "real") +
-                    " back end: " + backend.error().message);
-    }
-    SystemdNotifier notifier;
-    PersistentState state = load_persistent_state(*config, options.state_dir, *(*backend)->files, logger);
-    Daemon daemon(options, std::move(*config), std::move(state), **backend, signals, logger, notifier);
-    if (auto started = daemon.start(); !started) {
-        return fail("startup failed: " + started.error().message);
-    }
-    return daemon.run();
 }
 
 }  // namespace pathkeeper::daemon

@@ -5,7 +5,7 @@
 // is executed here (dm operations on the serial DmWorker, checks in the pool, D-Bus publication) and every
 // result is fed back to the engine as an event.
 //
-// Startup: lock file, config, coldplug enumerate, list the existing mpath-* maps and hand them to the engine
+// Startup: coldplug enumerate, list the existing mpath-* maps and hand them to the engine
 // for adoption (an equivalent table is left untouched), wait for the resulting dm work, READY=1.
 // SIGTERM/SIGINT: STOPPING=1, leave every map in place, exit 0. SIGHUP: RELOADING=1, validate the config
 // file; valid -> applied, invalid -> the old config stays and the problems are logged; READY=1.
@@ -24,6 +24,7 @@
 #include "daemon/event_loop.hpp"
 #include "daemon/notifier.hpp"
 #include "daemon/options.hpp"
+#include "daemon/persistent_state.hpp"
 #include "daemon/signals.hpp"
 #include "daemon/sysfs_state_watch.hpp"
 #include "ports/logger.hpp"
@@ -38,15 +39,6 @@ class DbusService;
 
 namespace pathkeeper::daemon {
 
-// The bindings and known-WWIDs files of the state dir (or where the config puts them). On first start (no
-// bindings file) multipath-tools' /etc/multipath/bindings is imported when import_multipath_bindings is on,
-// so a migrating admin keeps every device name. Unreadable lines are logged and skipped.
-struct PersistentState {
-    core::Bindings bindings;
-    core::KnownWwids known_wwids;
-    std::string bindings_path;
-    std::string wwids_path;
-};
 class Daemon final : public dbus::ServiceBackend {
 public:
     Daemon(DaemonOptions options, core::Config config, PersistentState state, Backend& backend,
@@ -137,11 +129,5 @@ private:
     std::unique_ptr<sdbus::IConnection> bus_;
     std::unique_ptr<dbus::DbusService> service_;
 };
-
-PersistentState load_persistent_state(const core::Config& config, const std::string& state_dir,
-                                      ports::StateFiles& files, ports::Logger& logger);
-
-// The whole process: logger, signals, multipathd refusal, lock, config, back end, Daemon. Exit code.
-int run_daemon(const DaemonOptions& options);
 
 }  // namespace pathkeeper::daemon

@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "daemon/config_loader.hpp"
-#include "daemon/daemon.hpp"
 #include "daemon/options.hpp"
+#include "daemon/startup.hpp"
 
 int main(int argc, char** argv) {
     using namespace pathkeeper::daemon;
