@@ -5,6 +5,8 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <algorithm>
+
 #include "api/views.hpp"
 #include "daemon/dbus/dbus_service.hpp"
 
@@ -23,6 +25,10 @@ std::uint32_t to_epoll_events(short poll_events) {
     return events;
 }
 
+std::string describe(const sdbus::Error& e) {
+    return e.getName() + ": " + e.getMessage();
+}
+
 }  // namespace
 
 BusLink::BusLink(EventLoop& loop, dbus::ServiceBackend& backend, ports::Logger& logger)
@@ -33,6 +39,7 @@ BusLink::BusLink(EventLoop& loop, dbus::ServiceBackend& backend, ports::Logger& 
             return std::nullopt;
         },
         "D-Bus topology publication");
+    loop_.add_prepare_hook([this] { return drive(); }, "D-Bus");
 }
 
 BusLink::~BusLink() {
@@ -50,85 +57,124 @@ BusLink::~BusLink() {
 }
 
 void BusLink::connect() {
+    if (auto added = loop_.add(
+            retry_timer_.fd(), EPOLLIN,
+            [this](std::uint32_t) {
+                retry_timer_.acknowledge();
+                if (!connected() && !try_connect()) {
+                    retry_later();
+                }
+            },
+            "D-Bus reconnection");
+        !added) {
+        logger_.log(core::LogLevel::Warning, {}, "D-Bus: no reconnection: " + added.error().message);
+    }
+    if (!try_connect()) {
+        retry_later();
+    }
+}
+
+bool BusLink::try_connect() {
     try {
         bus_ = sdbus::createSystemBusConnection();
         service_ = std::make_unique<dbus::DbusService>(*bus_, backend_);
         service_->claim_bus_name();
         const auto poll = bus_->getEventLoopPollData();
-        const int fd = poll.fd;
+        fd_ = poll.fd;
+        watched_ = to_epoll_events(poll.events);
         if (auto added = loop_.add(
-                fd, to_epoll_events(poll.events),
-                [this, fd](std::uint32_t) {
+                fd_, watched_,
+                [this](std::uint32_t) {
                     try {
                         while (bus_ && bus_->processPendingRequest()) {
                         }
                     } catch (const sdbus::Error& e) {
-                        drop(fd, e);
+                        drop(e);
                     }
                 },
                 "D-Bus");
             !added) {
+            fd_ = -1;
             throw sdbus::Error("org.pathkeeper.PathKeeper1.Error.Failed", added.error().message);
         }
-        loop_.add_prepare_hook(
-            [this, fd,
-             watched = to_epoll_events(poll.events)]() mutable -> std::optional<MonotonicClock::time_point> {
-                if (!bus_) {
-                    return std::nullopt;  // the bus was lost
-                }
-                try {
-                    // sd-bus asks for an immediate pass (a timeout of 0, or one that has passed) when it
-                    // holds messages it has read but not dispatched, or a pending call timed out; anything
-                    // else arrives on the fd, whose callback processes it. Processing and re-arming the fd
-                    // on every round would cost a recvmsg and an epoll_ctl each (see "Idle cost" in
-                    // docs/design-decisions.md).
-                    auto poll = bus_->getEventLoopPollData();
-                    if (poll.timeout_usec != UINT64_MAX &&
-                        MonotonicClock::time_point(std::chrono::microseconds(poll.timeout_usec)) <=
-                            MonotonicClock::now()) {
-                        while (bus_->processPendingRequest()) {
-                        }
-                        poll = bus_->getEventLoopPollData();
-                    }
-                    // POLLOUT only while output is queued (a signal the socket could not take at once).
-                    if (const auto wanted = to_epoll_events(poll.events); wanted != watched) {
-                        (void)loop_.modify(fd, wanted);
-                        watched = wanted;
-                    }
-                    if (poll.timeout_usec == UINT64_MAX) {
-                        return std::nullopt;
-                    }
-                    return MonotonicClock::time_point(std::chrono::microseconds(poll.timeout_usec));
-                } catch (const sdbus::Error& e) {
-                    drop(fd, e);
-                    return std::nullopt;
-                }
-            },
-            "D-Bus");
-        logger_.log(core::LogLevel::Info, {}, std::string("published on the system bus as ") + api::kBusName);
     } catch (const sdbus::Error& e) {
         // Path management must go on without the API: multipath I/O matters more than pathctl.
-        logger_.log(core::LogLevel::Warning, {},
-                    std::string("D-Bus unavailable, running without the API: ") + e.getName() + ": " +
-                        e.getMessage());
-        service_.reset();
-        bus_.reset();
+        if (!failure_logged_) {
+            logger_.log(core::LogLevel::Warning, {},
+                        "D-Bus unavailable, running without the API until it can be reached: " + describe(e));
+            failure_logged_ = true;
+        } else {
+            logger_.log(core::LogLevel::Debug, {}, "D-Bus still unavailable: " + describe(e));
+        }
+        disconnect();
+        return false;
+    }
+    failure_logged_ = false;
+    next_retry_ = kFirstRetry;
+    logger_.log(core::LogLevel::Info, {}, std::string("published on the system bus as ") + api::kBusName);
+    return true;
+}
+
+void BusLink::retry_later() {
+    retry_timer_.arm(MonotonicClock::now() + next_retry_);
+    next_retry_ = std::min(next_retry_ * 2, kLongestRetry);
+}
+
+std::optional<MonotonicClock::time_point> BusLink::drive() {
+    if (!bus_) {
+        return std::nullopt;
+    }
+    try {
+        // sd-bus asks for an immediate pass (a timeout of 0, or one that has passed) when it holds messages
+        // it has read but not dispatched, or a pending call timed out; anything else arrives on the fd, whose
+        // callback processes it. Processing and re-arming the fd on every round would cost a recvmsg and an
+        // epoll_ctl each (see "Idle cost" in docs/design-decisions.md).
+        auto poll = bus_->getEventLoopPollData();
+        if (poll.timeout_usec != UINT64_MAX && MonotonicClock::time_point(std::chrono::microseconds(
+                                                   poll.timeout_usec)) <= MonotonicClock::now()) {
+            while (bus_->processPendingRequest()) {
+            }
+            poll = bus_->getEventLoopPollData();
+        }
+        // POLLOUT only while output is queued (a signal the socket could not take at once).
+        if (const auto wanted = to_epoll_events(poll.events); wanted != watched_) {
+            (void)loop_.modify(fd_, wanted);
+            watched_ = wanted;
+        }
+        if (poll.timeout_usec == UINT64_MAX) {
+            return std::nullopt;
+        }
+        return MonotonicClock::time_point(std::chrono::microseconds(poll.timeout_usec));
+    } catch (const sdbus::Error& e) {
+        drop(e);
+        return std::nullopt;
     }
 }
 
-void BusLink::drop(int fd, const sdbus::Error& why) {
+void BusLink::drop(const sdbus::Error& why) {
     // sd-bus cannot recover a broken connection (dbus-daemon stopped or restarted): stop polling its fd,
-    // which would otherwise report the hang-up forever, and go on managing paths without the API.
+    // which would otherwise report the hang-up forever, and connect afresh once the bus is back.
     logger_.log(core::LogLevel::Warning, {},
-                std::string("D-Bus connection lost, running without the API: ") + why.getName() + ": " +
-                    why.getMessage());
-    loop_.remove(fd);
+                "D-Bus connection lost, running without the API until the bus is back: " + describe(why));
+    failure_logged_ = true;
+    disconnect();
+    next_retry_ = kFirstRetry;
+    retry_later();
+}
+
+void BusLink::disconnect() {
+    if (fd_ >= 0) {
+        loop_.remove(fd_);
+        fd_ = -1;
+    }
     try {
         service_.reset();  // its objects' destructors cannot send their signals any more; they do not throw
         bus_.reset();
     } catch (const sdbus::Error& e) {
         logger_.log(core::LogLevel::Warning, {}, std::string("D-Bus: ") + e.what());
     }
+    service_.reset();
+    bus_.reset();
 }
 
 void BusLink::publish_if_dirty() {
