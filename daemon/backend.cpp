@@ -1,5 +1,7 @@
 #include "daemon/backend.hpp"
 
+#include <sys/epoll.h>
+
 #include <exception>
 #include <filesystem>
 
@@ -27,6 +29,41 @@ struct SimBackend final : Backend {
     std::unique_ptr<sim::SimHost> host;
     os::AtomicStateFiles state_files;
     std::unique_ptr<os::ThreadWorkerPool> worker_pool;
+    DeadlineTimer timeline_timer;
+    ports::Logger* logger = nullptr;
+
+    core::Result<void> start_own_sources(EventLoop& loop, ports::Logger& log) override {
+        logger = &log;
+        if (auto added = loop.add(
+                timeline_timer.fd(), EPOLLIN, [this](std::uint32_t) { run_commands(); }, "sim timeline");
+            !added) {
+            return added;
+        }
+        if (host->control_fd() >= 0) {
+            if (auto added = loop.add(
+                    host->control_fd(), EPOLLIN, [this](std::uint32_t) { run_commands(); },
+                    "sim control FIFO");
+                !added) {
+                return added;
+            }
+        }
+        host->start_timeline(MonotonicClock::now());
+        timeline_timer.arm(host->next_step_due());
+        return {};
+    }
+
+    // The timeline steps that are due and the control FIFO's complete lines.
+    void run_commands() {
+        timeline_timer.acknowledge();
+        auto lines = host->run_due_steps(MonotonicClock::now());
+        for (auto& line : host->read_control()) {
+            lines.push_back(std::move(line));
+        }
+        for (const auto& line : lines) {
+            logger->log(core::LogLevel::Info, {}, line);
+        }
+        timeline_timer.arm(host->next_step_due());
+    }
 };
 
 }  // namespace
@@ -71,7 +108,6 @@ core::Result<std::unique_ptr<Backend>> make_sim_backend(const std::string& scena
     backend->sysfs = &backend->host->sysfs();
     backend->files = &backend->state_files;
     backend->pool = backend->worker_pool.get();
-    backend->sim = backend->host.get();
     backend->description = "sim (scenario " + scenario_path + ")";
     return std::unique_ptr<Backend>(std::move(backend));
 }

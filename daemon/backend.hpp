@@ -7,15 +7,13 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "daemon/event_loop.hpp"
 #include "ports/device_mapper.hpp"
+#include "ports/logger.hpp"
 #include "ports/state_files.hpp"
 #include "ports/sysfs.hpp"
 #include "ports/udev_source.hpp"
 #include "ports/worker_pool.hpp"
-
-namespace pathkeeper::sim {
-class SimHost;
-}
 
 namespace pathkeeper::daemon {
 
@@ -26,8 +24,16 @@ struct Backend {
     ports::Sysfs* sysfs = nullptr;
     ports::StateFiles* files = nullptr;
     ports::WorkerPool* pool = nullptr;
-    sim::SimHost* sim = nullptr;  // only for --backend sim: timeline and control FIFO
-    std::string description;      // for the startup log line
+    std::string description;  // for the startup log line
+
+    // Registers the back end's own sources beside the ports' fds and starts them, once the daemon is ready
+    // (the simulated host: its timeline and control FIFO, whose commands it logs). Events they cause reach
+    // the daemon through the ports. The real back end has none.
+    virtual core::Result<void> start_own_sources(EventLoop& loop, ports::Logger& logger) {
+        (void)loop;
+        (void)logger;
+        return {};
+    }
 };
 
 // Linux: libudev monitor + enumerate, libdevmapper with udev sync, /sys, tur/directio checkers in a pool.

@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "daemon/config_loader.hpp"
-#include "daemon/daemon.hpp"
 #include "daemon/options.hpp"
+#include "daemon/startup.hpp"
 
 int main(int argc, char** argv) {
     using namespace pathkeeper::daemon;
@@ -18,8 +18,8 @@ int main(int argc, char** argv) {
         return check_config_file(*options.check_config, std::cout, std::cerr);
     }
     // One malloc arena for all threads: the checker workers and the dm worker allocate a few small strings
-    // per job, so they never contend, while an arena per thread kept about 0.9 MiB more resident (512 paths
-    // on the simulated back end: 19.3 -> 18.4 MiB).
+    // per job, so they never contend, while an arena per thread keeps more memory resident (see "memory with
+    // 512 paths" in docs/design-decisions.md).
     mallopt(M_ARENA_MAX, 1);
     return run_daemon(options);
 }

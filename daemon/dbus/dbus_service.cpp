@@ -360,9 +360,11 @@ private:
         return std::move(*text);
     }
 
+    // Whether the path exists is the backend's to say (NotFound becomes NoSuchPath): one look-up, no
+    // topology built for it.
     void FailPath(const std::string& devnode) override {
         require_root("FailPath");
-        auto dev = existing_path(devnode);
+        auto dev = checked_devnode(devnode);
         auto result = backend_.fail_path(dev);
         if (!result)
             raise(result.error(), ApiError::NoSuchPath);
@@ -370,7 +372,7 @@ private:
 
     void ReinstatePath(const std::string& devnode) override {
         require_root("ReinstatePath");
-        auto dev = existing_path(devnode);
+        auto dev = checked_devnode(devnode);
         auto result = backend_.reinstate_path(dev);
         if (!result)
             raise(result.error(), ApiError::NoSuchPath);
@@ -414,13 +416,6 @@ private:
     uint32_t MapCount() override { return published_.manager.map_count; }
     uint32_t PathCount() override { return published_.manager.path_count; }
     uint32_t FailedPathCount() override { return published_.manager.failed_path_count; }
-
-    std::string existing_path(const std::string& devnode) {
-        auto dev = checked_devnode(devnode);
-        if (backend_.snapshot().find_path(dev) == nullptr)
-            raise(ApiError::NoSuchPath, "no path named " + dev);
-        return dev;
-    }
 
     sdbus::IConnection& connection_;
     ServiceBackend& backend_;

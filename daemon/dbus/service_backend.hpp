@@ -3,11 +3,11 @@
 // the D-Bus tests implement it over a fake. Every call happens on the daemon's own loop thread (the service
 // is driven by getEventLoopPollData() + processPendingRequest()), so implementations need no locking.
 //
-// The service has already checked the caller's uid and that the named path / map / group exists in the
-// current snapshot() before a mutating call reaches the backend. A backend returns core::Error for what it
-// still refuses; ErrorCode::NotFound becomes NoSuchPath / NoSuchMap depending on the method, InvalidConfig
-// becomes InvalidConfig (message: one "file:line:col: problem" per line), everything else per
-// api::api_error_from_core().
+// The service has already checked the caller's uid and the arguments' syntax before a mutating call reaches
+// the backend, and for SwitchGroup that the map and group exist. A backend returns core::Error for what it
+// refuses, an unknown path included; ErrorCode::NotFound becomes NoSuchPath / NoSuchMap depending on the
+// method, InvalidConfig becomes InvalidConfig (message: one "file:line:col: problem" per line), everything
+// else per api::api_error_from_core().
 
 #include <optional>
 #include <string>
@@ -31,7 +31,8 @@ public:
     // zero: the service recomputes them).
     virtual api::TopologyView snapshot() const = 0;
 
-    // Fail / reinstate a path in dm and keep it so (administrative state). devnode is a kernel name ("sdb").
+    // Fail / reinstate a path in dm and keep it so (administrative state). devnode is a kernel name ("sdb");
+    // NotFound when no map has such a path.
     virtual core::Result<void> fail_path(const std::string& devnode) = 0;
     virtual core::Result<void> reinstate_path(const std::string& devnode) = 0;
     // group is 1-based, already checked to exist.

@@ -287,10 +287,12 @@ ports::CheckOutcome DirectioChecker::check(const ports::CheckRequest& request) {
 
 ports::CheckOutcome DispatchingChecker::check(const ports::CheckRequest& request) {
     switch (request.kind) {
-        case ports::CheckerKind::Tur:
+        case core::CheckerKind::Tur:
             return tur_.check(request);
-        case ports::CheckerKind::Directio:
+        case core::CheckerKind::Directio:
             return directio_.check(request);
+        case core::CheckerKind::None:
+            break;  // never submitted: a path without a checker is not checked
     }
     return {core::PathState::Down, "unknown checker kind"};
 }

@@ -14,17 +14,17 @@
 namespace pathkeeper::os {
 namespace {
 
-int syslog_priority(ports::LogLevel level) {
+int syslog_priority(core::LogLevel level) {
     switch (level) {
-        case ports::LogLevel::Debug:
+        case core::LogLevel::Debug:
             return LOG_DEBUG;
-        case ports::LogLevel::Info:
+        case core::LogLevel::Info:
             return LOG_INFO;
-        case ports::LogLevel::Notice:
+        case core::LogLevel::Notice:
             return LOG_NOTICE;
-        case ports::LogLevel::Warning:
+        case core::LogLevel::Warning:
             return LOG_WARNING;
-        case ports::LogLevel::Error:
+        case core::LogLevel::Error:
             return LOG_ERR;
     }
     return LOG_INFO;
@@ -53,7 +53,7 @@ JournalLogger::JournalLogger(LoggerOptions options) : options_(std::move(options
     }
 }
 
-void JournalLogger::set_min_level(ports::LogLevel level) {
+void JournalLogger::set_min_level(core::LogLevel level) {
     std::lock_guard lock(mutex_);
     min_level_ = level;
 }
@@ -70,14 +70,14 @@ std::string JournalLogger::format_line(const ports::LogContext& context, std::st
     return line;
 }
 
-void JournalLogger::log(ports::LogLevel level, const ports::LogContext& context, std::string_view message) {
+void JournalLogger::log(core::LogLevel level, const ports::LogContext& context, std::string_view message) {
     std::lock_guard lock(mutex_);
-    if (level < min_level_) {
+    if (level > min_level_) {  // core::LogLevel runs from Error down to Debug
         return;
     }
     const std::string line = format_line(context, message);
     if (options_.to_stderr) {
-        std::fprintf(stderr, "%s[%s]: %s\n", options_.identifier.c_str(), ports::to_string(level),
+        std::fprintf(stderr, "%s[%s]: %s\n", options_.identifier.c_str(), core::to_string(level),
                      line.c_str());
         std::fflush(stderr);
     }

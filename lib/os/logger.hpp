@@ -18,8 +18,8 @@ struct LoggerOptions {
 class JournalLogger final : public ports::Logger {
 public:
     explicit JournalLogger(LoggerOptions options = {});
-    void log(ports::LogLevel level, const ports::LogContext& context, std::string_view message) override;
-    void set_min_level(ports::LogLevel level) override;
+    void log(core::LogLevel level, const ports::LogContext& context, std::string_view message) override;
+    void set_min_level(core::LogLevel level) override;
 
     // "mpatha: sdb: message" (empty parts left out): the text both sinks carry.
     static std::string format_line(const ports::LogContext& context, std::string_view message);
@@ -27,7 +27,7 @@ public:
 private:
     LoggerOptions options_;
     std::mutex mutex_;
-    ports::LogLevel min_level_ = ports::LogLevel::Info;
+    core::LogLevel min_level_ = core::LogLevel::Info;
 };
 
 }  // namespace pathkeeper::os

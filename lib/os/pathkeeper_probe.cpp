@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
         if (command == "check" && argc >= 4) {
             ports::CheckRequest request;
             request.kind =
-                std::string(argv[2]) == "directio" ? ports::CheckerKind::Directio : ports::CheckerKind::Tur;
+                std::string(argv[2]) == "directio" ? core::CheckerKind::Directio : core::CheckerKind::Tur;
             request.devnode = argv[3];
             if (argc >= 5) {
                 request.timeout = std::chrono::milliseconds(std::atol(argv[4]));

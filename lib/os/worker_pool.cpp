@@ -165,14 +165,15 @@ ports::JobId ThreadWorkerPool::submit(const ports::CheckRequest& request) {
         existing != state_->job_of_devnode.end()) {
         auto& job = state_->jobs.at(existing->second);
         if (!job.timeout_reported) {
-            return job.id;  // already queued or running: its completion answers this request too
+            job.request.check_id = request.check_id;  // already queued or running: it answers this request
+            return job.id;
         }
         // The previous check is stuck in the kernel. Answer at once instead of spending a second slot on it.
         ports::JobId id = state_->next_id++;
         state_->completed.push_back(
             {id,
              request,
-             {core::PathState::Down, "previous " + std::string(ports::to_string(request.kind)) +
+             {core::PathState::Down, "previous " + std::string(core::to_string(request.kind)) +
                                          " check is still hung in the kernel"},
              true});
         state_->signal_completion();
@@ -200,7 +201,7 @@ std::vector<ports::CompletedCheck> ThreadWorkerPool::drain_completed() {
             state_->completed.push_back(
                 {id,
                  job.request,
-                 {core::PathState::Down, std::string(ports::to_string(job.request.kind)) +
+                 {core::PathState::Down, std::string(core::to_string(job.request.kind)) +
                                              " checker timed out after " + std::to_string(waited.count()) +
                                              " ms"},
                  true});

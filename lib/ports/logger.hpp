@@ -5,9 +5,9 @@
 #include <string>
 #include <string_view>
 
-namespace pathkeeper::ports {
+#include "core/config.hpp"
 
-enum class LogLevel { Debug, Info, Notice, Warning, Error };
+namespace pathkeeper::ports {
 
 struct LogContext {
     std::string map;   // alias or name of the map, "" when none
@@ -17,28 +17,12 @@ struct LogContext {
 class Logger {
 public:
     virtual ~Logger() = default;
-    virtual void log(LogLevel level, const LogContext& context, std::string_view message) = 0;
-    virtual void set_min_level(LogLevel level) = 0;
+    virtual void log(core::LogLevel level, const LogContext& context, std::string_view message) = 0;
+    virtual void set_min_level(core::LogLevel level) = 0;
 
-    void info(std::string_view message) { log(LogLevel::Info, {}, message); }
-    void warning(std::string_view message) { log(LogLevel::Warning, {}, message); }
-    void error(std::string_view message) { log(LogLevel::Error, {}, message); }
+    void info(std::string_view message) { log(core::LogLevel::Info, {}, message); }
+    void warning(std::string_view message) { log(core::LogLevel::Warning, {}, message); }
+    void error(std::string_view message) { log(core::LogLevel::Error, {}, message); }
 };
-
-inline const char* to_string(LogLevel level) noexcept {
-    switch (level) {
-        case LogLevel::Debug:
-            return "debug";
-        case LogLevel::Info:
-            return "info";
-        case LogLevel::Notice:
-            return "notice";
-        case LogLevel::Warning:
-            return "warning";
-        case LogLevel::Error:
-            return "error";
-    }
-    return "unknown";
-}
 
 }  // namespace pathkeeper::ports

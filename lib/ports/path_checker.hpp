@@ -4,22 +4,22 @@
 // once.
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
+#include "core/config.hpp"
 #include "core/model.hpp"
 
 namespace pathkeeper::ports {
 
-enum class CheckerKind {
-    Tur,       // SCSI TEST UNIT READY through SG_IO, sense-key aware
-    Directio,  // O_DIRECT read of the first logical block
-};
-
 struct CheckRequest {
     std::string devnode;      // "sdb" (the device opened is /dev/<devnode>, or device_path if set)
     std::string device_path;  // optional override, e.g. a test device; empty means "/dev/" + devnode
-    CheckerKind kind = CheckerKind::Tur;
+    // Tur: SCSI TEST UNIT READY through SG_IO; Directio: O_DIRECT read of the first block. Never None: a path
+    // without a checker is not submitted.
+    core::CheckerKind kind = core::CheckerKind::Tur;
     std::chrono::milliseconds timeout{30000};  // SG_IO timeout / directio deadline
+    std::uint64_t check_id = 0;  // the engine's StartCheck::check_id, returned with the completion
 
     std::string path() const { return device_path.empty() ? "/dev/" + devnode : device_path; }
 };
@@ -40,15 +40,5 @@ public:
     // of that path still runs in a worker (which keeps what it uses until it returns).
     virtual void forget(const std::string& devnode) = 0;
 };
-
-inline const char* to_string(CheckerKind kind) noexcept {
-    switch (kind) {
-        case CheckerKind::Tur:
-            return "tur";
-        case CheckerKind::Directio:
-            return "directio";
-    }
-    return "unknown";
-}
 
 }  // namespace pathkeeper::ports

@@ -8,6 +8,7 @@
 // - At most one check per devnode is in flight: submitting a devnode that is already queued or running
 // returns
 //   the id of that job instead of queueing a second one, so a hung path costs one worker slot, never more.
+//   That job's completion then carries the newer request's check_id: it answers the newer request.
 // - completion_fd() is an eventfd that becomes readable when completions are waiting; drain_completed() reads
 // it
 //   and returns them. A result that confirms a usable path may wait (unsignalled) while more checks of its

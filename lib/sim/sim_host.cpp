@@ -579,10 +579,10 @@ public:
         auto it = world_->paths.find(request.devnode);
         if (it == world_->paths.end() || !it->second.present) {
             return {core::PathState::Down,
-                    std::string("sim ") + ports::to_string(request.kind) + " checker: device not present"};
+                    std::string("sim ") + core::to_string(request.kind) + " checker: device not present"};
         }
         const auto state = it->second.checker_state;
-        return {state, std::string("sim ") + ports::to_string(request.kind) + " checker reports path " +
+        return {state, std::string("sim ") + core::to_string(request.kind) + " checker reports path " +
                            core::to_string(state)};
     }
     void forget(const std::string& devnode) override {

@@ -30,17 +30,25 @@ protected:
             << "<allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/><allow "
                "own=\"*\"/>"
             << "<allow user=\"*\"/></policy></busconfig>\n";
-        ASSERT_EQ(run("dbus-daemon --config-file=" + dir_.path() + "/bus.conf --fork --print-pid > " +
-                      dir_.path() + "/bus.pid"),
-                  0);
+        ASSERT_TRUE(start_bus());
         address_ = "unix:path=" + dir_.path() + "/bus";
         setenv("DBUS_SYSTEM_BUS_ADDRESS", address_.c_str(), 1);
     }
     void TearDown() override {
         if (!address_.empty()) {
-            run("kill $(cat " + dir_.path() + "/bus.pid)");
+            stop_bus();
             unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
         }
+    }
+    bool start_bus() const {
+        return run("dbus-daemon --config-file=" + dir_.path() + "/bus.conf --fork --print-pid > " +
+                   dir_.path() + "/bus.pid") == 0;
+    }
+    // Returns once the bus is gone and its socket with it, so that it can start again at the same address.
+    void stop_bus() const {
+        const std::string pid = "$(cat " + dir_.path() + "/bus.pid)";
+        run("kill " + pid + " 2>/dev/null; while kill -0 " + pid +
+            " 2>/dev/null; do sleep 0.05; done; rm -f " + dir_.path() + "/bus");
     }
     std::string busctl(const std::string& args) const {
         const std::string out = dir_.path() + "/busctl.out";
@@ -102,6 +110,31 @@ TEST_F(APrivateBus, LosingTheBusNeverKillsTheDaemonAndSigtermStillStopsItCleanly
     EXPECT_EQ(daemon.wait_exit(), 0) << daemon.log();
     EXPECT_FALSE(daemon.log_contains("terminate called")) << daemon.log();
     EXPECT_TRUE(daemon.log_contains("stopped; dm maps are left in place")) << daemon.log();
+}
+
+TEST_F(APrivateBus, IsJoinedWhenItAppearsAfterTheDaemonAndAgainAfterItRestarts) {
+    stop_bus();
+    DaemonProcess daemon(
+        {"--backend", "sim", "--sim-scenario", PATHKEEPER_DAEMON_TEST_DATA_DIR "/two-luns.yaml",
+         "--state-dir", dir_.path() + "/state", "--foreground"},
+        dir_.path() + "/daemon.log");
+    ASSERT_TRUE(eventually([&] { return daemon.log_contains("ready:"); })) << daemon.log();
+    EXPECT_TRUE(daemon.log_contains("(no D-Bus)")) << daemon.log();
+    auto published = [&] {
+        return busctl("tree org.pathkeeper.PathKeeper1").find("/org/pathkeeper/PathKeeper1/paths/sdb") !=
+               std::string::npos;
+    };
+    // The first retries come after 0.5, 1 and 2 s: the bus started meanwhile is joined within seconds.
+    ASSERT_TRUE(start_bus());
+    EXPECT_TRUE(eventually(published, std::chrono::seconds(15))) << daemon.log();
+
+    stop_bus();
+    ASSERT_TRUE(eventually([&] { return daemon.log_contains("D-Bus connection lost"); })) << daemon.log();
+    ASSERT_TRUE(start_bus());
+    EXPECT_TRUE(eventually(published, std::chrono::seconds(15))) << daemon.log();
+    ASSERT_TRUE(daemon.running()) << daemon.log();
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait_exit(), 0) << daemon.log();
 }
 
 }  // namespace

@@ -153,7 +153,7 @@ ports::CheckRequest directio_request(const std::string& devnode, const std::file
     ports::CheckRequest request;
     request.devnode = devnode;
     request.device_path = file.string();
-    request.kind = ports::CheckerKind::Directio;
+    request.kind = core::CheckerKind::Directio;
     return request;
 }
 
@@ -175,7 +175,7 @@ TEST(TheDirectioChecker, ReportsDownForAnEmptyOrMissingDevice) {
     testing::write_file(dir.path() / "empty", "");
     DispatchingChecker checker;
     ports::CheckRequest request;
-    request.kind = ports::CheckerKind::Directio;
+    request.kind = core::CheckerKind::Directio;
     request.devnode = "empty";
     request.device_path = (dir.path() / "empty").string();
     EXPECT_EQ(checker.check(request).state, core::PathState::Down);

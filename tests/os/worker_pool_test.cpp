@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -67,7 +68,7 @@ private:
 ports::CheckRequest request_for(const std::string& devnode, std::chrono::milliseconds timeout = 5000ms) {
     ports::CheckRequest request;
     request.devnode = devnode;
-    request.kind = ports::CheckerKind::Tur;
+    request.kind = core::CheckerKind::Tur;
     request.timeout = timeout;
     return request;
 }
@@ -252,6 +253,32 @@ TEST(AWorkerPool, ChecksAPathOnlyOnceWhenItIsSubmittedTwiceBeforeRunning) {
     ASSERT_EQ(done.size(), 2u);
     EXPECT_TRUE(pool.drain_completed().empty());
     EXPECT_EQ(checker->calls(), 2);
+}
+
+TEST(AWorkerPool, ReturnsTheCheckIdOfTheLatestRequestForAPathAlreadyInFlight) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{"sdhung", "sdb"});
+    ThreadWorkerPool pool(checker, {2, 1000ms});
+    pool.submit(request_for("sdhung"));  // occupies one worker: sdc stays queued
+    auto running = request_for("sdb");
+    running.check_id = 7;
+    pool.submit(running);
+    ASSERT_TRUE(wait_until_running(pool, 2));
+    auto queued = request_for("sdc");
+    queued.check_id = 3;
+    pool.submit(queued);
+    running.check_id = 8;
+    queued.check_id = 4;
+    pool.submit(running);
+    pool.submit(queued);
+    checker->release();
+    auto done = wait_for_completions(pool, 3);
+    ASSERT_EQ(done.size(), 3u);
+    std::map<std::string, std::uint64_t> ids;
+    for (const auto& d : done) {
+        ids[d.request.devnode] = d.request.check_id;
+    }
+    EXPECT_EQ(ids["sdb"], 8u);
+    EXPECT_EQ(ids["sdc"], 4u);
 }
 
 TEST(AWorkerPool, QueuesNewChecksWithoutBlockingWhenEveryWorkerIsHung) {

@@ -1,0 +1,51 @@
+#pragma once
+// ActionExecutor: performs what the engine decides. dm operations go to the serial DmWorker (those that end
+// in udev's work complete once udev is done), checks to the worker pool, state files are written on the loop
+// thread, publications go to the bus link; every outcome goes back to the engine as an event.
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "core/actions.hpp"
+#include "daemon/backend.hpp"
+#include "daemon/bus_link.hpp"
+#include "daemon/dm_worker.hpp"
+#include "daemon/event_sink.hpp"
+#include "ports/logger.hpp"
+
+namespace pathkeeper::daemon {
+
+class ActionExecutor {
+public:
+    ActionExecutor(Backend& backend, DmWorker& dm_worker, EventSink& sink, BusLink& bus,
+                   ports::Logger& logger, std::string bindings_path, std::string wwids_path);
+
+    void execute(const core::Action& action);
+
+    // The dm device of each map, as last read (at startup and by the dm operations).
+    const std::map<std::string, core::DevT>& map_devices() const { return map_devices_; }
+    void note_map_device(const std::string& name, core::DevT devt) { map_devices_[name] = devt; }
+
+private:
+    void completed(const core::Action& action, const core::Result<void>& result);
+    // A dm change that ends in udev's work (create, reload, remove, rename), as a deferred DmWorker job:
+    // `start` runs the ioctl on the worker; once udev is done with it (or at once when it failed) `finish`
+    // runs on the worker with the ioctl's result and returns what the loop thread does next.
+    using UdevStart = std::function<core::Result<ports::DeviceMapper::UdevHandle>()>;
+    using UdevFinish = std::function<DmWorker::Continuation(const core::Result<void>&)>;
+    void submit_udev_synced(UdevStart start, UdevFinish finish);
+    void save_file(const core::Action& action, const std::string& path, const std::string& text);
+    void start_check(const core::StartCheck& check);
+
+    Backend& backend_;
+    DmWorker& dm_worker_;
+    EventSink& sink_;
+    BusLink& bus_;
+    ports::Logger& logger_;
+    std::string bindings_path_;
+    std::string wwids_path_;
+    std::map<std::string, core::DevT> map_devices_;
+};
+
+}  // namespace pathkeeper::daemon

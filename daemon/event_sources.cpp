@@ -1,0 +1,87 @@
+#include "daemon/event_sources.hpp"
+
+#include <sys/epoll.h>
+
+#include <string>
+#include <utility>
+
+namespace pathkeeper::daemon {
+
+void UdevEvents::receive() {
+    core::PathEvents batch;
+    auto flush = [&] {
+        if (!batch.events.empty()) {
+            sink_.feed(std::exchange(batch, {}));
+        }
+    };
+    for (const auto& event : udev_.receive(kEventsPerRound)) {
+        if (event.action == ports::UdevAction::Remove) {
+            logger_.log(core::LogLevel::Info, {"", event.disk.devnode}, "removed");
+            batch.events.emplace_back(core::PathRemoved{event.disk.devnode, 0});
+        } else if (event.disk.path) {
+            logger_.log(core::LogLevel::Info, {"", event.disk.devnode},
+                        std::string("uevent ") + ports::to_string(event.action));
+            if (event.action == ports::UdevAction::Add) {
+                batch.events.emplace_back(core::PathAdded{*event.disk.path});
+            } else {
+                const core::PathInfo& path = *event.disk.path;
+                if (auto known = polls_.alua_state(path.devnode);
+                    known && path.tpgs && *known != path.alua_state) {
+                    // The SDEV_UA uevent of the one path that got the unit attention. The kernel's re-read of
+                    // the port groups usually updated the LU's other paths too: read them all now, so the map
+                    // is regrouped once from the whole picture (often a mere switch_group), instead of
+                    // reloaded from this path's new state beside its siblings' old ones and again a moment
+                    // later (two suspends under I/O, see "ALUA" in docs/design-decisions.md). The uevents
+                    // before it go first.
+                    flush();
+                    polls_.read_lu(path.wwid);
+                }
+                batch.events.emplace_back(core::PathChanged{path});
+            }
+        } else {
+            logger_.log(core::LogLevel::Notice, {"", event.disk.devnode}, event.disk.skip_reason);
+        }
+    }
+    flush();
+    sink_.topology_changed();
+}
+
+void DmEvents::read() {
+    if (read_in_flight_) {
+        return;
+    }
+    read_in_flight_ = true;
+    const int fd = dm_.event_fd();
+    if (fd >= 0) {
+        // Level-triggered: stop watching until the worker has re-armed the fd, or the loop would spin.
+        (void)loop_.modify(fd, 0);
+    }
+    dm_worker_.submit([this, fd]() -> DmWorker::Continuation {
+        auto changed = dm_.changed_maps();
+        return [this, fd, changed] {
+            read_in_flight_ = false;
+            if (fd >= 0) {
+                (void)loop_.modify(fd, EPOLLIN);
+            }
+            if (!changed) {
+                logger_.log(core::LogLevel::Warning, {}, "dm events: " + changed.error().message);
+                return;
+            }
+            for (const auto& name : *changed) {
+                logger_.log(core::LogLevel::Debug, {name, ""}, "dm event");
+                sink_.feed(core::DmEvent{name});
+            }
+        };
+    });
+}
+
+void CheckResults::collect() {
+    for (const auto& done : pool_.drain_completed()) {
+        logger_.log(core::LogLevel::Debug, {"", done.request.devnode}, done.outcome.message);
+        sink_.feed(core::CheckerResult{done.request.devnode, done.outcome.state, done.outcome.message,
+                                       done.request.check_id});
+        polls_.after_check(done.request.devnode, core::is_usable(done.outcome.state));
+    }
+}
+
+}  // namespace pathkeeper::daemon

@@ -1,0 +1,148 @@
+#include "daemon/service_adapter.hpp"
+
+#include <sstream>
+#include <utility>
+
+#include "config/config_file.hpp"
+#include "daemon/event_loop.hpp"
+#include "daemon/options.hpp"
+
+namespace pathkeeper::daemon {
+
+ServiceAdapter::ServiceAdapter(const core::Engine& engine,
+                               const std::map<std::string, core::DevT>& map_devices, std::string config_path,
+                               EventSink& sink, ConfigControl& config, ports::Logger& logger)
+    : engine_(engine),
+      map_devices_(map_devices),
+      config_path_(std::move(config_path)),
+      sink_(sink),
+      config_control_(config),
+      logger_(logger) {}
+
+api::TopologyView ServiceAdapter::snapshot() const {
+    // The snapshot's strings are moved into the views, not copied: copies were a good part of a GetTopology
+    // call.
+    auto snap = engine_.snapshot(MonotonicClock::now());
+    api::TopologyView view;
+    view.manager.version = daemon_version();
+    const core::Config& config = engine_.config();
+    view.manager.config_path =
+        config.source_file.empty() ? config_path_ + " (missing: built-in defaults)" : config.source_file;
+    for (auto& m : snap.maps) {
+        api::MapView map;
+        map.name = std::move(m.name);
+        map.wwid = std::move(m.wwid);
+        map.dm_uuid = std::move(m.uuid);
+        if (auto it = map_devices_.find(map.name); it != map_devices_.end()) {
+            map.dm_device = "dm-" + std::to_string(it->second.minor);
+            map.dm_devt = it->second.to_string();
+        }
+        map.vendor = std::move(m.vendor);
+        map.product = std::move(m.product);
+        map.size_sectors = m.size_sectors;
+        map.features = std::move(m.features);
+        map.hardware_handler = std::move(m.hw_handler);
+        map.no_path_retry = std::move(m.no_path_retry);
+        map.queueing = m.queueing;
+        map.active_group = m.active_group;
+        for (auto& g : m.groups) {
+            map.groups.push_back(api::GroupView{g.index, std::move(g.selector), g.priority,
+                                                std::move(g.state), std::move(g.paths)});
+        }
+        view.maps.push_back(std::move(map));
+    }
+    for (auto& p : snap.paths) {
+        api::PathView pv;
+        pv.devnode = std::move(p.devnode);
+        pv.devt = std::move(p.devt);
+        pv.wwid = std::move(p.wwid);
+        pv.map = std::move(p.map);
+        pv.group = p.group;
+        pv.hctl = std::move(p.hctl);
+        pv.vendor = std::move(p.vendor);
+        pv.product = std::move(p.product);
+        pv.revision = std::move(p.revision);
+        pv.serial = std::move(p.serial);
+        pv.transport = std::move(p.transport);
+        pv.checker_state = core::to_string(p.state);
+        pv.dm_state = core::to_string(p.dm_state);
+        pv.priority = p.priority;
+        pv.alua_state = std::move(p.alua_state);
+        pv.target_iqn = std::move(p.iscsi_target);
+        pv.portal = std::move(p.iscsi_portal);
+        pv.session_state = std::move(p.iscsi_session_state);
+        view.paths.push_back(std::move(pv));
+    }
+    api::update_counts(view);
+    return view;
+}
+
+core::Result<void> ServiceAdapter::admin(const core::AdminRequest& request, const std::string& what) {
+    if (auto valid = engine_.validate(request); !valid) {
+        return valid.error();
+    }
+    logger_.log(core::LogLevel::Notice, {}, "administrative request: " + what);
+    sink_.feed(request);
+    sink_.topology_changed();
+    return {};
+}
+
+core::Result<void> ServiceAdapter::fail_path(const std::string& devnode) {
+    return admin(core::AdminFailPath{devnode}, "fail path " + devnode);
+}
+
+core::Result<void> ServiceAdapter::reinstate_path(const std::string& devnode) {
+    return admin(core::AdminReinstatePath{devnode}, "reinstate path " + devnode);
+}
+
+core::Result<void> ServiceAdapter::switch_group(const std::string& map, unsigned group) {
+    return admin(core::AdminSwitchGroup{map, group}, map + ": switch to path group " + std::to_string(group));
+}
+
+core::Result<void> ServiceAdapter::reconfigure(const std::optional<dbus::ConfigText>& text) {
+    if (!text) {
+        return config_control_.reload_config_file();
+    }
+    auto parsed = config::parse_config(text->text, text->origin);
+    if (!parsed) {
+        logger_.log(core::LogLevel::Warning, {},
+                    "configuration from D-Bus rejected: " + parsed.error().message);
+        return parsed.error();
+    }
+    config_control_.apply_config(std::move(*parsed), text->origin + " (via D-Bus)");
+    return {};
+}
+
+core::Result<std::string> ServiceAdapter::config_text(bool explain) const {
+    const core::Config& config = engine_.config();
+    std::ostringstream out;
+    out << "# effective pathkeeper configuration"
+        << (config.source_file.empty() ? " (built-in defaults)" : " from " + config.source_file) << "\n";
+    out << "defaults:\n";
+    auto emit = [&](const std::vector<core::ExplainedSetting>& settings) {
+        for (const auto& s : settings) {
+            out << "  " << s.name << ": " << s.value;
+            if (explain) {
+                out << "  # " << core::to_string(s.origin);
+                if (s.where.known()) {
+                    out << " (" << s.where.to_string() << ")";
+                }
+            }
+            out << "\n";
+        }
+    };
+    emit(core::explain(core::resolve_global_options(config)));
+    emit(core::explain(core::resolve_map_options(config, "", "", "")));
+    if (!config.multipaths.empty()) {
+        out << "multipaths:\n";
+        for (const auto& entry : config.multipaths) {
+            out << "  - wwid: \"" << entry.wwid << "\"\n";
+            if (entry.alias) {
+                out << "    alias: " << *entry.alias << "\n";
+            }
+        }
+    }
+    return out.str();
+}
+
+}  // namespace pathkeeper::daemon

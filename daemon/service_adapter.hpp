@@ -1,0 +1,52 @@
+#pragma once
+// ServiceAdapter: the daemon behind the D-Bus service (dbus::ServiceBackend). It turns the engine's snapshot
+// into the API's views, hands administrative requests to the engine once it has validated them, and
+// reconfigures through the daemon.
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/engine.hpp"
+#include "daemon/dbus/service_backend.hpp"
+#include "daemon/event_sink.hpp"
+#include "ports/logger.hpp"
+
+namespace pathkeeper::daemon {
+
+// How a new configuration is applied: the daemon owns that (SIGHUP does the same).
+class ConfigControl {
+public:
+    virtual ~ConfigControl() = default;
+    // Re-reads the configuration file. Returns the error when the previous configuration was kept.
+    virtual core::Result<void> reload_config_file() = 0;
+    virtual void apply_config(core::Config config, const std::string& origin) = 0;
+};
+
+class ServiceAdapter final : public dbus::ServiceBackend {
+public:
+    // map_devices: the dm device of each map, as last read (the engine does not know them). config_path:
+    // where the configuration is read from, shown when that file is missing.
+    ServiceAdapter(const core::Engine& engine, const std::map<std::string, core::DevT>& map_devices,
+                   std::string config_path, EventSink& sink, ConfigControl& config, ports::Logger& logger);
+
+    api::TopologyView snapshot() const override;
+    core::Result<void> fail_path(const std::string& devnode) override;
+    core::Result<void> reinstate_path(const std::string& devnode) override;
+    core::Result<void> switch_group(const std::string& map, unsigned group) override;
+    core::Result<void> reconfigure(const std::optional<dbus::ConfigText>& text) override;
+    core::Result<std::string> config_text(bool explain) const override;
+
+private:
+    core::Result<void> admin(const core::AdminRequest& request, const std::string& what);
+
+    const core::Engine& engine_;
+    const std::map<std::string, core::DevT>& map_devices_;
+    std::string config_path_;
+    EventSink& sink_;
+    ConfigControl& config_control_;
+    ports::Logger& logger_;
+};
+
+}  // namespace pathkeeper::daemon
