@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "config/config_file.hpp"
+#include "config/startup.hpp"
 #include "core/bindings.hpp"
 #include "core/config.hpp"
 #include "core/dm_table.hpp"
@@ -179,16 +180,15 @@ core::Result<std::vector<std::string>> read_known_wwids(const fs::path& file) {
     return std::move(parsed->wwids);
 }
 
-// The config, or the built-in one. A config that does not parse must not release paths of known maps
-// (LVM or mdadm would grab them at the next boot), so its failure only drops its own contribution.
+// The config, or the built-in one (also when the default file is missing). A config that does not parse must
+// not release paths of known maps (LVM or mdadm would grab them at the next boot), so its failure only drops
+// its own contribution.
 core::Config load_config(const Options& options) {
-    auto loaded = pathkeeper::config::load_config_file(options.config_path);
+    auto loaded = pathkeeper::config::load_startup_config(options.config_path, options.config_explicit);
     if (loaded) {
-        return std::move(*loaded);
+        return std::move(loaded->config);
     }
-    if (loaded.error().code != core::ErrorCode::NotFound || options.config_explicit) {
-        warn(options.kernel, "config ignored, using built-in settings: " + loaded.error().message);
-    }
+    warn(options.kernel, "config ignored, using built-in settings: " + loaded.error().message);
     return core::Config{};
 }
 
