@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Host-side benchmark of the API path (issue 5: "with 512 paths, pathctl show paths --json answers in well under
-# 100 ms"): the real pathkeeperd on its simulated back end (lib/sim; no kernel needed), published on a private
+# Host-side benchmark of the API path (the goal: with 512 paths, pathctl show paths --json answers in well under
+# 100 ms): the real pathkeeperd on its simulated back end (lib/sim; no kernel needed), published on a private
 # system-type dbus-daemon, queried by the real pathctl. For each size it prints the median, minimum and maximum
 # wall time of whole pathctl processes (start-up included, as an admin sees it), and the daemon's RSS and CPU
 # over an idle window. It prints figures only: no thresholds, no pass/fail.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pathkeeper vs Debian's multipathd, side by side in ONE VM boot (issue 8). Not a pass/fail test: it prints what it
+# pathkeeper vs Debian's multipathd, side by side in ONE VM boot. Not a pass/fail test: it prints what it
 # measured. See bench/README.md for what each row means.
 #
 #   bench/run.sh [--build DIR] [--sizes 64,256,512] [--full] [--smoke] [--skip-iscsi] [--reps N] [--out FILE]

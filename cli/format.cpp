@@ -55,9 +55,9 @@ public:
         rows_.push_back(std::move(row));
         colours_.push_back(std::move(colours));
     }
-    // Appends and padding by hand, not a format call per cell, which was a fifth of `pathctl show paths` with
-    // 512 paths (39.8 -> 32.7 M instructions; under emulation instructions are time). Widths count code
-    // points, so a UTF-8 vendor string does not shift the columns after it.
+    // Appends and padding by hand, not a format call per cell, which was a fifth of `pathctl show paths`
+    // (under emulation instructions are time; docs/design-decisions.md). Widths count code points, so a
+    // UTF-8 vendor string does not shift the columns after it.
     std::string render(const Style& style) const {
         std::vector<std::size_t> width(rows_.front().size(), 0);
         std::size_t line_width = 0;

@@ -1,18 +1,18 @@
 #include "daemon/config_loader.hpp"
 
+#include <utility>
+
 #include "config/config_file.hpp"
+#include "config/startup.hpp"
 
 namespace pathkeeper::daemon {
 
 core::Result<core::Config> load_daemon_config(const std::string& path, bool path_explicit) {
-    auto loaded = config::load_config_file(path);
+    auto loaded = config::load_startup_config(path, path_explicit);
     if (loaded) {
-        return loaded;
+        return std::move(loaded->config);
     }
     if (loaded.error().code == core::ErrorCode::NotFound) {
-        if (!path_explicit) {
-            return core::Config{};
-        }
         return core::make_error(core::ErrorCode::NotFound, path + ": configuration file does not exist");
     }
     return loaded.error();

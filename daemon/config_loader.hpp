@@ -1,6 +1,7 @@
 #pragma once
-// How pathkeeperd finds its configuration: the default path may be missing (built-in defaults then apply),
-// an explicitly named one may not. Used at start, on SIGHUP and for --check-config.
+// How pathkeeperd finds its configuration: config::load_startup_config's rule (a missing default file
+// means built-in defaults, a missing named one is an error) with the daemon's messages. Used at start,
+// on SIGHUP and for --check-config.
 
 #include <ostream>
 #include <string>

@@ -9,13 +9,13 @@
 // answers "no" (0), explains on stderr (udev logs it) and exits 0: a udev worker must never be blocked
 // or fail because of us.
 //
-// A path is a member when its WWID is in the known-WWIDs file, has a multipaths: entry in the config,
-// or find_multipaths says so (greedy: every disk; on: a WWID that a second sd* disk also reports), and
-// it is not blacklisted. Blacklisted disks are never members.
+// Membership is core::decide_membership, the planner's rule; here "another path" for find_multipaths
+// on is a second sd* disk reporting the WWID in sysfs.
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -27,10 +27,11 @@
 #include <vector>
 
 #include "config/config_file.hpp"
+#include "config/startup.hpp"
 #include "core/bindings.hpp"
-#include "core/blacklist.hpp"
 #include "core/config.hpp"
 #include "core/dm_table.hpp"
+#include "core/membership.hpp"
 #include "os/device_mapper.hpp"
 #include "os/sysfs_tree.hpp"
 
@@ -179,16 +180,15 @@ core::Result<std::vector<std::string>> read_known_wwids(const fs::path& file) {
     return std::move(parsed->wwids);
 }
 
-// The config, or the built-in one. A config that does not parse must not release paths of known maps
-// (LVM or mdadm would grab them at the next boot), so its failure only drops its own contribution.
+// The config, or the built-in one (also when the default file is missing). A config that does not parse must
+// not release paths of known maps (LVM or mdadm would grab them at the next boot), so its failure only drops
+// its own contribution.
 core::Config load_config(const Options& options) {
-    auto loaded = pathkeeper::config::load_config_file(options.config_path);
+    auto loaded = pathkeeper::config::load_startup_config(options.config_path, options.config_explicit);
     if (loaded) {
-        return std::move(*loaded);
+        return std::move(loaded->config);
     }
-    if (loaded.error().code != core::ErrorCode::NotFound || options.config_explicit) {
-        warn(options.kernel, "config ignored, using built-in settings: " + loaded.error().message);
-    }
+    warn(options.kernel, "config ignored, using built-in settings: " + loaded.error().message);
     return core::Config{};
 }
 
@@ -234,50 +234,33 @@ PathDecision decide_path(const Options& options) {
     }
 
     const core::Config config = load_config(options);
-    const auto verdict = core::is_blacklisted(config, path);
-    if (verdict.blacklisted) {
-        decision.why = "blacklisted: " + verdict.reason;
-        return decision;
-    }
-    if (config.find_multipath(path.wwid) != nullptr) {
-        decision.member = true;
-        decision.why = "WWID has a multipaths: entry";
-        return decision;
-    }
-
     const auto globals = core::resolve_global_options(config);
-    const fs::path wwids_file =
-        globals.wwids_file.value.empty() ? options.state_dir / "wwids" : fs::path(globals.wwids_file.value);
-    auto known = read_known_wwids(wwids_file);
-    if (!known) {
-        warn(options.kernel, known.error().message);
-    } else {
-        for (const auto& wwid : *known) {
-            if (wwid == path.wwid) {
-                decision.member = true;
-                decision.why = "WWID is in " + wwids_file.string();
-                return decision;
-            }
+    core::MembershipFacts facts;
+    facts.wwid_known = [&] {
+        const fs::path wwids_file = globals.wwids_file.value.empty() ? options.state_dir / "wwids"
+                                                                     : fs::path(globals.wwids_file.value);
+        auto known = read_known_wwids(wwids_file);
+        if (!known) {
+            warn(options.kernel, known.error().message);
+            return false;
         }
-    }
-
-    switch (globals.find_multipaths.value) {
-        case core::FindMultipaths::Greedy:
-            decision.member = true;
-            decision.why = "find_multipaths greedy";
-            return decision;
-        case core::FindMultipaths::On:
-            if (another_disk_has_wwid(sysfs, options.kernel, path.wwid)) {
-                decision.member = true;
-                decision.why = "find_multipaths on and another disk has this WWID";
-                return decision;
-            }
+        return std::find(known->begin(), known->end(), path.wwid) != known->end();
+    };
+    facts.another_path_has_wwid = [&] { return another_disk_has_wwid(sysfs, options.kernel, path.wwid); };
+    const auto decided = core::decide_membership(config, globals.find_multipaths.value, path, facts);
+    decision.member = decided.member;
+    switch (decided.reason) {
+        case core::MemberReason::Blacklisted:
+            decision.why = "blacklisted: " + decided.blacklist_reason;
             break;
-        case core::FindMultipaths::Strict:
+        case core::MemberReason::NotKnown:
+            decision.why = "WWID not known, not configured (find_multipaths " +
+                           std::string(core::to_string(globals.find_multipaths.value)) + ")";
+            break;
+        default:
+            decision.why = core::to_string(decided.reason);
             break;
     }
-    decision.why = "WWID not known, not configured (find_multipaths " +
-                   std::string(core::to_string(globals.find_multipaths.value)) + ")";
     return decision;
 }
 

@@ -14,9 +14,8 @@ nlohmann::json index_or_null(std::uint32_t index) {
 }
 
 // The per-map and per-path objects are filled key by key: nlohmann's initializer-list form builds a
-// two-element array per key and then converts it, which was two thirds of `pathctl show maps --json` with 256
-// maps (12.4 M of 36 M instructions, callgrind). Keys come out sorted either way (nlohmann::json keeps them
-// in a std::map).
+// two-element array per key and then converts it, most of `show maps --json`'s cost (figures in
+// docs/design-decisions.md). Keys come out sorted either way (nlohmann::json keeps them in a std::map).
 class Object {
 public:
     template <typename T>
@@ -107,8 +106,7 @@ nlohmann::json manager_to_json(const ManagerView& d) {
 
 namespace {
 
-// The lists are moved into the documents: copying them was an eighth of `pathctl show maps --json` with 256
-// maps (58.7 -> 50.9 M instructions).
+// The lists are moved into the documents: copying them was a visible share of `pathctl show maps --json`.
 nlohmann::json map_list(const std::vector<MapView>& maps) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& m : maps)

@@ -1,6 +1,5 @@
 #pragma once
-// What pathkeeperd does with its config flags, kept here so the daemon's main stays thin and the
-// behaviour is unit-tested:
+// Which configuration a program starts with; the daemon and the udev helper both load theirs here:
 //   --config FILE        (default /etc/pathkeeper/pathkeeper.yaml) a missing *default* file means
 //                        the built-in configuration; a missing file given explicitly is an error.
 //   --check-config FILE  validate, print every problem as file:line:col: key: message, exit non-zero.

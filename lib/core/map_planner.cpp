@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include "core/blacklist.hpp"
 #include "core/grouping.hpp"
+#include "core/membership.hpp"
 
 namespace pathkeeper::core {
 
@@ -136,13 +136,13 @@ PlanResult plan_maps(const Config& config, const std::vector<PlanPath>& paths, c
     // 1-2: candidate paths by WWID, discovery order.
     std::vector<WwidPaths> by_wwid;
     for (const PlanPath& p : paths) {
-        if (p.info.wwid.empty()) {
-            result.log.push_back({LogLevel::Warning, p.info.devnode, "no usable WWID; not multipathed"});
-            continue;
-        }
-        BlacklistVerdict verdict = is_blacklisted(config, p.info);
-        if (verdict.blacklisted) {
-            result.log.push_back({LogLevel::Info, p.info.devnode, "blacklisted: " + verdict.reason});
+        if (auto excluded = excluded_disk(config, p.info)) {
+            if (excluded->reason == MemberReason::NoWwid) {
+                result.log.push_back({LogLevel::Warning, p.info.devnode, "no usable WWID; not multipathed"});
+            } else {
+                result.log.push_back(
+                    {LogLevel::Info, p.info.devnode, "blacklisted: " + excluded->blacklist_reason});
+            }
             continue;
         }
         auto it = std::find_if(by_wwid.begin(), by_wwid.end(),
@@ -164,22 +164,12 @@ PlanResult plan_maps(const Config& config, const std::vector<PlanPath>& paths, c
 
     for (const WwidPaths& w : by_wwid) {
         // 3: find_multipaths.
-        const bool configured = config.find_multipath(w.wwid) != nullptr;
         const bool known = contains(known_wwids, w.wwid);
-        const bool exists = context.existing_names.find(w.wwid) != context.existing_names.end();
-        bool accept = false;
-        switch (global.find_multipaths.value) {
-            case FindMultipaths::Greedy:
-                accept = true;
-                break;
-            case FindMultipaths::On:
-                accept = w.paths.size() >= 2 || known || configured || exists;
-                break;
-            case FindMultipaths::Strict:
-                accept = known || configured || exists;
-                break;
-        }
-        if (!accept) {
+        MembershipFacts facts;
+        facts.wwid_known = [known] { return known; };
+        facts.map_exists = context.existing_names.find(w.wwid) != context.existing_names.end();
+        facts.another_path_has_wwid = [&w] { return w.paths.size() >= 2; };
+        if (!decide_wwid_membership(config, global.find_multipaths.value, w.wwid, facts).member) {
             result.log.push_back({LogLevel::Info, w.paths.front()->info.devnode,
                                   "WWID " + w.wwid + " has " + std::to_string(w.paths.size()) +
                                       " path(s) and is not known; not multipathed (find_multipaths " +

@@ -5,7 +5,8 @@
 // offline and gives the daemon's answer.
 //
 // Decisions, in order:
-//  1. Paths without a WWID, or blacklisted (built-in + config rules), are skipped with a log line.
+//  1. Paths without a WWID, or blacklisted (built-in + config rules), are skipped with a log line
+//     (steps 1 and 3 are the membership rule of membership.hpp).
 //  2. Paths are grouped by WWID in discovery order. A path whose size differs from the first path of
 //     its WWID is left out (a LUN resized on one path only, or two LUNs with a clashing WWID).
 //  3. find_multipaths: greedy takes every WWID; on takes WWIDs with 2+ paths, known WWIDs, WWIDs in

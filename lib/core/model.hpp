@@ -93,9 +93,7 @@ struct IscsiInfo {
 
 // The names of a disk's udev properties, sorted by name. Immutable and shared: disks of one kind carry the
 // same names, so the udev adaptor gives all disks with one set the same copy (core::UdevPropertyNamePool),
-// and copying a PathInfo, as every plan does, copies a pointer. The daemon's VmRSS with 128 scsi_debug paths
-// in the VM: 12.25 MiB with each path's whole property map, 11.21 with names per path, 10.97 with shared
-// names.
+// and copying a PathInfo, as every plan does, copies a pointer (the memory saved: docs/design-decisions.md).
 using UdevPropertyNames = std::shared_ptr<const std::vector<std::string>>;
 
 // Everything discovery learned about one SCSI disk (udev, sysfs, VPD). Pure data.

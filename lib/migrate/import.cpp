@@ -1,3 +1,5 @@
+// One file on purpose: the Importer is one pass over a parsed multipath.conf that translates each section
+// keyword by keyword into one notes list; its section handlers share the keyword tables.
 #include "migrate/import.hpp"
 
 #include <algorithm>

@@ -1,3 +1,5 @@
+// One file on purpose: the simulated world (SimHost::World) and the port adaptors that view it (udev, dm,
+// checker, sysfs) share its private state and lock; splitting them would publish World's internals.
 #include "sim/sim_host.hpp"
 
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Reference run with Debian's multipathd on the two-cable iSCSI SAN: the cable carrying the writes is pulled under
 # prober load and restored. Passes with zero write errors and zero mismatches; prints the stall figures pathkeeperd
-# must beat (issue 6). Usage: multipathd_iscsi_cable_pull.sh BUILD_DIR [--tuned]
+# must beat. Usage: multipathd_iscsi_cable_pull.sh BUILD_DIR [--tuned]
 . "$(dirname "$0")/../guest/lib.sh"
 require_prober "${1:-}"
 tuning=stock

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The Debian package, installed as an admin would install it (issue 7, "Done means"):
+# The Debian package, installed as an admin would install it:
 #   1. two-cable iSCSI SAN up first, with an ext4 on its LUN, so the paths exist before the package (blkid reports
 #      ext4 on both, nothing marks them);
 #   2. `apt-get install ./pathkeeper_*.deb open-iscsi` (no network in the VM: every dependency must already be

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Both cables pulled for 30 s under write load with no_path_retry: queue (issue 9, issue 6 item 6). Writes must
+# Both cables pulled for 30 s under write load with no_path_retry: queue. Writes must
 # block (no progress, no error) while dm queues them (queue_if_no_path kept, requests in flight on the map),
 # pathctl must show the outage (map queueing, both paths down and failed in dm), and once the cables are back
 # the writes resume with zero errors and zero mismatches on read-back. Prints the stall and recovery figures.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Reliability under churn (issue 9), on scsi_debug (2 hosts x PK_CHURN_LUNS LUNs, default 6), with the prober
+# Reliability under churn, on scsi_debug (2 hosts x PK_CHURN_LUNS LUNs, default 6), with the prober
 # writing to the map of LUN 0, which stays throughout:
 #   1. udev event storm: PK_CHURN_ROUNDS times (default 3) every path of LUNs 1..N-1 is deleted (their maps go,
 #      flush_on_last_del) and the hosts are rescanned (the maps come back);

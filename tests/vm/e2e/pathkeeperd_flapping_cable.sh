@@ -1,5 +1,5 @@
 #!/bin/bash
-# Flapping cable under write load (issue 6 "Done means", issue 9): the cable carrying the writes goes down and
+# Flapping cable under write load: the cable carrying the writes goes down and
 # up again and again. Zero write errors and zero mismatches; after a few flaps flap damping holds the path out
 # (pathctl: checker_state shaky, dm: failed) while the other path carries the writes; once the flapping stops,
 # the path returns within a bounded wait. Prints how many flaps, how often dm reinstated the path during the

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A target port that stops answering while its cable stays up (issue 9): netem drops every packet the target
+# A target port that stops answering while its cable stays up: netem drops every packet the target
 # sends on the busy cable, so TEST UNIT READY on that path hangs until the iSCSI session gives up (stock
 # noop 5 s + 5 s, then recovery_tmo). Meanwhile the checks of the other path must keep their 1 s schedule (read
 # from the daemon's timestamped debug log), `pathctl show paths` must keep answering quickly (latency printed;

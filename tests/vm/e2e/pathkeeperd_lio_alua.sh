@@ -5,7 +5,7 @@
 #      and active; pathctl reports ALUA states and priorities 50/10;
 #   2. under prober write load the target makes the other port group optimized: the daemon regroups and that
 #      path's group becomes the active one; the delay from the state change to the switch is printed (a figure:
-#      the issue's goal is one check interval, see the end); zero write errors, zero mismatches;
+#      the goal is one check interval, see the end); zero write errors, zero mismatches;
 #   3. a port group put in standby shows as a ghost path.
 # Usage: pathkeeperd_lio_alua.sh BUILD_DIR
 . "$(dirname "$0")/../guest/lib.sh"

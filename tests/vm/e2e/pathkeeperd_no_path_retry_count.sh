@@ -1,5 +1,5 @@
 #!/bin/bash
-# no_path_retry: N (issue 6 item 6, issue 9): both cables pulled under write load. dm queues I/O for N polling
+# no_path_retry: N: both cables pulled under write load. dm queues I/O for N polling
 # intervals, then the daemon sends fail_if_no_path (the live table loses queue_if_no_path), logs a clear line
 # and publishes the change (pathctl watch); when one cable returns, its path is reinstated and queueing is
 # restored. Application errors are expected once queueing stops, so the prober's error count is only printed.

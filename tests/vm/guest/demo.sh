@@ -87,7 +87,7 @@ say "The path was marked failed $PULL_FAILED_S s after the pull."
 say "After the cable was plugged back in, the iSCSI session logged in again after $PULL_LOGIN_S s and the path carried \
 I/O again $PULL_REINSTATED_S s after the cable returned ($PULL_AFTER_LOGIN_S s after the login)."
 say "For comparison, Debian's multipathd with the same stock open-iscsi settings: about 15 s of paused writes and about \
-8-10 s until the path is used again (issue 6; measured in this VM by the e2e test multipathd_iscsi_cable_pull)."
+8-10 s until the path is used again (as the e2e test multipathd_iscsi_cable_pull measures it in this VM)."
 {
     echo "daemon=$daemon"
     echo "stall_s=$PULL_STALL_S"
