@@ -2,26 +2,12 @@
 
 #include <algorithm>
 
+#include "core/action_collector.hpp"
 #include "core/grouping.hpp"
 
 namespace pathkeeper::core {
 
-// Collects the actions of one handle() call.
-class Engine::Out {
-public:
-    void add(Action a) { actions_.push_back(std::move(a)); }
-    void log(LogLevel level, std::string context, std::string message) {
-        actions_.push_back(Log{level, std::move(context), std::move(message)});
-    }
-    std::vector<Action> take() { return std::move(actions_); }
-
-private:
-    std::vector<Action> actions_;
-};
-
 namespace {
-
-constexpr std::string_view uuid_prefix = "mpath-";
 
 std::string seconds_text(Millis d) {
     return format_duration(d);
@@ -81,7 +67,7 @@ Engine::Engine(Config config, Bindings bindings, KnownWwids known_wwids)
       known_wwids_(std::move(known_wwids)) {}
 
 std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
-    Out out;
+    ActionCollector out;
     if (!std::holds_alternative<CheckerResult>(event)) {
         deadline_cache_.reset();  // see deadline_cache_: checker results keep it up to date themselves
     }
@@ -90,50 +76,6 @@ std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
 }
 
 // ---------------------------------------------------------------- lookups
-
-Engine::PathRecord* Engine::find_path(std::string_view devnode) {
-    auto it = paths_.find(devnode);
-    return it == paths_.end() ? nullptr : &it->second;
-}
-const Engine::PathRecord* Engine::find_path(std::string_view devnode) const {
-    auto it = paths_.find(devnode);
-    return it == paths_.end() ? nullptr : &it->second;
-}
-
-Engine::MapRecord* Engine::map_of(const PathRecord& path) {
-    auto it = maps_.find(path.info.wwid);
-    if (it == maps_.end() || !it->second.exists || it->second.plan.find_path(path.info.devnode) == nullptr) {
-        return nullptr;
-    }
-    return &it->second;
-}
-const Engine::MapRecord* Engine::map_of(const PathRecord& path) const {
-    return const_cast<Engine*>(this)->map_of(path);
-}
-
-Engine::MapRecord* Engine::find_map_by_name(std::string_view name) {
-    for (auto& [wwid, m] : maps_) {
-        if (m.plan.name == name) {
-            return &m;
-        }
-    }
-    return nullptr;
-}
-Engine::MapRecord* Engine::find_map_by_uuid(std::string_view uuid) {
-    if (uuid.rfind(uuid_prefix, 0) != 0) {
-        return nullptr;
-    }
-    auto it = maps_.find(uuid.substr(uuid_prefix.size()));  // maps_ is keyed by the WWID the uuid carries
-    return it == maps_.end() ? nullptr : &it->second;
-}
-const Engine::MapRecord* Engine::find_map_by_name(std::string_view name) const {
-    return const_cast<Engine*>(this)->find_map_by_name(name);
-}
-
-std::string Engine::context(const PathRecord& path) const {
-    const MapRecord* m = map_of(path);
-    return m == nullptr ? path.info.devnode : m->plan.name + ": " + path.info.devnode;
-}
 
 PathTiming Engine::timing_for(const MapRecord* map) const {
     PathTiming t;
@@ -154,88 +96,25 @@ PathTiming Engine::timing_for(const MapRecord* map) const {
     return t;
 }
 
-bool Engine::any_in_service(const MapRecord& map) const {
-    for (const PlannedPath& p : map.plan.paths) {
-        const PathRecord* r = find_path(p.devnode);
-        if (r != nullptr && r->policy.in_service()) {
-            return true;
-        }
-    }
-    return false;
-}
-
-bool Engine::carries_io(const MapRecord& map, const PathRecord& path) const {
-    if (path.policy.in_service()) {
-        return true;
-    }
-    // Held out by flap damping but checking good: better than queueing or failing every I/O when the map
-    // has nothing else (multipath-tools uses its marginal paths the same way).
-    return path.policy.state() == PathState::Shaky && !path.policy.admin_failed() && !any_in_service(map);
-}
-
-unsigned Engine::usable_count(const MapRecord& map) const {
-    unsigned n = 0;
-    for (const PlannedPath& p : map.plan.paths) {
-        const PathRecord* r = find_path(p.devnode);
-        if (r != nullptr && carries_io(map, *r)) {
-            ++n;
-        }
-    }
-    return n;
-}
-
-bool Engine::group_usable(const MapRecord& map, unsigned group) const {
-    if (group == 0 || group > map.plan.groups.size()) {
-        return false;
-    }
-    for (const std::string& dev : map.plan.groups[group - 1].devnodes) {
-        const PathRecord* r = find_path(dev);
-        if (r != nullptr && carries_io(map, *r)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-unsigned Engine::best_group_now(const MapRecord& map) const {
-    std::vector<GroupingInput> inputs;
-    std::vector<PathGroup> groups;
-    for (const PlannedGroup& g : map.plan.groups) {
-        PathGroup pg;
-        for (const std::string& dev : g.devnodes) {
-            const PathRecord* r = find_path(dev);
-            const PlannedPath* p = map.plan.find_path(dev);
-            pg.members.push_back(inputs.size());
-            inputs.push_back(
-                GroupingInput{p != nullptr ? p->priority : 0, r != nullptr && carries_io(map, *r), {}, {}});
-        }
-        groups.push_back(std::move(pg));
-    }
-    for (PathGroup& g : groups) {
-        update_group_priority(g, inputs);
-    }
-    return select_best_group(groups);
-}
-
 // ---------------------------------------------------------------- path events
 
-void Engine::on(const PathAdded& e, TimePoint now, Out& out) {
-    if (PathRecord* existing = find_path(e.path.devnode)) {
+void Engine::on(const PathAdded& e, TimePoint now, ActionCollector& out) {
+    if (PathRecord* existing = state_.find_path(e.path.devnode)) {
         on(PathChanged{e.path}, now, out);
         (void)existing;
         return;
     }
-    PathRecord rec{e.path, PathPolicy(now), next_seq_++, DmPathState::Unknown, {}};
+    PathRecord rec{e.path, PathPolicy(now), state_.take_seq(), DmPathState::Unknown, {}};
     learn_session_timeouts(e.path);
-    paths_.emplace(e.path.devnode, std::move(rec));
+    state_.paths.emplace(e.path.devnode, std::move(rec));
     out.log(LogLevel::Info, e.path.devnode,
             "path added (" + e.path.devt.to_string() + ", WWID " +
                 (e.path.wwid.empty() ? std::string("none") : e.path.wwid) + ")");
     paths_changed(now, out);
 }
 
-void Engine::on(const PathChanged& e, TimePoint now, Out& out) {
-    PathRecord* rec = find_path(e.path.devnode);
+void Engine::on(const PathChanged& e, TimePoint now, ActionCollector& out) {
+    PathRecord* rec = state_.find_path(e.path.devnode);
     if (rec == nullptr) {
         on(PathAdded{e.path}, now, out);
         return;
@@ -253,20 +132,20 @@ void Engine::on(const PathChanged& e, TimePoint now, Out& out) {
     paths_changed(now, out);
 }
 
-void Engine::on(const PathRemoved& e, TimePoint now, Out& out) {
-    PathRecord* rec = find_path(e.devnode);
+void Engine::on(const PathRemoved& e, TimePoint now, ActionCollector& out) {
+    PathRecord* rec = state_.find_path(e.devnode);
     if (rec == nullptr) {
         return;
     }
-    if (MapRecord* m = map_of(*rec)) {
+    if (MapRecord* m = state_.map_of(*rec)) {
         m->open_count = e.map_open_count;
     }
-    out.log(LogLevel::Info, context(*rec), "path removed");
-    paths_.erase(paths_.find(e.devnode));
+    out.log(LogLevel::Info, state_.context(*rec), "path removed");
+    state_.paths.erase(state_.paths.find(e.devnode));
     paths_changed(now, out);
 }
 
-void Engine::on(const PathEvents& e, TimePoint now, Out& out) {
+void Engine::on(const PathEvents& e, TimePoint now, ActionCollector& out) {
     in_path_batch_ = true;
     path_batch_changed_ = false;
     for (const auto& event : e.events) {
@@ -278,7 +157,7 @@ void Engine::on(const PathEvents& e, TimePoint now, Out& out) {
     }
 }
 
-void Engine::paths_changed(TimePoint now, Out& out) {
+void Engine::paths_changed(TimePoint now, ActionCollector& out) {
     if (in_path_batch_) {
         path_batch_changed_ = true;
         return;
@@ -290,24 +169,25 @@ void Engine::paths_changed(TimePoint now, Out& out) {
     }
 }
 
-void Engine::report(PathRecord& path, const PathTransition& t, const std::string& reason, Out& out) {
+void Engine::report(PathRecord& path, const PathTransition& t, const std::string& reason,
+                    ActionCollector& out) {
     if (!t.state_changed()) {
         return;
     }
-    const MapRecord* m = map_of(path);
+    const MapRecord* m = state_.map_of(path);
     LogLevel level = is_usable(t.new_state) ? LogLevel::Notice : LogLevel::Warning;
-    out.log(level, context(path),
+    out.log(level, state_.context(path),
             std::string("path ") + to_string(t.old_state) + " -> " + to_string(t.new_state) + ": " + reason);
     out.add(PublishPathStateChange{m != nullptr ? m->plan.name : std::string(), path.info.devnode,
                                    t.old_state, t.new_state, reason});
 }
 
-void Engine::on(const CheckerResult& e, TimePoint now, Out& out) {
-    PathRecord* rec = find_path(e.devnode);
+void Engine::on(const CheckerResult& e, TimePoint now, ActionCollector& out) {
+    PathRecord* rec = state_.find_path(e.devnode);
     if (rec == nullptr) {
         return;
     }
-    MapRecord* m = map_of(*rec);
+    MapRecord* m = state_.map_of(*rec);
     std::optional<PathTransition> t = rec->policy.on_check_result(e.check_id, e.state, now, timing_for(m));
     if (!t) {
         return;  // stale: a newer check or an event overtook this one
@@ -338,8 +218,9 @@ void Engine::on(const CheckerResult& e, TimePoint now, Out& out) {
     // Tick at next_deadline().
 }
 
-void Engine::external_failure(PathRecord& path, TimePoint now, const std::string& reason, Out& out) {
-    MapRecord* m = map_of(path);
+void Engine::external_failure(PathRecord& path, TimePoint now, const std::string& reason,
+                              ActionCollector& out) {
+    MapRecord* m = state_.map_of(path);
     if (path.policy.state() == PathState::Down) {
         return;
     }
@@ -347,8 +228,8 @@ void Engine::external_failure(PathRecord& path, TimePoint now, const std::string
     report(path, t, reason, out);
 }
 
-void Engine::on(const DmStatusRead& e, TimePoint now, Out& out) {
-    MapRecord* m = find_map_by_name(e.map);
+void Engine::on(const DmStatusRead& e, TimePoint now, ActionCollector& out) {
+    MapRecord* m = state_.find_map_by_name(e.map);
     if (m == nullptr) {
         return;
     }
@@ -357,7 +238,7 @@ void Engine::on(const DmStatusRead& e, TimePoint now, Out& out) {
             PathRecord* rec = nullptr;
             for (const PlannedPath& p : m->plan.paths) {
                 if (p.devt == ps.devt) {
-                    rec = find_path(p.devnode);
+                    rec = state_.find_path(p.devnode);
                 }
             }
             if (rec == nullptr) {
@@ -382,16 +263,16 @@ void Engine::on(const DmStatusRead& e, TimePoint now, Out& out) {
     run_checks(now, out);
 }
 
-void Engine::on(const DmEvent& e, TimePoint, Out& out) {
-    if (find_map_by_name(e.map) != nullptr) {
+void Engine::on(const DmEvent& e, TimePoint, ActionCollector& out) {
+    if (state_.find_map_by_name(e.map) != nullptr) {
         out.add(ReadMapStatus{e.map});
     }
 }
 
-void Engine::on(const IscsiSessionChanged& e, TimePoint now, Out& out) {
+void Engine::on(const IscsiSessionChanged& e, TimePoint now, ActionCollector& out) {
     bool any = false;
     tmo_refused_.erase(e.session_id);
-    for (auto& [dev, rec] : paths_) {
+    for (auto& [dev, rec] : state_.paths) {
         if (!rec.info.iscsi || rec.info.iscsi->session_id != e.session_id) {
             continue;
         }
@@ -400,7 +281,7 @@ void Engine::on(const IscsiSessionChanged& e, TimePoint now, Out& out) {
         if (session_logged_in(e.state)) {
             if (!rec.policy.in_service()) {
                 out.log(
-                    LogLevel::Info, context(rec),
+                    LogLevel::Info, state_.context(rec),
                     "iSCSI session " + std::to_string(e.session_id) + " logged in; checking the path now");
                 rec.policy.request_check_now(now);
             }
@@ -415,14 +296,15 @@ void Engine::on(const IscsiSessionChanged& e, TimePoint now, Out& out) {
     }
 }
 
-void Engine::on(const DeviceStateChanged& e, TimePoint now, Out& out) {
-    PathRecord* rec = find_path(e.devnode);
+void Engine::on(const DeviceStateChanged& e, TimePoint now, ActionCollector& out) {
+    PathRecord* rec = state_.find_path(e.devnode);
     if (rec == nullptr) {
         return;
     }
     if (e.state == "running") {
         if (!rec->policy.in_service()) {
-            out.log(LogLevel::Info, context(*rec), "SCSI device is running again; checking the path now");
+            out.log(LogLevel::Info, state_.context(*rec),
+                    "SCSI device is running again; checking the path now");
             rec->policy.request_check_now(now);
         }
     } else if (e.state == "offline" || e.state == "transport-offline") {
@@ -430,22 +312,22 @@ void Engine::on(const DeviceStateChanged& e, TimePoint now, Out& out) {
     } else {
         return;  // blocked / quiesce / created: transient, the checker and the session state decide
     }
-    if (MapRecord* m = map_of(*rec)) {
+    if (MapRecord* m = state_.map_of(*rec)) {
         evaluate_map(*m, now, out);
         sync_recovery_tmo(out);
     }
     run_checks(now, out);
 }
 
-void Engine::on(const AluaStateChanged& e, TimePoint now, Out& out) {
+void Engine::on(const AluaStateChanged& e, TimePoint now, ActionCollector& out) {
     on(AluaStatesChanged{{e}}, now, out);
 }
 
-void Engine::on(const AluaStatesChanged& e, TimePoint now, Out& out) {
+void Engine::on(const AluaStatesChanged& e, TimePoint now, ActionCollector& out) {
     std::vector<const PathRecord*> changed;
     for (const AluaStateChanged& change : e.changes) {
         if (apply_alua_state(change, now, out)) {
-            changed.push_back(find_path(change.devnode));
+            changed.push_back(state_.find_path(change.devnode));
         }
     }
     check_alua_siblings_now(changed, now);
@@ -457,12 +339,12 @@ void Engine::on(const AluaStatesChanged& e, TimePoint now, Out& out) {
 }
 
 // Records one path's new ALUA state; false when the path is unknown or its state is unchanged.
-bool Engine::apply_alua_state(const AluaStateChanged& e, TimePoint now, Out& out) {
-    PathRecord* rec = find_path(e.devnode);
+bool Engine::apply_alua_state(const AluaStateChanged& e, TimePoint now, ActionCollector& out) {
+    PathRecord* rec = state_.find_path(e.devnode);
     if (rec == nullptr || rec->info.alua_state == e.state) {
         return false;
     }
-    out.log(LogLevel::Notice, context(*rec),
+    out.log(LogLevel::Notice, state_.context(*rec),
             std::string("ALUA state ") + to_string(rec->info.alua_state) + " -> " + to_string(e.state));
     rec->info.alua_state = e.state;
     switch (e.state) {
@@ -488,7 +370,7 @@ bool Engine::apply_alua_state(const AluaStateChanged& e, TimePoint now, Out& out
 // Checking the LU's other paths now brings their unit attentions in at once; the next state poll then sees
 // them all.
 void Engine::check_alua_siblings_now(const std::vector<const PathRecord*>& changed, TimePoint now) {
-    for (auto& entry : paths_) {
+    for (auto& entry : state_.paths) {
         PathRecord& rec =
             entry.second;  // a named reference: lambdas cannot capture structured bindings in clang
         const bool sibling = std::any_of(changed.begin(), changed.end(), [&](const PathRecord* c) {
@@ -503,13 +385,13 @@ void Engine::check_alua_siblings_now(const std::vector<const PathRecord*>& chang
 
 // ---------------------------------------------------------------- startup, config, admin
 
-void Engine::on(const MapsDiscovered& e, TimePoint now, Out& out) {
+void Engine::on(const MapsDiscovered& e, TimePoint now, ActionCollector& out) {
     for (const ExistingMap& em : e.maps) {
-        if (em.uuid.rfind(uuid_prefix, 0) != 0 || em.uuid.size() == uuid_prefix.size()) {
+        if (em.uuid.rfind(kMapUuidPrefix, 0) != 0 || em.uuid.size() == kMapUuidPrefix.size()) {
             continue;  // not ours
         }
         MapRecord m;
-        m.plan.wwid = em.uuid.substr(uuid_prefix.size());
+        m.plan.wwid = em.uuid.substr(kMapUuidPrefix.size());
         m.plan.name = em.name;
         m.plan.uuid = em.uuid;
         m.plan.size_sectors = em.size_sectors;
@@ -520,17 +402,17 @@ void Engine::on(const MapsDiscovered& e, TimePoint now, Out& out) {
         m.current_group = em.status.active_group() != 0 ? em.status.active_group() : em.table.initial_group;
         m.queueing = has_feature(em.table, "queue_if_no_path");
         m.open_count = em.open_count;
-        m.seq = next_seq_++;
+        m.seq = state_.take_seq();
         for (const DmGroupStatus& g : em.status.groups) {
             for (const DmPathStatus& ps : g.paths) {
-                for (auto& [dev, rec] : paths_) {
+                for (auto& [dev, rec] : state_.paths) {
                     if (rec.info.devt == ps.devt) {
                         rec.dm_state = ps.state;
                     }
                 }
             }
         }
-        maps_[m.plan.wwid] = std::move(m);
+        state_.maps[m.plan.wwid] = std::move(m);
     }
     started_ = true;
     reconcile(now, out);
@@ -538,7 +420,7 @@ void Engine::on(const MapsDiscovered& e, TimePoint now, Out& out) {
     run_checks(now, out);
 }
 
-void Engine::on(const ConfigApplied& e, TimePoint now, Out& out) {
+void Engine::on(const ConfigApplied& e, TimePoint now, ActionCollector& out) {
     config_ = e.config;
     global_ = resolve_global_options(config_);
     out.log(LogLevel::Notice, "",
@@ -557,7 +439,7 @@ Result<void> Engine::validate(const AdminRequest& request) const {
         Result<void> operator()(const AdminFailPath& r) const { return path(r.devnode); }
         Result<void> operator()(const AdminReinstatePath& r) const { return path(r.devnode); }
         Result<void> operator()(const AdminSwitchGroup& r) const {
-            const MapRecord* m = e.find_map_by_name(r.map);
+            const MapRecord* m = e.state_.find_map_by_name(r.map);
             if (m == nullptr) {
                 return make_error(ErrorCode::NotFound, "no map named " + r.map);
             }
@@ -569,8 +451,8 @@ Result<void> Engine::validate(const AdminRequest& request) const {
             return {};
         }
         Result<void> path(const std::string& dev) const {
-            const PathRecord* p = e.find_path(dev);
-            if (p == nullptr || e.map_of(*p) == nullptr) {
+            const PathRecord* p = e.state_.find_path(dev);
+            if (p == nullptr || e.state_.map_of(*p) == nullptr) {
                 return make_error(ErrorCode::NotFound, "no multipath member path named " + dev);
             }
             return {};
@@ -579,23 +461,23 @@ Result<void> Engine::validate(const AdminRequest& request) const {
     return std::visit(V{*this}, request);
 }
 
-void Engine::on(const AdminRequest& e, TimePoint now, Out& out) {
+void Engine::on(const AdminRequest& e, TimePoint now, ActionCollector& out) {
     if (Result<void> ok = validate(e); !ok) {
         out.log(LogLevel::Error, "", "admin request refused: " + ok.error().message);
         return;
     }
     if (const auto* fail = std::get_if<AdminFailPath>(&e)) {
-        PathRecord& rec = *find_path(fail->devnode);
+        PathRecord& rec = *state_.find_path(fail->devnode);
         if (!rec.policy.admin_failed()) {
             rec.policy.set_admin_failed(true, now);
-            out.log(LogLevel::Notice, context(rec),
+            out.log(LogLevel::Notice, state_.context(rec),
                     "failed by the administrator; stays failed until reinstated");
-            out.add(PublishPathStateChange{map_of(rec)->plan.name, rec.info.devnode, rec.policy.state(),
-                                           PathState::Down, "failed by administrator"});
+            out.add(PublishPathStateChange{state_.map_of(rec)->plan.name, rec.info.devnode,
+                                           rec.policy.state(), PathState::Down, "failed by administrator"});
         }
-        evaluate_map(*map_of(rec), now, out);
+        evaluate_map(*state_.map_of(rec), now, out);
     } else if (const auto* reinstate = std::get_if<AdminReinstatePath>(&e)) {
-        PathRecord& rec = *find_path(reinstate->devnode);
+        PathRecord& rec = *state_.find_path(reinstate->devnode);
         bool was_admin_failed = rec.policy.admin_failed();
         rec.policy.set_admin_failed(false, now);
         rec.policy.clear_damping();
@@ -603,30 +485,31 @@ void Engine::on(const AdminRequest& e, TimePoint now, Out& out) {
             rec.policy.request_check_now(now);
         }
         if (rec.policy.in_service()) {
-            out.log(LogLevel::Notice, context(rec), "reinstated by the administrator");
+            out.log(LogLevel::Notice, state_.context(rec), "reinstated by the administrator");
             if (was_admin_failed) {
-                out.add(PublishPathStateChange{map_of(rec)->plan.name, rec.info.devnode, PathState::Down,
-                                               rec.policy.state(), "reinstated by administrator"});
+                out.add(PublishPathStateChange{state_.map_of(rec)->plan.name, rec.info.devnode,
+                                               PathState::Down, rec.policy.state(),
+                                               "reinstated by administrator"});
             }
         } else {
             out.log(
-                LogLevel::Notice, context(rec),
+                LogLevel::Notice, state_.context(rec),
                 "reinstate requested by the administrator; checking the path now, reinstated when it is up");
             rec.policy.request_check_now(now);
         }
-        evaluate_map(*map_of(rec), now, out);
+        evaluate_map(*state_.map_of(rec), now, out);
         run_checks(now, out);
     } else if (const auto* sw = std::get_if<AdminSwitchGroup>(&e)) {
-        switch_group(*find_map_by_name(sw->map), sw->group, "requested by the administrator", out);
+        switch_group(*state_.find_map_by_name(sw->map), sw->group, "requested by the administrator", out);
     }
     sync_recovery_tmo(out);
 }
 
 // ---------------------------------------------------------------- ticks and action results
 
-void Engine::on(const Tick&, TimePoint now, Out& out) {
+void Engine::on(const Tick&, TimePoint now, ActionCollector& out) {
     bool retry = false;
-    for (auto& [wwid, m] : maps_) {
+    for (auto& [wwid, m] : state_.maps) {
         if (m.retry_at && now >= *m.retry_at) {
             m.retry_at.reset();
             retry = true;
@@ -636,11 +519,11 @@ void Engine::on(const Tick&, TimePoint now, Out& out) {
         reconcile(now, out);
     }
     // Lost checks: the worker never answered.
-    for (auto& [dev, rec] : paths_) {
+    for (auto& [dev, rec] : state_.paths) {
         if (!rec.policy.check_in_flight()) {
             continue;  // most paths: cheaper than finding the map for the timing
         }
-        MapRecord* m = map_of(rec);
+        MapRecord* m = state_.map_of(rec);
         if (rec.policy.check_overdue(now, timing_for(m))) {
             auto id = rec.policy.check_in_flight_id();
             on(CheckerResult{dev, PathState::Down, "checker did not answer in time", *id}, now, out);
@@ -652,8 +535,9 @@ void Engine::on(const Tick&, TimePoint now, Out& out) {
         return retry || (m.fail_io_at && now >= *m.fail_io_at) || (m.failback_at && now >= *m.failback_at);
     };
     // Most Ticks only start checks: the sorted map list is built only when some map's timer fell due.
-    if (std::any_of(maps_.begin(), maps_.end(), [&](const auto& entry) { return due(entry.second); })) {
-        for (MapRecord* m : maps_in_creation_order()) {
+    if (std::any_of(state_.maps.begin(), state_.maps.end(),
+                    [&](const auto& entry) { return due(entry.second); })) {
+        for (MapRecord* m : state_.maps_in_creation_order()) {
             if (due(*m)) {
                 evaluate_map(*m, now, out);
             }
@@ -663,9 +547,9 @@ void Engine::on(const Tick&, TimePoint now, Out& out) {
     run_checks(now, out);
 }
 
-void Engine::on(const ActionCompleted& e, TimePoint, Out& out) {
+void Engine::on(const ActionCompleted& e, TimePoint, ActionCollector& out) {
     if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
-        auto node = removing_.extract(remove->name);
+        auto node = state_.removing.extract(remove->name);
         if (!node.empty() && node.mapped().kept_in_use) {
             out.add(PublishMapChange{remove->name, MapChange::Removed, {}});
             out.log(LogLevel::Notice, remove->name, "removed: no longer open, and no path came back");
@@ -673,9 +557,10 @@ void Engine::on(const ActionCompleted& e, TimePoint, Out& out) {
     }
 }
 
-void Engine::removal_failed(const RemoveMap& remove, const Error& error, TimePoint now, Out& out) {
+void Engine::removal_failed(const RemoveMap& remove, const Error& error, TimePoint now,
+                            ActionCollector& out) {
     const std::string& why = error.message;
-    auto node = removing_.extract(remove.name);
+    auto node = state_.removing.extract(remove.name);
     if (node.empty()) {
         out.log(LogLevel::Warning, remove.name, "removing the map failed: " + why + "; the map is kept");
         return;
@@ -685,8 +570,8 @@ void Engine::removal_failed(const RemoveMap& remove, const Error& error, TimePoi
     kept.exists = true;
     kept.adopting = true;  // what dm has is known only as the engine last loaded it
     kept.retry_at = now + global_.polling_interval.value;
-    auto it = maps_.find(wwid);
-    if (it == maps_.end()) {
+    auto it = state_.maps.find(wwid);
+    if (it == state_.maps.end()) {
         // Conflict is dm's EBUSY: someone has the map open (a file system, LVM, or udev's blkid caught
         // reading when the last path went). Tried again quietly: logged and published once.
         const bool in_use = error.code == ErrorCode::Conflict;
@@ -706,7 +591,7 @@ void Engine::removal_failed(const RemoveMap& remove, const Error& error, TimePoi
             out.add(PublishMapChange{kept.plan.name, MapChange::Adopted,
                                      in_use ? "open while its last path went" : "its removal failed"});
         }
-        maps_.emplace(wwid, std::move(kept));
+        state_.maps.emplace(wwid, std::move(kept));
         return;
     }
     kept.kept_in_use = false;
@@ -723,12 +608,12 @@ void Engine::removal_failed(const RemoveMap& remove, const Error& error, TimePoi
     evaluate_all(now, out);
 }
 
-void Engine::on(const ActionFailed& e, TimePoint now, Out& out) {
+void Engine::on(const ActionFailed& e, TimePoint now, ActionCollector& out) {
     const std::string what = to_string(e.action);
     const std::string why = e.error.message;
     const TimePoint retry_at = now + global_.polling_interval.value;
     if (const auto* create = std::get_if<CreateMap>(&e.action)) {
-        MapRecord* m = find_map_by_uuid(create->uuid);
+        MapRecord* m = state_.find_map_by_uuid(create->uuid);
         if (m != nullptr && m->create_failure_expected) {
             m->create_failure_expected = false;
             out.log(LogLevel::Info, create->name, "create refused as expected: the map was kept");
@@ -742,7 +627,7 @@ void Engine::on(const ActionFailed& e, TimePoint now, Out& out) {
                 "creating the map failed: " + why + "; retrying in " +
                     seconds_text(global_.polling_interval.value));
     } else if (const auto* reload = std::get_if<ReloadMap>(&e.action)) {
-        if (MapRecord* m = find_map_by_name(reload->name)) {
+        if (MapRecord* m = state_.find_map_by_name(reload->name)) {
             m->plan.table = DmMultipathTable{};  // unknown: the next reconcile reloads
             m->retry_at = retry_at;
         }
@@ -751,14 +636,14 @@ void Engine::on(const ActionFailed& e, TimePoint now, Out& out) {
                     seconds_text(global_.polling_interval.value));
     } else if (const auto* msg = std::get_if<DmMessage>(&e.action)) {
         // dm keeps its previous state; believing that makes the next evaluation send the message again.
-        for (auto& [dev, rec] : paths_) {
+        for (auto& [dev, rec] : state_.paths) {
             if (msg->message == "fail_path " + rec.info.devt.to_string()) {
                 rec.dm_state = DmPathState::Active;
             } else if (msg->message == "reinstate_path " + rec.info.devt.to_string()) {
                 rec.dm_state = DmPathState::Failed;
             }
         }
-        if (MapRecord* m = find_map_by_name(msg->map)) {
+        if (MapRecord* m = state_.find_map_by_name(msg->map)) {
             if (msg->message == "queue_if_no_path") {
                 m->queueing = false;
             } else if (msg->message == "fail_if_no_path") {
@@ -787,11 +672,11 @@ void Engine::on(const ActionFailed& e, TimePoint now, Out& out) {
 
 // ---------------------------------------------------------------- desired vs actual
 
-void Engine::reconcile(TimePoint now, Out& out) {
+void Engine::reconcile(TimePoint now, ActionCollector& out) {
     // Discovery order matters: grouping ties and alias allocation follow it, as in multipath-tools.
     std::vector<PlanPath> input = plan_input();
     PlanContext ctx;
-    for (const auto& [wwid, m] : maps_) {
+    for (const auto& [wwid, m] : state_.maps) {
         if (m.exists) {
             ctx.existing_names[wwid] = m.plan.name;
         }
@@ -814,8 +699,8 @@ void Engine::reconcile(TimePoint now, Out& out) {
     }
 
     for (PlannedMap& want : plan.maps) {
-        auto it = maps_.find(want.wwid);
-        MapRecord* m = it == maps_.end() ? nullptr : &it->second;
+        auto it = state_.maps.find(want.wwid);
+        MapRecord* m = it == state_.maps.end() ? nullptr : &it->second;
         const bool retry_policy_changed =
             m != nullptr && m->exists &&
             m->plan.options.no_path_retry.value != want.options.no_path_retry.value;
@@ -827,22 +712,22 @@ void Engine::reconcile(TimePoint now, Out& out) {
                 continue;  // a failed create waits for its retry time
             }
             MapRecord fresh;
-            fresh.seq = m != nullptr ? m->seq : next_seq_++;
+            fresh.seq = m != nullptr ? m->seq : state_.take_seq();
             fresh.plan = want;
             fresh.exists = true;
             fresh.name_origin = to_string(want.name_origin);
             fresh.current_group = want.table.initial_group;
             fresh.queueing = has_feature(want.table, "queue_if_no_path");
-            maps_[want.wwid] = fresh;
+            state_.maps[want.wwid] = fresh;
             out.add(CreateMap{want.name, want.uuid, want.size_sectors, want.table});
             out.add(PublishMapChange{want.name, MapChange::Created, {}});
             out.log(LogLevel::Notice, want.name,
                     "created map for WWID " + want.wwid + " with " + std::to_string(want.paths.size()) +
                         " path(s) in " + std::to_string(want.groups.size()) + " group(s)");
-            MapRecord& created = maps_[want.wwid];
+            MapRecord& created = state_.maps[want.wwid];
             const PathTiming timing = timing_for(&created);
             for (const PlannedPath& p : want.paths) {
-                PathRecord* rec = find_path(p.devnode);
+                PathRecord* rec = state_.find_path(p.devnode);
                 rec->dm_state = DmPathState::Active;  // a new table loads every path active
                 if (want.options.path_checker.value == CheckerKind::None &&
                     rec->policy.state() == PathState::Pending) {
@@ -882,7 +767,8 @@ void Engine::reconcile(TimePoint now, Out& out) {
                         "no_path_retry " + to_string(want.options.no_path_retry.value)});
                 }
             }
-            // Keep the loaded group layout; refresh options, priorities and states.
+            // Keep the loaded group layout (an adopted table keeps the kernel's order); refresh options,
+            // priorities and states.
             DmMultipathTable loaded = m->plan.table;
             loaded.features = want.table.features;  // as far as they differ, only in queue_if_no_path
             std::vector<PlannedGroup> loaded_groups;
@@ -896,20 +782,6 @@ void Engine::reconcile(TimePoint now, Out& out) {
                     }
                 }
                 loaded_groups.push_back(std::move(pg));
-            }
-            if (m->adopting) {
-                loaded_groups.clear();  // adopted tables keep the kernel's order, described by `want`
-                for (const DmTableGroup& g : loaded.groups) {
-                    PlannedGroup pg;
-                    for (const DmTablePath& p : g.paths) {
-                        for (const PlannedPath& pp : want.paths) {
-                            if (pp.devt == p.devt) {
-                                pg.devnodes.push_back(pp.devnode);
-                            }
-                        }
-                    }
-                    loaded_groups.push_back(std::move(pg));
-                }
             }
             want.groups = std::move(loaded_groups);
             want.table = loaded;
@@ -932,12 +804,12 @@ void Engine::reconcile(TimePoint now, Out& out) {
         m->current_group = want.table.initial_group;
         m->queueing = has_feature(want.table, "queue_if_no_path");
         for (const PlannedPath& p : want.paths) {
-            find_path(p.devnode)->dm_state = DmPathState::Active;  // a reload loads every path active
+            state_.find_path(p.devnode)->dm_state = DmPathState::Active;  // a reload loads every path active
         }
     }
 
     // Maps no longer wanted.
-    for (auto it = maps_.begin(); it != maps_.end();) {
+    for (auto it = state_.maps.begin(); it != state_.maps.end();) {
         MapRecord& m = it->second;
         const bool planned = plan.find_wwid(it->first) != nullptr;
         if (planned || !m.exists) {
@@ -985,19 +857,19 @@ void Engine::reconcile(TimePoint now, Out& out) {
         }
         m.plan.paths.clear();
         m.plan.groups.clear();
-        removing_.insert_or_assign(m.plan.name, std::move(m));
-        it = maps_.erase(it);
+        state_.removing.insert_or_assign(m.plan.name, std::move(m));
+        it = state_.maps.erase(it);
     }
 }
 
-void Engine::sync_path(MapRecord& map, PathRecord& path, Out& out) {
-    const bool carries = carries_io(map, path);
+void Engine::sync_path(MapRecord& map, PathRecord& path, ActionCollector& out) {
+    const bool carries = state_.carries_io(map, path);
     const DmPathState want = carries ? DmPathState::Active : DmPathState::Failed;
     if (path.dm_state == want) {
         return;
     }
     if (carries && !path.policy.in_service()) {
-        out.log(LogLevel::Warning, context(path),
+        out.log(LogLevel::Warning, state_.context(path),
                 "no other usable path: using it although flap damping holds it out");
     }
     out.add(
@@ -1006,26 +878,14 @@ void Engine::sync_path(MapRecord& map, PathRecord& path, Out& out) {
     path.dm_state = want;
 }
 
-std::vector<Engine::MapRecord*> Engine::maps_in_creation_order() {
-    std::vector<MapRecord*> ordered;
-    for (auto& [wwid, m] : maps_) {
-        if (m.exists) {
-            ordered.push_back(&m);
-        }
-    }
-    std::sort(ordered.begin(), ordered.end(),
-              [](const MapRecord* a, const MapRecord* b) { return a->seq < b->seq; });
-    return ordered;
-}
-
-void Engine::evaluate_all(TimePoint now, Out& out) {
-    for (MapRecord* m : maps_in_creation_order()) {
+void Engine::evaluate_all(TimePoint now, ActionCollector& out) {
+    for (MapRecord* m : state_.maps_in_creation_order()) {
         evaluate_map(*m, now, out);
     }
     sync_recovery_tmo(out);
 }
 
-void Engine::evaluate_map(MapRecord& m, TimePoint now, Out& out) {
+void Engine::evaluate_map(MapRecord& m, TimePoint now, ActionCollector& out) {
     if (!m.exists) {
         return;
     }
@@ -1033,8 +893,8 @@ void Engine::evaluate_map(MapRecord& m, TimePoint now, Out& out) {
     // moment with no active path (which errors I/O under no_path_retry fail).
     for (const bool reinstating : {true, false}) {
         for (const PlannedPath& p : m.plan.paths) {
-            PathRecord* rec = find_path(p.devnode);
-            if (rec != nullptr && carries_io(m, *rec) == reinstating) {
+            PathRecord* rec = state_.find_path(p.devnode);
+            if (rec != nullptr && state_.carries_io(m, *rec) == reinstating) {
                 sync_path(m, *rec, out);
             }
         }
@@ -1043,7 +903,7 @@ void Engine::evaluate_map(MapRecord& m, TimePoint now, Out& out) {
         return;
     }
     const NoPathRetry npr = m.plan.options.no_path_retry.value;
-    const unsigned usable = usable_count(m);
+    const unsigned usable = state_.usable_count(m);
     if (usable == 0) {
         if (!m.no_path_since) {
             m.no_path_since = now;
@@ -1092,7 +952,8 @@ void Engine::evaluate_map(MapRecord& m, TimePoint now, Out& out) {
     failback(m, now, out);
 }
 
-void Engine::apply_new_no_path_retry(MapRecord& m, const NoPathRetry& npr, TimePoint now, Out& out) {
+void Engine::apply_new_no_path_retry(MapRecord& m, const NoPathRetry& npr, TimePoint now,
+                                     ActionCollector& out) {
     m.retries_exhausted = false;
     m.fail_io_at.reset();
     if (m.no_path_since && npr.mode == NoPathRetry::Mode::Count) {
@@ -1105,7 +966,7 @@ void Engine::apply_new_no_path_retry(MapRecord& m, const NoPathRetry& npr, TimeP
     }
 }
 
-void Engine::switch_group(MapRecord& m, unsigned group, const std::string& why, Out& out) {
+void Engine::switch_group(MapRecord& m, unsigned group, const std::string& why, ActionCollector& out) {
     out.add(DmMessage{m.plan.name, "switch_group " + std::to_string(group)});
     out.add(PublishMapChange{m.plan.name, MapChange::GroupSwitched,
                              std::to_string(m.current_group) + "->" + std::to_string(group)});
@@ -1114,22 +975,22 @@ void Engine::switch_group(MapRecord& m, unsigned group, const std::string& why, 
     m.failback_at.reset();
 }
 
-void Engine::failback(MapRecord& m, TimePoint now, Out& out) {
+void Engine::failback(MapRecord& m, TimePoint now, ActionCollector& out) {
     if (m.plan.groups.size() < 2) {
         return;
     }
-    const bool current_failed = !group_usable(m, m.current_group);
+    const bool current_failed = !state_.group_usable(m, m.current_group);
     if (current_failed) {
         // The kernel moves I/O to the first group (in table order) that still has a usable path.
         for (unsigned g = 1; g <= m.plan.groups.size(); ++g) {
-            if (group_usable(m, g)) {
+            if (state_.group_usable(m, g)) {
                 m.current_group = g;
                 break;
             }
         }
     }
-    const unsigned best = best_group_now(m);
-    if (best == m.current_group || !group_usable(m, best)) {
+    const unsigned best = state_.best_group_now(m);
+    if (best == m.current_group || !state_.group_usable(m, best)) {
         m.failback_at.reset();
         return;
     }
@@ -1193,10 +1054,10 @@ std::chrono::seconds Engine::last_path_tmo(const MapRecord& m, unsigned session)
     return it->second.value;
 }
 
-void Engine::sync_recovery_tmo(Out& out) {
+void Engine::sync_recovery_tmo(ActionCollector& out) {
     // Runs on every path state change; without iSCSI paths (FC, SAS, scsi_debug) there is nothing to vote on,
     // and the scan below, a path lookup per map member, made the first check round of 512 paths quadratic.
-    if (std::none_of(paths_.begin(), paths_.end(),
+    if (std::none_of(state_.paths.begin(), state_.paths.end(),
                      [](const auto& entry) { return entry.second.info.iscsi; })) {
         return;
     }
@@ -1206,7 +1067,7 @@ void Engine::sync_recovery_tmo(Out& out) {
         bool logged_in = true;
     };
     std::map<unsigned, Vote> votes;
-    for (const auto& [wwid, m] : maps_) {
+    for (const auto& [wwid, m] : state_.maps) {
         if (!m.exists) {
             continue;
         }
@@ -1214,9 +1075,9 @@ void Engine::sync_recovery_tmo(Out& out) {
         if (fast == kFastIoFailOff) {
             continue;  // recovery_tmo is left alone
         }
-        const unsigned usable = usable_count(m);
+        const unsigned usable = state_.usable_count(m);
         for (const PlannedPath& p : m.plan.paths) {
-            const PathRecord* rec = find_path(p.devnode);
+            const PathRecord* rec = state_.find_path(p.devnode);
             if (rec == nullptr || !rec->info.iscsi) {
                 continue;
             }
@@ -1226,7 +1087,7 @@ void Engine::sync_recovery_tmo(Out& out) {
             const std::string& state = rec->info.iscsi->session_state;
             v.logged_in = v.logged_in && (state.empty() || session_logged_in(state));
             // The map's only usable path must ride out a short outage; any other path fails over fast.
-            if (usable >= 2 || (usable == 1 && !carries_io(m, *rec))) {
+            if (usable >= 2 || (usable == 1 && !state_.carries_io(m, *rec))) {
                 v.shortest_fast = v.shortest_fast ? std::min(*v.shortest_fast, fast) : fast;
             } else {
                 const auto last = last_path_tmo(m, rec->info.iscsi->session_id);
@@ -1248,11 +1109,11 @@ void Engine::sync_recovery_tmo(Out& out) {
     }
 }
 
-void Engine::run_checks(TimePoint now, Out& out) {
+void Engine::run_checks(TimePoint now, ActionCollector& out) {
     // Runs on every Tick, and few paths are due at any one Tick: only those are collected, sorted and looked
     // up in their map, not every path.
     std::vector<PathRecord*> ordered;
-    for (auto& [dev, rec] : paths_) {
+    for (auto& [dev, rec] : state_.paths) {
         if (rec.policy.check_due(now)) {
             ordered.push_back(&rec);
         }
@@ -1260,7 +1121,7 @@ void Engine::run_checks(TimePoint now, Out& out) {
     std::sort(ordered.begin(), ordered.end(),
               [](const PathRecord* a, const PathRecord* b) { return a->seq < b->seq; });
     for (PathRecord* rec : ordered) {
-        const MapRecord* m = map_of(*rec);
+        const MapRecord* m = state_.map_of(*rec);
         if (m == nullptr || m->plan.options.path_checker.value == CheckerKind::None) {
             continue;  // only members of a map are checked
         }
@@ -1277,7 +1138,7 @@ std::optional<TimePoint> Engine::check_deadline(const PathRecord& path) const {
     if (!at) {
         return std::nullopt;
     }
-    const MapRecord* m = map_of(path);
+    const MapRecord* m = state_.map_of(path);
     if (m == nullptr || m->plan.options.path_checker.value == CheckerKind::None) {
         return std::nullopt;  // only members of a map are checked
     }
@@ -1294,7 +1155,7 @@ std::optional<TimePoint> Engine::next_deadline() const {
             best = t;
         }
     };
-    for (const auto& [dev, rec] : paths_) {
+    for (const auto& [dev, rec] : state_.paths) {
         // check_deadline() looks the map up, the costly part: only a time earlier than the best so far needs
         // it.
         const std::optional<TimePoint> at = rec.policy.next_check_at();
@@ -1302,7 +1163,7 @@ std::optional<TimePoint> Engine::next_deadline() const {
             consider(check_deadline(rec));
         }
     }
-    for (const auto& [wwid, m] : maps_) {
+    for (const auto& [wwid, m] : state_.maps) {
         if (m.queueing) {
             consider(m.fail_io_at);
         }
@@ -1314,17 +1175,7 @@ std::optional<TimePoint> Engine::next_deadline() const {
 }
 
 std::vector<PlanPath> Engine::plan_input() const {
-    std::vector<const PathRecord*> ordered;
-    for (const auto& [dev, rec] : paths_) {
-        ordered.push_back(&rec);
-    }
-    std::sort(ordered.begin(), ordered.end(),
-              [](const PathRecord* a, const PathRecord* b) { return a->seq < b->seq; });
-    std::vector<PlanPath> out;
-    for (const PathRecord* r : ordered) {
-        out.push_back(PlanPath{r->info, r->policy.state()});
-    }
-    return out;
+    return state_.plan_input();
 }
 
 // ---------------------------------------------------------------- snapshot
@@ -1332,7 +1183,7 @@ std::vector<PlanPath> Engine::plan_input() const {
 TopologySnapshot Engine::snapshot(TimePoint now) const {
     TopologySnapshot snap;
     std::vector<const MapRecord*> maps;
-    for (const auto& [wwid, m] : maps_) {
+    for (const auto& [wwid, m] : state_.maps) {
         if (m.exists) {
             maps.push_back(&m);
         }
@@ -1361,7 +1212,7 @@ TopologySnapshot Engine::snapshot(TimePoint now) const {
         ms.no_path_retry = to_string(m->plan.options.no_path_retry.value);
         ms.queueing = m->queueing;
         ms.active_group = m->current_group;
-        ms.usable_paths = usable_count(*m);
+        ms.usable_paths = state_.usable_count(*m);
         ms.total_paths = static_cast<unsigned>(m->plan.paths.size());
         for (std::size_t g = 0; g < m->plan.groups.size(); ++g) {
             GroupSnapshot gs;
@@ -1371,11 +1222,11 @@ TopologySnapshot Engine::snapshot(TimePoint now) const {
             std::vector<GroupingInput> inputs;
             PathGroup pg;
             for (const std::string& dev : gs.paths) {
-                const PathRecord* r = find_path(dev);
+                const PathRecord* r = state_.find_path(dev);
                 const PlannedPath* p = m->plan.find_path(dev);
                 pg.members.push_back(inputs.size());
                 inputs.push_back(GroupingInput{
-                    p != nullptr ? p->priority : 0, r != nullptr && carries_io(*m, *r), {}, {}});
+                    p != nullptr ? p->priority : 0, r != nullptr && state_.carries_io(*m, *r), {}, {}});
             }
             update_group_priority(pg, inputs);
             gs.priority = pg.priority;
@@ -1386,7 +1237,7 @@ TopologySnapshot Engine::snapshot(TimePoint now) const {
         snap.maps.push_back(std::move(ms));
     }
     std::vector<const PathRecord*> ordered;
-    for (const auto& [dev, rec] : paths_) {
+    for (const auto& [dev, rec] : state_.paths) {
         ordered.push_back(&rec);
     }
     std::sort(ordered.begin(), ordered.end(),
@@ -1421,7 +1272,7 @@ TopologySnapshot Engine::snapshot(TimePoint now) const {
             ps.hold_remaining_ms = std::chrono::duration_cast<Millis>(*hold - now).count();
         }
         ps.check_interval_ms = r->policy.current_interval().count();
-        if (const MapRecord* m = map_of(*r)) {
+        if (const MapRecord* m = state_.map_of(*r)) {
             ps.map = m->plan.name;
             ps.group = m->plan.group_of(i.devnode);
             const PlannedPath* p = m->plan.find_path(i.devnode);
