@@ -4,6 +4,7 @@
 
 #include "core/action_collector.hpp"
 #include "core/grouping.hpp"
+#include "core/map_diff.hpp"
 
 namespace pathkeeper::core {
 
@@ -13,45 +14,23 @@ std::string seconds_text(Millis d) {
     return format_duration(d);
 }
 
-// `actual` with its groups reordered to match `desired` by path set, when every group has a match;
-// then tables_equivalent() decides. Group order alone is not a reason to reload: failback switches groups.
-bool same_topology(const DmMultipathTable& desired, const DmMultipathTable& actual) {
-    if (desired.groups.size() != actual.groups.size()) {
-        return false;
-    }
-    auto key = [](const DmTableGroup& g) {
-        std::vector<DevT> devs;
-        for (const DmTablePath& p : g.paths) {
-            devs.push_back(p.devt);
-        }
-        std::sort(devs.begin(), devs.end());
-        return devs;
-    };
-    DmMultipathTable reordered = actual;
-    reordered.groups.clear();
-    std::vector<bool> used(actual.groups.size(), false);
-    for (const DmTableGroup& want : desired.groups) {
-        auto want_key = key(want);
-        bool found = false;
-        for (std::size_t i = 0; i < actual.groups.size(); ++i) {
-            if (!used[i] && key(actual.groups[i]) == want_key) {
-                used[i] = true;
-                reordered.groups.push_back(actual.groups[i]);
-                found = true;
-                break;
-            }
-        }
-        if (!found) {
-            return false;
-        }
-    }
-    reordered.initial_group = desired.initial_group;
-    return tables_equivalent(desired, reordered);
-}
-
-DmMultipathTable without_queueing(DmMultipathTable t) {
-    t.features.erase(std::remove(t.features.begin(), t.features.end(), "queue_if_no_path"), t.features.end());
-    return t;
+// What the record says dm has, as map_diff compares it.
+LoadedMap loaded_map(const MapRecord& m) {
+    LoadedMap l;
+    l.name = m.plan.name;
+    l.size_sectors = m.plan.size_sectors;
+    l.table = m.plan.table;
+    l.no_path_retry = m.plan.options.no_path_retry.value;
+    l.flush_on_last_del = m.plan.options.flush_on_last_del.value;
+    l.has_paths = !m.plan.paths.empty();
+    l.exists = m.exists;
+    l.adopting = m.adopting;
+    l.queueing = m.queueing;
+    l.retries_exhausted = m.retries_exhausted;
+    l.retry_pending = m.retry_at.has_value();
+    l.open_count = m.open_count;
+    l.kept_in_use = m.kept_in_use;
+    return l;
 }
 
 bool session_logged_in(std::string_view state) {
@@ -698,167 +677,135 @@ void Engine::reconcile(TimePoint now, ActionCollector& out) {
         out.add(SaveKnownWwids{known_wwids_});
     }
 
-    for (PlannedMap& want : plan.maps) {
-        auto it = state_.maps.find(want.wwid);
-        MapRecord* m = it == state_.maps.end() ? nullptr : &it->second;
-        const bool retry_policy_changed =
-            m != nullptr && m->exists &&
-            m->plan.options.no_path_retry.value != want.options.no_path_retry.value;
-        if (m != nullptr && m->retries_exhausted && !retry_policy_changed) {
-            want.table = without_queueing(want.table);
+    std::map<std::string, LoadedMap, std::less<>> loaded;
+    for (auto& [wwid, m] : state_.maps) {
+        if (plan.find_wwid(wwid) != nullptr) {
+            m.kept_in_use = false;  // its paths are back: a later removal is news again
         }
-        if (m == nullptr || !m->exists) {
-            if (m != nullptr && m->retry_at) {
-                continue;  // a failed create waits for its retry time
-            }
-            MapRecord fresh;
-            fresh.seq = m != nullptr ? m->seq : state_.take_seq();
-            fresh.plan = want;
-            fresh.exists = true;
-            fresh.name_origin = to_string(want.name_origin);
-            fresh.current_group = want.table.initial_group;
-            fresh.queueing = has_feature(want.table, "queue_if_no_path");
-            state_.maps[want.wwid] = fresh;
-            out.add(CreateMap{want.name, want.uuid, want.size_sectors, want.table});
-            out.add(PublishMapChange{want.name, MapChange::Created, {}});
-            out.log(LogLevel::Notice, want.name,
-                    "created map for WWID " + want.wwid + " with " + std::to_string(want.paths.size()) +
-                        " path(s) in " + std::to_string(want.groups.size()) + " group(s)");
-            MapRecord& created = state_.maps[want.wwid];
-            const PathTiming timing = timing_for(&created);
-            for (const PlannedPath& p : want.paths) {
-                PathRecord* rec = state_.find_path(p.devnode);
-                rec->dm_state = DmPathState::Active;  // a new table loads every path active
-                if (want.options.path_checker.value == CheckerKind::None &&
-                    rec->policy.state() == PathState::Pending) {
-                    report(*rec, rec->policy.assume_up(now), "path_checker none: always up", out);
-                }
-                (void)timing;
-            }
-            continue;
-        }
-        if (m->plan.name != want.name) {
-            out.add(RenameMap{m->plan.name, want.name});
-            out.add(PublishMapChange{want.name, MapChange::Renamed, "was " + m->plan.name});
-            out.log(LogLevel::Notice, want.name, "renamed from " + m->plan.name);
-        }
-        if (retry_policy_changed) {
-            apply_new_no_path_retry(*m, want.options.no_path_retry.value, now, out);
-        }
-        const bool same =
-            same_topology(want.table, m->plan.table) && want.size_sectors == m->plan.size_sectors;
-        if (same) {
-            if (m->adopting) {
-                out.add(PublishMapChange{want.name, MapChange::Adopted, "table unchanged, no reload"});
-                out.log(LogLevel::Notice, want.name, "adopted existing map; table matches, not reloaded");
-            }
-            // queue_if_no_path is not part of the comparison (the kernel echoes its current flag): an adopted
-            // map or a new no_path_retry gets it by message, without a reload.
-            const bool want_queue = has_feature(want.table, "queue_if_no_path");
-            if (want_queue != m->queueing) {
-                out.add(DmMessage{want.name, want_queue ? "queue_if_no_path" : "fail_if_no_path"});
-                m->queueing = want_queue;
-                if (!m->adopting) {
-                    out.log(LogLevel::Notice, want.name,
-                            std::string(want_queue ? "queue_if_no_path set" : "queue_if_no_path cleared") +
-                                " (no_path_retry " + to_string(want.options.no_path_retry.value) + ")");
-                    out.add(PublishMapChange{
-                        want.name, want_queue ? MapChange::QueueingRestored : MapChange::QueueingDisabled,
-                        "no_path_retry " + to_string(want.options.no_path_retry.value)});
-                }
-            }
-            // Keep the loaded group layout (an adopted table keeps the kernel's order); refresh options,
-            // priorities and states.
-            DmMultipathTable loaded = m->plan.table;
-            loaded.features = want.table.features;  // as far as they differ, only in queue_if_no_path
-            std::vector<PlannedGroup> loaded_groups;
-            for (const DmTableGroup& g : loaded.groups) {
-                PlannedGroup pg;
-                for (const DmTablePath& p : g.paths) {
-                    for (const PlannedPath& pp : want.paths) {
-                        if (pp.devt == p.devt) {
-                            pg.devnodes.push_back(pp.devnode);
-                        }
-                    }
-                }
-                loaded_groups.push_back(std::move(pg));
-            }
-            want.groups = std::move(loaded_groups);
-            want.table = loaded;
-            m->name_origin = to_string(want.name_origin);
-            m->plan = want;
-            m->adopting = false;
-            continue;
-        }
-        if (m->adopting) {
-            out.log(LogLevel::Notice, want.name, "adopted existing map; its table differs, reloading");
-        }
-        m->adopting = false;
-        out.add(ReloadMap{want.name, want.size_sectors, want.table});
-        out.add(PublishMapChange{want.name, MapChange::Reloaded, {}});
-        out.log(LogLevel::Notice, want.name,
-                "reloaded: " + std::to_string(want.paths.size()) + " path(s) in " +
-                    std::to_string(want.groups.size()) + " group(s)");
-        m->plan = want;
-        m->name_origin = to_string(want.name_origin);
-        m->current_group = want.table.initial_group;
-        m->queueing = has_feature(want.table, "queue_if_no_path");
-        for (const PlannedPath& p : want.paths) {
-            state_.find_path(p.devnode)->dm_state = DmPathState::Active;  // a reload loads every path active
-        }
+        loaded.emplace(wwid, loaded_map(m));
     }
+    for (MapUpdate& update : diff_maps(std::move(plan.maps), loaded)) {
+        apply(update, now, out);
+    }
+}
 
-    // Maps no longer wanted.
-    for (auto it = state_.maps.begin(); it != state_.maps.end();) {
-        MapRecord& m = it->second;
-        const bool planned = plan.find_wwid(it->first) != nullptr;
-        if (planned || !m.exists) {
-            if (planned) {
-                m.kept_in_use = false;  // its paths are back: a later removal is news again
+void Engine::apply(MapUpdate& u, TimePoint now, ActionCollector& out) {
+    using Kind = MapUpdate::Kind;
+    if (u.kind == Kind::Create) {
+        create(std::move(u.map), now, out);
+        return;
+    }
+    MapRecord& m = state_.maps.at(u.wwid);
+    const PlannedMap& want = u.map;
+    switch (u.kind) {
+        case Kind::Create:
+            break;
+        case Kind::Rename:
+            out.add(RenameMap{u.old_name, u.name});
+            out.add(PublishMapChange{u.name, MapChange::Renamed, "was " + u.old_name});
+            out.log(LogLevel::Notice, u.name, "renamed from " + u.old_name);
+            break;
+        case Kind::RestartNoPathRetry:
+            apply_new_no_path_retry(m, u.no_path_retry, now, out);
+            break;
+        case Kind::Keep:
+            if (u.adopted) {
+                out.add(PublishMapChange{u.name, MapChange::Adopted, "table unchanged, no reload"});
+                out.log(LogLevel::Notice, u.name, "adopted existing map; table matches, not reloaded");
             }
-            ++it;
-            continue;
-        }
-        if (m.open_count > 0) {
-            if (m.plan.paths.empty()) {
-                ++it;
-                continue;  // already reported
+            if (u.queueing) {
+                const bool want_queue = *u.queueing;
+                out.add(DmMessage{u.name, want_queue ? "queue_if_no_path" : "fail_if_no_path"});
+                m.queueing = want_queue;
+                if (!u.adopted) {
+                    const std::string npr = to_string(want.options.no_path_retry.value);
+                    out.log(LogLevel::Notice, u.name,
+                            std::string(want_queue ? "queue_if_no_path set" : "queue_if_no_path cleared") +
+                                " (no_path_retry " + npr + ")");
+                    out.add(PublishMapChange{
+                        u.name, want_queue ? MapChange::QueueingRestored : MapChange::QueueingDisabled,
+                        "no_path_retry " + npr});
+                }
             }
-            out.log(LogLevel::Warning, m.plan.name,
+            m.name_origin = to_string(want.name_origin);
+            m.plan = std::move(u.map);
+            m.adopting = false;
+            break;
+        case Kind::Reload:
+            if (u.adopted) {
+                out.log(LogLevel::Notice, u.name, "adopted existing map; its table differs, reloading");
+            }
+            m.adopting = false;
+            out.add(ReloadMap{u.name, want.size_sectors, want.table});
+            out.add(PublishMapChange{u.name, MapChange::Reloaded, {}});
+            out.log(LogLevel::Notice, u.name,
+                    "reloaded: " + std::to_string(want.paths.size()) + " path(s) in " +
+                        std::to_string(want.groups.size()) + " group(s)");
+            m.plan = std::move(u.map);
+            m.name_origin = to_string(m.plan.name_origin);
+            m.current_group = m.plan.table.initial_group;
+            m.queueing = has_feature(m.plan.table, "queue_if_no_path");
+            for (const PlannedPath& p : m.plan.paths) {
+                state_.find_path(p.devnode)->dm_state =
+                    DmPathState::Active;  // a reload loads every path active
+            }
+            break;
+        case Kind::KeepOpen:
+            out.log(LogLevel::Warning, u.name,
                     "no path left but the map is open (" + std::to_string(m.open_count) + "); kept");
-            if (m.plan.options.flush_on_last_del.value && m.queueing) {
-                out.add(DmMessage{m.plan.name, "fail_if_no_path"});
+            if (u.fail_queued_io) {
+                out.add(DmMessage{u.name, "fail_if_no_path"});
                 m.queueing = false;
-                out.log(LogLevel::Warning, m.plan.name, "flush_on_last_del: queued I/O now fails");
+                out.log(LogLevel::Warning, u.name, "flush_on_last_del: queued I/O now fails");
             }
             m.plan.paths.clear();
             m.plan.groups.clear();
-            ++it;
-            continue;
+            break;
+        case Kind::Remove:
+            if (u.fail_queued_io) {
+                // Whoever holds the map open (the engine cannot know: dm tells only when the removal is
+                // refused) gets errors instead of waiting for a path, as multipath-tools does before it
+                // flushes a map. Without flush_on_last_del, an open map keeps queueing: that is what
+                // no_path_retry asked for.
+                out.add(DmMessage{u.name, "fail_if_no_path"});
+                m.queueing = false;
+                out.log(LogLevel::Warning, u.name, "flush_on_last_del: last path gone, queued I/O now fails");
+            }
+            out.add(RemoveMap{u.name});
+            if (!u.quiet) {  // a quiet retry: it was published as kept, and is published removed when it is
+                out.add(PublishMapChange{u.name, MapChange::Removed, {}});
+                out.log(LogLevel::Notice, u.name, "removed: no path left");
+            }
+            m.plan.paths.clear();
+            m.plan.groups.clear();
+            state_.removing.insert_or_assign(u.name, std::move(m));
+            state_.maps.erase(u.wwid);
+            break;
+    }
+}
+
+void Engine::create(PlannedMap want, TimePoint now, ActionCollector& out) {
+    auto it = state_.maps.find(want.wwid);
+    MapRecord fresh;
+    fresh.seq = it != state_.maps.end() ? it->second.seq : state_.take_seq();
+    fresh.exists = true;
+    fresh.name_origin = to_string(want.name_origin);
+    fresh.current_group = want.table.initial_group;
+    fresh.queueing = has_feature(want.table, "queue_if_no_path");
+    out.add(CreateMap{want.name, want.uuid, want.size_sectors, want.table});
+    out.add(PublishMapChange{want.name, MapChange::Created, {}});
+    out.log(LogLevel::Notice, want.name,
+            "created map for WWID " + want.wwid + " with " + std::to_string(want.paths.size()) +
+                " path(s) in " + std::to_string(want.groups.size()) + " group(s)");
+    fresh.plan = std::move(want);
+    MapRecord& created = state_.maps.insert_or_assign(fresh.plan.wwid, std::move(fresh)).first->second;
+    for (const PlannedPath& p : created.plan.paths) {
+        PathRecord* rec = state_.find_path(p.devnode);
+        rec->dm_state = DmPathState::Active;  // a new table loads every path active
+        if (created.plan.options.path_checker.value == CheckerKind::None &&
+            rec->policy.state() == PathState::Pending) {
+            report(*rec, rec->policy.assume_up(now), "path_checker none: always up", out);
         }
-        if (m.retry_at) {
-            ++it;  // a removal that failed is retried at retry_at (Tick)
-            continue;
-        }
-        if (m.plan.options.flush_on_last_del.value && m.queueing) {
-            // Whoever holds the map open (the engine cannot know: dm tells only when the removal is
-            // refused) gets errors instead of waiting for a path, as multipath-tools does before it
-            // flushes a map. Without flush_on_last_del, an open map keeps queueing: that is what
-            // no_path_retry asked for.
-            out.add(DmMessage{m.plan.name, "fail_if_no_path"});
-            m.queueing = false;
-            out.log(LogLevel::Warning, m.plan.name,
-                    "flush_on_last_del: last path gone, queued I/O now fails");
-        }
-        out.add(RemoveMap{m.plan.name});
-        if (!m.kept_in_use) {  // a quiet retry: it was published as kept, and is published removed when it is
-            out.add(PublishMapChange{m.plan.name, MapChange::Removed, {}});
-            out.log(LogLevel::Notice, m.plan.name, "removed: no path left");
-        }
-        m.plan.paths.clear();
-        m.plan.groups.clear();
-        state_.removing.insert_or_assign(m.plan.name, std::move(m));
-        it = state_.maps.erase(it);
     }
 }
 

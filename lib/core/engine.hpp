@@ -38,6 +38,7 @@
 namespace pathkeeper::core {
 
 class ActionCollector;
+struct MapUpdate;
 
 class Engine {
 public:
@@ -86,7 +87,10 @@ private:
     void on(const ActionCompleted& e, TimePoint now, ActionCollector& out);
     void on(const ActionFailed& e, TimePoint now, ActionCollector& out);
 
+    // Plans the maps again and applies the difference to what is loaded (map_diff).
     void reconcile(TimePoint now, ActionCollector& out);
+    void apply(MapUpdate& update, TimePoint now, ActionCollector& out);
+    void create(PlannedMap want, TimePoint now, ActionCollector& out);
     void evaluate_map(MapRecord& map, TimePoint now, ActionCollector& out);
     void evaluate_all(TimePoint now, ActionCollector& out);
     void sync_path(MapRecord& map, PathRecord& path, ActionCollector& out);
