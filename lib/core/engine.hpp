@@ -38,6 +38,7 @@
 namespace pathkeeper::core {
 
 class ActionCollector;
+class MapIoPolicy;
 struct MapUpdate;
 
 class Engine {
@@ -91,11 +92,9 @@ private:
     void reconcile(TimePoint now, ActionCollector& out);
     void apply(MapUpdate& update, TimePoint now, ActionCollector& out);
     void create(PlannedMap want, TimePoint now, ActionCollector& out);
-    void evaluate_map(MapRecord& map, TimePoint now, ActionCollector& out);
+    // Every map's I/O policy, then the iSCSI timeouts that follow from it.
     void evaluate_all(TimePoint now, ActionCollector& out);
-    void sync_path(MapRecord& map, PathRecord& path, ActionCollector& out);
-    void failback(MapRecord& map, TimePoint now, ActionCollector& out);
-    void switch_group(MapRecord& map, unsigned group, const std::string& why, ActionCollector& out);
+    MapIoPolicy io();
     void sync_recovery_tmo(ActionCollector& out);
     void run_checks(TimePoint now, ActionCollector& out);
     void external_failure(PathRecord& path, TimePoint now, const std::string& reason, ActionCollector& out);
@@ -103,8 +102,6 @@ private:
     bool apply_alua_state(const AluaStateChanged& e, TimePoint now, ActionCollector& out);
 
     PathTiming timing_for(const MapRecord* map) const;
-    // The map's no_path_retry changed at a reconfigure: the retry count and its timer start afresh.
-    void apply_new_no_path_retry(MapRecord& m, const NoPathRetry& npr, TimePoint now, ActionCollector& out);
     void removal_failed(const RemoveMap& remove, const Error& error, TimePoint now, ActionCollector& out);
     void learn_session_timeouts(const PathInfo& path);
     void check_alua_siblings_now(const std::vector<const PathRecord*>& changed, TimePoint now);
