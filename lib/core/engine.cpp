@@ -4,6 +4,7 @@
 
 #include "core/action_collector.hpp"
 #include "core/grouping.hpp"
+#include "core/iscsi_timeouts.hpp"
 #include "core/map_diff.hpp"
 #include "core/map_io_policy.hpp"
 
@@ -32,10 +33,6 @@ LoadedMap loaded_map(const MapRecord& m) {
     l.open_count = m.open_count;
     l.kept_in_use = m.kept_in_use;
     return l;
-}
-
-bool session_logged_in(std::string_view state) {
-    return state == "LOGGED_IN";
 }
 
 }  // namespace
@@ -85,7 +82,7 @@ void Engine::on(const PathAdded& e, TimePoint now, ActionCollector& out) {
         return;
     }
     PathRecord rec{e.path, PathPolicy(now), state_.take_seq(), DmPathState::Unknown, {}};
-    learn_session_timeouts(e.path);
+    iscsi_.learn(e.path);
     state_.paths.emplace(e.path.devnode, std::move(rec));
     out.log(LogLevel::Info, e.path.devnode,
             "path added (" + e.path.devt.to_string() + ", WWID " +
@@ -105,7 +102,7 @@ void Engine::on(const PathChanged& e, TimePoint now, ActionCollector& out) {
     }
     const bool alua_changed = rec->info.alua_state != e.path.alua_state;
     rec->info = e.path;
-    learn_session_timeouts(e.path);
+    iscsi_.learn(e.path);
     if (alua_changed) {
         check_alua_siblings_now({rec}, now);
     }
@@ -192,7 +189,7 @@ void Engine::on(const CheckerResult& e, TimePoint now, ActionCollector& out) {
     deadline_cache_.reset();
     if (m != nullptr) {
         io().evaluate(*m, now, out);
-        sync_recovery_tmo(out);
+        iscsi_.sync(state_, out);
     }
     // The path's own next check is in the future now; checks of other paths that fall due are started by the
     // Tick at next_deadline().
@@ -239,7 +236,7 @@ void Engine::on(const DmStatusRead& e, TimePoint now, ActionCollector& out) {
         m->current_group = active;
     }
     io().evaluate(*m, now, out);
-    sync_recovery_tmo(out);
+    iscsi_.sync(state_, out);
     run_checks(now, out);
 }
 
@@ -251,7 +248,7 @@ void Engine::on(const DmEvent& e, TimePoint, ActionCollector& out) {
 
 void Engine::on(const IscsiSessionChanged& e, TimePoint now, ActionCollector& out) {
     bool any = false;
-    tmo_refused_.erase(e.session_id);
+    iscsi_.session_changed(e.session_id);
     for (auto& [dev, rec] : state_.paths) {
         if (!rec.info.iscsi || rec.info.iscsi->session_id != e.session_id) {
             continue;
@@ -294,7 +291,7 @@ void Engine::on(const DeviceStateChanged& e, TimePoint now, ActionCollector& out
     }
     if (MapRecord* m = state_.map_of(*rec)) {
         io().evaluate(*m, now, out);
-        sync_recovery_tmo(out);
+        iscsi_.sync(state_, out);
     }
     run_checks(now, out);
 }
@@ -483,7 +480,7 @@ void Engine::on(const AdminRequest& e, TimePoint now, ActionCollector& out) {
         io().switch_group(*state_.find_map_by_name(sw->map), sw->group, "requested by the administrator",
                           out);
     }
-    sync_recovery_tmo(out);
+    iscsi_.sync(state_, out);
 }
 
 // ---------------------------------------------------------------- ticks and action results
@@ -523,7 +520,7 @@ void Engine::on(const Tick&, TimePoint now, ActionCollector& out) {
                 io().evaluate(*m, now, out);
             }
         }
-        sync_recovery_tmo(out);
+        iscsi_.sync(state_, out);
     }
     run_checks(now, out);
 }
@@ -638,10 +635,7 @@ void Engine::on(const ActionFailed& e, TimePoint now, ActionCollector& out) {
         on(CheckerResult{check->devnode, PathState::Down, "checker could not run: " + why, check->check_id},
            now, out);
     } else if (const auto* tmo = std::get_if<SetRecoveryTmo>(&e.action)) {
-        session_tmo_.erase(tmo->session_id);
-        // Retried when the session changes state (the kernel refuses the write while a session is
-        // failed), not at every evaluation: that would repeat the write and this warning every tick.
-        tmo_refused_.insert(tmo->session_id);
+        iscsi_.write_failed(tmo->session_id);
         out.log(LogLevel::Warning, "session" + std::to_string(tmo->session_id),
                 "setting recovery_tmo failed: " + why);
     } else if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
@@ -813,101 +807,11 @@ void Engine::create(PlannedMap want, TimePoint now, ActionCollector& out) {
 
 void Engine::evaluate_all(TimePoint now, ActionCollector& out) {
     io().evaluate_all(now, out);
-    sync_recovery_tmo(out);
+    iscsi_.sync(state_, out);
 }
 
 MapIoPolicy Engine::io() {
     return MapIoPolicy(state_, global_.polling_interval.value);
-}
-
-void Engine::learn_session_timeouts(const PathInfo& path) {
-    if (!path.iscsi) {
-        return;
-    }
-    const unsigned session = path.iscsi->session_id;
-    if (path.iscsi->replacement_timeout_s) {
-        // Re-read at every change: the admin may have run iscsiadm -o update since.
-        session_own_tmo_[session] =
-            SessionOwnTmo{std::chrono::seconds(*path.iscsi->replacement_timeout_s), true};
-    }
-    if (path.iscsi->recovery_tmo_s) {
-        const std::chrono::seconds current(*path.iscsi->recovery_tmo_s);
-        // Later reads would only show what this daemon wrote.
-        session_own_tmo_.try_emplace(session, SessionOwnTmo{current, false});
-        session_tmo_.try_emplace(session, current);
-    }
-}
-
-std::chrono::seconds Engine::last_path_tmo(const MapRecord& m, unsigned session) const {
-    const std::chrono::seconds configured = m.plan.options.last_path_recovery_tmo.value;
-    if (configured != kRecoveryTmoOfSession) {
-        return configured;
-    }
-    auto it = session_own_tmo_.find(session);
-    if (it == session_own_tmo_.end()) {
-        return kOpenIscsiReplacementTimeout;
-    }
-    // Without the node record, a value no longer than fast_io_fail is most likely this daemon's own, set
-    // before it was restarted: giving it to a lone path would fail I/O at the first blip.
-    if (!it->second.from_node_record && it->second.value <= m.plan.options.fast_io_fail.value) {
-        return kOpenIscsiReplacementTimeout;
-    }
-    return it->second.value;
-}
-
-void Engine::sync_recovery_tmo(ActionCollector& out) {
-    // Runs on every path state change; without iSCSI paths (FC, SAS, scsi_debug) there is nothing to vote on,
-    // and the scan below, a path lookup per map member, made the first check round of 512 paths quadratic.
-    if (std::none_of(state_.paths.begin(), state_.paths.end(),
-                     [](const auto& entry) { return entry.second.info.iscsi; })) {
-        return;
-    }
-    struct Vote {
-        std::optional<std::chrono::seconds> shortest_fast;
-        std::optional<std::chrono::seconds> longest_last;
-        bool logged_in = true;
-    };
-    std::map<unsigned, Vote> votes;
-    for (const auto& [wwid, m] : state_.maps) {
-        if (!m.exists) {
-            continue;
-        }
-        const auto fast = m.plan.options.fast_io_fail.value;
-        if (fast == kFastIoFailOff) {
-            continue;  // recovery_tmo is left alone
-        }
-        const unsigned usable = state_.usable_count(m);
-        for (const PlannedPath& p : m.plan.paths) {
-            const PathRecord* rec = state_.find_path(p.devnode);
-            if (rec == nullptr || !rec->info.iscsi) {
-                continue;
-            }
-            Vote& v = votes[rec->info.iscsi->session_id];
-            // The kernel refuses recovery_tmo while a session is FAILED or FREE (EBUSY); it is set when
-            // the session logs in again (IscsiSessionChanged re-evaluates).
-            const std::string& state = rec->info.iscsi->session_state;
-            v.logged_in = v.logged_in && (state.empty() || session_logged_in(state));
-            // The map's only usable path must ride out a short outage; any other path fails over fast.
-            if (usable >= 2 || (usable == 1 && !state_.carries_io(m, *rec))) {
-                v.shortest_fast = v.shortest_fast ? std::min(*v.shortest_fast, fast) : fast;
-            } else {
-                const auto last = last_path_tmo(m, rec->info.iscsi->session_id);
-                v.longest_last = v.longest_last ? std::max(*v.longest_last, last) : last;
-            }
-        }
-    }
-    for (const auto& [session, v] : votes) {
-        if (!v.logged_in || tmo_refused_.count(session) > 0) {
-            continue;
-        }
-        const std::chrono::seconds want = v.longest_last ? *v.longest_last : *v.shortest_fast;
-        auto it = session_tmo_.find(session);
-        if (it != session_tmo_.end() && it->second == want) {
-            continue;
-        }
-        session_tmo_[session] = want;
-        out.add(SetRecoveryTmo{session, want});
-    }
 }
 
 void Engine::run_checks(TimePoint now, ActionCollector& out) {

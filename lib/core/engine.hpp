@@ -31,6 +31,7 @@
 #include "core/config.hpp"
 #include "core/engine_state.hpp"
 #include "core/events.hpp"
+#include "core/iscsi_timeouts.hpp"
 #include "core/map_planner.hpp"
 #include "core/path_policy.hpp"
 #include "core/snapshot.hpp"
@@ -95,7 +96,6 @@ private:
     // Every map's I/O policy, then the iSCSI timeouts that follow from it.
     void evaluate_all(TimePoint now, ActionCollector& out);
     MapIoPolicy io();
-    void sync_recovery_tmo(ActionCollector& out);
     void run_checks(TimePoint now, ActionCollector& out);
     void external_failure(PathRecord& path, TimePoint now, const std::string& reason, ActionCollector& out);
     void report(PathRecord& path, const PathTransition& t, const std::string& reason, ActionCollector& out);
@@ -103,9 +103,7 @@ private:
 
     PathTiming timing_for(const MapRecord* map) const;
     void removal_failed(const RemoveMap& remove, const Error& error, TimePoint now, ActionCollector& out);
-    void learn_session_timeouts(const PathInfo& path);
     void check_alua_siblings_now(const std::vector<const PathRecord*>& changed, TimePoint now);
-    std::chrono::seconds last_path_tmo(const MapRecord& map, unsigned session) const;
     // When the path's next check is due, nullopt when it has none (check in flight, not in a map, no
     // checker).
     std::optional<TimePoint> check_deadline(const PathRecord& path) const;
@@ -122,16 +120,7 @@ private:
     // every path (an idle 512-path daemon on the simulator, 30 s: the rescans were 11.5 M of 58 M
     // instructions, 1.4 M with the cache). Every other event clears the cache.
     mutable std::optional<std::optional<TimePoint>> deadline_cache_;
-    std::map<unsigned, std::chrono::seconds> session_tmo_;  // recovery_tmo as last set / read
-    // The session's own recovery_tmo, for last_path_recovery_tmo: session. From open-iscsi's node record when
-    // discovery found it; else the first value sysfs showed, which may be this daemon's own from before a
-    // restart (see last_path_tmo).
-    struct SessionOwnTmo {
-        std::chrono::seconds value;
-        bool from_node_record = false;
-    };
-    std::map<unsigned, SessionOwnTmo> session_own_tmo_;
-    std::set<unsigned> tmo_refused_;  // sessions whose recovery_tmo write failed, until their state changes
+    IscsiTimeouts iscsi_;
     std::vector<PlanLogLine> last_plan_log_;
     std::uint64_t next_check_id_ = 1;
     bool started_ = false;
