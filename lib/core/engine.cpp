@@ -46,7 +46,7 @@ Engine::Engine(Config config, Bindings bindings, KnownWwids known_wwids)
 std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
     ActionCollector out;
     if (!std::holds_alternative<CheckerResult>(event)) {
-        deadline_cache_.reset();  // see deadline_cache_: checker results keep it up to date themselves
+        checks_.forget_deadline();  // checker results keep it up to date themselves
     }
     std::visit([&](const auto& e) { on(e, now, out); }, event);
     return out.take();
@@ -142,7 +142,7 @@ void Engine::paths_changed(TimePoint now, ActionCollector& out) {
     if (started_) {
         reconcile(now, out);
         evaluate_all(now, out);
-        run_checks(now, out);
+        checks_.run_checks(state_, now, out);
     }
 }
 
@@ -176,17 +176,12 @@ void Engine::on(const CheckerResult& e, TimePoint now, ActionCollector& out) {
     }
     report(*rec, *t, reason, out);
     // Most results confirm the state the path already had: nothing about its map can have changed, and
-    // re-evaluating every map and session on each of them made a 512-path daemon quadratic per check round.
+    // re-evaluating every map and session on each of them would make a check round quadratic in paths.
     if (!t->state_changed()) {
-        if (deadline_cache_) {
-            const std::optional<TimePoint> at = check_deadline(*rec);
-            if (at && (!*deadline_cache_ || *at < **deadline_cache_)) {
-                *deadline_cache_ = at;
-            }
-        }
+        checks_.path_check_confirmed(state_, *rec);
         return;
     }
-    deadline_cache_.reset();
+    checks_.forget_deadline();
     if (m != nullptr) {
         io().evaluate(*m, now, out);
         iscsi_.sync(state_, out);
@@ -237,7 +232,7 @@ void Engine::on(const DmStatusRead& e, TimePoint now, ActionCollector& out) {
     }
     io().evaluate(*m, now, out);
     iscsi_.sync(state_, out);
-    run_checks(now, out);
+    checks_.run_checks(state_, now, out);
 }
 
 void Engine::on(const DmEvent& e, TimePoint, ActionCollector& out) {
@@ -269,7 +264,7 @@ void Engine::on(const IscsiSessionChanged& e, TimePoint now, ActionCollector& ou
     }
     if (any) {
         evaluate_all(now, out);
-        run_checks(now, out);
+        checks_.run_checks(state_, now, out);
     }
 }
 
@@ -293,7 +288,7 @@ void Engine::on(const DeviceStateChanged& e, TimePoint now, ActionCollector& out
         io().evaluate(*m, now, out);
         iscsi_.sync(state_, out);
     }
-    run_checks(now, out);
+    checks_.run_checks(state_, now, out);
 }
 
 void Engine::on(const AluaStateChanged& e, TimePoint now, ActionCollector& out) {
@@ -311,7 +306,7 @@ void Engine::on(const AluaStatesChanged& e, TimePoint now, ActionCollector& out)
     if (!changed.empty() && started_) {
         reconcile(now, out);  // priorities changed: group_by_prio regroups, once for the whole batch
         evaluate_all(now, out);
-        run_checks(now, out);
+        checks_.run_checks(state_, now, out);
     }
 }
 
@@ -394,7 +389,7 @@ void Engine::on(const MapsDiscovered& e, TimePoint now, ActionCollector& out) {
     started_ = true;
     reconcile(now, out);
     evaluate_all(now, out);
-    run_checks(now, out);
+    checks_.run_checks(state_, now, out);
 }
 
 void Engine::on(const ConfigApplied& e, TimePoint now, ActionCollector& out) {
@@ -406,7 +401,7 @@ void Engine::on(const ConfigApplied& e, TimePoint now, ActionCollector& out) {
     if (started_) {
         reconcile(now, out);
         evaluate_all(now, out);
-        run_checks(now, out);
+        checks_.run_checks(state_, now, out);
     }
 }
 
@@ -475,7 +470,7 @@ void Engine::on(const AdminRequest& e, TimePoint now, ActionCollector& out) {
             rec.policy.request_check_now(now);
         }
         io().evaluate(*state_.map_of(rec), now, out);
-        run_checks(now, out);
+        checks_.run_checks(state_, now, out);
     } else if (const auto* sw = std::get_if<AdminSwitchGroup>(&e)) {
         io().switch_group(*state_.find_map_by_name(sw->map), sw->group, "requested by the administrator",
                           out);
@@ -522,7 +517,7 @@ void Engine::on(const Tick&, TimePoint now, ActionCollector& out) {
         }
         iscsi_.sync(state_, out);
     }
-    run_checks(now, out);
+    checks_.run_checks(state_, now, out);
 }
 
 void Engine::on(const ActionCompleted& e, TimePoint, ActionCollector& out) {
@@ -814,69 +809,8 @@ MapIoPolicy Engine::io() {
     return MapIoPolicy(state_, global_.polling_interval.value);
 }
 
-void Engine::run_checks(TimePoint now, ActionCollector& out) {
-    // Runs on every Tick, and few paths are due at any one Tick: only those are collected, sorted and looked
-    // up in their map, not every path.
-    std::vector<PathRecord*> ordered;
-    for (auto& [dev, rec] : state_.paths) {
-        if (rec.policy.check_due(now)) {
-            ordered.push_back(&rec);
-        }
-    }
-    std::sort(ordered.begin(), ordered.end(),
-              [](const PathRecord* a, const PathRecord* b) { return a->seq < b->seq; });
-    for (PathRecord* rec : ordered) {
-        const MapRecord* m = state_.map_of(*rec);
-        if (m == nullptr || m->plan.options.path_checker.value == CheckerKind::None) {
-            continue;  // only members of a map are checked
-        }
-        const std::uint64_t id = next_check_id_++;
-        rec->policy.begin_check(id, now);
-        out.add(StartCheck{rec->info.devnode, rec->info.devt, m->plan.options.path_checker.value,
-                           m->plan.options.checker_timeout.value, id});
-    }
-}
-
-std::optional<TimePoint> Engine::check_deadline(const PathRecord& path) const {
-    // A path with a check in flight has no next check (a lost check is the worker pool's to time out).
-    const std::optional<TimePoint> at = path.policy.next_check_at();
-    if (!at) {
-        return std::nullopt;
-    }
-    const MapRecord* m = state_.map_of(path);
-    if (m == nullptr || m->plan.options.path_checker.value == CheckerKind::None) {
-        return std::nullopt;  // only members of a map are checked
-    }
-    return at;
-}
-
 std::optional<TimePoint> Engine::next_deadline() const {
-    if (deadline_cache_) {
-        return *deadline_cache_;
-    }
-    std::optional<TimePoint> best;
-    auto consider = [&](std::optional<TimePoint> t) {
-        if (t && (!best || *t < *best)) {
-            best = t;
-        }
-    };
-    for (const auto& [dev, rec] : state_.paths) {
-        // check_deadline() looks the map up, the costly part: only a time earlier than the best so far needs
-        // it.
-        const std::optional<TimePoint> at = rec.policy.next_check_at();
-        if (at && (!best || *at < *best)) {
-            consider(check_deadline(rec));
-        }
-    }
-    for (const auto& [wwid, m] : state_.maps) {
-        if (m.queueing) {
-            consider(m.fail_io_at);
-        }
-        consider(m.failback_at);
-        consider(m.retry_at);
-    }
-    deadline_cache_ = best;
-    return best;
+    return checks_.next_deadline(state_);
 }
 
 std::vector<PlanPath> Engine::plan_input() const {

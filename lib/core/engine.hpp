@@ -28,6 +28,7 @@
 
 #include "core/actions.hpp"
 #include "core/bindings.hpp"
+#include "core/check_scheduler.hpp"
 #include "core/config.hpp"
 #include "core/engine_state.hpp"
 #include "core/events.hpp"
@@ -96,7 +97,6 @@ private:
     // Every map's I/O policy, then the iSCSI timeouts that follow from it.
     void evaluate_all(TimePoint now, ActionCollector& out);
     MapIoPolicy io();
-    void run_checks(TimePoint now, ActionCollector& out);
     void external_failure(PathRecord& path, TimePoint now, const std::string& reason, ActionCollector& out);
     void report(PathRecord& path, const PathTransition& t, const std::string& reason, ActionCollector& out);
     bool apply_alua_state(const AluaStateChanged& e, TimePoint now, ActionCollector& out);
@@ -104,25 +104,15 @@ private:
     PathTiming timing_for(const MapRecord* map) const;
     void removal_failed(const RemoveMap& remove, const Error& error, TimePoint now, ActionCollector& out);
     void check_alua_siblings_now(const std::vector<const PathRecord*>& changed, TimePoint now);
-    // When the path's next check is due, nullopt when it has none (check in flight, not in a map, no
-    // checker).
-    std::optional<TimePoint> check_deadline(const PathRecord& path) const;
 
     Config config_;
     ResolvedGlobalOptions global_;
     Bindings bindings_;
     KnownWwids known_wwids_;
     EngineState state_;
-    // next_deadline() as last computed (outer optional: whether it is known). The daemon asks after every
-    // loop iteration, and with hundreds of paths most iterations handled one checker result that confirmed
-    // its path's state: that only gives this one path a next check (it had none while in flight) and leaves
-    // every other deadline alone, so on(CheckerResult) folds that path into the cache instead of a rescan of
-    // every path (an idle 512-path daemon on the simulator, 30 s: the rescans were 11.5 M of 58 M
-    // instructions, 1.4 M with the cache). Every other event clears the cache.
-    mutable std::optional<std::optional<TimePoint>> deadline_cache_;
+    CheckScheduler checks_;
     IscsiTimeouts iscsi_;
     std::vector<PlanLogLine> last_plan_log_;
-    std::uint64_t next_check_id_ = 1;
     bool started_ = false;
     bool in_path_batch_ = false;       // inside PathEvents: planning waits for its end
     bool path_batch_changed_ = false;  // ... and is needed then
