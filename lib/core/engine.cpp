@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/action_collector.hpp"
-#include "core/grouping.hpp"
 #include "core/iscsi_timeouts.hpp"
 #include "core/map_diff.hpp"
 #include "core/map_io_policy.hpp"
@@ -817,119 +816,8 @@ std::vector<PlanPath> Engine::plan_input() const {
     return state_.plan_input();
 }
 
-// ---------------------------------------------------------------- snapshot
-
 TopologySnapshot Engine::snapshot(TimePoint now) const {
-    TopologySnapshot snap;
-    std::vector<const MapRecord*> maps;
-    for (const auto& [wwid, m] : state_.maps) {
-        if (m.exists) {
-            maps.push_back(&m);
-        }
-    }
-    std::sort(maps.begin(), maps.end(),
-              [](const MapRecord* a, const MapRecord* b) { return a->seq < b->seq; });
-    for (const MapRecord* m : maps) {
-        MapSnapshot ms;
-        ms.name = m->plan.name;
-        ms.dm_name = m->plan.name;
-        ms.wwid = m->plan.wwid;
-        ms.uuid = m->plan.uuid;
-        ms.name_origin = m->name_origin;
-        ms.size_sectors = m->plan.size_sectors;
-        ms.vendor = m->plan.vendor;
-        ms.product = m->plan.product;
-        const DmMultipathTable& t = m->plan.table;
-        ms.features = std::to_string(t.features.size());
-        for (const std::string& f : t.features) {
-            ms.features += " " + f;
-        }
-        ms.hw_handler = t.hw_handler.empty() ? "0" : "1 " + t.hw_handler;
-        ms.table = format_table(t);
-        ms.path_grouping_policy = to_string(m->plan.options.path_grouping_policy.value);
-        ms.failback = to_string(m->plan.options.failback.value);
-        ms.no_path_retry = to_string(m->plan.options.no_path_retry.value);
-        ms.queueing = m->queueing;
-        ms.active_group = m->current_group;
-        ms.usable_paths = state_.usable_count(*m);
-        ms.total_paths = static_cast<unsigned>(m->plan.paths.size());
-        for (std::size_t g = 0; g < m->plan.groups.size(); ++g) {
-            GroupSnapshot gs;
-            gs.index = static_cast<unsigned>(g + 1);
-            gs.selector = g < t.groups.size() ? t.groups[g].selector + " 0" : std::string();
-            gs.paths = m->plan.groups[g].devnodes;
-            std::vector<GroupingInput> inputs;
-            PathGroup pg;
-            for (const std::string& dev : gs.paths) {
-                const PathRecord* r = state_.find_path(dev);
-                const PlannedPath* p = m->plan.find_path(dev);
-                pg.members.push_back(inputs.size());
-                inputs.push_back(GroupingInput{
-                    p != nullptr ? p->priority : 0, r != nullptr && state_.carries_io(*m, *r), {}, {}});
-            }
-            update_group_priority(pg, inputs);
-            gs.priority = pg.priority;
-            gs.state =
-                gs.index == m->current_group ? "active" : (pg.usable_paths > 0 ? "enabled" : "disabled");
-            ms.groups.push_back(std::move(gs));
-        }
-        snap.maps.push_back(std::move(ms));
-    }
-    std::vector<const PathRecord*> ordered;
-    for (const auto& [dev, rec] : state_.paths) {
-        ordered.push_back(&rec);
-    }
-    std::sort(ordered.begin(), ordered.end(),
-              [](const PathRecord* a, const PathRecord* b) { return a->seq < b->seq; });
-    for (const PathRecord* r : ordered) {
-        PathSnapshot ps;
-        const PathInfo& i = r->info;
-        ps.devnode = i.devnode;
-        ps.devt = i.devt.to_string();
-        ps.wwid = i.wwid;
-        ps.hctl = i.hctl ? i.hctl->to_string() : std::string();
-        ps.vendor = i.vendor;
-        ps.product = i.product;
-        ps.revision = i.revision;
-        ps.serial = i.serial;
-        ps.transport = to_string(i.transport);
-        if (i.iscsi) {
-            ps.iscsi_session = i.iscsi->session_id;
-            ps.iscsi_target = i.iscsi->target_iqn;
-            ps.iscsi_portal = i.iscsi->portal;
-            ps.iscsi_session_state = i.iscsi->session_state;
-        }
-        ps.alua_state = to_string(i.alua_state);
-        ps.checker_state = r->policy.state();
-        ps.admin_failed = r->policy.admin_failed();
-        ps.state = ps.admin_failed ? PathState::Down : ps.checker_state;
-        ps.dm_state = r->dm_state;
-        ps.last_check_message = r->last_message;
-        ps.damped = r->policy.damped();
-        ps.flaps = r->policy.flaps();
-        if (auto hold = r->policy.hold_until(); hold && *hold > now) {
-            ps.hold_remaining_ms = std::chrono::duration_cast<Millis>(*hold - now).count();
-        }
-        ps.check_interval_ms = r->policy.current_interval().count();
-        if (const MapRecord* m = state_.map_of(*r)) {
-            ps.map = m->plan.name;
-            ps.group = m->plan.group_of(i.devnode);
-            const PlannedPath* p = m->plan.find_path(i.devnode);
-            ps.priority = p != nullptr ? p->priority : 0;
-            ps.checker = to_string(m->plan.options.path_checker.value);
-            ps.multipath_status = "member";
-        } else {
-            ps.priority = i.priority.value_or(0);
-            ps.multipath_status = "not multipathed";
-            for (const PlanLogLine& line : last_plan_log_) {
-                if (line.context == i.devnode) {
-                    ps.multipath_status = "not multipathed: " + line.message;
-                }
-            }
-        }
-        snap.paths.push_back(std::move(ps));
-    }
-    return snap;
+    return take_snapshot(state_, last_plan_log_, now);
 }
 
 }  // namespace pathkeeper::core

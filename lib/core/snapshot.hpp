@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/model.hpp"
+#include "core/path_policy.hpp"
 
 namespace pathkeeper::core {
 
@@ -81,5 +82,12 @@ struct TopologySnapshot {
     const PathSnapshot* find_path(std::string_view devnode) const;
     std::vector<const PathSnapshot*> paths_of(std::string_view map) const;
 };
+
+class EngineState;
+struct PlanLogLine;
+// The engine's state as plain copies: maps in creation order, paths in discovery order. `plan_log` says why a
+// path is in no map; `now` turns hold-out deadlines into remaining times.
+TopologySnapshot take_snapshot(const EngineState& state, const std::vector<PlanLogLine>& plan_log,
+                               TimePoint now);
 
 }  // namespace pathkeeper::core
