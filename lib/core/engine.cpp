@@ -6,35 +6,10 @@
 #include "core/iscsi_timeouts.hpp"
 #include "core/map_diff.hpp"
 #include "core/map_io_policy.hpp"
+#include "core/map_lifecycle.hpp"
+#include "core/path_report.hpp"
 
 namespace pathkeeper::core {
-
-namespace {
-
-std::string seconds_text(Millis d) {
-    return format_duration(d);
-}
-
-// What the record says dm has, as map_diff compares it.
-LoadedMap loaded_map(const MapRecord& m) {
-    LoadedMap l;
-    l.name = m.plan.name;
-    l.size_sectors = m.plan.size_sectors;
-    l.table = m.plan.table;
-    l.no_path_retry = m.plan.options.no_path_retry.value;
-    l.flush_on_last_del = m.plan.options.flush_on_last_del.value;
-    l.has_paths = !m.plan.paths.empty();
-    l.exists = m.exists;
-    l.adopting = m.adopting;
-    l.queueing = m.queueing;
-    l.retries_exhausted = m.retries_exhausted;
-    l.retry_pending = m.retry_at.has_value();
-    l.open_count = m.open_count;
-    l.kept_in_use = m.kept_in_use;
-    return l;
-}
-
-}  // namespace
 
 Engine::Engine(Config config, Bindings bindings, KnownWwids known_wwids)
     : config_(std::move(config)),
@@ -145,19 +120,6 @@ void Engine::paths_changed(TimePoint now, ActionCollector& out) {
     }
 }
 
-void Engine::report(PathRecord& path, const PathTransition& t, const std::string& reason,
-                    ActionCollector& out) {
-    if (!t.state_changed()) {
-        return;
-    }
-    const MapRecord* m = state_.map_of(path);
-    LogLevel level = is_usable(t.new_state) ? LogLevel::Notice : LogLevel::Warning;
-    out.log(level, state_.context(path),
-            std::string("path ") + to_string(t.old_state) + " -> " + to_string(t.new_state) + ": " + reason);
-    out.add(PublishPathStateChange{m != nullptr ? m->plan.name : std::string(), path.info.devnode,
-                                   t.old_state, t.new_state, reason});
-}
-
 void Engine::on(const CheckerResult& e, TimePoint now, ActionCollector& out) {
     PathRecord* rec = state_.find_path(e.devnode);
     if (rec == nullptr) {
@@ -173,7 +135,7 @@ void Engine::on(const CheckerResult& e, TimePoint now, ActionCollector& out) {
     if (rec->policy.state() == PathState::Shaky && t->old_state != PathState::Shaky) {
         reason += "; held out by flap damping until stable";
     }
-    report(*rec, *t, reason, out);
+    report_path_transition(state_, *rec, *t, reason, out);
     // Most results confirm the state the path already had: nothing about its map can have changed, and
     // re-evaluating every map and session on each of them would make a check round quadratic in paths.
     if (!t->state_changed()) {
@@ -196,7 +158,7 @@ void Engine::external_failure(PathRecord& path, TimePoint now, const std::string
         return;
     }
     PathTransition t = path.policy.on_external_failure(now, timing_for(m));
-    report(path, t, reason, out);
+    report_path_transition(state_, path, t, reason, out);
 }
 
 void Engine::on(const DmStatusRead& e, TimePoint now, ActionCollector& out) {
@@ -320,12 +282,14 @@ bool Engine::apply_alua_state(const AluaStateChanged& e, TimePoint now, ActionCo
     rec->info.alua_state = e.state;
     switch (e.state) {
         case AluaState::Standby:
-            report(*rec, rec->policy.set_usable_state(PathState::Ghost), "ALUA standby", out);
+            report_path_transition(state_, *rec, rec->policy.set_usable_state(PathState::Ghost),
+                                   "ALUA standby", out);
             break;
         case AluaState::ActiveOptimized:
         case AluaState::ActiveNonOptimized:
         case AluaState::LbaDependent:
-            report(*rec, rec->policy.set_usable_state(PathState::Up), "ALUA active", out);
+            report_path_transition(state_, *rec, rec->policy.set_usable_state(PathState::Up), "ALUA active",
+                                   out);
             break;
         default:
             rec->policy.request_check_now(now);
@@ -521,91 +485,17 @@ void Engine::on(const Tick&, TimePoint now, ActionCollector& out) {
 
 void Engine::on(const ActionCompleted& e, TimePoint, ActionCollector& out) {
     if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
-        auto node = state_.removing.extract(remove->name);
-        if (!node.empty() && node.mapped().kept_in_use) {
-            out.add(PublishMapChange{remove->name, MapChange::Removed, {}});
-            out.log(LogLevel::Notice, remove->name, "removed: no longer open, and no path came back");
-        }
+        map_lifecycle().removal_completed(*remove, out);
     }
-}
-
-void Engine::removal_failed(const RemoveMap& remove, const Error& error, TimePoint now,
-                            ActionCollector& out) {
-    const std::string& why = error.message;
-    auto node = state_.removing.extract(remove.name);
-    if (node.empty()) {
-        out.log(LogLevel::Warning, remove.name, "removing the map failed: " + why + "; the map is kept");
-        return;
-    }
-    MapRecord kept = std::move(node.mapped());
-    const std::string wwid = kept.plan.wwid;
-    kept.exists = true;
-    kept.adopting = true;  // what dm has is known only as the engine last loaded it
-    kept.retry_at = now + global_.polling_interval.value;
-    auto it = state_.maps.find(wwid);
-    if (it == state_.maps.end()) {
-        // Conflict is dm's EBUSY: someone has the map open (a file system, LVM, or udev's blkid caught
-        // reading when the last path went). Tried again quietly: logged and published once.
-        const bool in_use = error.code == ErrorCode::Conflict;
-        const bool already_reported = in_use && kept.kept_in_use;
-        kept.kept_in_use = in_use;
-        if (!already_reported) {
-            std::string what = "removing the map failed: " + why + "; kept";
-            if (in_use) {
-                what = "no path left but the map is open: kept";
-                if (kept.queueing) {
-                    what += ", its I/O queued until a path returns";
-                }
-            }
-            out.log(
-                LogLevel::Warning, kept.plan.name,
-                what + ", trying the removal again every " + seconds_text(global_.polling_interval.value));
-            out.add(PublishMapChange{kept.plan.name, MapChange::Adopted,
-                                     in_use ? "open while its last path went" : "its removal failed"});
-        }
-        state_.maps.emplace(wwid, std::move(kept));
-        return;
-    }
-    kept.kept_in_use = false;
-    // The WWID's paths came back before the removal was refused: the map is still in dm, so the create
-    // planned for them fails on its uuid. Take the existing map over instead; the reconcile below renames and
-    // reloads it.
-    kept.seq = it->second.seq;
-    kept.create_failure_expected = it->second.exists;
-    kept.retry_at.reset();
-    out.log(LogLevel::Warning, kept.plan.name,
-            "removing the map failed: " + why + "; its paths are back, so it is kept and taken over");
-    it->second = std::move(kept);
-    reconcile(now, out);
-    evaluate_all(now, out);
 }
 
 void Engine::on(const ActionFailed& e, TimePoint now, ActionCollector& out) {
     const std::string what = to_string(e.action);
     const std::string why = e.error.message;
-    const TimePoint retry_at = now + global_.polling_interval.value;
     if (const auto* create = std::get_if<CreateMap>(&e.action)) {
-        MapRecord* m = state_.find_map_by_uuid(create->uuid);
-        if (m != nullptr && m->create_failure_expected) {
-            m->create_failure_expected = false;
-            out.log(LogLevel::Info, create->name, "create refused as expected: the map was kept");
-            return;
-        }
-        if (m != nullptr) {
-            m->exists = false;
-            m->retry_at = retry_at;
-        }
-        out.log(LogLevel::Error, create->name,
-                "creating the map failed: " + why + "; retrying in " +
-                    seconds_text(global_.polling_interval.value));
+        map_lifecycle().create_failed(*create, why, now, out);
     } else if (const auto* reload = std::get_if<ReloadMap>(&e.action)) {
-        if (MapRecord* m = state_.find_map_by_name(reload->name)) {
-            m->plan.table = DmMultipathTable{};  // unknown: the next reconcile reloads
-            m->retry_at = retry_at;
-        }
-        out.log(LogLevel::Error, reload->name,
-                "reloading the map failed: " + why + "; retrying in " +
-                    seconds_text(global_.polling_interval.value));
+        map_lifecycle().reload_failed(*reload, why, now, out);
     } else if (const auto* msg = std::get_if<DmMessage>(&e.action)) {
         // dm keeps its previous state; believing that makes the next evaluation send the message again.
         for (auto& [dev, rec] : state_.paths) {
@@ -633,7 +523,10 @@ void Engine::on(const ActionFailed& e, TimePoint now, ActionCollector& out) {
         out.log(LogLevel::Warning, "session" + std::to_string(tmo->session_id),
                 "setting recovery_tmo failed: " + why);
     } else if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
-        removal_failed(*remove, e.error, now, out);
+        if (map_lifecycle().removal_failed(*remove, e.error, now, out)) {
+            reconcile(now, out);
+            evaluate_all(now, out);
+        }
     } else {
         out.log(LogLevel::Error, "", what + " failed: " + why);
     }
@@ -674,134 +567,19 @@ void Engine::reconcile(TimePoint now, ActionCollector& out) {
         }
         loaded.emplace(wwid, loaded_map(m));
     }
+    MapLifecycle lifecycle = map_lifecycle();
     for (MapUpdate& update : diff_maps(std::move(plan.maps), loaded)) {
-        apply(update, now, out);
-    }
-}
-
-void Engine::apply(MapUpdate& u, TimePoint now, ActionCollector& out) {
-    using Kind = MapUpdate::Kind;
-    if (u.kind == Kind::Create) {
-        create(std::move(u.map), now, out);
-        return;
-    }
-    MapRecord& m = state_.maps.at(u.wwid);
-    const PlannedMap& want = u.map;
-    switch (u.kind) {
-        case Kind::Create:
-            break;
-        case Kind::Rename:
-            out.add(RenameMap{u.old_name, u.name});
-            out.add(PublishMapChange{u.name, MapChange::Renamed, "was " + u.old_name});
-            out.log(LogLevel::Notice, u.name, "renamed from " + u.old_name);
-            break;
-        case Kind::RestartNoPathRetry:
-            io().restart_no_path_retry(m, u.no_path_retry, now, out);
-            break;
-        case Kind::Keep:
-            if (u.adopted) {
-                out.add(PublishMapChange{u.name, MapChange::Adopted, "table unchanged, no reload"});
-                out.log(LogLevel::Notice, u.name, "adopted existing map; table matches, not reloaded");
-            }
-            if (u.queueing) {
-                const bool want_queue = *u.queueing;
-                out.add(DmMessage{u.name, want_queue ? "queue_if_no_path" : "fail_if_no_path"});
-                m.queueing = want_queue;
-                if (!u.adopted) {
-                    const std::string npr = to_string(want.options.no_path_retry.value);
-                    out.log(LogLevel::Notice, u.name,
-                            std::string(want_queue ? "queue_if_no_path set" : "queue_if_no_path cleared") +
-                                " (no_path_retry " + npr + ")");
-                    out.add(PublishMapChange{
-                        u.name, want_queue ? MapChange::QueueingRestored : MapChange::QueueingDisabled,
-                        "no_path_retry " + npr});
-                }
-            }
-            m.name_origin = to_string(want.name_origin);
-            m.plan = std::move(u.map);
-            m.adopting = false;
-            break;
-        case Kind::Reload:
-            if (u.adopted) {
-                out.log(LogLevel::Notice, u.name, "adopted existing map; its table differs, reloading");
-            }
-            m.adopting = false;
-            out.add(ReloadMap{u.name, want.size_sectors, want.table});
-            out.add(PublishMapChange{u.name, MapChange::Reloaded, {}});
-            out.log(LogLevel::Notice, u.name,
-                    "reloaded: " + std::to_string(want.paths.size()) + " path(s) in " +
-                        std::to_string(want.groups.size()) + " group(s)");
-            m.plan = std::move(u.map);
-            m.name_origin = to_string(m.plan.name_origin);
-            m.current_group = m.plan.table.initial_group;
-            m.queueing = has_feature(m.plan.table, "queue_if_no_path");
-            for (const PlannedPath& p : m.plan.paths) {
-                state_.find_path(p.devnode)->dm_state =
-                    DmPathState::Active;  // a reload loads every path active
-            }
-            break;
-        case Kind::KeepOpen:
-            out.log(LogLevel::Warning, u.name,
-                    "no path left but the map is open (" + std::to_string(m.open_count) + "); kept");
-            if (u.fail_queued_io) {
-                out.add(DmMessage{u.name, "fail_if_no_path"});
-                m.queueing = false;
-                out.log(LogLevel::Warning, u.name, "flush_on_last_del: queued I/O now fails");
-            }
-            m.plan.paths.clear();
-            m.plan.groups.clear();
-            break;
-        case Kind::Remove:
-            if (u.fail_queued_io) {
-                // Whoever holds the map open (the engine cannot know: dm tells only when the removal is
-                // refused) gets errors instead of waiting for a path, as multipath-tools does before it
-                // flushes a map. Without flush_on_last_del, an open map keeps queueing: that is what
-                // no_path_retry asked for.
-                out.add(DmMessage{u.name, "fail_if_no_path"});
-                m.queueing = false;
-                out.log(LogLevel::Warning, u.name, "flush_on_last_del: last path gone, queued I/O now fails");
-            }
-            out.add(RemoveMap{u.name});
-            if (!u.quiet) {  // a quiet retry: it was published as kept, and is published removed when it is
-                out.add(PublishMapChange{u.name, MapChange::Removed, {}});
-                out.log(LogLevel::Notice, u.name, "removed: no path left");
-            }
-            m.plan.paths.clear();
-            m.plan.groups.clear();
-            state_.removing.insert_or_assign(u.name, std::move(m));
-            state_.maps.erase(u.wwid);
-            break;
-    }
-}
-
-void Engine::create(PlannedMap want, TimePoint now, ActionCollector& out) {
-    auto it = state_.maps.find(want.wwid);
-    MapRecord fresh;
-    fresh.seq = it != state_.maps.end() ? it->second.seq : state_.take_seq();
-    fresh.exists = true;
-    fresh.name_origin = to_string(want.name_origin);
-    fresh.current_group = want.table.initial_group;
-    fresh.queueing = has_feature(want.table, "queue_if_no_path");
-    out.add(CreateMap{want.name, want.uuid, want.size_sectors, want.table});
-    out.add(PublishMapChange{want.name, MapChange::Created, {}});
-    out.log(LogLevel::Notice, want.name,
-            "created map for WWID " + want.wwid + " with " + std::to_string(want.paths.size()) +
-                " path(s) in " + std::to_string(want.groups.size()) + " group(s)");
-    fresh.plan = std::move(want);
-    MapRecord& created = state_.maps.insert_or_assign(fresh.plan.wwid, std::move(fresh)).first->second;
-    for (const PlannedPath& p : created.plan.paths) {
-        PathRecord* rec = state_.find_path(p.devnode);
-        rec->dm_state = DmPathState::Active;  // a new table loads every path active
-        if (created.plan.options.path_checker.value == CheckerKind::None &&
-            rec->policy.state() == PathState::Pending) {
-            report(*rec, rec->policy.assume_up(now), "path_checker none: always up", out);
-        }
+        lifecycle.apply(update, now, out);
     }
 }
 
 void Engine::evaluate_all(TimePoint now, ActionCollector& out) {
     io().evaluate_all(now, out);
     iscsi_.sync(state_, out);
+}
+
+MapLifecycle Engine::map_lifecycle() {
+    return MapLifecycle(state_, global_.polling_interval.value);
 }
 
 MapIoPolicy Engine::io() {

@@ -41,6 +41,7 @@ namespace pathkeeper::core {
 
 class ActionCollector;
 class MapIoPolicy;
+class MapLifecycle;
 struct MapUpdate;
 
 class Engine {
@@ -92,17 +93,14 @@ private:
 
     // Plans the maps again and applies the difference to what is loaded (map_diff).
     void reconcile(TimePoint now, ActionCollector& out);
-    void apply(MapUpdate& update, TimePoint now, ActionCollector& out);
-    void create(PlannedMap want, TimePoint now, ActionCollector& out);
     // Every map's I/O policy, then the iSCSI timeouts that follow from it.
     void evaluate_all(TimePoint now, ActionCollector& out);
     MapIoPolicy io();
+    MapLifecycle map_lifecycle();
     void external_failure(PathRecord& path, TimePoint now, const std::string& reason, ActionCollector& out);
-    void report(PathRecord& path, const PathTransition& t, const std::string& reason, ActionCollector& out);
     bool apply_alua_state(const AluaStateChanged& e, TimePoint now, ActionCollector& out);
 
     PathTiming timing_for(const MapRecord* map) const;
-    void removal_failed(const RemoveMap& remove, const Error& error, TimePoint now, ActionCollector& out);
     void check_alua_siblings_now(const std::vector<const PathRecord*>& changed, TimePoint now);
 
     Config config_;
