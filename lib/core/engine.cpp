@@ -55,7 +55,7 @@ void Engine::on(const PathAdded& e, TimePoint now, ActionCollector& out) {
         (void)existing;
         return;
     }
-    PathRecord rec{e.path, PathPolicy(now), state_.take_seq(), DmPathState::Unknown, {}};
+    PathRecord rec{e.path, PathPolicy(now), state_.take_seq(), DmPathState::Unknown};
     iscsi_.learn(e.path);
     state_.paths.emplace(e.path.devnode, std::move(rec));
     out.log(LogLevel::Info, e.path.devnode,
@@ -130,7 +130,6 @@ void Engine::on(const CheckerResult& e, TimePoint now, ActionCollector& out) {
     if (!t) {
         return;  // stale: a newer check or an event overtook this one
     }
-    rec->last_message = e.message;
     std::string reason = e.message.empty() ? std::string("checker reports ") + to_string(e.state) : e.message;
     if (rec->policy.state() == PathState::Shaky && t->old_state != PathState::Shaky) {
         reason += "; held out by flap damping until stable";
@@ -333,7 +332,6 @@ void Engine::on(const MapsDiscovered& e, TimePoint now, ActionCollector& out) {
         m.plan.table = em.table;
         m.exists = true;
         m.adopting = true;
-        m.name_origin = "existing";
         m.current_group = em.status.active_group() != 0 ? em.status.active_group() : em.table.initial_group;
         m.queueing = has_feature(em.table, "queue_if_no_path");
         m.open_count = em.open_count;
@@ -594,8 +592,8 @@ std::vector<PlanPath> Engine::plan_input() const {
     return state_.plan_input();
 }
 
-TopologySnapshot Engine::snapshot(TimePoint now) const {
-    return take_snapshot(state_, last_plan_log_, now);
+TopologySnapshot Engine::snapshot(TimePoint) const {
+    return take_snapshot(state_);
 }
 
 }  // namespace pathkeeper::core

@@ -54,7 +54,7 @@ public:
     // failback, a retry); nullopt when nothing is scheduled.
     std::optional<TimePoint> next_deadline() const;
 
-    // `now` only turns hold-out deadlines into remaining times.
+    // What the daemon shows. The time is not used (nothing shown depends on it); both forms stay for callers.
     TopologySnapshot snapshot(TimePoint now) const;
     TopologySnapshot snapshot() const { return snapshot(TimePoint{}); }
 
@@ -110,7 +110,7 @@ private:
     EngineState state_;
     CheckScheduler checks_;
     IscsiTimeouts iscsi_;
-    std::vector<PlanLogLine> last_plan_log_;
+    std::vector<PlanLogLine> last_plan_log_;  // logged once: a plan repeats its log lines every time
     bool started_ = false;
     bool in_path_batch_ = false;       // inside PathEvents: planning waits for its end
     bool path_batch_changed_ = false;  // ... and is needed then

@@ -21,14 +21,12 @@ struct PathRecord {
     PathPolicy policy;
     std::uint64_t seq = 0;                        // discovery order
     DmPathState dm_state = DmPathState::Unknown;  // what dm has, as far as we know
-    std::string last_message;
 };
 
 struct MapRecord {
     PlannedMap plan;  // table = what is loaded
     bool exists = false;
-    bool adopting = false;  // found at startup, not yet compared with the plan
-    std::string name_origin;
+    bool adopting = false;       // found at startup, not yet compared with the plan
     unsigned current_group = 0;  // 1-based
     bool queueing = false;
     bool retries_exhausted = false;

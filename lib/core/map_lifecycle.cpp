@@ -62,7 +62,6 @@ void MapLifecycle::apply(MapUpdate& u, TimePoint now, ActionCollector& out) {
                         "no_path_retry " + npr});
                 }
             }
-            m.name_origin = to_string(want.name_origin);
             m.plan = std::move(u.map);
             m.adopting = false;
             break;
@@ -77,7 +76,6 @@ void MapLifecycle::apply(MapUpdate& u, TimePoint now, ActionCollector& out) {
                     "reloaded: " + std::to_string(want.paths.size()) + " path(s) in " +
                         std::to_string(want.groups.size()) + " group(s)");
             m.plan = std::move(u.map);
-            m.name_origin = to_string(m.plan.name_origin);
             m.current_group = m.plan.table.initial_group;
             m.queueing = has_feature(m.plan.table, "queue_if_no_path");
             for (const PlannedPath& p : m.plan.paths) {
@@ -124,7 +122,6 @@ void MapLifecycle::create(PlannedMap want, TimePoint now, ActionCollector& out) 
     MapRecord fresh;
     fresh.seq = it != state_.maps.end() ? it->second.seq : state_.take_seq();
     fresh.exists = true;
-    fresh.name_origin = to_string(want.name_origin);
     fresh.current_group = want.table.initial_group;
     fresh.queueing = has_feature(want.table, "queue_if_no_path");
     out.add(CreateMap{want.name, want.uuid, want.size_sectors, want.table});

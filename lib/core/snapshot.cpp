@@ -33,16 +33,13 @@ std::vector<const PathSnapshot*> TopologySnapshot::paths_of(std::string_view map
     return out;
 }
 
-TopologySnapshot take_snapshot(const EngineState& state, const std::vector<PlanLogLine>& plan_log,
-                               TimePoint now) {
+TopologySnapshot take_snapshot(const EngineState& state) {
     TopologySnapshot snap;
     for (const MapRecord* m : state.maps_in_creation_order()) {
         MapSnapshot ms;
         ms.name = m->plan.name;
-        ms.dm_name = m->plan.name;
         ms.wwid = m->plan.wwid;
         ms.uuid = m->plan.uuid;
-        ms.name_origin = m->name_origin;
         ms.size_sectors = m->plan.size_sectors;
         ms.vendor = m->plan.vendor;
         ms.product = m->plan.product;
@@ -52,14 +49,9 @@ TopologySnapshot take_snapshot(const EngineState& state, const std::vector<PlanL
             ms.features += " " + f;
         }
         ms.hw_handler = t.hw_handler.empty() ? "0" : "1 " + t.hw_handler;
-        ms.table = format_table(t);
-        ms.path_grouping_policy = to_string(m->plan.options.path_grouping_policy.value);
-        ms.failback = to_string(m->plan.options.failback.value);
         ms.no_path_retry = to_string(m->plan.options.no_path_retry.value);
         ms.queueing = m->queueing;
         ms.active_group = m->current_group;
-        ms.usable_paths = state.usable_count(*m);
-        ms.total_paths = static_cast<unsigned>(m->plan.paths.size());
         for (std::size_t g = 0; g < m->plan.groups.size(); ++g) {
             GroupSnapshot gs;
             gs.index = static_cast<unsigned>(g + 1);
@@ -95,38 +87,20 @@ TopologySnapshot take_snapshot(const EngineState& state, const std::vector<PlanL
         ps.serial = i.serial;
         ps.transport = to_string(i.transport);
         if (i.iscsi) {
-            ps.iscsi_session = i.iscsi->session_id;
             ps.iscsi_target = i.iscsi->target_iqn;
             ps.iscsi_portal = i.iscsi->portal;
             ps.iscsi_session_state = i.iscsi->session_state;
         }
         ps.alua_state = to_string(i.alua_state);
-        ps.checker_state = r->policy.state();
-        ps.admin_failed = r->policy.admin_failed();
-        ps.state = ps.admin_failed ? PathState::Down : ps.checker_state;
+        ps.state = r->policy.admin_failed() ? PathState::Down : r->policy.state();
         ps.dm_state = r->dm_state;
-        ps.last_check_message = r->last_message;
-        ps.damped = r->policy.damped();
-        ps.flaps = r->policy.flaps();
-        if (auto hold = r->policy.hold_until(); hold && *hold > now) {
-            ps.hold_remaining_ms = std::chrono::duration_cast<Millis>(*hold - now).count();
-        }
-        ps.check_interval_ms = r->policy.current_interval().count();
         if (const MapRecord* m = state.map_of(*r)) {
             ps.map = m->plan.name;
             ps.group = m->plan.group_of(i.devnode);
             const PlannedPath* p = m->plan.find_path(i.devnode);
             ps.priority = p != nullptr ? p->priority : 0;
-            ps.checker = to_string(m->plan.options.path_checker.value);
-            ps.multipath_status = "member";
         } else {
             ps.priority = i.priority.value_or(0);
-            ps.multipath_status = "not multipathed";
-            for (const PlanLogLine& line : plan_log) {
-                if (line.context == i.devnode) {
-                    ps.multipath_status = "not multipathed: " + line.message;
-                }
-            }
         }
         snap.paths.push_back(std::move(ps));
     }
