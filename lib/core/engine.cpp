@@ -26,7 +26,7 @@ std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
     return out.take();
 }
 
-// ---------------------------------------------------------------- lookups
+// ---------------------------------------------------------------- timing
 
 PathTiming Engine::timing_for(const MapRecord* map) const {
     PathTiming t;

@@ -18,11 +18,12 @@
 //    another usable path, last_path_recovery_tmo, by default the session's own, while a path is the
 //    last one).
 // Time is passed in; next_deadline() tells the daemon when to send the next Tick.
+//
+// The Engine dispatches events; its parts each own their state and are tested on their own: EngineState
+// (paths and maps and the queries over them), map_diff (desired vs loaded) and MapLifecycle (applying the
+// changes, dm's answers), MapIoPolicy, IscsiTimeouts, CheckScheduler, and take_snapshot.
 
-#include <cstdint>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,7 @@ private:
     void reconcile(TimePoint now, ActionCollector& out);
     // Every map's I/O policy, then the iSCSI timeouts that follow from it.
     void evaluate_all(TimePoint now, ActionCollector& out);
+    // Made per use, so they hold no reference into the Engine and pick up the polling interval in force.
     MapIoPolicy io();
     MapLifecycle map_lifecycle();
     void external_failure(PathRecord& path, TimePoint now, const std::string& reason, ActionCollector& out);

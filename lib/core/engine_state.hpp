@@ -37,7 +37,7 @@ struct MapRecord {
     unsigned open_count = 0;
     std::uint64_t seq = 0;  // creation order
     // The map's own removal failed after its WWID was planned again: the create emitted meanwhile fails on
-    // the map still there, and that failure is expected (see Engine::on(ActionFailed)).
+    // the map still there, and that failure is expected (see MapLifecycle::create_failed).
     bool create_failure_expected = false;
     // Its removal (no path left) was refused because the map is open: it stays, and the removal is retried
     // quietly every polling interval until the last opener closes it or its paths come back.

@@ -51,7 +51,7 @@ std::chrono::seconds IscsiTimeouts::last_path_tmo(const MapRecord& m, unsigned s
 
 void IscsiTimeouts::sync(const EngineState& state, ActionCollector& out) {
     // Runs on every path state change; without iSCSI paths (FC, SAS, scsi_debug) there is nothing to vote on,
-    // and the scan below, a path lookup per map member, made the first check round of 512 paths quadratic.
+    // and the scan below (a path lookup per map member) would make a check round quadratic in paths.
     if (std::none_of(state.paths.begin(), state.paths.end(),
                      [](const auto& entry) { return entry.second.info.iscsi; })) {
         return;
