@@ -34,7 +34,7 @@ void MapLifecycle::apply(MapUpdate& u, TimePoint now, ActionCollector& out) {
     const PlannedMap& want = u.map;
     switch (u.kind) {
         case Kind::Create:
-            break;
+            break;  // above: a create makes the record, there is none to look up
         case Kind::Rename:
             out.add(RenameMap{u.old_name, u.name});
             out.add(PublishMapChange{u.name, MapChange::Renamed, "was " + u.old_name});
