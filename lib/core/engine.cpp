@@ -2,77 +2,14 @@
 
 #include <algorithm>
 
-#include "core/grouping.hpp"
+#include "core/action_collector.hpp"
+#include "core/iscsi_timeouts.hpp"
+#include "core/map_diff.hpp"
+#include "core/map_io_policy.hpp"
+#include "core/map_lifecycle.hpp"
+#include "core/path_report.hpp"
 
 namespace pathkeeper::core {
-
-// Collects the actions of one handle() call.
-class Engine::Out {
-public:
-    void add(Action a) { actions_.push_back(std::move(a)); }
-    void log(LogLevel level, std::string context, std::string message) {
-        actions_.push_back(Log{level, std::move(context), std::move(message)});
-    }
-    std::vector<Action> take() { return std::move(actions_); }
-
-private:
-    std::vector<Action> actions_;
-};
-
-namespace {
-
-constexpr std::string_view uuid_prefix = "mpath-";
-
-std::string seconds_text(Millis d) {
-    return format_duration(d);
-}
-
-// `actual` with its groups reordered to match `desired` by path set, when every group has a match;
-// then tables_equivalent() decides. Group order alone is not a reason to reload: failback switches groups.
-bool same_topology(const DmMultipathTable& desired, const DmMultipathTable& actual) {
-    if (desired.groups.size() != actual.groups.size()) {
-        return false;
-    }
-    auto key = [](const DmTableGroup& g) {
-        std::vector<DevT> devs;
-        for (const DmTablePath& p : g.paths) {
-            devs.push_back(p.devt);
-        }
-        std::sort(devs.begin(), devs.end());
-        return devs;
-    };
-    DmMultipathTable reordered = actual;
-    reordered.groups.clear();
-    std::vector<bool> used(actual.groups.size(), false);
-    for (const DmTableGroup& want : desired.groups) {
-        auto want_key = key(want);
-        bool found = false;
-        for (std::size_t i = 0; i < actual.groups.size(); ++i) {
-            if (!used[i] && key(actual.groups[i]) == want_key) {
-                used[i] = true;
-                reordered.groups.push_back(actual.groups[i]);
-                found = true;
-                break;
-            }
-        }
-        if (!found) {
-            return false;
-        }
-    }
-    reordered.initial_group = desired.initial_group;
-    return tables_equivalent(desired, reordered);
-}
-
-DmMultipathTable without_queueing(DmMultipathTable t) {
-    t.features.erase(std::remove(t.features.begin(), t.features.end(), "queue_if_no_path"), t.features.end());
-    return t;
-}
-
-bool session_logged_in(std::string_view state) {
-    return state == "LOGGED_IN";
-}
-
-}  // namespace
 
 Engine::Engine(Config config, Bindings bindings, KnownWwids known_wwids)
     : config_(std::move(config)),
@@ -81,59 +18,15 @@ Engine::Engine(Config config, Bindings bindings, KnownWwids known_wwids)
       known_wwids_(std::move(known_wwids)) {}
 
 std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
-    Out out;
+    ActionCollector out;
     if (!std::holds_alternative<CheckerResult>(event)) {
-        deadline_cache_.reset();  // see deadline_cache_: checker results keep it up to date themselves
+        checks_.forget_deadline();  // checker results keep it up to date themselves
     }
     std::visit([&](const auto& e) { on(e, now, out); }, event);
     return out.take();
 }
 
-// ---------------------------------------------------------------- lookups
-
-Engine::PathRecord* Engine::find_path(std::string_view devnode) {
-    auto it = paths_.find(devnode);
-    return it == paths_.end() ? nullptr : &it->second;
-}
-const Engine::PathRecord* Engine::find_path(std::string_view devnode) const {
-    auto it = paths_.find(devnode);
-    return it == paths_.end() ? nullptr : &it->second;
-}
-
-Engine::MapRecord* Engine::map_of(const PathRecord& path) {
-    auto it = maps_.find(path.info.wwid);
-    if (it == maps_.end() || !it->second.exists || it->second.plan.find_path(path.info.devnode) == nullptr) {
-        return nullptr;
-    }
-    return &it->second;
-}
-const Engine::MapRecord* Engine::map_of(const PathRecord& path) const {
-    return const_cast<Engine*>(this)->map_of(path);
-}
-
-Engine::MapRecord* Engine::find_map_by_name(std::string_view name) {
-    for (auto& [wwid, m] : maps_) {
-        if (m.plan.name == name) {
-            return &m;
-        }
-    }
-    return nullptr;
-}
-Engine::MapRecord* Engine::find_map_by_uuid(std::string_view uuid) {
-    if (uuid.rfind(uuid_prefix, 0) != 0) {
-        return nullptr;
-    }
-    auto it = maps_.find(uuid.substr(uuid_prefix.size()));  // maps_ is keyed by the WWID the uuid carries
-    return it == maps_.end() ? nullptr : &it->second;
-}
-const Engine::MapRecord* Engine::find_map_by_name(std::string_view name) const {
-    return const_cast<Engine*>(this)->find_map_by_name(name);
-}
-
-std::string Engine::context(const PathRecord& path) const {
-    const MapRecord* m = map_of(path);
-    return m == nullptr ? path.info.devnode : m->plan.name + ": " + path.info.devnode;
-}
+// ---------------------------------------------------------------- timing
 
 PathTiming Engine::timing_for(const MapRecord* map) const {
     PathTiming t;
@@ -154,88 +47,25 @@ PathTiming Engine::timing_for(const MapRecord* map) const {
     return t;
 }
 
-bool Engine::any_in_service(const MapRecord& map) const {
-    for (const PlannedPath& p : map.plan.paths) {
-        const PathRecord* r = find_path(p.devnode);
-        if (r != nullptr && r->policy.in_service()) {
-            return true;
-        }
-    }
-    return false;
-}
-
-bool Engine::carries_io(const MapRecord& map, const PathRecord& path) const {
-    if (path.policy.in_service()) {
-        return true;
-    }
-    // Held out by flap damping but checking good: better than queueing or failing every I/O when the map
-    // has nothing else (multipath-tools uses its marginal paths the same way).
-    return path.policy.state() == PathState::Shaky && !path.policy.admin_failed() && !any_in_service(map);
-}
-
-unsigned Engine::usable_count(const MapRecord& map) const {
-    unsigned n = 0;
-    for (const PlannedPath& p : map.plan.paths) {
-        const PathRecord* r = find_path(p.devnode);
-        if (r != nullptr && carries_io(map, *r)) {
-            ++n;
-        }
-    }
-    return n;
-}
-
-bool Engine::group_usable(const MapRecord& map, unsigned group) const {
-    if (group == 0 || group > map.plan.groups.size()) {
-        return false;
-    }
-    for (const std::string& dev : map.plan.groups[group - 1].devnodes) {
-        const PathRecord* r = find_path(dev);
-        if (r != nullptr && carries_io(map, *r)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-unsigned Engine::best_group_now(const MapRecord& map) const {
-    std::vector<GroupingInput> inputs;
-    std::vector<PathGroup> groups;
-    for (const PlannedGroup& g : map.plan.groups) {
-        PathGroup pg;
-        for (const std::string& dev : g.devnodes) {
-            const PathRecord* r = find_path(dev);
-            const PlannedPath* p = map.plan.find_path(dev);
-            pg.members.push_back(inputs.size());
-            inputs.push_back(
-                GroupingInput{p != nullptr ? p->priority : 0, r != nullptr && carries_io(map, *r), {}, {}});
-        }
-        groups.push_back(std::move(pg));
-    }
-    for (PathGroup& g : groups) {
-        update_group_priority(g, inputs);
-    }
-    return select_best_group(groups);
-}
-
 // ---------------------------------------------------------------- path events
 
-void Engine::on(const PathAdded& e, TimePoint now, Out& out) {
-    if (PathRecord* existing = find_path(e.path.devnode)) {
+void Engine::on(const PathAdded& e, TimePoint now, ActionCollector& out) {
+    if (PathRecord* existing = state_.find_path(e.path.devnode)) {
         on(PathChanged{e.path}, now, out);
         (void)existing;
         return;
     }
-    PathRecord rec{e.path, PathPolicy(now), next_seq_++, DmPathState::Unknown, {}};
-    learn_session_timeouts(e.path);
-    paths_.emplace(e.path.devnode, std::move(rec));
+    PathRecord rec{e.path, PathPolicy(now), state_.take_seq(), DmPathState::Unknown};
+    iscsi_.learn(e.path);
+    state_.paths.emplace(e.path.devnode, std::move(rec));
     out.log(LogLevel::Info, e.path.devnode,
             "path added (" + e.path.devt.to_string() + ", WWID " +
                 (e.path.wwid.empty() ? std::string("none") : e.path.wwid) + ")");
     paths_changed(now, out);
 }
 
-void Engine::on(const PathChanged& e, TimePoint now, Out& out) {
-    PathRecord* rec = find_path(e.path.devnode);
+void Engine::on(const PathChanged& e, TimePoint now, ActionCollector& out) {
+    PathRecord* rec = state_.find_path(e.path.devnode);
     if (rec == nullptr) {
         on(PathAdded{e.path}, now, out);
         return;
@@ -246,27 +76,27 @@ void Engine::on(const PathChanged& e, TimePoint now, Out& out) {
     }
     const bool alua_changed = rec->info.alua_state != e.path.alua_state;
     rec->info = e.path;
-    learn_session_timeouts(e.path);
+    iscsi_.learn(e.path);
     if (alua_changed) {
         check_alua_siblings_now({rec}, now);
     }
     paths_changed(now, out);
 }
 
-void Engine::on(const PathRemoved& e, TimePoint now, Out& out) {
-    PathRecord* rec = find_path(e.devnode);
+void Engine::on(const PathRemoved& e, TimePoint now, ActionCollector& out) {
+    PathRecord* rec = state_.find_path(e.devnode);
     if (rec == nullptr) {
         return;
     }
-    if (MapRecord* m = map_of(*rec)) {
+    if (MapRecord* m = state_.map_of(*rec)) {
         m->open_count = e.map_open_count;
     }
-    out.log(LogLevel::Info, context(*rec), "path removed");
-    paths_.erase(paths_.find(e.devnode));
+    out.log(LogLevel::Info, state_.context(*rec), "path removed");
+    state_.paths.erase(state_.paths.find(e.devnode));
     paths_changed(now, out);
 }
 
-void Engine::on(const PathEvents& e, TimePoint now, Out& out) {
+void Engine::on(const PathEvents& e, TimePoint now, ActionCollector& out) {
     in_path_batch_ = true;
     path_batch_changed_ = false;
     for (const auto& event : e.events) {
@@ -278,7 +108,7 @@ void Engine::on(const PathEvents& e, TimePoint now, Out& out) {
     }
 }
 
-void Engine::paths_changed(TimePoint now, Out& out) {
+void Engine::paths_changed(TimePoint now, ActionCollector& out) {
     if (in_path_batch_) {
         path_batch_changed_ = true;
         return;
@@ -286,69 +116,52 @@ void Engine::paths_changed(TimePoint now, Out& out) {
     if (started_) {
         reconcile(now, out);
         evaluate_all(now, out);
-        run_checks(now, out);
+        checks_.run_checks(state_, now, out);
     }
 }
 
-void Engine::report(PathRecord& path, const PathTransition& t, const std::string& reason, Out& out) {
-    if (!t.state_changed()) {
-        return;
-    }
-    const MapRecord* m = map_of(path);
-    LogLevel level = is_usable(t.new_state) ? LogLevel::Notice : LogLevel::Warning;
-    out.log(level, context(path),
-            std::string("path ") + to_string(t.old_state) + " -> " + to_string(t.new_state) + ": " + reason);
-    out.add(PublishPathStateChange{m != nullptr ? m->plan.name : std::string(), path.info.devnode,
-                                   t.old_state, t.new_state, reason});
-}
-
-void Engine::on(const CheckerResult& e, TimePoint now, Out& out) {
-    PathRecord* rec = find_path(e.devnode);
+void Engine::on(const CheckerResult& e, TimePoint now, ActionCollector& out) {
+    PathRecord* rec = state_.find_path(e.devnode);
     if (rec == nullptr) {
         return;
     }
-    MapRecord* m = map_of(*rec);
+    MapRecord* m = state_.map_of(*rec);
     std::optional<PathTransition> t = rec->policy.on_check_result(e.check_id, e.state, now, timing_for(m));
     if (!t) {
         return;  // stale: a newer check or an event overtook this one
     }
-    rec->last_message = e.message;
     std::string reason = e.message.empty() ? std::string("checker reports ") + to_string(e.state) : e.message;
     if (rec->policy.state() == PathState::Shaky && t->old_state != PathState::Shaky) {
         reason += "; held out by flap damping until stable";
     }
-    report(*rec, *t, reason, out);
+    report_path_transition(state_, *rec, *t, reason, out);
     // Most results confirm the state the path already had: nothing about its map can have changed, and
-    // re-evaluating every map and session on each of them made a 512-path daemon quadratic per check round.
+    // re-evaluating every map and session on each of them would make a check round quadratic in paths.
     if (!t->state_changed()) {
-        if (deadline_cache_) {
-            const std::optional<TimePoint> at = check_deadline(*rec);
-            if (at && (!*deadline_cache_ || *at < **deadline_cache_)) {
-                *deadline_cache_ = at;
-            }
-        }
+        checks_.path_check_confirmed(state_, *rec);
         return;
     }
-    deadline_cache_.reset();
+    checks_.forget_deadline();
     if (m != nullptr) {
-        evaluate_map(*m, now, out);
-        sync_recovery_tmo(out);
+        io().evaluate(*m, now, out);
+        iscsi_.sync(state_, out);
     }
     // The path's own next check is in the future now; checks of other paths that fall due are started by the
     // Tick at next_deadline().
 }
 
-void Engine::external_failure(PathRecord& path, TimePoint now, const std::string& reason, Out& out) {
-    MapRecord* m = map_of(path);
+void Engine::external_failure(PathRecord& path, TimePoint now, const std::string& reason,
+                              ActionCollector& out) {
+    MapRecord* m = state_.map_of(path);
     if (path.policy.state() == PathState::Down) {
         return;
     }
     PathTransition t = path.policy.on_external_failure(now, timing_for(m));
-    report(path, t, reason, out);
+    report_path_transition(state_, path, t, reason, out);
 }
 
-void Engine::on(const DmStatusRead& e, TimePoint now, Out& out) {
-    MapRecord* m = find_map_by_name(e.map);
+void Engine::on(const DmStatusRead& e, TimePoint now, ActionCollector& out) {
+    MapRecord* m = state_.find_map_by_name(e.map);
     if (m == nullptr) {
         return;
     }
@@ -357,7 +170,7 @@ void Engine::on(const DmStatusRead& e, TimePoint now, Out& out) {
             PathRecord* rec = nullptr;
             for (const PlannedPath& p : m->plan.paths) {
                 if (p.devt == ps.devt) {
-                    rec = find_path(p.devnode);
+                    rec = state_.find_path(p.devnode);
                 }
             }
             if (rec == nullptr) {
@@ -377,21 +190,21 @@ void Engine::on(const DmStatusRead& e, TimePoint now, Out& out) {
     if (unsigned active = e.status.active_group(); active != 0) {
         m->current_group = active;
     }
-    evaluate_map(*m, now, out);
-    sync_recovery_tmo(out);
-    run_checks(now, out);
+    io().evaluate(*m, now, out);
+    iscsi_.sync(state_, out);
+    checks_.run_checks(state_, now, out);
 }
 
-void Engine::on(const DmEvent& e, TimePoint, Out& out) {
-    if (find_map_by_name(e.map) != nullptr) {
+void Engine::on(const DmEvent& e, TimePoint, ActionCollector& out) {
+    if (state_.find_map_by_name(e.map) != nullptr) {
         out.add(ReadMapStatus{e.map});
     }
 }
 
-void Engine::on(const IscsiSessionChanged& e, TimePoint now, Out& out) {
+void Engine::on(const IscsiSessionChanged& e, TimePoint now, ActionCollector& out) {
     bool any = false;
-    tmo_refused_.erase(e.session_id);
-    for (auto& [dev, rec] : paths_) {
+    iscsi_.session_changed(e.session_id);
+    for (auto& [dev, rec] : state_.paths) {
         if (!rec.info.iscsi || rec.info.iscsi->session_id != e.session_id) {
             continue;
         }
@@ -400,7 +213,7 @@ void Engine::on(const IscsiSessionChanged& e, TimePoint now, Out& out) {
         if (session_logged_in(e.state)) {
             if (!rec.policy.in_service()) {
                 out.log(
-                    LogLevel::Info, context(rec),
+                    LogLevel::Info, state_.context(rec),
                     "iSCSI session " + std::to_string(e.session_id) + " logged in; checking the path now");
                 rec.policy.request_check_now(now);
             }
@@ -411,18 +224,19 @@ void Engine::on(const IscsiSessionChanged& e, TimePoint now, Out& out) {
     }
     if (any) {
         evaluate_all(now, out);
-        run_checks(now, out);
+        checks_.run_checks(state_, now, out);
     }
 }
 
-void Engine::on(const DeviceStateChanged& e, TimePoint now, Out& out) {
-    PathRecord* rec = find_path(e.devnode);
+void Engine::on(const DeviceStateChanged& e, TimePoint now, ActionCollector& out) {
+    PathRecord* rec = state_.find_path(e.devnode);
     if (rec == nullptr) {
         return;
     }
     if (e.state == "running") {
         if (!rec->policy.in_service()) {
-            out.log(LogLevel::Info, context(*rec), "SCSI device is running again; checking the path now");
+            out.log(LogLevel::Info, state_.context(*rec),
+                    "SCSI device is running again; checking the path now");
             rec->policy.request_check_now(now);
         }
     } else if (e.state == "offline" || e.state == "transport-offline") {
@@ -430,49 +244,51 @@ void Engine::on(const DeviceStateChanged& e, TimePoint now, Out& out) {
     } else {
         return;  // blocked / quiesce / created: transient, the checker and the session state decide
     }
-    if (MapRecord* m = map_of(*rec)) {
-        evaluate_map(*m, now, out);
-        sync_recovery_tmo(out);
+    if (MapRecord* m = state_.map_of(*rec)) {
+        io().evaluate(*m, now, out);
+        iscsi_.sync(state_, out);
     }
-    run_checks(now, out);
+    checks_.run_checks(state_, now, out);
 }
 
-void Engine::on(const AluaStateChanged& e, TimePoint now, Out& out) {
+void Engine::on(const AluaStateChanged& e, TimePoint now, ActionCollector& out) {
     on(AluaStatesChanged{{e}}, now, out);
 }
 
-void Engine::on(const AluaStatesChanged& e, TimePoint now, Out& out) {
+void Engine::on(const AluaStatesChanged& e, TimePoint now, ActionCollector& out) {
     std::vector<const PathRecord*> changed;
     for (const AluaStateChanged& change : e.changes) {
         if (apply_alua_state(change, now, out)) {
-            changed.push_back(find_path(change.devnode));
+            changed.push_back(state_.find_path(change.devnode));
         }
     }
     check_alua_siblings_now(changed, now);
     if (!changed.empty() && started_) {
         reconcile(now, out);  // priorities changed: group_by_prio regroups, once for the whole batch
         evaluate_all(now, out);
-        run_checks(now, out);
+        checks_.run_checks(state_, now, out);
     }
 }
 
 // Records one path's new ALUA state; false when the path is unknown or its state is unchanged.
-bool Engine::apply_alua_state(const AluaStateChanged& e, TimePoint now, Out& out) {
-    PathRecord* rec = find_path(e.devnode);
+bool Engine::apply_alua_state(const AluaStateChanged& e, TimePoint now, ActionCollector& out) {
+    PathRecord* rec = state_.find_path(e.devnode);
     if (rec == nullptr || rec->info.alua_state == e.state) {
         return false;
     }
-    out.log(LogLevel::Notice, context(*rec),
+    out.log(LogLevel::Notice, state_.context(*rec),
             std::string("ALUA state ") + to_string(rec->info.alua_state) + " -> " + to_string(e.state));
     rec->info.alua_state = e.state;
     switch (e.state) {
         case AluaState::Standby:
-            report(*rec, rec->policy.set_usable_state(PathState::Ghost), "ALUA standby", out);
+            report_path_transition(state_, *rec, rec->policy.set_usable_state(PathState::Ghost),
+                                   "ALUA standby", out);
             break;
         case AluaState::ActiveOptimized:
         case AluaState::ActiveNonOptimized:
         case AluaState::LbaDependent:
-            report(*rec, rec->policy.set_usable_state(PathState::Up), "ALUA active", out);
+            report_path_transition(state_, *rec, rec->policy.set_usable_state(PathState::Up), "ALUA active",
+                                   out);
             break;
         default:
             rec->policy.request_check_now(now);
@@ -488,7 +304,7 @@ bool Engine::apply_alua_state(const AluaStateChanged& e, TimePoint now, Out& out
 // Checking the LU's other paths now brings their unit attentions in at once; the next state poll then sees
 // them all.
 void Engine::check_alua_siblings_now(const std::vector<const PathRecord*>& changed, TimePoint now) {
-    for (auto& entry : paths_) {
+    for (auto& entry : state_.paths) {
         PathRecord& rec =
             entry.second;  // a named reference: lambdas cannot capture structured bindings in clang
         const bool sibling = std::any_of(changed.begin(), changed.end(), [&](const PathRecord* c) {
@@ -503,42 +319,41 @@ void Engine::check_alua_siblings_now(const std::vector<const PathRecord*>& chang
 
 // ---------------------------------------------------------------- startup, config, admin
 
-void Engine::on(const MapsDiscovered& e, TimePoint now, Out& out) {
+void Engine::on(const MapsDiscovered& e, TimePoint now, ActionCollector& out) {
     for (const ExistingMap& em : e.maps) {
-        if (em.uuid.rfind(uuid_prefix, 0) != 0 || em.uuid.size() == uuid_prefix.size()) {
+        if (em.uuid.rfind(kMapUuidPrefix, 0) != 0 || em.uuid.size() == kMapUuidPrefix.size()) {
             continue;  // not ours
         }
         MapRecord m;
-        m.plan.wwid = em.uuid.substr(uuid_prefix.size());
+        m.plan.wwid = em.uuid.substr(kMapUuidPrefix.size());
         m.plan.name = em.name;
         m.plan.uuid = em.uuid;
         m.plan.size_sectors = em.size_sectors;
         m.plan.table = em.table;
         m.exists = true;
         m.adopting = true;
-        m.name_origin = "existing";
         m.current_group = em.status.active_group() != 0 ? em.status.active_group() : em.table.initial_group;
         m.queueing = has_feature(em.table, "queue_if_no_path");
         m.open_count = em.open_count;
-        m.seq = next_seq_++;
+        m.seq = state_.take_seq();
         for (const DmGroupStatus& g : em.status.groups) {
             for (const DmPathStatus& ps : g.paths) {
-                for (auto& [dev, rec] : paths_) {
+                for (auto& [dev, rec] : state_.paths) {
                     if (rec.info.devt == ps.devt) {
                         rec.dm_state = ps.state;
                     }
                 }
             }
         }
-        maps_[m.plan.wwid] = std::move(m);
+        state_.maps[m.plan.wwid] = std::move(m);
     }
     started_ = true;
     reconcile(now, out);
     evaluate_all(now, out);
-    run_checks(now, out);
+    checks_.run_checks(state_, now, out);
 }
 
-void Engine::on(const ConfigApplied& e, TimePoint now, Out& out) {
+void Engine::on(const ConfigApplied& e, TimePoint now, ActionCollector& out) {
     config_ = e.config;
     global_ = resolve_global_options(config_);
     out.log(LogLevel::Notice, "",
@@ -547,7 +362,7 @@ void Engine::on(const ConfigApplied& e, TimePoint now, Out& out) {
     if (started_) {
         reconcile(now, out);
         evaluate_all(now, out);
-        run_checks(now, out);
+        checks_.run_checks(state_, now, out);
     }
 }
 
@@ -557,7 +372,7 @@ Result<void> Engine::validate(const AdminRequest& request) const {
         Result<void> operator()(const AdminFailPath& r) const { return path(r.devnode); }
         Result<void> operator()(const AdminReinstatePath& r) const { return path(r.devnode); }
         Result<void> operator()(const AdminSwitchGroup& r) const {
-            const MapRecord* m = e.find_map_by_name(r.map);
+            const MapRecord* m = e.state_.find_map_by_name(r.map);
             if (m == nullptr) {
                 return make_error(ErrorCode::NotFound, "no map named " + r.map);
             }
@@ -569,8 +384,8 @@ Result<void> Engine::validate(const AdminRequest& request) const {
             return {};
         }
         Result<void> path(const std::string& dev) const {
-            const PathRecord* p = e.find_path(dev);
-            if (p == nullptr || e.map_of(*p) == nullptr) {
+            const PathRecord* p = e.state_.find_path(dev);
+            if (p == nullptr || e.state_.map_of(*p) == nullptr) {
                 return make_error(ErrorCode::NotFound, "no multipath member path named " + dev);
             }
             return {};
@@ -579,23 +394,23 @@ Result<void> Engine::validate(const AdminRequest& request) const {
     return std::visit(V{*this}, request);
 }
 
-void Engine::on(const AdminRequest& e, TimePoint now, Out& out) {
+void Engine::on(const AdminRequest& e, TimePoint now, ActionCollector& out) {
     if (Result<void> ok = validate(e); !ok) {
         out.log(LogLevel::Error, "", "admin request refused: " + ok.error().message);
         return;
     }
     if (const auto* fail = std::get_if<AdminFailPath>(&e)) {
-        PathRecord& rec = *find_path(fail->devnode);
+        PathRecord& rec = *state_.find_path(fail->devnode);
         if (!rec.policy.admin_failed()) {
             rec.policy.set_admin_failed(true, now);
-            out.log(LogLevel::Notice, context(rec),
+            out.log(LogLevel::Notice, state_.context(rec),
                     "failed by the administrator; stays failed until reinstated");
-            out.add(PublishPathStateChange{map_of(rec)->plan.name, rec.info.devnode, rec.policy.state(),
-                                           PathState::Down, "failed by administrator"});
+            out.add(PublishPathStateChange{state_.map_of(rec)->plan.name, rec.info.devnode,
+                                           rec.policy.state(), PathState::Down, "failed by administrator"});
         }
-        evaluate_map(*map_of(rec), now, out);
+        io().evaluate(*state_.map_of(rec), now, out);
     } else if (const auto* reinstate = std::get_if<AdminReinstatePath>(&e)) {
-        PathRecord& rec = *find_path(reinstate->devnode);
+        PathRecord& rec = *state_.find_path(reinstate->devnode);
         bool was_admin_failed = rec.policy.admin_failed();
         rec.policy.set_admin_failed(false, now);
         rec.policy.clear_damping();
@@ -603,30 +418,32 @@ void Engine::on(const AdminRequest& e, TimePoint now, Out& out) {
             rec.policy.request_check_now(now);
         }
         if (rec.policy.in_service()) {
-            out.log(LogLevel::Notice, context(rec), "reinstated by the administrator");
+            out.log(LogLevel::Notice, state_.context(rec), "reinstated by the administrator");
             if (was_admin_failed) {
-                out.add(PublishPathStateChange{map_of(rec)->plan.name, rec.info.devnode, PathState::Down,
-                                               rec.policy.state(), "reinstated by administrator"});
+                out.add(PublishPathStateChange{state_.map_of(rec)->plan.name, rec.info.devnode,
+                                               PathState::Down, rec.policy.state(),
+                                               "reinstated by administrator"});
             }
         } else {
             out.log(
-                LogLevel::Notice, context(rec),
+                LogLevel::Notice, state_.context(rec),
                 "reinstate requested by the administrator; checking the path now, reinstated when it is up");
             rec.policy.request_check_now(now);
         }
-        evaluate_map(*map_of(rec), now, out);
-        run_checks(now, out);
+        io().evaluate(*state_.map_of(rec), now, out);
+        checks_.run_checks(state_, now, out);
     } else if (const auto* sw = std::get_if<AdminSwitchGroup>(&e)) {
-        switch_group(*find_map_by_name(sw->map), sw->group, "requested by the administrator", out);
+        io().switch_group(*state_.find_map_by_name(sw->map), sw->group, "requested by the administrator",
+                          out);
     }
-    sync_recovery_tmo(out);
+    iscsi_.sync(state_, out);
 }
 
 // ---------------------------------------------------------------- ticks and action results
 
-void Engine::on(const Tick&, TimePoint now, Out& out) {
+void Engine::on(const Tick&, TimePoint now, ActionCollector& out) {
     bool retry = false;
-    for (auto& [wwid, m] : maps_) {
+    for (auto& [wwid, m] : state_.maps) {
         if (m.retry_at && now >= *m.retry_at) {
             m.retry_at.reset();
             retry = true;
@@ -636,11 +453,11 @@ void Engine::on(const Tick&, TimePoint now, Out& out) {
         reconcile(now, out);
     }
     // Lost checks: the worker never answered.
-    for (auto& [dev, rec] : paths_) {
+    for (auto& [dev, rec] : state_.paths) {
         if (!rec.policy.check_in_flight()) {
             continue;  // most paths: cheaper than finding the map for the timing
         }
-        MapRecord* m = map_of(rec);
+        MapRecord* m = state_.map_of(rec);
         if (rec.policy.check_overdue(now, timing_for(m))) {
             auto id = rec.policy.check_in_flight_id();
             on(CheckerResult{dev, PathState::Down, "checker did not answer in time", *id}, now, out);
@@ -652,113 +469,41 @@ void Engine::on(const Tick&, TimePoint now, Out& out) {
         return retry || (m.fail_io_at && now >= *m.fail_io_at) || (m.failback_at && now >= *m.failback_at);
     };
     // Most Ticks only start checks: the sorted map list is built only when some map's timer fell due.
-    if (std::any_of(maps_.begin(), maps_.end(), [&](const auto& entry) { return due(entry.second); })) {
-        for (MapRecord* m : maps_in_creation_order()) {
+    if (std::any_of(state_.maps.begin(), state_.maps.end(),
+                    [&](const auto& entry) { return due(entry.second); })) {
+        for (MapRecord* m : state_.maps_in_creation_order()) {
             if (due(*m)) {
-                evaluate_map(*m, now, out);
+                io().evaluate(*m, now, out);
             }
         }
-        sync_recovery_tmo(out);
+        iscsi_.sync(state_, out);
     }
-    run_checks(now, out);
+    checks_.run_checks(state_, now, out);
 }
 
-void Engine::on(const ActionCompleted& e, TimePoint, Out& out) {
+void Engine::on(const ActionCompleted& e, TimePoint, ActionCollector& out) {
     if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
-        auto node = removing_.extract(remove->name);
-        if (!node.empty() && node.mapped().kept_in_use) {
-            out.add(PublishMapChange{remove->name, MapChange::Removed, {}});
-            out.log(LogLevel::Notice, remove->name, "removed: no longer open, and no path came back");
-        }
+        map_lifecycle().removal_completed(*remove, out);
     }
 }
 
-void Engine::removal_failed(const RemoveMap& remove, const Error& error, TimePoint now, Out& out) {
-    const std::string& why = error.message;
-    auto node = removing_.extract(remove.name);
-    if (node.empty()) {
-        out.log(LogLevel::Warning, remove.name, "removing the map failed: " + why + "; the map is kept");
-        return;
-    }
-    MapRecord kept = std::move(node.mapped());
-    const std::string wwid = kept.plan.wwid;
-    kept.exists = true;
-    kept.adopting = true;  // what dm has is known only as the engine last loaded it
-    kept.retry_at = now + global_.polling_interval.value;
-    auto it = maps_.find(wwid);
-    if (it == maps_.end()) {
-        // Conflict is dm's EBUSY: someone has the map open (a file system, LVM, or udev's blkid caught
-        // reading when the last path went). Tried again quietly: logged and published once.
-        const bool in_use = error.code == ErrorCode::Conflict;
-        const bool already_reported = in_use && kept.kept_in_use;
-        kept.kept_in_use = in_use;
-        if (!already_reported) {
-            std::string what = "removing the map failed: " + why + "; kept";
-            if (in_use) {
-                what = "no path left but the map is open: kept";
-                if (kept.queueing) {
-                    what += ", its I/O queued until a path returns";
-                }
-            }
-            out.log(
-                LogLevel::Warning, kept.plan.name,
-                what + ", trying the removal again every " + seconds_text(global_.polling_interval.value));
-            out.add(PublishMapChange{kept.plan.name, MapChange::Adopted,
-                                     in_use ? "open while its last path went" : "its removal failed"});
-        }
-        maps_.emplace(wwid, std::move(kept));
-        return;
-    }
-    kept.kept_in_use = false;
-    // The WWID's paths came back before the removal was refused: the map is still in dm, so the create
-    // planned for them fails on its uuid. Take the existing map over instead; the reconcile below renames and
-    // reloads it.
-    kept.seq = it->second.seq;
-    kept.create_failure_expected = it->second.exists;
-    kept.retry_at.reset();
-    out.log(LogLevel::Warning, kept.plan.name,
-            "removing the map failed: " + why + "; its paths are back, so it is kept and taken over");
-    it->second = std::move(kept);
-    reconcile(now, out);
-    evaluate_all(now, out);
-}
-
-void Engine::on(const ActionFailed& e, TimePoint now, Out& out) {
+void Engine::on(const ActionFailed& e, TimePoint now, ActionCollector& out) {
     const std::string what = to_string(e.action);
     const std::string why = e.error.message;
-    const TimePoint retry_at = now + global_.polling_interval.value;
     if (const auto* create = std::get_if<CreateMap>(&e.action)) {
-        MapRecord* m = find_map_by_uuid(create->uuid);
-        if (m != nullptr && m->create_failure_expected) {
-            m->create_failure_expected = false;
-            out.log(LogLevel::Info, create->name, "create refused as expected: the map was kept");
-            return;
-        }
-        if (m != nullptr) {
-            m->exists = false;
-            m->retry_at = retry_at;
-        }
-        out.log(LogLevel::Error, create->name,
-                "creating the map failed: " + why + "; retrying in " +
-                    seconds_text(global_.polling_interval.value));
+        map_lifecycle().create_failed(*create, why, now, out);
     } else if (const auto* reload = std::get_if<ReloadMap>(&e.action)) {
-        if (MapRecord* m = find_map_by_name(reload->name)) {
-            m->plan.table = DmMultipathTable{};  // unknown: the next reconcile reloads
-            m->retry_at = retry_at;
-        }
-        out.log(LogLevel::Error, reload->name,
-                "reloading the map failed: " + why + "; retrying in " +
-                    seconds_text(global_.polling_interval.value));
+        map_lifecycle().reload_failed(*reload, why, now, out);
     } else if (const auto* msg = std::get_if<DmMessage>(&e.action)) {
         // dm keeps its previous state; believing that makes the next evaluation send the message again.
-        for (auto& [dev, rec] : paths_) {
+        for (auto& [dev, rec] : state_.paths) {
             if (msg->message == "fail_path " + rec.info.devt.to_string()) {
                 rec.dm_state = DmPathState::Active;
             } else if (msg->message == "reinstate_path " + rec.info.devt.to_string()) {
                 rec.dm_state = DmPathState::Failed;
             }
         }
-        if (MapRecord* m = find_map_by_name(msg->map)) {
+        if (MapRecord* m = state_.find_map_by_name(msg->map)) {
             if (msg->message == "queue_if_no_path") {
                 m->queueing = false;
             } else if (msg->message == "fail_if_no_path") {
@@ -772,14 +517,14 @@ void Engine::on(const ActionFailed& e, TimePoint now, Out& out) {
         on(CheckerResult{check->devnode, PathState::Down, "checker could not run: " + why, check->check_id},
            now, out);
     } else if (const auto* tmo = std::get_if<SetRecoveryTmo>(&e.action)) {
-        session_tmo_.erase(tmo->session_id);
-        // Retried when the session changes state (the kernel refuses the write while a session is
-        // failed), not at every evaluation: that would repeat the write and this warning every tick.
-        tmo_refused_.insert(tmo->session_id);
+        iscsi_.write_failed(tmo->session_id);
         out.log(LogLevel::Warning, "session" + std::to_string(tmo->session_id),
                 "setting recovery_tmo failed: " + why);
     } else if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
-        removal_failed(*remove, e.error, now, out);
+        if (map_lifecycle().removal_failed(*remove, e.error, now, out)) {
+            reconcile(now, out);
+            evaluate_all(now, out);
+        }
     } else {
         out.log(LogLevel::Error, "", what + " failed: " + why);
     }
@@ -787,11 +532,11 @@ void Engine::on(const ActionFailed& e, TimePoint now, Out& out) {
 
 // ---------------------------------------------------------------- desired vs actual
 
-void Engine::reconcile(TimePoint now, Out& out) {
+void Engine::reconcile(TimePoint now, ActionCollector& out) {
     // Discovery order matters: grouping ties and alias allocation follow it, as in multipath-tools.
     std::vector<PlanPath> input = plan_input();
     PlanContext ctx;
-    for (const auto& [wwid, m] : maps_) {
+    for (const auto& [wwid, m] : state_.maps) {
         if (m.exists) {
             ctx.existing_names[wwid] = m.plan.name;
         }
@@ -813,633 +558,42 @@ void Engine::reconcile(TimePoint now, Out& out) {
         out.add(SaveKnownWwids{known_wwids_});
     }
 
-    for (PlannedMap& want : plan.maps) {
-        auto it = maps_.find(want.wwid);
-        MapRecord* m = it == maps_.end() ? nullptr : &it->second;
-        const bool retry_policy_changed =
-            m != nullptr && m->exists &&
-            m->plan.options.no_path_retry.value != want.options.no_path_retry.value;
-        if (m != nullptr && m->retries_exhausted && !retry_policy_changed) {
-            want.table = without_queueing(want.table);
+    std::map<std::string, LoadedMap, std::less<>> loaded;
+    for (auto& [wwid, m] : state_.maps) {
+        if (plan.find_wwid(wwid) != nullptr) {
+            m.kept_in_use = false;  // its paths are back: a later removal is news again
         }
-        if (m == nullptr || !m->exists) {
-            if (m != nullptr && m->retry_at) {
-                continue;  // a failed create waits for its retry time
-            }
-            MapRecord fresh;
-            fresh.seq = m != nullptr ? m->seq : next_seq_++;
-            fresh.plan = want;
-            fresh.exists = true;
-            fresh.name_origin = to_string(want.name_origin);
-            fresh.current_group = want.table.initial_group;
-            fresh.queueing = has_feature(want.table, "queue_if_no_path");
-            maps_[want.wwid] = fresh;
-            out.add(CreateMap{want.name, want.uuid, want.size_sectors, want.table});
-            out.add(PublishMapChange{want.name, MapChange::Created, {}});
-            out.log(LogLevel::Notice, want.name,
-                    "created map for WWID " + want.wwid + " with " + std::to_string(want.paths.size()) +
-                        " path(s) in " + std::to_string(want.groups.size()) + " group(s)");
-            MapRecord& created = maps_[want.wwid];
-            const PathTiming timing = timing_for(&created);
-            for (const PlannedPath& p : want.paths) {
-                PathRecord* rec = find_path(p.devnode);
-                rec->dm_state = DmPathState::Active;  // a new table loads every path active
-                if (want.options.path_checker.value == CheckerKind::None &&
-                    rec->policy.state() == PathState::Pending) {
-                    report(*rec, rec->policy.assume_up(now), "path_checker none: always up", out);
-                }
-                (void)timing;
-            }
-            continue;
-        }
-        if (m->plan.name != want.name) {
-            out.add(RenameMap{m->plan.name, want.name});
-            out.add(PublishMapChange{want.name, MapChange::Renamed, "was " + m->plan.name});
-            out.log(LogLevel::Notice, want.name, "renamed from " + m->plan.name);
-        }
-        if (retry_policy_changed) {
-            apply_new_no_path_retry(*m, want.options.no_path_retry.value, now, out);
-        }
-        const bool same =
-            same_topology(want.table, m->plan.table) && want.size_sectors == m->plan.size_sectors;
-        if (same) {
-            if (m->adopting) {
-                out.add(PublishMapChange{want.name, MapChange::Adopted, "table unchanged, no reload"});
-                out.log(LogLevel::Notice, want.name, "adopted existing map; table matches, not reloaded");
-            }
-            // queue_if_no_path is not part of the comparison (the kernel echoes its current flag): an adopted
-            // map or a new no_path_retry gets it by message, without a reload.
-            const bool want_queue = has_feature(want.table, "queue_if_no_path");
-            if (want_queue != m->queueing) {
-                out.add(DmMessage{want.name, want_queue ? "queue_if_no_path" : "fail_if_no_path"});
-                m->queueing = want_queue;
-                if (!m->adopting) {
-                    out.log(LogLevel::Notice, want.name,
-                            std::string(want_queue ? "queue_if_no_path set" : "queue_if_no_path cleared") +
-                                " (no_path_retry " + to_string(want.options.no_path_retry.value) + ")");
-                    out.add(PublishMapChange{
-                        want.name, want_queue ? MapChange::QueueingRestored : MapChange::QueueingDisabled,
-                        "no_path_retry " + to_string(want.options.no_path_retry.value)});
-                }
-            }
-            // Keep the loaded group layout; refresh options, priorities and states.
-            DmMultipathTable loaded = m->plan.table;
-            loaded.features = want.table.features;  // as far as they differ, only in queue_if_no_path
-            std::vector<PlannedGroup> loaded_groups;
-            for (const DmTableGroup& g : loaded.groups) {
-                PlannedGroup pg;
-                for (const DmTablePath& p : g.paths) {
-                    for (const PlannedPath& pp : want.paths) {
-                        if (pp.devt == p.devt) {
-                            pg.devnodes.push_back(pp.devnode);
-                        }
-                    }
-                }
-                loaded_groups.push_back(std::move(pg));
-            }
-            if (m->adopting) {
-                loaded_groups.clear();  // adopted tables keep the kernel's order, described by `want`
-                for (const DmTableGroup& g : loaded.groups) {
-                    PlannedGroup pg;
-                    for (const DmTablePath& p : g.paths) {
-                        for (const PlannedPath& pp : want.paths) {
-                            if (pp.devt == p.devt) {
-                                pg.devnodes.push_back(pp.devnode);
-                            }
-                        }
-                    }
-                    loaded_groups.push_back(std::move(pg));
-                }
-            }
-            want.groups = std::move(loaded_groups);
-            want.table = loaded;
-            m->name_origin = to_string(want.name_origin);
-            m->plan = want;
-            m->adopting = false;
-            continue;
-        }
-        if (m->adopting) {
-            out.log(LogLevel::Notice, want.name, "adopted existing map; its table differs, reloading");
-        }
-        m->adopting = false;
-        out.add(ReloadMap{want.name, want.size_sectors, want.table});
-        out.add(PublishMapChange{want.name, MapChange::Reloaded, {}});
-        out.log(LogLevel::Notice, want.name,
-                "reloaded: " + std::to_string(want.paths.size()) + " path(s) in " +
-                    std::to_string(want.groups.size()) + " group(s)");
-        m->plan = want;
-        m->name_origin = to_string(want.name_origin);
-        m->current_group = want.table.initial_group;
-        m->queueing = has_feature(want.table, "queue_if_no_path");
-        for (const PlannedPath& p : want.paths) {
-            find_path(p.devnode)->dm_state = DmPathState::Active;  // a reload loads every path active
-        }
+        loaded.emplace(wwid, loaded_map(m));
     }
-
-    // Maps no longer wanted.
-    for (auto it = maps_.begin(); it != maps_.end();) {
-        MapRecord& m = it->second;
-        const bool planned = plan.find_wwid(it->first) != nullptr;
-        if (planned || !m.exists) {
-            if (planned) {
-                m.kept_in_use = false;  // its paths are back: a later removal is news again
-            }
-            ++it;
-            continue;
-        }
-        if (m.open_count > 0) {
-            if (m.plan.paths.empty()) {
-                ++it;
-                continue;  // already reported
-            }
-            out.log(LogLevel::Warning, m.plan.name,
-                    "no path left but the map is open (" + std::to_string(m.open_count) + "); kept");
-            if (m.plan.options.flush_on_last_del.value && m.queueing) {
-                out.add(DmMessage{m.plan.name, "fail_if_no_path"});
-                m.queueing = false;
-                out.log(LogLevel::Warning, m.plan.name, "flush_on_last_del: queued I/O now fails");
-            }
-            m.plan.paths.clear();
-            m.plan.groups.clear();
-            ++it;
-            continue;
-        }
-        if (m.retry_at) {
-            ++it;  // a removal that failed is retried at retry_at (Tick)
-            continue;
-        }
-        if (m.plan.options.flush_on_last_del.value && m.queueing) {
-            // Whoever holds the map open (the engine cannot know: dm tells only when the removal is
-            // refused) gets errors instead of waiting for a path, as multipath-tools does before it
-            // flushes a map. Without flush_on_last_del, an open map keeps queueing: that is what
-            // no_path_retry asked for.
-            out.add(DmMessage{m.plan.name, "fail_if_no_path"});
-            m.queueing = false;
-            out.log(LogLevel::Warning, m.plan.name,
-                    "flush_on_last_del: last path gone, queued I/O now fails");
-        }
-        out.add(RemoveMap{m.plan.name});
-        if (!m.kept_in_use) {  // a quiet retry: it was published as kept, and is published removed when it is
-            out.add(PublishMapChange{m.plan.name, MapChange::Removed, {}});
-            out.log(LogLevel::Notice, m.plan.name, "removed: no path left");
-        }
-        m.plan.paths.clear();
-        m.plan.groups.clear();
-        removing_.insert_or_assign(m.plan.name, std::move(m));
-        it = maps_.erase(it);
+    MapLifecycle lifecycle = map_lifecycle();
+    for (MapUpdate& update : diff_maps(std::move(plan.maps), loaded)) {
+        lifecycle.apply(update, now, out);
     }
 }
 
-void Engine::sync_path(MapRecord& map, PathRecord& path, Out& out) {
-    const bool carries = carries_io(map, path);
-    const DmPathState want = carries ? DmPathState::Active : DmPathState::Failed;
-    if (path.dm_state == want) {
-        return;
-    }
-    if (carries && !path.policy.in_service()) {
-        out.log(LogLevel::Warning, context(path),
-                "no other usable path: using it although flap damping holds it out");
-    }
-    out.add(
-        DmMessage{map.plan.name, std::string(want == DmPathState::Active ? "reinstate_path " : "fail_path ") +
-                                     path.info.devt.to_string()});
-    path.dm_state = want;
+void Engine::evaluate_all(TimePoint now, ActionCollector& out) {
+    io().evaluate_all(now, out);
+    iscsi_.sync(state_, out);
 }
 
-std::vector<Engine::MapRecord*> Engine::maps_in_creation_order() {
-    std::vector<MapRecord*> ordered;
-    for (auto& [wwid, m] : maps_) {
-        if (m.exists) {
-            ordered.push_back(&m);
-        }
-    }
-    std::sort(ordered.begin(), ordered.end(),
-              [](const MapRecord* a, const MapRecord* b) { return a->seq < b->seq; });
-    return ordered;
+MapLifecycle Engine::map_lifecycle() {
+    return MapLifecycle(state_, global_.polling_interval.value);
 }
 
-void Engine::evaluate_all(TimePoint now, Out& out) {
-    for (MapRecord* m : maps_in_creation_order()) {
-        evaluate_map(*m, now, out);
-    }
-    sync_recovery_tmo(out);
-}
-
-void Engine::evaluate_map(MapRecord& m, TimePoint now, Out& out) {
-    if (!m.exists) {
-        return;
-    }
-    // Reinstates before fails: a shaky last-resort path handing over to a steady one must not leave dm a
-    // moment with no active path (which errors I/O under no_path_retry fail).
-    for (const bool reinstating : {true, false}) {
-        for (const PlannedPath& p : m.plan.paths) {
-            PathRecord* rec = find_path(p.devnode);
-            if (rec != nullptr && carries_io(m, *rec) == reinstating) {
-                sync_path(m, *rec, out);
-            }
-        }
-    }
-    if (m.plan.paths.empty()) {
-        return;
-    }
-    const NoPathRetry npr = m.plan.options.no_path_retry.value;
-    const unsigned usable = usable_count(m);
-    if (usable == 0) {
-        if (!m.no_path_since) {
-            m.no_path_since = now;
-            std::string what;
-            switch (npr.mode) {
-                case NoPathRetry::Mode::Queue:
-                    what = "queueing I/O until a path returns (no_path_retry queue)";
-                    break;
-                case NoPathRetry::Mode::Fail:
-                    what = "failing I/O (no_path_retry fail)";
-                    break;
-                case NoPathRetry::Mode::Count: {
-                    const Millis wait = global_.polling_interval.value * npr.count;
-                    m.fail_io_at = now + wait;
-                    what = "queueing I/O for " + std::to_string(npr.count) + " checks (" +
-                           format_duration(wait) + ", no_path_retry " + std::to_string(npr.count) + ")";
-                    break;
-                }
-            }
-            out.log(LogLevel::Warning, m.plan.name, "no usable path left; " + what);
-            out.add(PublishMapChange{m.plan.name, MapChange::AllPathsDown, to_string(npr)});
-        }
-        if (npr.mode == NoPathRetry::Mode::Count && m.queueing && m.fail_io_at && now >= *m.fail_io_at) {
-            out.add(DmMessage{m.plan.name, "fail_if_no_path"});
-            m.queueing = false;
-            m.retries_exhausted = true;
-            m.fail_io_at.reset();
-            out.log(LogLevel::Warning, m.plan.name,
-                    "no path returned within " + std::to_string(npr.count) +
-                        " checks; queued I/O now fails (no_path_retry " + std::to_string(npr.count) + ")");
-            out.add(PublishMapChange{m.plan.name, MapChange::QueueingDisabled, "no_path_retry exhausted"});
-        }
-    } else if (m.no_path_since) {
-        m.no_path_since.reset();
-        m.fail_io_at.reset();
-        out.log(LogLevel::Notice, m.plan.name, std::to_string(usable) + " usable path(s) again");
-        out.add(PublishMapChange{m.plan.name, MapChange::PathsRestored, {}});
-        if (!m.queueing && npr.mode != NoPathRetry::Mode::Fail) {
-            out.add(DmMessage{m.plan.name, "queue_if_no_path"});
-            m.queueing = true;
-            m.retries_exhausted = false;
-            out.log(LogLevel::Notice, m.plan.name, "queue_if_no_path restored");
-            out.add(PublishMapChange{m.plan.name, MapChange::QueueingRestored, {}});
-        }
-    }
-    failback(m, now, out);
-}
-
-void Engine::apply_new_no_path_retry(MapRecord& m, const NoPathRetry& npr, TimePoint now, Out& out) {
-    m.retries_exhausted = false;
-    m.fail_io_at.reset();
-    if (m.no_path_since && npr.mode == NoPathRetry::Mode::Count) {
-        // Already without a path: the count starts now, as if the last path had just gone.
-        const Millis wait = global_.polling_interval.value * npr.count;
-        m.fail_io_at = now + wait;
-        out.log(LogLevel::Warning, m.plan.name,
-                "no usable path; queueing I/O for " + std::to_string(npr.count) + " checks (" +
-                    format_duration(wait) + ", no_path_retry " + std::to_string(npr.count) + ")");
-    }
-}
-
-void Engine::switch_group(MapRecord& m, unsigned group, const std::string& why, Out& out) {
-    out.add(DmMessage{m.plan.name, "switch_group " + std::to_string(group)});
-    out.add(PublishMapChange{m.plan.name, MapChange::GroupSwitched,
-                             std::to_string(m.current_group) + "->" + std::to_string(group)});
-    out.log(LogLevel::Notice, m.plan.name, "switched to path group " + std::to_string(group) + ": " + why);
-    m.current_group = group;
-    m.failback_at.reset();
-}
-
-void Engine::failback(MapRecord& m, TimePoint now, Out& out) {
-    if (m.plan.groups.size() < 2) {
-        return;
-    }
-    const bool current_failed = !group_usable(m, m.current_group);
-    if (current_failed) {
-        // The kernel moves I/O to the first group (in table order) that still has a usable path.
-        for (unsigned g = 1; g <= m.plan.groups.size(); ++g) {
-            if (group_usable(m, g)) {
-                m.current_group = g;
-                break;
-            }
-        }
-    }
-    const unsigned best = best_group_now(m);
-    if (best == m.current_group || !group_usable(m, best)) {
-        m.failback_at.reset();
-        return;
-    }
-    const Failback fb = m.plan.options.failback.value;
-    switch (fb.mode) {
-        case Failback::Mode::Immediate:
-            switch_group(m, best, "failback immediate", out);
-            break;
-        case Failback::Mode::Manual:
-            break;
-        case Failback::Mode::Followover:
-            if (current_failed) {
-                switch_group(m, best, "failback followover: the active group failed", out);
-            }
-            break;
-        case Failback::Mode::Delayed:
-            if (!m.failback_at) {
-                m.failback_at = now + fb.delay;
-                out.log(LogLevel::Info, m.plan.name,
-                        "path group " + std::to_string(best) + " is usable again; failback in " +
-                            std::to_string(fb.delay.count()) + "s");
-            } else if (now >= *m.failback_at) {
-                switch_group(m, best, "failback after " + std::to_string(fb.delay.count()) + "s", out);
-            }
-            break;
-    }
-}
-
-void Engine::learn_session_timeouts(const PathInfo& path) {
-    if (!path.iscsi) {
-        return;
-    }
-    const unsigned session = path.iscsi->session_id;
-    if (path.iscsi->replacement_timeout_s) {
-        // Re-read at every change: the admin may have run iscsiadm -o update since.
-        session_own_tmo_[session] =
-            SessionOwnTmo{std::chrono::seconds(*path.iscsi->replacement_timeout_s), true};
-    }
-    if (path.iscsi->recovery_tmo_s) {
-        const std::chrono::seconds current(*path.iscsi->recovery_tmo_s);
-        // Later reads would only show what this daemon wrote.
-        session_own_tmo_.try_emplace(session, SessionOwnTmo{current, false});
-        session_tmo_.try_emplace(session, current);
-    }
-}
-
-std::chrono::seconds Engine::last_path_tmo(const MapRecord& m, unsigned session) const {
-    const std::chrono::seconds configured = m.plan.options.last_path_recovery_tmo.value;
-    if (configured != kRecoveryTmoOfSession) {
-        return configured;
-    }
-    auto it = session_own_tmo_.find(session);
-    if (it == session_own_tmo_.end()) {
-        return kOpenIscsiReplacementTimeout;
-    }
-    // Without the node record, a value no longer than fast_io_fail is most likely this daemon's own, set
-    // before it was restarted: giving it to a lone path would fail I/O at the first blip.
-    if (!it->second.from_node_record && it->second.value <= m.plan.options.fast_io_fail.value) {
-        return kOpenIscsiReplacementTimeout;
-    }
-    return it->second.value;
-}
-
-void Engine::sync_recovery_tmo(Out& out) {
-    // Runs on every path state change; without iSCSI paths (FC, SAS, scsi_debug) there is nothing to vote on,
-    // and the scan below, a path lookup per map member, made the first check round of 512 paths quadratic.
-    if (std::none_of(paths_.begin(), paths_.end(),
-                     [](const auto& entry) { return entry.second.info.iscsi; })) {
-        return;
-    }
-    struct Vote {
-        std::optional<std::chrono::seconds> shortest_fast;
-        std::optional<std::chrono::seconds> longest_last;
-        bool logged_in = true;
-    };
-    std::map<unsigned, Vote> votes;
-    for (const auto& [wwid, m] : maps_) {
-        if (!m.exists) {
-            continue;
-        }
-        const auto fast = m.plan.options.fast_io_fail.value;
-        if (fast == kFastIoFailOff) {
-            continue;  // recovery_tmo is left alone
-        }
-        const unsigned usable = usable_count(m);
-        for (const PlannedPath& p : m.plan.paths) {
-            const PathRecord* rec = find_path(p.devnode);
-            if (rec == nullptr || !rec->info.iscsi) {
-                continue;
-            }
-            Vote& v = votes[rec->info.iscsi->session_id];
-            // The kernel refuses recovery_tmo while a session is FAILED or FREE (EBUSY); it is set when
-            // the session logs in again (IscsiSessionChanged re-evaluates).
-            const std::string& state = rec->info.iscsi->session_state;
-            v.logged_in = v.logged_in && (state.empty() || session_logged_in(state));
-            // The map's only usable path must ride out a short outage; any other path fails over fast.
-            if (usable >= 2 || (usable == 1 && !carries_io(m, *rec))) {
-                v.shortest_fast = v.shortest_fast ? std::min(*v.shortest_fast, fast) : fast;
-            } else {
-                const auto last = last_path_tmo(m, rec->info.iscsi->session_id);
-                v.longest_last = v.longest_last ? std::max(*v.longest_last, last) : last;
-            }
-        }
-    }
-    for (const auto& [session, v] : votes) {
-        if (!v.logged_in || tmo_refused_.count(session) > 0) {
-            continue;
-        }
-        const std::chrono::seconds want = v.longest_last ? *v.longest_last : *v.shortest_fast;
-        auto it = session_tmo_.find(session);
-        if (it != session_tmo_.end() && it->second == want) {
-            continue;
-        }
-        session_tmo_[session] = want;
-        out.add(SetRecoveryTmo{session, want});
-    }
-}
-
-void Engine::run_checks(TimePoint now, Out& out) {
-    // Runs on every Tick, and few paths are due at any one Tick: only those are collected, sorted and looked
-    // up in their map, not every path.
-    std::vector<PathRecord*> ordered;
-    for (auto& [dev, rec] : paths_) {
-        if (rec.policy.check_due(now)) {
-            ordered.push_back(&rec);
-        }
-    }
-    std::sort(ordered.begin(), ordered.end(),
-              [](const PathRecord* a, const PathRecord* b) { return a->seq < b->seq; });
-    for (PathRecord* rec : ordered) {
-        const MapRecord* m = map_of(*rec);
-        if (m == nullptr || m->plan.options.path_checker.value == CheckerKind::None) {
-            continue;  // only members of a map are checked
-        }
-        const std::uint64_t id = next_check_id_++;
-        rec->policy.begin_check(id, now);
-        out.add(StartCheck{rec->info.devnode, rec->info.devt, m->plan.options.path_checker.value,
-                           m->plan.options.checker_timeout.value, id});
-    }
-}
-
-std::optional<TimePoint> Engine::check_deadline(const PathRecord& path) const {
-    // A path with a check in flight has no next check (a lost check is the worker pool's to time out).
-    const std::optional<TimePoint> at = path.policy.next_check_at();
-    if (!at) {
-        return std::nullopt;
-    }
-    const MapRecord* m = map_of(path);
-    if (m == nullptr || m->plan.options.path_checker.value == CheckerKind::None) {
-        return std::nullopt;  // only members of a map are checked
-    }
-    return at;
+MapIoPolicy Engine::io() {
+    return MapIoPolicy(state_, global_.polling_interval.value);
 }
 
 std::optional<TimePoint> Engine::next_deadline() const {
-    if (deadline_cache_) {
-        return *deadline_cache_;
-    }
-    std::optional<TimePoint> best;
-    auto consider = [&](std::optional<TimePoint> t) {
-        if (t && (!best || *t < *best)) {
-            best = t;
-        }
-    };
-    for (const auto& [dev, rec] : paths_) {
-        // check_deadline() looks the map up, the costly part: only a time earlier than the best so far needs
-        // it.
-        const std::optional<TimePoint> at = rec.policy.next_check_at();
-        if (at && (!best || *at < *best)) {
-            consider(check_deadline(rec));
-        }
-    }
-    for (const auto& [wwid, m] : maps_) {
-        if (m.queueing) {
-            consider(m.fail_io_at);
-        }
-        consider(m.failback_at);
-        consider(m.retry_at);
-    }
-    deadline_cache_ = best;
-    return best;
+    return checks_.next_deadline(state_);
 }
 
 std::vector<PlanPath> Engine::plan_input() const {
-    std::vector<const PathRecord*> ordered;
-    for (const auto& [dev, rec] : paths_) {
-        ordered.push_back(&rec);
-    }
-    std::sort(ordered.begin(), ordered.end(),
-              [](const PathRecord* a, const PathRecord* b) { return a->seq < b->seq; });
-    std::vector<PlanPath> out;
-    for (const PathRecord* r : ordered) {
-        out.push_back(PlanPath{r->info, r->policy.state()});
-    }
-    return out;
+    return state_.plan_input();
 }
 
-// ---------------------------------------------------------------- snapshot
-
-TopologySnapshot Engine::snapshot(TimePoint now) const {
-    TopologySnapshot snap;
-    std::vector<const MapRecord*> maps;
-    for (const auto& [wwid, m] : maps_) {
-        if (m.exists) {
-            maps.push_back(&m);
-        }
-    }
-    std::sort(maps.begin(), maps.end(),
-              [](const MapRecord* a, const MapRecord* b) { return a->seq < b->seq; });
-    for (const MapRecord* m : maps) {
-        MapSnapshot ms;
-        ms.name = m->plan.name;
-        ms.dm_name = m->plan.name;
-        ms.wwid = m->plan.wwid;
-        ms.uuid = m->plan.uuid;
-        ms.name_origin = m->name_origin;
-        ms.size_sectors = m->plan.size_sectors;
-        ms.vendor = m->plan.vendor;
-        ms.product = m->plan.product;
-        const DmMultipathTable& t = m->plan.table;
-        ms.features = std::to_string(t.features.size());
-        for (const std::string& f : t.features) {
-            ms.features += " " + f;
-        }
-        ms.hw_handler = t.hw_handler.empty() ? "0" : "1 " + t.hw_handler;
-        ms.table = format_table(t);
-        ms.path_grouping_policy = to_string(m->plan.options.path_grouping_policy.value);
-        ms.failback = to_string(m->plan.options.failback.value);
-        ms.no_path_retry = to_string(m->plan.options.no_path_retry.value);
-        ms.queueing = m->queueing;
-        ms.active_group = m->current_group;
-        ms.usable_paths = usable_count(*m);
-        ms.total_paths = static_cast<unsigned>(m->plan.paths.size());
-        for (std::size_t g = 0; g < m->plan.groups.size(); ++g) {
-            GroupSnapshot gs;
-            gs.index = static_cast<unsigned>(g + 1);
-            gs.selector = g < t.groups.size() ? t.groups[g].selector + " 0" : std::string();
-            gs.paths = m->plan.groups[g].devnodes;
-            std::vector<GroupingInput> inputs;
-            PathGroup pg;
-            for (const std::string& dev : gs.paths) {
-                const PathRecord* r = find_path(dev);
-                const PlannedPath* p = m->plan.find_path(dev);
-                pg.members.push_back(inputs.size());
-                inputs.push_back(GroupingInput{
-                    p != nullptr ? p->priority : 0, r != nullptr && carries_io(*m, *r), {}, {}});
-            }
-            update_group_priority(pg, inputs);
-            gs.priority = pg.priority;
-            gs.state =
-                gs.index == m->current_group ? "active" : (pg.usable_paths > 0 ? "enabled" : "disabled");
-            ms.groups.push_back(std::move(gs));
-        }
-        snap.maps.push_back(std::move(ms));
-    }
-    std::vector<const PathRecord*> ordered;
-    for (const auto& [dev, rec] : paths_) {
-        ordered.push_back(&rec);
-    }
-    std::sort(ordered.begin(), ordered.end(),
-              [](const PathRecord* a, const PathRecord* b) { return a->seq < b->seq; });
-    for (const PathRecord* r : ordered) {
-        PathSnapshot ps;
-        const PathInfo& i = r->info;
-        ps.devnode = i.devnode;
-        ps.devt = i.devt.to_string();
-        ps.wwid = i.wwid;
-        ps.hctl = i.hctl ? i.hctl->to_string() : std::string();
-        ps.vendor = i.vendor;
-        ps.product = i.product;
-        ps.revision = i.revision;
-        ps.serial = i.serial;
-        ps.transport = to_string(i.transport);
-        if (i.iscsi) {
-            ps.iscsi_session = i.iscsi->session_id;
-            ps.iscsi_target = i.iscsi->target_iqn;
-            ps.iscsi_portal = i.iscsi->portal;
-            ps.iscsi_session_state = i.iscsi->session_state;
-        }
-        ps.alua_state = to_string(i.alua_state);
-        ps.checker_state = r->policy.state();
-        ps.admin_failed = r->policy.admin_failed();
-        ps.state = ps.admin_failed ? PathState::Down : ps.checker_state;
-        ps.dm_state = r->dm_state;
-        ps.last_check_message = r->last_message;
-        ps.damped = r->policy.damped();
-        ps.flaps = r->policy.flaps();
-        if (auto hold = r->policy.hold_until(); hold && *hold > now) {
-            ps.hold_remaining_ms = std::chrono::duration_cast<Millis>(*hold - now).count();
-        }
-        ps.check_interval_ms = r->policy.current_interval().count();
-        if (const MapRecord* m = map_of(*r)) {
-            ps.map = m->plan.name;
-            ps.group = m->plan.group_of(i.devnode);
-            const PlannedPath* p = m->plan.find_path(i.devnode);
-            ps.priority = p != nullptr ? p->priority : 0;
-            ps.checker = to_string(m->plan.options.path_checker.value);
-            ps.multipath_status = "member";
-        } else {
-            ps.priority = i.priority.value_or(0);
-            ps.multipath_status = "not multipathed";
-            for (const PlanLogLine& line : last_plan_log_) {
-                if (line.context == i.devnode) {
-                    ps.multipath_status = "not multipathed: " + line.message;
-                }
-            }
-        }
-        snap.paths.push_back(std::move(ps));
-    }
-    return snap;
+TopologySnapshot Engine::snapshot(TimePoint) const {
+    return take_snapshot(state_);
 }
 
 }  // namespace pathkeeper::core

@@ -18,23 +18,32 @@
 //    another usable path, last_path_recovery_tmo, by default the session's own, while a path is the
 //    last one).
 // Time is passed in; next_deadline() tells the daemon when to send the next Tick.
+//
+// The Engine dispatches events; its parts each own their state and are tested on their own: EngineState
+// (paths and maps and the queries over them), map_diff (desired vs loaded) and MapLifecycle (applying the
+// changes, dm's answers), MapIoPolicy, IscsiTimeouts, CheckScheduler, and take_snapshot.
 
-#include <cstdint>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "core/actions.hpp"
 #include "core/bindings.hpp"
+#include "core/check_scheduler.hpp"
 #include "core/config.hpp"
+#include "core/engine_state.hpp"
 #include "core/events.hpp"
+#include "core/iscsi_timeouts.hpp"
 #include "core/map_planner.hpp"
 #include "core/path_policy.hpp"
 #include "core/snapshot.hpp"
 
 namespace pathkeeper::core {
+
+class ActionCollector;
+class MapIoPolicy;
+class MapLifecycle;
+struct MapUpdate;
 
 class Engine {
 public:
@@ -46,7 +55,7 @@ public:
     // failback, a retry); nullopt when nothing is scheduled.
     std::optional<TimePoint> next_deadline() const;
 
-    // `now` only turns hold-out deadlines into remaining times.
+    // What the daemon shows. The time is not used (nothing shown depends on it); both forms stay for callers.
     TopologySnapshot snapshot(TimePoint now) const;
     TopologySnapshot snapshot() const { return snapshot(TimePoint{}); }
 
@@ -62,124 +71,48 @@ public:
     std::vector<PlanPath> plan_input() const;
 
 private:
-    struct PathRecord {
-        PathInfo info;
-        PathPolicy policy;
-        std::uint64_t seq = 0;
-        DmPathState dm_state = DmPathState::Unknown;  // what dm has, as far as we know
-        std::string last_message;
-    };
-    struct MapRecord {
-        PlannedMap plan;  // table = what is loaded
-        bool exists = false;
-        bool adopting = false;  // found at startup, not yet compared with the plan
-        std::string name_origin;
-        unsigned current_group = 0;  // 1-based
-        bool queueing = false;
-        bool retries_exhausted = false;
-        std::optional<TimePoint> no_path_since;
-        std::optional<TimePoint> fail_io_at;
-        std::optional<TimePoint> failback_at;
-        std::optional<TimePoint> retry_at;
-        unsigned open_count = 0;
-        std::uint64_t seq = 0;
-        // The map's own removal failed after its WWID was planned again: the create emitted meanwhile
-        // fails on the map still there, and that failure is expected (see on(ActionFailed)).
-        bool create_failure_expected = false;
-        // Its removal (no path left) was refused because the map is open: it stays, and the removal is
-        // retried quietly every polling interval until the last opener closes it or its paths come back.
-        bool kept_in_use = false;
-    };
-    class Out;
-
-    void on(const PathAdded& e, TimePoint now, Out& out);
-    void on(const PathChanged& e, TimePoint now, Out& out);
-    void on(const PathRemoved& e, TimePoint now, Out& out);
-    void on(const PathEvents& e, TimePoint now, Out& out);
+    void on(const PathAdded& e, TimePoint now, ActionCollector& out);
+    void on(const PathChanged& e, TimePoint now, ActionCollector& out);
+    void on(const PathRemoved& e, TimePoint now, ActionCollector& out);
+    void on(const PathEvents& e, TimePoint now, ActionCollector& out);
     // After a path appeared, changed or went: plans the maps again, now or (inside PathEvents) once at the
     // end.
-    void paths_changed(TimePoint now, Out& out);
-    void on(const CheckerResult& e, TimePoint now, Out& out);
-    void on(const DmStatusRead& e, TimePoint now, Out& out);
-    void on(const DmEvent& e, TimePoint now, Out& out);
-    void on(const MapsDiscovered& e, TimePoint now, Out& out);
-    void on(const Tick& e, TimePoint now, Out& out);
-    void on(const ConfigApplied& e, TimePoint now, Out& out);
-    void on(const AdminRequest& e, TimePoint now, Out& out);
-    void on(const IscsiSessionChanged& e, TimePoint now, Out& out);
-    void on(const DeviceStateChanged& e, TimePoint now, Out& out);
-    void on(const AluaStateChanged& e, TimePoint now, Out& out);
-    void on(const AluaStatesChanged& e, TimePoint now, Out& out);
-    void on(const ActionCompleted& e, TimePoint now, Out& out);
-    void on(const ActionFailed& e, TimePoint now, Out& out);
+    void paths_changed(TimePoint now, ActionCollector& out);
+    void on(const CheckerResult& e, TimePoint now, ActionCollector& out);
+    void on(const DmStatusRead& e, TimePoint now, ActionCollector& out);
+    void on(const DmEvent& e, TimePoint now, ActionCollector& out);
+    void on(const MapsDiscovered& e, TimePoint now, ActionCollector& out);
+    void on(const Tick& e, TimePoint now, ActionCollector& out);
+    void on(const ConfigApplied& e, TimePoint now, ActionCollector& out);
+    void on(const AdminRequest& e, TimePoint now, ActionCollector& out);
+    void on(const IscsiSessionChanged& e, TimePoint now, ActionCollector& out);
+    void on(const DeviceStateChanged& e, TimePoint now, ActionCollector& out);
+    void on(const AluaStateChanged& e, TimePoint now, ActionCollector& out);
+    void on(const AluaStatesChanged& e, TimePoint now, ActionCollector& out);
+    void on(const ActionCompleted& e, TimePoint now, ActionCollector& out);
+    void on(const ActionFailed& e, TimePoint now, ActionCollector& out);
 
-    void reconcile(TimePoint now, Out& out);
-    void evaluate_map(MapRecord& map, TimePoint now, Out& out);
-    std::vector<MapRecord*> maps_in_creation_order();
-    void evaluate_all(TimePoint now, Out& out);
-    void sync_path(MapRecord& map, PathRecord& path, Out& out);
-    void failback(MapRecord& map, TimePoint now, Out& out);
-    void switch_group(MapRecord& map, unsigned group, const std::string& why, Out& out);
-    void sync_recovery_tmo(Out& out);
-    void run_checks(TimePoint now, Out& out);
-    void external_failure(PathRecord& path, TimePoint now, const std::string& reason, Out& out);
-    void report(PathRecord& path, const PathTransition& t, const std::string& reason, Out& out);
-    bool apply_alua_state(const AluaStateChanged& e, TimePoint now, Out& out);
+    // Plans the maps again and applies the difference to what is loaded (map_diff).
+    void reconcile(TimePoint now, ActionCollector& out);
+    // Every map's I/O policy, then the iSCSI timeouts that follow from it.
+    void evaluate_all(TimePoint now, ActionCollector& out);
+    // Made per use, so they hold no reference into the Engine and pick up the polling interval in force.
+    MapIoPolicy io();
+    MapLifecycle map_lifecycle();
+    void external_failure(PathRecord& path, TimePoint now, const std::string& reason, ActionCollector& out);
+    bool apply_alua_state(const AluaStateChanged& e, TimePoint now, ActionCollector& out);
 
     PathTiming timing_for(const MapRecord* map) const;
-    PathRecord* find_path(std::string_view devnode);
-    const PathRecord* find_path(std::string_view devnode) const;
-    MapRecord* map_of(const PathRecord& path);
-    const MapRecord* map_of(const PathRecord& path) const;
-    MapRecord* find_map_by_name(std::string_view name);
-    MapRecord* find_map_by_uuid(std::string_view uuid);
-    // The map's no_path_retry changed at a reconfigure: the retry count and its timer start afresh.
-    void apply_new_no_path_retry(MapRecord& m, const NoPathRetry& npr, TimePoint now, Out& out);
-    void removal_failed(const RemoveMap& remove, const Error& error, TimePoint now, Out& out);
-    const MapRecord* find_map_by_name(std::string_view name) const;
-    std::string context(const PathRecord& path) const;
-    bool any_in_service(const MapRecord& map) const;
-    // dm should carry I/O on the path: it is in service, or it is the map's last resort (see the .cpp).
-    bool carries_io(const MapRecord& map, const PathRecord& path) const;
-    unsigned usable_count(const MapRecord& map) const;  // paths that carry I/O
-    bool group_usable(const MapRecord& map, unsigned group) const;
-    unsigned best_group_now(const MapRecord& map) const;
-    void learn_session_timeouts(const PathInfo& path);
     void check_alua_siblings_now(const std::vector<const PathRecord*>& changed, TimePoint now);
-    std::chrono::seconds last_path_tmo(const MapRecord& map, unsigned session) const;
-    // When the path's next check is due, nullopt when it has none (check in flight, not in a map, no
-    // checker).
-    std::optional<TimePoint> check_deadline(const PathRecord& path) const;
 
     Config config_;
     ResolvedGlobalOptions global_;
     Bindings bindings_;
     KnownWwids known_wwids_;
-    std::map<std::string, PathRecord, std::less<>> paths_;  // by devnode
-    std::map<std::string, MapRecord, std::less<>> maps_;    // by WWID
-    // next_deadline() as last computed (outer optional: whether it is known). The daemon asks after every
-    // loop iteration, and with hundreds of paths most iterations handled one checker result that confirmed
-    // its path's state: that only gives this one path a next check (it had none while in flight) and leaves
-    // every other deadline alone, so on(CheckerResult) folds that path into the cache instead of a rescan of
-    // every path (an idle 512-path daemon on the simulator, 30 s: the rescans were 11.5 M of 58 M
-    // instructions, 1.4 M with the cache). Every other event clears the cache.
-    mutable std::optional<std::optional<TimePoint>> deadline_cache_;
-    // Maps whose RemoveMap has not completed yet, by name: a removal that fails (udev's blkid or an
-    // application briefly holding the map open) gives the map back to maps_ instead of forgetting it.
-    std::map<std::string, MapRecord, std::less<>> removing_;
-    std::map<unsigned, std::chrono::seconds> session_tmo_;  // recovery_tmo as last set / read
-    // The session's own recovery_tmo, for last_path_recovery_tmo: session. From open-iscsi's node record when
-    // discovery found it; else the first value sysfs showed, which may be this daemon's own from before a
-    // restart (see last_path_tmo).
-    struct SessionOwnTmo {
-        std::chrono::seconds value;
-        bool from_node_record = false;
-    };
-    std::map<unsigned, SessionOwnTmo> session_own_tmo_;
-    std::set<unsigned> tmo_refused_;  // sessions whose recovery_tmo write failed, until their state changes
-    std::vector<PlanLogLine> last_plan_log_;
-    std::uint64_t next_check_id_ = 1;
-    std::uint64_t next_seq_ = 1;
+    EngineState state_;
+    CheckScheduler checks_;
+    IscsiTimeouts iscsi_;
+    std::vector<PlanLogLine> last_plan_log_;  // logged once: a plan repeats its log lines every time
     bool started_ = false;
     bool in_path_batch_ = false;       // inside PathEvents: planning waits for its end
     bool path_batch_changed_ = false;  // ... and is needed then

@@ -1,5 +1,8 @@
 #include "core/snapshot.hpp"
 
+#include "core/engine_state.hpp"
+#include "core/grouping.hpp"
+
 namespace pathkeeper::core {
 
 const MapSnapshot* TopologySnapshot::find_map(std::string_view name) const {
@@ -28,6 +31,80 @@ std::vector<const PathSnapshot*> TopologySnapshot::paths_of(std::string_view map
         }
     }
     return out;
+}
+
+TopologySnapshot take_snapshot(const EngineState& state) {
+    TopologySnapshot snap;
+    for (const MapRecord* m : state.maps_in_creation_order()) {
+        MapSnapshot ms;
+        ms.name = m->plan.name;
+        ms.wwid = m->plan.wwid;
+        ms.uuid = m->plan.uuid;
+        ms.size_sectors = m->plan.size_sectors;
+        ms.vendor = m->plan.vendor;
+        ms.product = m->plan.product;
+        const DmMultipathTable& t = m->plan.table;
+        ms.features = std::to_string(t.features.size());
+        for (const std::string& f : t.features) {
+            ms.features += " " + f;
+        }
+        ms.hw_handler = t.hw_handler.empty() ? "0" : "1 " + t.hw_handler;
+        ms.no_path_retry = to_string(m->plan.options.no_path_retry.value);
+        ms.queueing = m->queueing;
+        ms.active_group = m->current_group;
+        for (std::size_t g = 0; g < m->plan.groups.size(); ++g) {
+            GroupSnapshot gs;
+            gs.index = static_cast<unsigned>(g + 1);
+            gs.selector = g < t.groups.size() ? t.groups[g].selector + " 0" : std::string();
+            gs.paths = m->plan.groups[g].devnodes;
+            std::vector<GroupingInput> inputs;
+            PathGroup pg;
+            for (const std::string& dev : gs.paths) {
+                const PathRecord* r = state.find_path(dev);
+                const PlannedPath* p = m->plan.find_path(dev);
+                pg.members.push_back(inputs.size());
+                inputs.push_back(GroupingInput{
+                    p != nullptr ? p->priority : 0, r != nullptr && state.carries_io(*m, *r), {}, {}});
+            }
+            update_group_priority(pg, inputs);
+            gs.priority = pg.priority;
+            gs.state =
+                gs.index == m->current_group ? "active" : (pg.usable_paths > 0 ? "enabled" : "disabled");
+            ms.groups.push_back(std::move(gs));
+        }
+        snap.maps.push_back(std::move(ms));
+    }
+    for (const PathRecord* r : state.paths_in_discovery_order()) {
+        PathSnapshot ps;
+        const PathInfo& i = r->info;
+        ps.devnode = i.devnode;
+        ps.devt = i.devt.to_string();
+        ps.wwid = i.wwid;
+        ps.hctl = i.hctl ? i.hctl->to_string() : std::string();
+        ps.vendor = i.vendor;
+        ps.product = i.product;
+        ps.revision = i.revision;
+        ps.serial = i.serial;
+        ps.transport = to_string(i.transport);
+        if (i.iscsi) {
+            ps.iscsi_target = i.iscsi->target_iqn;
+            ps.iscsi_portal = i.iscsi->portal;
+            ps.iscsi_session_state = i.iscsi->session_state;
+        }
+        ps.alua_state = to_string(i.alua_state);
+        ps.state = r->policy.admin_failed() ? PathState::Down : r->policy.state();
+        ps.dm_state = r->dm_state;
+        if (const MapRecord* m = state.map_of(*r)) {
+            ps.map = m->plan.name;
+            ps.group = m->plan.group_of(i.devnode);
+            const PlannedPath* p = m->plan.find_path(i.devnode);
+            ps.priority = p != nullptr ? p->priority : 0;
+        } else {
+            ps.priority = i.priority.value_or(0);
+        }
+        snap.paths.push_back(std::move(ps));
+    }
+    return snap;
 }
 
 }  // namespace pathkeeper::core

@@ -1,9 +1,9 @@
 #pragma once
 // Plain copies of the engine's state for the D-Bus layer and pathctl (show topology / paths / maps).
-// No behaviour beyond lookups: whatever is shown is computed by the engine when the snapshot is taken.
+// No behaviour beyond lookups: whatever is shown is computed by the engine when the snapshot is taken. Only
+// what the daemon shows is copied.
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,24 +23,14 @@ struct PathSnapshot {
     std::string product;
     std::string revision;
     std::string serial;
-    std::string transport;  // "iscsi", "fc", ...
-    std::optional<unsigned> iscsi_session;
+    std::string transport;     // "iscsi", "fc", ...
     std::string iscsi_target;  // target IQN
     std::string iscsi_portal;  // "10.0.0.1:3260"
     std::string iscsi_session_state;
     int priority = 0;
-    std::string alua_state;                        // "active/optimized", ... ; "unknown" when not ALUA
-    PathState state = PathState::Pending;          // what the admin sees: Down while failed by the admin
-    PathState checker_state = PathState::Pending;  // the checker's last word
-    DmPathState dm_state = DmPathState::Unknown;   // what dm has (as the engine last set or read it)
-    std::string checker;                           // "tur", "directio", "none"
-    std::string last_check_message;
-    bool admin_failed = false;
-    bool damped = false;  // flap damping holds it out (Shaky) or will when it next checks good
-    unsigned flaps = 0;
-    std::int64_t hold_remaining_ms = 0;  // while Shaky
-    std::int64_t check_interval_ms = 0;  // current healthy/failed re-check interval
-    std::string multipath_status;        // "member", "not multipathed: <reason>"
+    std::string alua_state;                       // "active/optimized", ... ; "unknown" when not ALUA
+    PathState state = PathState::Pending;         // what the admin sees: Down while failed by the admin
+    DmPathState dm_state = DmPathState::Unknown;  // what dm has (as the engine last set or read it)
 };
 
 struct GroupSnapshot {
@@ -54,22 +44,15 @@ struct GroupSnapshot {
 struct MapSnapshot {
     std::string name;
     std::string wwid;
-    std::string uuid;         // "mpath-<wwid>"
-    std::string name_origin;  // "multipaths", "bindings", "wwid", "existing"
-    std::string dm_name;      // same as name: dm device /dev/mapper/<name>
+    std::string uuid;  // "mpath-<wwid>"
     std::uint64_t size_sectors = 0;
     std::string vendor;
     std::string product;
     std::string features;    // "1 queue_if_no_path" as in the table
     std::string hw_handler;  // "1 alua" or "0"
-    std::string table;       // the loaded table text
-    std::string path_grouping_policy;
-    std::string failback;
     std::string no_path_retry;
     bool queueing = false;      // queue_if_no_path in effect
     unsigned active_group = 0;  // 1-based
-    unsigned usable_paths = 0;
-    unsigned total_paths = 0;
     std::vector<GroupSnapshot> groups;
 };
 
@@ -81,5 +64,9 @@ struct TopologySnapshot {
     const PathSnapshot* find_path(std::string_view devnode) const;
     std::vector<const PathSnapshot*> paths_of(std::string_view map) const;
 };
+
+class EngineState;
+// The engine's state as plain copies: maps in creation order, paths in discovery order.
+TopologySnapshot take_snapshot(const EngineState& state);
 
 }  // namespace pathkeeper::core
