@@ -81,14 +81,18 @@ prepare() {
     install_package
     step "the admin's switch from multipathd, and the host's services this guest must not run"
     systemctl disable multipathd.service multipathd.socket 2>&1 | sed 's/^/  /' >&2
-    # Daemons and timers of the host image (databases, its own iSCSI targets, NTP without a network) and the
-    # login prompts, which would only fight the console.
-    local unit
-    for unit in postgresql.service tgt.service rtslib-fb-targetctl.service systemd-timesyncd.service \
-        e2scrub_reap.service apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer \
-        fstrim.timer man-db.timer getty@tty1.service serial-getty@ttyS0.service console-getty.service; do
+    # Every service, socket and timer the host image enables is masked (databases, its own iSCSI targets, NTP
+    # without a network, timers), except what this boot is about; so are the login prompts, which would only fight
+    # the console.
+    local link unit keep=" pathkeeperd.service open-iscsi.service iscsid.service iscsid.socket remote-fs.target "
+    for link in /etc/systemd/system/*.wants/*; do
+        unit=${link##*/}
+        [[ "$keep" == *" $unit "* ]] || ln -sfn /dev/null "/etc/systemd/system/$unit"
+    done
+    for unit in getty@tty1.service serial-getty@ttyS0.service console-getty.service; do
         ln -sfn /dev/null "/etc/systemd/system/$unit"
     done
+    log "masked: $(find /etc/systemd/system -maxdepth 1 -lname /dev/null -printf '%f ')"
     systemctl set-default multi-user.target 2>&1 | sed 's/^/  /' >&2
     # The host may be a container: its marker files would make systemd skip every
     # ConditionVirtualization=!container unit (pathkeeperd's among them) in this VM.
