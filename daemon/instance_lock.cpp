@@ -35,13 +35,22 @@ std::string read_holder_pid(int fd) {
 }  // namespace
 
 core::Result<InstanceLock> InstanceLock::acquire(const std::string& state_dir) {
+    return lock_file(state_dir, kLockFileName, "another pathkeeperd is already running");
+}
+
+core::Result<InstanceLock> InstanceLock::acquire_machine_wide(const std::string& run_dir) {
+    return lock_file(run_dir, kMachineLockFileName,
+                     "another pathkeeperd already manages this machine's multipath maps");
+}
+
+core::Result<InstanceLock> InstanceLock::lock_file(const std::string& dir, const char* file_name,
+                                                   const std::string& conflict) {
     std::error_code ec;
-    std::filesystem::create_directories(state_dir, ec);
+    std::filesystem::create_directories(dir, ec);
     if (ec) {
-        return core::make_error(core::ErrorCode::Io,
-                                "cannot create state directory " + state_dir + ": " + ec.message());
+        return core::make_error(core::ErrorCode::Io, "cannot create directory " + dir + ": " + ec.message());
     }
-    std::string path = (std::filesystem::path(state_dir) / kLockFileName).string();
+    std::string path = (std::filesystem::path(dir) / file_name).string();
     const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
         return core::make_error(core::ErrorCode::Io,
@@ -53,8 +62,7 @@ core::Result<InstanceLock> InstanceLock::acquire(const std::string& state_dir) {
         close(fd);
         if (err == EWOULDBLOCK) {
             return core::make_error(core::ErrorCode::Conflict,
-                                    "another pathkeeperd is already running" +
-                                        (holder.empty() ? std::string{} : " (pid " + holder + ")") +
+                                    conflict + (holder.empty() ? std::string{} : " (pid " + holder + ")") +
                                         ": it holds the lock on " + path);
         }
         return core::make_error(core::ErrorCode::Io, "cannot lock " + path + ": " + errno_message(err));

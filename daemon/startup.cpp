@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "daemon/backend.hpp"
 #include "daemon/config_loader.hpp"
@@ -60,10 +63,22 @@ int run_daemon(const DaemonOptions& options) {
     // mask and SIGTERM can only arrive through the signalfd.
     SignalSource signals;
 
+    // On a real host one daemon manages the machine's maps, whatever its state dir; simulated daemons
+    // share nothing, so parallel tests may run several.
+    std::optional<InstanceLock> machine_lock;
     if (options.backend == BackendKind::Real) {
-        if (auto found = find_running_multipathd()) {
+        std::vector<std::string> ignored;
+        if (auto found = find_running_multipathd({}, &ignored)) {
             return fail("refusing to start: " + *found);
         }
+        for (const std::string& what : ignored) {
+            logger.log(core::LogLevel::Notice, {}, what);
+        }
+        auto machine = InstanceLock::acquire_machine_wide();
+        if (!machine) {
+            return fail("refusing to start: " + machine.error().message);
+        }
+        machine_lock.emplace(std::move(*machine));
         raise_open_file_limit(logger);
     }
     auto lock = InstanceLock::acquire(options.state_dir);

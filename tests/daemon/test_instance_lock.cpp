@@ -64,5 +64,44 @@ TEST(TheInstanceLock, ReportsAStateDirThatCannotBeCreated) {
     EXPECT_EQ(lock.error().code, core::ErrorCode::Io);
 }
 
+TEST(TheMachineWideLock, RefusesASecondDaemonWithAnotherStateDir) {
+    TempDir dir;
+    auto first_state = InstanceLock::acquire(dir.path() + "/state-a");
+    auto first_machine = InstanceLock::acquire_machine_wide(dir.path() + "/run");
+    ASSERT_TRUE(first_state.ok());
+    ASSERT_TRUE(first_machine.ok()) << first_machine.error().message;
+    // A second daemon's own state dir is free, the machine is not.
+    auto second_state = InstanceLock::acquire(dir.path() + "/state-b");
+    EXPECT_TRUE(second_state.ok());
+    auto second_machine = InstanceLock::acquire_machine_wide(dir.path() + "/run");
+    ASSERT_FALSE(second_machine.ok());
+    EXPECT_EQ(second_machine.error().code, core::ErrorCode::Conflict);
+    EXPECT_NE(second_machine.error().message.find("already manages this machine"), std::string::npos);
+    EXPECT_NE(second_machine.error().message.find("pid " + std::to_string(getpid())), std::string::npos);
+    EXPECT_NE(second_machine.error().message.find(dir.path() + "/run/machine.lock"), std::string::npos);
+}
+
+TEST(TheMachineWideLock, DoesNotCollideWithAStateDirLockInTheSameDirectory) {
+    TempDir dir;
+    auto state = InstanceLock::acquire(dir.path());
+    auto machine = InstanceLock::acquire_machine_wide(dir.path());
+    EXPECT_TRUE(state.ok());
+    EXPECT_TRUE(machine.ok());
+}
+
+TEST(TheMachineWideLock, IsReleasedByTheKernelWhenTheHolderDies) {
+    TempDir dir;
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        auto lock = InstanceLock::acquire_machine_wide(dir.path());
+        _exit(lock.ok() ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+    EXPECT_TRUE(InstanceLock::acquire_machine_wide(dir.path()).ok());
+}
+
 }  // namespace
 }  // namespace pathkeeper::daemon

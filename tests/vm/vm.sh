@@ -198,13 +198,21 @@ cmd_run() {
         echo
     } >"$out/job.sh"
 
+    # A scenario whose header says "# vm.sh: boot=systemd" boots Debian's systemd as PID 1
+    # (guest/systemd-init.sh); every other one runs under the hand-made init (guest/init.sh).
+    local stage2=$here/guest/init.sh boot_args=""
+    if grep -qx '# vm.sh: boot=systemd' "$script"; then
+        stage2=$here/guest/systemd-init.sh
+        boot_args=" systemd.show_status=1"
+    fi
+
     local started ended status=0
     started=$(date +%s.%N)
     # shellcheck disable=SC2054  # the commas belong to qemu's option syntax
     local qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
         -display none -serial stdio -monitor none -no-reboot -nic none
         -kernel "$kdir/vmlinuz" -initrd "$kdir/initramfs.cpio.gz"
-        -append "console=ttyS0 quiet panic=-1 sysrq_always_enabled=1 pk.stage2=$here/guest/init.sh"
+        -append "console=ttyS0 quiet panic=-1 sysrq_always_enabled=1 pk.stage2=$stage2$boot_args"
         -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
         -virtfs "local,path=$kdir/root/lib/modules/$kver,mount_tag=modules,security_model=none,readonly=on"
         -virtfs "local,path=$out,mount_tag=pkout,security_model=none")

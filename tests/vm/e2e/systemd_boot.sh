@@ -1,0 +1,248 @@
+#!/bin/bash
+# vm.sh: boot=systemd
+# A real boot with the package enabled: the guest's PID 1 is Debian's systemd (tests/vm/guest/systemd-init.sh).
+#   PK_PHASE=prepare (before systemd, in the overlay, like an admin's chroot): `apt-get install ./pathkeeper_*.deb`
+#     (its maintainer scripts enable pathkeeperd.service as on any install), `systemctl disable` multipathd,
+#     the host's services the guest must not run masked, a test SAN (tgtd in network namespace "san" behind two
+#     veth cables, started by pk-vm-san.service before open-iscsi), open-iscsi node records for both portals
+#     with node.startup = automatic, and an fstab line mounting the LUN's ext4 by UUID with _netdev.
+#   PK_PHASE=check (pk-vm-check.service, after multi-user.target): no ordering cycle in the journal,
+#     `systemd-analyze verify default.target` clean, `systemctl is-system-running` says running, pathkeeperd was
+#     active before open-iscsi logged in, the map has both paths, the fstab mount is on the map, and
+#     `pathctl show topology` answers. Boot figures (systemd-analyze) go to the log.
+#   PK_PHASE=san-cables / san-target: pk-vm-san.service's steps.
+# The package comes from PK_DEB (a .deb, or a directory holding pathkeeper_*.deb), else from PK_DEB_DIR (the
+# CTest default, BUILD/deb). No package: skip (77).
+. "$(dirname "$0")/../guest/lib.sh"
+
+self=$(readlink -f "$0")
+fs_uuid=5a1e7c0d-0b00-4a00-8000-00000000beef
+mount_point=/mnt/pk-san
+lun_image=/var/lib/pk-vm-san/lun1.img
+
+# --- the SAN unit's steps ------------------------------------------------------------------------------------------
+
+san_cables() {
+    modprobe -a veth iscsi_tcp
+    ip netns add san
+    ip -n san link set lo up
+    local i cable
+    for i in 1 2; do
+        cable=$([ "$i" = 1 ] && echo a || echo b)
+        ip link add "cable-$cable" type veth peer name "san-$cable" netns san
+        ip addr add "10.77.$i.1/24" dev "cable-$cable"
+        ip link set "cable-$cable" up
+        ip -n san addr add "10.77.$i.2/24" dev "san-$cable"
+        ip -n san link set "san-$cable" up
+    done
+    mkdir -p /run/tgtd /var/run/tgtd
+}
+
+san_target() {
+    wait_until 30 "tgtd management socket" ip netns exec san tgtadm --lld iscsi --op show --mode target
+    ip netns exec san tgtadm --lld iscsi --op new --mode target --tid 1 -T "$PK_SAN_IQN"
+    ip netns exec san tgtadm --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b "$lun_image"
+    ip netns exec san tgtadm --lld iscsi --op bind --mode target --tid 1 -I ALL
+    wait_until 10 "cable-a to carry traffic" busybox ping -c1 -W1 10.77.1.2
+    wait_until 10 "cable-b to carry traffic" busybox ping -c1 -W1 10.77.2.2
+}
+
+# --- before systemd -------------------------------------------------------------------------------------------------
+
+install_package() {
+    local deb_source=${PK_DEB:-${PK_DEB_DIR:-}} deb=
+    if [ -f "$deb_source" ]; then
+        deb=$deb_source
+    elif [ -d "$deb_source" ]; then
+        # shellcheck disable=SC2012  # newest first; package file names have no odd characters
+        deb=$(ls -t "$deb_source"/pathkeeper_*.deb 2>/dev/null | head -1 || true)
+    fi
+    [ -n "$deb" ] || skip "no pathkeeper_*.deb in '${deb_source:-<PK_DEB and PK_DEB_DIR unset>}';" \
+        "build one with: scripts/build-deb.sh --nocheck --out BUILD/deb (or set PK_DEB)"
+    deb=$(readlink -f "$deb")
+
+    step "apt-get install ./$(basename "$deb") (offline, no systemd running: the package enables its unit)"
+    ! dpkg -s pathkeeper >/dev/null 2>&1 || fail "pathkeeper is already installed in the VM image"
+    rm -f /var/lib/man-db/auto-update
+    # Offline as in e2e_package_install: an empty package-lists directory, so apt resolves against what is
+    # installed.
+    mkdir -p /tmp/pk-apt-lists/partial
+    (cd "$(dirname "$deb")" && DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Use-Pty=0 \
+        -o Dir::State::Lists=/tmp/pk-apt-lists -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= \
+        "./$(basename "$deb")") >"$PK_OUT/apt-install.log" 2>&1 ||
+        fail "apt-get install failed:
+$(tail -n 30 "$PK_OUT/apt-install.log")"
+    log "installed $(dpkg-query -W -f '${Package} ${Version}' pathkeeper)"
+    [ -L /etc/systemd/system/sysinit.target.wants/pathkeeperd.service ] ||
+        fail "the package did not enable pathkeeperd.service (no sysinit.target.wants link)"
+}
+
+prepare() {
+    install_package
+    step "the admin's switch from multipathd, and the host's services this guest must not run"
+    systemctl disable multipathd.service multipathd.socket 2>&1 | sed 's/^/  /' >&2
+    # Every service, socket and timer the host image enables is masked (databases, its own iSCSI targets, NTP
+    # without a network, timers), except what this boot is about; so are the login prompts, which would only fight
+    # the console.
+    local link unit keep=" pathkeeperd.service open-iscsi.service iscsid.service iscsid.socket remote-fs.target "
+    for link in /etc/systemd/system/*.wants/*; do
+        unit=${link##*/}
+        [[ "$keep" == *" $unit "* ]] || ln -sfn /dev/null "/etc/systemd/system/$unit"
+    done
+    for unit in getty@tty1.service serial-getty@ttyS0.service console-getty.service; do
+        ln -sfn /dev/null "/etc/systemd/system/$unit"
+    done
+    log "masked: $(find /etc/systemd/system -maxdepth 1 -lname /dev/null -printf '%f ')"
+    systemctl set-default multi-user.target 2>&1 | sed 's/^/  /' >&2
+    # The host may be a container: its marker files would make systemd skip every
+    # ConditionVirtualization=!container unit (pathkeeperd's among them) in this VM.
+    rm -f /.dockerenv /run/.containerenv
+    # Debian's tmpfiles.d/tmp.conf empties /tmp at boot: here that is the host's /tmp under the overlay (a
+    # checkout or build tree may live there) and whiting it out costs half a minute under TCG.
+    printf 'd /tmp 1777 root root -\nd /var/tmp 1777 root root -\n' >/etc/tmpfiles.d/tmp.conf
+    # Coldplug would load drivers for qemu's default devices (VGA, floppy, parallel port, CD-ROM) and CPU
+    # features (kvm, cpufreq, crypto): tens of seconds under TCG, none of it storage.
+    printf 'blacklist %s\n' bochs floppy parport_pc ppdev ata_piix sr_mod kvm_amd kvm_intel powernow_k8 \
+        acpi_cpufreq aesni_intel ghash_clmulni_intel crc32_pclmul pcspkr >/etc/modprobe.d/pk-vm-blacklist.conf
+
+    step "test SAN: a 64 MiB LUN with ext4 (UUID $fs_uuid), served by pk-vm-san.service in netns san"
+    mkdir -p "$(dirname "$lun_image")" "$mount_point"
+    truncate -s 64M "$lun_image"
+    mkfs.ext4 -q -F -U "$fs_uuid" "$lun_image"
+    echo "pathkeeper over systemd" >/tmp/pk-vm-stamp
+    debugfs -w -R "write /tmp/pk-vm-stamp stamp" "$lun_image" >/dev/null 2>&1
+    cat >/etc/systemd/system/pk-vm-san.service <<EOF
+[Unit]
+Description=Test SAN: tgtd in network namespace san behind two veth cables
+DefaultDependencies=no
+After=systemd-modules-load.service
+Before=iscsid.service open-iscsi.service network.target
+# Stopped at shutdown, after open-iscsi (ordered before it) has logged out.
+Conflicts=shutdown.target
+Before=shutdown.target
+
+[Service]
+Type=simple
+# tgtd ignores SIGTERM while it serves a target, which would hold the shutdown for the stop timeout.
+KillSignal=SIGKILL
+Environment=PK_OUT=$PK_OUT
+ExecStartPre=/bin/bash $self san-cables
+ExecStart=/usr/sbin/ip netns exec san /usr/sbin/tgtd -f
+ExecStartPost=/bin/bash $self san-target
+
+[Install]
+WantedBy=sysinit.target
+EOF
+    systemctl enable pk-vm-san.service 2>&1 | sed 's/^/  /' >&2
+
+    step "open-iscsi node records (node.startup = automatic) for both portals; fstab line with _netdev"
+    echo "InitiatorName=iqn.2026-11.org.example:pathkeeper-vm" >/etc/iscsi/initiatorname.iscsi
+    local portal
+    for portal in "${PK_SAN_PORTALS[@]}"; do
+        iscsiadm -m node -o new -T "$PK_SAN_IQN" -p "$portal:3260,1" >/dev/null
+        iscsiadm -m node -T "$PK_SAN_IQN" -p "$portal:3260,1" -o update -n node.startup -v automatic
+    done
+    grep -rh '^node.startup' /etc/iscsi/nodes | sort | uniq -c | sed 's/^/  /' >&2
+    echo "UUID=$fs_uuid $mount_point ext4 _netdev 0 0" >>/etc/fstab
+    log "fstab: $(tail -n 1 /etc/fstab)"
+}
+
+# --- after the boot -----------------------------------------------------------------------------------------------
+
+# unit_time UNIT PROPERTY: a unit's monotonic timestamp (seconds since boot, 2 decimals).
+unit_time() {
+    systemctl show -P "$2" "$1" | awk '{ printf "%.2f", $1 / 1000000 }'
+}
+
+check() {
+    local failed=0
+    bad() {
+        log "FAIL: $*"
+        failed=1
+    }
+    step "systemctl is-system-running --wait"
+    local state
+    state=$(timeout 240 systemctl is-system-running --wait 2>&1 || true)
+    log "system state: $state"
+    [ "$state" = running ] || bad "the system is '$state', not running; failed units:
+$(systemctl --failed --no-legend --plain 2>&1)"
+
+    step "boot figures"
+    systemd-analyze time 2>&1 | sed 's/^/  /' >&2 || true
+    log "pathkeeperd.service: start $(unit_time pathkeeperd.service ExecMainStartTimestampMonotonic) s," \
+        "active $(unit_time pathkeeperd.service ActiveEnterTimestampMonotonic) s;" \
+        "open-iscsi.service start $(unit_time open-iscsi.service InactiveExitTimestampMonotonic) s;" \
+        "pk-vm-san.service active $(unit_time pk-vm-san.service ActiveEnterTimestampMonotonic) s;" \
+        "$mount_point mounted $(unit_time "$(systemd-escape -p --suffix=mount "$mount_point")" ActiveEnterTimestampMonotonic) s"
+    journalctl -b -u pathkeeperd --no-pager -o short-monotonic >"$PK_OUT/pathkeeperd.log" 2>&1 || true
+
+    step "no ordering cycle, and systemd-analyze verify default.target clean"
+    local cycles
+    # By syslog identifier, not _PID=1: what systemd logs before journald runs is imported from the kernel log
+    # without a _PID (a cycle is found at the first transaction, that early).
+    cycles=$(journalctl -b -t systemd --no-pager 2>&1 | grep -iE 'ordering cycle|deleted to break' || true)
+    [ -z "$cycles" ] || bad "systemd found an ordering cycle:
+$cycles"
+    local verify rc=0
+    verify=$(systemd-analyze verify default.target 2>&1) || rc=$?
+    [ "$rc" -eq 0 ] && [ -z "$verify" ] || bad "systemd-analyze verify default.target (exit $rc):
+$verify"
+
+    step "pathkeeperd active before open-iscsi logged in; the map has both paths"
+    [ "$(systemctl is-active pathkeeperd.service)" = active ] || bad "pathkeeperd.service is not active"
+    [ "$(systemctl is-enabled pathkeeperd.service)" = enabled ] || bad "pathkeeperd.service is not enabled"
+    local daemon_active iscsi_start
+    daemon_active=$(systemctl show -P ActiveEnterTimestampMonotonic pathkeeperd.service)
+    iscsi_start=$(systemctl show -P InactiveExitTimestampMonotonic open-iscsi.service)
+    [ "$daemon_active" -gt 0 ] && [ "$iscsi_start" -gt 0 ] && [ "$daemon_active" -le "$iscsi_start" ] ||
+        bad "pathkeeperd became active at $daemon_active us, open-iscsi started at $iscsi_start us"
+    local maps
+    maps=$(dmsetup table --target multipath 2>/dev/null || true)
+    log "multipath maps: ${maps:-none}"
+    [ "$(grep -c . <<<"$maps")" -eq 1 ] || bad "expected one multipath map"
+    local disks
+    disks=$(iscsi_disks | tr '\n' ' ')
+    log "iSCSI paths: $disks"
+    [ "$(wc -w <<<"$disks")" -eq 2 ] || bad "expected two iSCSI paths"
+
+    step "the fstab mount is on the map"
+    local source majmin
+    source=$(findmnt -n -o SOURCE "$mount_point" || true)
+    log "$mount_point: $(findmnt -n -o SOURCE,FSTYPE,OPTIONS "$mount_point" || echo 'not mounted')"
+    if [ -n "$source" ]; then
+        majmin=$(lsblk -dn -o MAJ:MIN "$source" | tr -d ' ')
+        local dm_uuid
+        dm_uuid=$(cat "/sys/dev/block/$majmin/dm/uuid" 2>/dev/null || true)
+        [[ "$dm_uuid" == mpath-* ]] || bad "$mount_point is on $source ($majmin), not on a multipath map"
+        [ "$(cat "$mount_point/stamp" 2>/dev/null)" = "pathkeeper over systemd" ] ||
+            bad "the stamp written before the boot is not on the mounted filesystem"
+    else
+        bad "$mount_point is not mounted"
+    fi
+
+    step "pathctl show topology"
+    # The daemon publishes its API once the system bus is up, which comes after it at boot.
+    local topology="" deadline=$((SECONDS + 30))
+    until topology=$(pathctl show topology 2>&1); do
+        topology=
+        [ "$SECONDS" -lt "$deadline" ] || break
+        sleep 0.5
+    done
+    if [ -n "$topology" ]; then
+        printf '%s\n' "$topology" | sed 's/^/  /' >&2
+    else
+        bad "pathctl show topology did not answer within 30 s: $(pathctl show topology 2>&1 | tail -n 3)"
+    fi
+    [ "$failed" -eq 0 ] || fail "see above"
+    log "PASS"
+}
+
+# shellcheck disable=SC2034  # lib.sh's pathctl() runs it
+PK_PATHCTL=/usr/sbin/pathctl
+case "${PK_PHASE:-${1:-}}" in
+prepare) prepare ;;
+check) check ;;
+san-cables) san_cables ;;
+san-target) san_target ;;
+*) fail "run by tests/vm/vm.sh, which boots systemd for it (PK_PHASE is '${PK_PHASE:-}')" ;;
+esac

@@ -1,0 +1,79 @@
+#!/bin/bash
+# Stage-2 init of the test VM for scenarios that boot Debian's systemd (vm.sh picks it for a scenario whose
+# header has the line "# vm.sh: boot=systemd").
+#
+#   systemd-init.sh          PID 1 after switch_root onto the host-root overlay: runs the scenario with
+#                            PK_PHASE=prepare (it installs and configures the guest system in the overlay, as
+#                            an admin's chroot would), installs pk-vm-check.service, then execs systemd.
+#   systemd-init.sh check    ExecStart of pk-vm-check.service, started with multi-user.target: runs the scenario
+#                            with PK_PHASE=check, records its exit code, journal and kernel log in /pk-out and
+#                            powers the guest off through systemd.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8 TERM=dumb
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# report_and_power_off RC: what vm.sh collects, then off. Used by both phases.
+report_and_power_off() {
+    echo "$1" >/pk-out/exit-code
+    dmesg >/pk-out/dmesg.log 2>/dev/null
+    sync
+}
+
+if [ "${1:-}" = check ]; then
+    # tee through a process substitution, not a pipe: the exit code is the job's own (see init.sh).
+    PK_PHASE=check bash /pk-out/job.sh </dev/null > >(tee /pk-out/guest.log) 2>&1
+    rc=$?
+    sleep 0.2
+    journalctl -b --no-pager -o short-monotonic >/pk-out/journal.log 2>&1
+    report_and_power_off "$rc"
+    echo "pathkeeper-vm: guest script exited $rc, powering off through systemd"
+    systemctl --no-block poweroff
+    exit 0
+fi
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+# A fresh /run for the preparation only: no systemd runs yet, so the package's maintainer scripts enable units
+# by symlink as on an image build, and nothing of the host's /run leaks in. systemd mounts its own /run.
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -p /dev/pts /run/lock
+mount -t devpts -o gid=5,mode=620 devpts /dev/pts
+ln -sf /proc/self/fd /dev/fd 2>/dev/null || true
+hostname pathkeeper-vm
+echo pathkeeper-vm >/etc/hostname
+# A machine id of our own: systemd, journald and dbus must not share the host's.
+dbus-uuidgen >/etc/machine-id
+
+awk '{ print $1 }' /proc/uptime >/pk-out/boot-seconds
+echo "pathkeeper-vm: stage 2 at $(cat /pk-out/boot-seconds) s (guest uptime), kernel $(uname -r); preparing the overlay for systemd"
+
+PK_PHASE=prepare bash /pk-out/job.sh </dev/null > >(tee /pk-out/prepare.log) 2>&1
+rc=$?
+sleep 0.2
+if [ "$rc" -ne 0 ]; then
+    cp /pk-out/prepare.log /pk-out/guest.log
+    report_and_power_off "$rc"
+    echo "pathkeeper-vm: preparation exited $rc, powering off without booting systemd"
+    echo o >/proc/sysrq-trigger
+    sleep 30
+fi
+
+# The check runs once the boot is done. Type=simple: its start job ends at once, so the boot can finish
+# (is-system-running would say "starting" while a oneshot's start job is still running).
+cat >/etc/systemd/system/pk-vm-check.service <<EOF
+[Unit]
+Description=pathkeeper VM scenario checks
+After=multi-user.target
+
+[Service]
+Type=simple
+ExecStart=/bin/bash $here/systemd-init.sh check
+StandardOutput=journal+console
+StandardError=journal+console
+EOF
+mkdir -p /etc/systemd/system/multi-user.target.wants
+ln -sf /etc/systemd/system/pk-vm-check.service /etc/systemd/system/multi-user.target.wants/pk-vm-check.service
+
+echo "pathkeeper-vm: exec /lib/systemd/systemd at $(awk '{ print $1 }' /proc/uptime) s"
+umount /dev/pts /run /sys /proc
+exec /lib/systemd/systemd
