@@ -2,6 +2,8 @@
 # Guest-side helpers for pathkeeper's VM scenarios. Source it from a scenario run by tests/vm/vm.sh:
 #     . "$(dirname "$0")/../guest/lib.sh"
 # Everything here runs inside the VM as root. Logs of background daemons go to $PK_OUT (shared with the host).
+# One file on purpose: every scenario sources this one library, so each helper (disks, SAN, daemons, writers)
+# is written once for all of them.
 # Network: only the guest's loopback and the private 'san' namespace (10.77.1.0/24, 10.77.2.0/24) are used.
 
 set -euo pipefail
