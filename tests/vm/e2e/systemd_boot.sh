@@ -22,19 +22,8 @@ lun_image=/var/lib/pk-vm-san/lun1.img
 
 # --- the SAN unit's steps ------------------------------------------------------------------------------------------
 
-san_cables() {
-    modprobe -a veth iscsi_tcp
-    ip netns add san
-    ip -n san link set lo up
-    local i cable
-    for i in 1 2; do
-        cable=$([ "$i" = 1 ] && echo a || echo b)
-        ip link add "cable-$cable" type veth peer name "san-$cable" netns san
-        ip addr add "10.77.$i.1/24" dev "cable-$cable"
-        ip link set "cable-$cable" up
-        ip -n san addr add "10.77.$i.2/24" dev "san-$cable"
-        ip -n san link set "san-$cable" up
-    done
+san_cables_and_tgtd_dirs() {
+    san_cables
     mkdir -p /run/tgtd /var/run/tgtd
 }
 
@@ -242,7 +231,7 @@ PK_PATHCTL=/usr/sbin/pathctl
 case "${PK_PHASE:-${1:-}}" in
 prepare) prepare ;;
 check) check ;;
-san-cables) san_cables ;;
+san-cables) san_cables_and_tgtd_dirs ;;
 san-target) san_target ;;
 *) fail "run by tests/vm/vm.sh, which boots systemd for it (PK_PHASE is '${PK_PHASE:-}')" ;;
 esac

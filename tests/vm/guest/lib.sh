@@ -169,17 +169,9 @@ EOF
 #   Initiator side in the root namespace: iscsid, discovery and login on both portals -> two SCSI disks, one WWID.
 #   Stock timeouts are Debian's iscsid.conf (noop 5 s + 5 s, replacement_timeout 120 s); --tuned sets
 #   noop 2 s + 2 s and replacement_timeout 5 s.
-san_setup() {
-    local tuned=0 size_mb=64
-    while [ $# -gt 0 ]; do
-        case "$1" in
-        --tuned) tuned=1; shift ;;
-        --size-mb) size_mb=$2; shift 2 ;;
-        *) fail "san_setup: unknown option $1" ;;
-        esac
-    done
-    local before
-    before=$(disk_count)
+# san_cables: the 'san' network namespace joined to the guest by two veth cables (cable-a 10.77.1.0/24, cable-b
+# 10.77.2.0/24), the target's side named san-a / san-b.
+san_cables() {
     modprobe -a veth iscsi_tcp
     ip netns add san
     ip -n san link set lo up
@@ -192,6 +184,20 @@ san_setup() {
         ip -n san addr add "10.77.$i.2/24" dev "san-$cable"
         ip -n san link set "san-$cable" up
     done
+}
+
+san_setup() {
+    local tuned=0 size_mb=64
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --tuned) tuned=1; shift ;;
+        --size-mb) size_mb=$2; shift 2 ;;
+        *) fail "san_setup: unknown option $1" ;;
+        esac
+    done
+    local before
+    before=$(disk_count)
+    san_cables
     wait_until 10 "cable-b to carry traffic" busybox ping -c1 -W1 10.77.2.2
     wait_until 10 "cable-a to carry traffic" busybox ping -c1 -W1 10.77.1.2
 
