@@ -63,6 +63,8 @@ public:
     virtual Done fail_path(const std::string& devnode) = 0;
     virtual Done reinstate_path(const std::string& devnode) = 0;
     virtual Done switch_group(const std::string& map, unsigned group) = 0;
+    // map "" is every map; control is "disable", "restore" or "force".
+    virtual Done set_queueing(const std::string& map, const std::string& control) = 0;
     // text == nullopt: the daemon re-reads its configured file; else it applies text (origin names it).
     virtual Done reconfigure(const std::optional<std::pair<std::string, std::string>>& text_and_origin) = 0;
     // Delivers signals to sink until should_stop() returns true (polled at least every 100 ms) or the daemon

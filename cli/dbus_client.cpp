@@ -145,6 +145,10 @@ Done DbusClient::switch_group(const std::string& map, unsigned group) {
     return call([&] { ManagerProxy(connection_, nullptr).SwitchGroup(map, group); });
 }
 
+Done DbusClient::set_queueing(const std::string& map, const std::string& control) {
+    return call([&] { ManagerProxy(connection_, nullptr).SetQueueing(map, control); });
+}
+
 Done DbusClient::reconfigure(const std::optional<std::pair<std::string, std::string>>& text_and_origin) {
     return call([&] {
         ManagerProxy proxy(connection_, nullptr);

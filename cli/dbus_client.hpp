@@ -24,6 +24,7 @@ public:
     Done fail_path(const std::string& devnode) override;
     Done reinstate_path(const std::string& devnode) override;
     Done switch_group(const std::string& map, unsigned group) override;
+    Done set_queueing(const std::string& map, const std::string& control) override;
     Done reconfigure(const std::optional<std::pair<std::string, std::string>>& text_and_origin) override;
     Done watch(const WatchSink& sink, const std::function<bool()>& should_stop) override;
 

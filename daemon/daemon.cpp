@@ -1,6 +1,7 @@
 #include "daemon/daemon.hpp"
 
 #include <malloc.h>
+#include <poll.h>
 #include <sys/epoll.h>
 
 #include <algorithm>
@@ -92,8 +93,7 @@ core::Result<void> Daemon::start() {
         return registered.error();
     }
     feed(discovered);
-    // Maps are created / reloaded before READY=1, so `systemctl start` returns with the maps in place.
-    dm_worker_.wait_idle();
+    wait_for_startup_dm_work();
 
     if (options_.dbus) {
         bus_.connect();
@@ -176,10 +176,47 @@ core::Result<void> Daemon::register_sources() {
     return {};
 }
 
+// Maps are created / reloaded before READY=1, so `systemctl start` returns with the maps in place. A create
+// is done when udev has processed its uevent: while udev finishes operations the wait goes on (and systemd's
+// start timeout with it); once none has finished for the stall limit (blkid hanging on a map with no path),
+// READY=1 goes out and the rest completes in the loop.
+void Daemon::wait_for_startup_dm_work() {
+    const auto limit = options_.startup_udev_stall_limit;
+    auto last_progress = MonotonicClock::now();
+    while (dm_worker_.in_flight() > 0) {
+        const auto now = MonotonicClock::now();
+        if (now - last_progress >= limit) {
+            logger_.log(core::LogLevel::Warning, {},
+                        std::to_string(dm_worker_.in_flight()) +
+                            " map operation(s) still wait for udev after " +
+                            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(limit).count()) +
+                            " s without progress; ready now, they complete when udev does");
+            return;
+        }
+        pollfd pfd{dm_worker_.fd(), POLLIN, 0};
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(limit - (now - last_progress));
+        (void)::poll(&pfd, 1, static_cast<int>(std::max<long long>(1, left.count())));
+        if (dm_worker_.run_completions() > 0) {
+            last_progress = MonotonicClock::now();
+            notifier_.extend_start_timeout(std::chrono::duration_cast<std::chrono::microseconds>(limit) * 2);
+        }
+    }
+}
+
 int Daemon::run() {
     loop_.run();
     notifier_.stopping();
-    logger_.log(core::LogLevel::Info, {}, "stopped; dm maps are left in place");
+    if (!engine_.global_options().queue_without_daemon.value) {
+        // Without a daemon no path is ever reinstated, so I/O queued on a map with no path would wait for
+        // ever (and hold a shutdown's unmount); the next daemon restores queueing when it adopts the maps.
+        feed(core::AdminSetQueueing{{}, core::QueueingControl::Disable, "the stopping daemon"});
+        logger_.log(core::LogLevel::Info, {},
+                    "stopped; dm maps are left in place, not queueing (queue_without_daemon no)");
+    } else {
+        logger_.log(core::LogLevel::Info, {},
+                    "stopped; dm maps are left in place (queue_without_daemon yes)");
+    }
     return 0;
 }
 

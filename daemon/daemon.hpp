@@ -59,6 +59,7 @@ private:
     void apply_config(core::Config config, const std::string& origin) override;
 
     core::Result<void> register_sources();
+    void wait_for_startup_dm_work();
     void arm_engine_timer();
     void on_signal();
     void on_housekeeping();

@@ -47,6 +47,10 @@ void SystemdNotifier::status(const std::string& text) {
     sd_notify(0, ("STATUS=" + sanitize(text)).c_str());
 }
 
+void SystemdNotifier::extend_start_timeout(std::chrono::microseconds by) {
+    sd_notify(0, ("EXTEND_TIMEOUT_USEC=" + std::to_string(by.count())).c_str());
+}
+
 std::optional<std::chrono::microseconds> SystemdNotifier::watchdog_ping_interval() const {
     uint64_t usec = 0;
     if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {

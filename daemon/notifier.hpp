@@ -17,6 +17,8 @@ public:
     virtual void stopping() = 0;
     virtual void watchdog() = 0;
     virtual void status(const std::string& text) = 0;
+    // Start-up is still making progress: systemd's start timeout is pushed out to `by` from now.
+    virtual void extend_start_timeout(std::chrono::microseconds by) = 0;
     // How often to ping the watchdog (half of WATCHDOG_USEC), nullopt when no watchdog is configured.
     virtual std::optional<std::chrono::microseconds> watchdog_ping_interval() const = 0;
 };
@@ -28,6 +30,7 @@ public:
     void stopping() override;
     void watchdog() override;
     void status(const std::string& text) override;
+    void extend_start_timeout(std::chrono::microseconds by) override;
     std::optional<std::chrono::microseconds> watchdog_ping_interval() const override;
 };
 

@@ -32,6 +32,11 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     app.add_flag("-f,--foreground", options.foreground, "log to stderr only, not to the journal");
     app.add_option("--log-level", log_level, "error, warning, notice, info or debug (overrides the config)");
     app.add_flag("--no-dbus", no_dbus, "do not publish on the system bus");
+    double stall_limit_s = 30;
+    app.add_option("--startup-udev-wait", stall_limit_s,
+                   "seconds READY=1 waits for udev to finish a start-up map operation before it is sent "
+                   "anyway, counted from the last one udev finished (default 30)")
+        ->check(CLI::Range(0.0, 3600.0));
     app.add_flag("-V,--version", version, "print the version and exit");
 
     try {
@@ -49,6 +54,8 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     }
     options.backend = backend == "sim" ? BackendKind::Sim : BackendKind::Real;
     options.dbus = !no_dbus;
+    options.startup_udev_stall_limit =
+        std::chrono::milliseconds(static_cast<long long>(stall_limit_s * 1000.0));
     if (!log_level.empty()) {
         auto parsed = core::parse_log_level(log_level);
         if (!parsed) {

@@ -1,6 +1,7 @@
 #pragma once
 // pathkeeperd's command line.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ struct DaemonOptions {
     bool foreground = false;                  // log to stderr only (no journal)
     std::optional<core::LogLevel> log_level;  // overrides the config's log_level
     bool dbus = true;                         // --no-dbus: do not connect to the system bus
+    // At start-up, READY=1 waits for the first map operations while udev keeps finishing some, but no
+    // longer than this after the last one finished (a stuck udev must not hold the boot).
+    std::chrono::milliseconds startup_udev_stall_limit{30000};
 };
 
 // Either options to run with, or an exit code (after --help / --version / a usage error, whose text has

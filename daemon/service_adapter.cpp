@@ -99,6 +99,11 @@ core::Result<void> ServiceAdapter::switch_group(const std::string& map, unsigned
     return admin(core::AdminSwitchGroup{map, group}, map + ": switch to path group " + std::to_string(group));
 }
 
+core::Result<void> ServiceAdapter::set_queueing(const std::string& map, core::QueueingControl control) {
+    return admin(core::AdminSetQueueing{map, control},
+                 (map.empty() ? std::string("every map") : map) + ": queueing " + core::to_string(control));
+}
+
 core::Result<void> ServiceAdapter::reconfigure(const std::optional<dbus::ConfigText>& text) {
     if (!text) {
         return config_control_.reload_config_file();

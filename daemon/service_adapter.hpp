@@ -35,6 +35,7 @@ public:
     core::Result<void> fail_path(const std::string& devnode) override;
     core::Result<void> reinstate_path(const std::string& devnode) override;
     core::Result<void> switch_group(const std::string& map, unsigned group) override;
+    core::Result<void> set_queueing(const std::string& map, core::QueueingControl control) override;
     core::Result<void> reconfigure(const std::optional<dbus::ConfigText>& text) override;
     core::Result<std::string> config_text(bool explain) const override;
 

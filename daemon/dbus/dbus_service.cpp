@@ -394,6 +394,19 @@ private:
             raise(result.error(), ApiError::NoSuchMap);
     }
 
+    void SetQueueing(const std::string& map, const std::string& control) override {
+        require_root("SetQueueing");
+        auto name = map.empty() ? std::string() : checked_map_name(map);
+        auto parsed = core::parse_queueing_control(control);
+        if (!parsed) {
+            raise(ApiError::InvalidArgument, "queueing control must be disable, restore or force, not \"" +
+                                                 core::text::to_valid_utf8(control) + "\"");
+        }
+        auto result = backend_.set_queueing(name, *parsed);
+        if (!result)
+            raise(result.error(), ApiError::NoSuchMap);
+    }
+
     void Reconfigure() override {
         require_root("Reconfigure");
         auto result = backend_.reconfigure(std::nullopt);

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "api/views.hpp"
+#include "core/events.hpp"
 #include "core/result.hpp"
 
 namespace pathkeeper::dbus {
@@ -37,6 +38,8 @@ public:
     virtual core::Result<void> reinstate_path(const std::string& devnode) = 0;
     // group is 1-based, already checked to exist.
     virtual core::Result<void> switch_group(const std::string& map, unsigned group) = 0;
+    // map "" is every map; a named map is not checked to exist by the service (NotFound becomes NoSuchMap).
+    virtual core::Result<void> set_queueing(const std::string& map, core::QueueingControl control) = 0;
     // nullopt: re-read the configured file. Must change nothing when the configuration is invalid.
     virtual core::Result<void> reconfigure(const std::optional<ConfigText>& text) = 0;
     // The effective configuration as YAML; explain adds each resolved option's origin.

@@ -199,6 +199,8 @@ private:
             store(g.bindings_file, read_path(v, path), l, name, key);
         } else if (name == "wwids_file") {
             store(g.wwids_file, read_path(v, path), l, name, key);
+        } else if (name == "queue_without_daemon") {
+            store(g.queue_without_daemon, read_bool(v, path), l, name, key);
         } else if (name == "import_multipath_bindings") {
             store(g.import_multipath_bindings, read_bool(v, path), l, name, key);
         } else if (name == "multipath_bindings_file") {

@@ -376,6 +376,8 @@ const char* to_string(Origin o) noexcept {
             return "multipaths";
         case Origin::Detected:
             return "detected";
+        case Origin::Administrator:
+            return "administrator (pathctl queueing)";
     }
     return "unknown";
 }
@@ -423,6 +425,7 @@ const GlobalOptions& builtin_global_options() {
         g.wwids_file = "";
         g.import_multipath_bindings = true;
         g.multipath_bindings_file = "/etc/multipath/bindings";
+        g.queue_without_daemon = false;
         g.log_level = LogLevel::Info;
         return g;
     }();
@@ -538,6 +541,8 @@ ResolvedGlobalOptions resolve_global_options(const Config& config) {
     r.multipath_bindings_file =
         pick_global(config, &GlobalOptions::multipath_bindings_file, "multipath_bindings_file");
     r.log_level = pick_global(config, &GlobalOptions::log_level, "log_level");
+    r.queue_without_daemon =
+        pick_global(config, &GlobalOptions::queue_without_daemon, "queue_without_daemon");
     // multipath-tools: an unset max_polling_interval is 4 x polling_interval.
     if (r.max_polling_interval.origin == Origin::BuiltIn) {
         r.max_polling_interval.value = 4 * r.polling_interval.value;
@@ -667,6 +672,7 @@ std::vector<ExplainedSetting> explain(const ResolvedGlobalOptions& r) {
     add(out, "import_multipath_bindings", r.import_multipath_bindings);
     add(out, "multipath_bindings_file", r.multipath_bindings_file);
     add(out, "log_level", r.log_level);
+    add(out, "queue_without_daemon", r.queue_without_daemon);
     return out;
 }
 

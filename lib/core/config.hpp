@@ -238,6 +238,9 @@ struct GlobalOptions {
     std::optional<bool> import_multipath_bindings;
     std::optional<std::string> multipath_bindings_file;  // default /etc/multipath/bindings
     std::optional<LogLevel> log_level;
+    // When the daemon stops, maps keep queueing (yes) or stop queueing (no, as multipath-tools' default):
+    // with no daemon nobody reinstates a path, so queued I/O would wait for ever.
+    std::optional<bool> queue_without_daemon;
 
     std::map<std::string, SourceLocation, std::less<>> locations;
 
@@ -256,6 +259,7 @@ void for_each_global_option(GlobalOptions& o, F&& f) {
     f("import_multipath_bindings", o.import_multipath_bindings);
     f("multipath_bindings_file", o.multipath_bindings_file);
     f("log_level", o.log_level);
+    f("queue_without_daemon", o.queue_without_daemon);
 }
 template <typename F>
 void for_each_global_option(const GlobalOptions& o, F&& f) {
@@ -341,6 +345,7 @@ enum class Origin {
     Overrides,      // overrides: section
     Multipath,      // the multipaths: entry for this WWID
     Detected,       // derived from what the device reports (detect_prio, retain_attached_hw_handler)
+    Administrator,  // set at run time by the administrator (pathctl queueing)
 };
 const char* to_string(Origin o) noexcept;  // "built-in", "built-in device table", "defaults", ...
 
@@ -388,6 +393,7 @@ struct ResolvedGlobalOptions {
     Resolved<bool> import_multipath_bindings;
     Resolved<std::string> multipath_bindings_file;
     Resolved<LogLevel> log_level;
+    Resolved<bool> queue_without_daemon;
 };
 
 // The built-in values every level falls back to (all fields set).

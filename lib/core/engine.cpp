@@ -383,6 +383,12 @@ Result<void> Engine::validate(const AdminRequest& request) const {
             }
             return {};
         }
+        Result<void> operator()(const AdminSetQueueing& r) const {
+            if (!r.map.empty() && e.state_.find_map_by_name(r.map) == nullptr) {
+                return make_error(ErrorCode::NotFound, "no map named " + r.map);
+            }
+            return {};
+        }
         Result<void> path(const std::string& dev) const {
             const PathRecord* p = e.state_.find_path(dev);
             if (p == nullptr || e.state_.map_of(*p) == nullptr) {
@@ -435,8 +441,37 @@ void Engine::on(const AdminRequest& e, TimePoint now, ActionCollector& out) {
     } else if (const auto* sw = std::get_if<AdminSwitchGroup>(&e)) {
         io().switch_group(*state_.find_map_by_name(sw->map), sw->group, "requested by the administrator",
                           out);
+    } else if (const auto* q = std::get_if<AdminSetQueueing>(&e)) {
+        set_queueing(*q, now, out);
     }
     iscsi_.sync(state_, out);
+}
+
+// The override becomes the map's no_path_retry at the next plan, so the diff sends queue_if_no_path or
+// fail_if_no_path and restarts the retry count like a reconfigure that changed no_path_retry.
+void Engine::set_queueing(const AdminSetQueueing& request, TimePoint now, ActionCollector& out) {
+    for (auto& [wwid, m] : state_.maps) {
+        if (!m.exists || (!request.map.empty() && m.plan.name != request.map)) {
+            continue;
+        }
+        switch (request.control) {
+            case QueueingControl::Disable:
+                state_.no_path_retry_overrides[wwid] = NoPathRetry::fail();
+                break;
+            case QueueingControl::Force:
+                state_.no_path_retry_overrides[wwid] = NoPathRetry::queue();
+                break;
+            case QueueingControl::Restore:
+                state_.no_path_retry_overrides.erase(wwid);
+                break;
+        }
+        out.log(LogLevel::Notice, m.plan.name,
+                std::string("queueing ") + to_string(request.control) + " by " + request.by);
+    }
+    if (started_) {
+        reconcile(now, out);
+        evaluate_all(now, out);
+    }
 }
 
 // ---------------------------------------------------------------- ticks and action results
@@ -536,6 +571,7 @@ void Engine::reconcile(TimePoint now, ActionCollector& out) {
     // Discovery order matters: grouping ties and alias allocation follow it, as in multipath-tools.
     std::vector<PlanPath> input = plan_input();
     PlanContext ctx;
+    ctx.no_path_retry_overrides = state_.no_path_retry_overrides;
     for (const auto& [wwid, m] : state_.maps) {
         if (m.exists) {
             ctx.existing_names[wwid] = m.plan.name;

@@ -65,6 +65,7 @@ public:
 
     bool started() const noexcept { return started_; }
     const Config& config() const noexcept { return config_; }
+    const ResolvedGlobalOptions& global_options() const noexcept { return global_; }
     const Bindings& bindings() const noexcept { return bindings_; }
     const KnownWwids& known_wwids() const noexcept { return known_wwids_; }
     // The paths as plan input (`pathctl show paths --as-plan-input`).
@@ -85,6 +86,7 @@ private:
     void on(const Tick& e, TimePoint now, ActionCollector& out);
     void on(const ConfigApplied& e, TimePoint now, ActionCollector& out);
     void on(const AdminRequest& e, TimePoint now, ActionCollector& out);
+    void set_queueing(const AdminSetQueueing& request, TimePoint now, ActionCollector& out);
     void on(const IscsiSessionChanged& e, TimePoint now, ActionCollector& out);
     void on(const DeviceStateChanged& e, TimePoint now, ActionCollector& out);
     void on(const AluaStateChanged& e, TimePoint now, ActionCollector& out);

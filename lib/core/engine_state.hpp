@@ -51,6 +51,8 @@ public:
     // Maps whose RemoveMap has not completed yet, by name: a removal that fails (udev's blkid or an
     // application briefly holding the map open) gives the map back to `maps` instead of forgetting it.
     std::map<std::string, MapRecord, std::less<>> removing;
+    // no_path_retry set by the administrator at run time (pathctl queueing), by WWID; kept until restored.
+    std::map<std::string, NoPathRetry, std::less<>> no_path_retry_overrides;
 
     // The next discovery / creation sequence number, for PathRecord::seq and MapRecord::seq.
     std::uint64_t take_seq() { return next_seq_++; }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -87,7 +88,22 @@ struct AdminSwitchGroup {
     std::string map;
     unsigned group = 0;  // 1-based
 };
-using AdminRequest = std::variant<AdminFailPath, AdminReinstatePath, AdminSwitchGroup>;
+// multipathd's disablequeueing / restorequeueing / forcequeueing: an administrator's no_path_retry for a map,
+// in force until restored (a reconfigure keeps it).
+enum class QueueingControl {
+    Disable,  // no_path_retry fail: queued I/O fails now and nothing queues
+    Restore,  // back to the configured no_path_retry
+    Force,    // no_path_retry queue: I/O queues until a path returns, with no limit
+};
+const char* to_string(QueueingControl c) noexcept;  // "disable", "restore", "force"
+std::optional<QueueingControl> parse_queueing_control(std::string_view text) noexcept;
+
+struct AdminSetQueueing {
+    std::string map;  // empty: every map
+    QueueingControl control = QueueingControl::Restore;
+    std::string by = "the administrator";  // for the log line
+};
+using AdminRequest = std::variant<AdminFailPath, AdminReinstatePath, AdminSwitchGroup, AdminSetQueueing>;
 
 // /sys/class/iscsi_session/session<N>/state changed ("LOGGED_IN", "FAILED", "FREE", ...).
 struct IscsiSessionChanged {

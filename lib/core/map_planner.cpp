@@ -189,6 +189,10 @@ PlanResult plan_maps(const Config& config, const std::vector<PlanPath>& paths, c
         map.product = first.product;
         map.size_sectors = first.size_sectors;
         map.options = resolve_map_options(config, first);
+        if (auto o = context.no_path_retry_overrides.find(w.wwid);
+            o != context.no_path_retry_overrides.end()) {
+            map.options.no_path_retry = Resolved<NoPathRetry>{o->second, Origin::Administrator, {}};
+        }
 
         // 4: name.
         if (map.options.alias && valid_alias(*map.options.alias)) {

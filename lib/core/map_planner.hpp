@@ -89,6 +89,8 @@ struct PlanLogLine {
 // What the daemon knows beyond the paths; empty for an offline plan.
 struct PlanContext {
     std::map<std::string, std::string, std::less<>> existing_names;  // wwid -> name of its existing map
+    // wwid -> no_path_retry the administrator set at run time (pathctl queueing disable / force).
+    std::map<std::string, NoPathRetry, std::less<>> no_path_retry_overrides;
 };
 
 struct PlanResult {

@@ -64,9 +64,6 @@ const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
         {"config_dir", "pathkeeper reads one file; import each file of the directory and merge them"},
         {"pg_timeout", "removed from the kernel and from multipath-tools"},
         {"max_fds", "pathkeeper needs no file descriptor limit setting (systemd's LimitNOFILE applies)"},
-        {"queue_without_daemon",
-         "pathkeeper sets queueing from no_path_retry; stopping the daemon does not "
-         "change it"},
         {"log_checker_err", "pathkeeper logs every checker state change once"},
         {"force_sync", "pathkeeper's checks are always asynchronous (worker pool)"},
         {"strict_timing", "pathkeeper's checks are scheduled by its own timer"},
@@ -97,7 +94,7 @@ const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
 
 bool is_global_keyword(std::string_view k) {
     return k == "verbosity" || k == "polling_interval" || k == "max_polling_interval" ||
-           k == "find_multipaths" || k == "bindings_file";
+           k == "find_multipaths" || k == "bindings_file" || k == "queue_without_daemon";
 }
 
 bool all_digits(std::string_view s) {
@@ -714,6 +711,10 @@ private:
                      v + " written as greedy (what multipathd does with it; `multipath -u` treated it as "
                          "strict)");
             }
+        } else if (k == "queue_without_daemon") {
+            auto b = parse_bool(v);
+            b ? set(block, k, *b ? "yes" : "no", a.line)
+              : invalid("invalid boolean \"" + v + "\" (valid: yes, no)");
         } else if (k == "alias_prefix") {
             if (v.find_first_of("/ \t") != std::string::npos) {
                 invalid("alias_prefix \"" + v + "\" must not contain '/' or spaces");

@@ -229,7 +229,7 @@ public:
             return s;
         }
         only_keys(root, "scenario",
-                  {"paths", "maps", "checker_delay", "timeline", "control_fifo", "dump_dir"});
+                  {"paths", "maps", "checker_delay", "udev_held", "timeline", "control_fifo", "dump_dir"});
         if (const auto paths = root["paths"]) {
             if (!paths.IsSequence()) {
                 fail(paths, "paths: expected a list");
@@ -254,6 +254,14 @@ public:
         }
         if (root["checker_delay"])
             s.checker_delay = duration(root["checker_delay"], "checker_delay");
+        if (const auto held = root["udev_held"]) {
+            if (!held.IsSequence()) {
+                fail(held, "udev_held: expected a list of map names");
+            }
+            for (std::size_t i = 0; i < held.size(); ++i) {
+                s.udev_held.push_back(scalar(held[i], "udev_held[" + std::to_string(i) + "]"));
+            }
+        }
         if (root["control_fifo"])
             s.control_fifo = scalar(root["control_fifo"], "control_fifo");
         if (root["dump_dir"])

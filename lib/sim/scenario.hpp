@@ -31,6 +31,7 @@
 //       open_count: 1
 //       failed: [sdb]           # paths dm already has failed
 //   checker_delay: 20ms         # how long each fake check takes
+//   udev_held: [MAP]            # maps whose udev work never finishes until "udev-release MAP"
 //   timeline:
 //     - at: 2s                  # after daemon start
 //       do: checker sdb down    # see SimCommand
@@ -95,6 +96,9 @@ struct Scenario {
     std::vector<SimPath> paths;
     std::vector<SimMap> maps;
     std::chrono::milliseconds checker_delay{0};
+    // Maps whose udev work does not finish from the start (as "udev-hold MAP" at time 0, but already for
+    // the daemon's start-up, before the timeline runs).
+    std::vector<std::string> udev_held;
     std::vector<TimelineStep> timeline;  // sorted by `at`
     std::string control_fifo;
     std::string dump_dir;

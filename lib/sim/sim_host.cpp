@@ -718,6 +718,7 @@ SimHost::SimHost(Scenario scenario, std::string dump_dir) : world_(std::make_sha
     world_->udev_fd = make_eventfd();
     world_->dm_fd = make_eventfd();
     world_->checker_delay = scenario.checker_delay;
+    world_->udev_held.insert(scenario.udev_held.begin(), scenario.udev_held.end());
     world_->dump_dir = scenario.dump_dir.empty() ? std::move(dump_dir) : scenario.dump_dir;
     for (auto& p : scenario.paths) {
         world_->paths[p.info.devnode] = p;

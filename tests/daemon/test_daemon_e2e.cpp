@@ -220,6 +220,25 @@ TEST_F(ASimulatedHost, FailsAPathOfOneMapWhileUdevIsStuckOnAnotherMapsReload) {
     EXPECT_EQ(daemon->wait_exit(std::chrono::seconds(5)), 0) << daemon->log();
 }
 
+// A stuck udev at boot must not hold READY=1: past the stall limit the daemon is ready with the map still
+// pending, serves the other map, and completes the held one when udev finishes.
+TEST_F(ASimulatedHost, IsReadyDespiteAStuckUdevAndCompletesTheMapLater) {
+    std::vector<std::string> args{
+        "--backend",   "sim",         "--sim-scenario",      kData + "/udev-stuck-at-start.yaml",
+        "--state-dir", state(),       "--foreground",        "--no-dbus",
+        "--config",    config_path(), "--startup-udev-wait", "0.5"};
+    auto daemon = std::make_unique<DaemonProcess>(args, dir_.path() + "/daemon.log");
+    ASSERT_TRUE(eventually([&] { return daemon->log_contains("ready:"); })) << daemon->log();
+    EXPECT_TRUE(daemon->log_contains("1 map operation(s) still wait for udev")) << daemon->log();
+    // Ready before udev was released: the release is on the timeline, which only runs once the daemon is up.
+    EXPECT_EQ(ops().find("sim udev-release"), std::string::npos) << ops();
+    EXPECT_NE(tables().find("36001405bbbbbbbbbbbbbbbbbbbbbbbb2: "), std::string::npos) << tables();
+    ASSERT_TRUE(eventually([&] { return ops().find("sim udev-release") != std::string::npos; })) << ops();
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(std::chrono::seconds(5)), 0) << daemon->log();
+    EXPECT_FALSE(daemon->log_contains("failed")) << daemon->log();
+}
+
 TEST_F(ASimulatedHost, ImportsMultipathToolsBindingsOnFirstStartSoDevicesKeepTheirNames) {
     write_config(
         "defaults:\n  user_friendly_names: true\n  import_multipath_bindings: true\n"
@@ -240,6 +259,20 @@ TEST_F(ASimulatedHost, StopsOnSigtermLeavingEveryMapInPlace) {
     EXPECT_EQ(daemon->wait_exit(), 0);
     EXPECT_TRUE(daemon->log_contains("dm maps are left in place"));
     EXPECT_EQ(ops().find("remove"), std::string::npos) << ops();
+    // queue_without_daemon no (the default): nobody would reinstate a path, so no map queues any more.
+    EXPECT_NE(ops().find("message 36001405aaaaaaaaaaaaaaaaaaaaaaaa1 fail_if_no_path"), std::string::npos)
+        << ops();
+}
+
+TEST_F(ASimulatedHost, KeepsMapsQueueingAtStopWithQueueWithoutDaemon) {
+    write_config(
+        "defaults:\n  polling_interval: 1s\n  user_friendly_names: false\n  queue_without_daemon: yes\n");
+    auto daemon = start("two-luns.yaml");
+    ASSERT_TRUE(eventually([&] { return daemon->log_contains("ready:"); })) << daemon->log();
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(), 0);
+    EXPECT_TRUE(daemon->log_contains("(queue_without_daemon yes)")) << daemon->log();
+    EXPECT_EQ(ops().find("fail_if_no_path"), std::string::npos) << ops();
 }
 
 TEST_F(ASimulatedHost, KeepsTheOldConfigWhenSighupFindsABadOneAndAppliesAGoodOneLater) {

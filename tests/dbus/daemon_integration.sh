@@ -93,8 +93,8 @@ expect 0 "plan from the daemon's paths" -- env DBUS_SYSTEM_BUS_ADDRESS=unix:path
 contains "$out" "mpath-$map" "plan names the dm uuid"
 
 # ---- Mutations as nobody: refused, nothing changes.
-for cmd in "fail-path sdb" "reinstate-path sdb" "switch-group $map 2" "reconfigure" \
-    "reconfigure --config $work/pathkeeper.yaml"; do
+for cmd in "fail-path sdb" "reinstate-path sdb" "switch-group $map 2" "queueing $map disable" \
+    "queueing --all disable" "reconfigure" "reconfigure --config $work/pathkeeper.yaml"; do
     # shellcheck disable=SC2086
     expect 1 "nobody: $cmd" -- as_nobody "$pathctl" $cmd
     contains "$err" "AccessDenied" "nobody: $cmd names AccessDenied"
@@ -124,6 +124,20 @@ expect 1 "fail-path of an unknown path" -- "$pathctl" fail-path sdz
 contains "$err" "NoSuchPath" "unknown path is NoSuchPath"
 expect 1 "switch-group of an unknown map" -- "$pathctl" switch-group nosuchmap 1
 contains "$err" "NoSuchMap" "unknown map is NoSuchMap"
+# Queueing control: the message reaches dm, the map shows the administrator's policy until restored.
+expect 0 "root: queueing disable" -- "$pathctl" queueing "$map" disable
+eventually 5 "dm got fail_if_no_path for $map" grep -q "$map.*fail_if_no_path" "$work/state/sim/ops.log"
+expect 0 "maps after queueing disable" -- "$pathctl" show maps --json
+contains "$out" '"no_path_retry": "fail"' "the map shows no_path_retry fail"
+contains "$out" '"queueing": false' "the map does not queue"
+expect 0 "root: queueing restore" -- "$pathctl" queueing --all restore
+eventually 5 "dm got queue_if_no_path for $map" grep -q "$map.*queue_if_no_path" "$work/state/sim/ops.log"
+expect 1 "queueing of an unknown map" -- "$pathctl" queueing nosuchmap force
+contains "$err" "no map named nosuchmap" "the refusal names the map"
+contains "$err" "NoSuchMap" "unknown map is NoSuchMap"
+expect 1 "SetQueueing with an unknown control" -- busctl --system call org.pathkeeper.PathKeeper1 \
+    /org/pathkeeper/PathKeeper1 org.pathkeeper.PathKeeper1.Manager SetQueueing ss "$map" off
+contains "$err" "queueing control must be disable, restore or force" "the refusal names the argument"
 
 # ---- Reconfigure: the file, a bad text (refused with its location, nothing applied), a good text.
 expect 0 "root: reconfigure" -- "$pathctl" reconfigure

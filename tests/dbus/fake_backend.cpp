@@ -51,6 +51,22 @@ core::Result<void> FakeBackend::switch_group(const std::string& map, unsigned gr
     return core::make_error(core::ErrorCode::NotFound, "no map named " + map);
 }
 
+// Disable and force set the map's policy as the daemon's planner would; restore goes back to queueing.
+core::Result<void> FakeBackend::set_queueing(const std::string& map, core::QueueingControl control) {
+    bool found = false;
+    for (auto& m : topology_.maps) {
+        if (!map.empty() && m.name != map)
+            continue;
+        found = true;
+        m.no_path_retry = control == core::QueueingControl::Disable ? "fail" : "queue";
+        m.queueing = control != core::QueueingControl::Disable;
+    }
+    if (!found)
+        return core::make_error(core::ErrorCode::NotFound, "no map named " + map);
+    publish();
+    return {};
+}
+
 core::Result<void> FakeBackend::reconfigure(const std::optional<dbus::ConfigText>& text) {
     if (text) {
         auto parsed = config::parse_config(text->text, text->origin);

@@ -48,6 +48,9 @@ public:
     cli::Done switch_group(const std::string& map, unsigned group) override {
         return record("switch_group " + map + " " + std::to_string(group));
     }
+    cli::Done set_queueing(const std::string& map, const std::string& control) override {
+        return record("set_queueing " + (map.empty() ? std::string("<all>") : map) + " " + control);
+    }
     cli::Done reconfigure(const std::optional<std::pair<std::string, std::string>>& text) override {
         return record(text ? "load_config " + text->second + " " + std::to_string(text->first.size())
                            : std::string("reconfigure"));

@@ -219,6 +219,32 @@ TEST_F(Pathctl, SwitchGroupSendsMapAndGroup) {
     EXPECT_EQ(client.calls, std::vector<std::string>{"switch_group mpatha 2"});
 }
 
+TEST_F(Pathctl, QueueingSendsTheMapAndTheControl) {
+    auto r = run({"queueing", "mpatha", "disable"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, "mpatha: queueing disable\n");
+    EXPECT_EQ(run({"queueing", "--all", "restore"}).code, 0);
+    EXPECT_EQ(run({"queueing", "mpathb", "force"}).code, 0);
+    EXPECT_EQ(client.calls,
+              (std::vector<std::string>{"set_queueing mpatha disable", "set_queueing <all> restore",
+                                        "set_queueing mpathb force"}));
+}
+
+TEST_F(Pathctl, QueueingRefusesAMissingOrUnknownControlAndAMapWithAll) {
+    for (auto args : std::vector<std::vector<std::string>>{{"queueing"},
+                                                           {"queueing", "mpatha"},
+                                                           {"queueing", "--all"},
+                                                           {"queueing", "mpatha", "off"},
+                                                           {"queueing", "--all", "mpatha", "disable"}}) {
+        auto r = run(args);
+        EXPECT_EQ(r.code, 2) << args.back();
+        EXPECT_NE(r.err.find("pathctl queueing"), std::string::npos) << args.back();
+    }
+    EXPECT_NE(run({"queueing", "mpatha", "off"}).err.find("\"off\" is not disable, restore or force"),
+              std::string::npos);
+    EXPECT_TRUE(client.calls.empty());
+}
+
 TEST_F(Pathctl, ReconfigureWithoutAFileAsksTheDaemonToReread) {
     EXPECT_EQ(run({"reconfigure"}).code, 0);
     EXPECT_EQ(client.calls, std::vector<std::string>{"reconfigure"});
@@ -323,6 +349,7 @@ TEST_F(Pathctl, HelpWorksForEveryCommandAndExitsZero) {
                                                            {"fail-path", "--help"},
                                                            {"reinstate-path", "--help"},
                                                            {"switch-group", "--help"},
+                                                           {"queueing", "--help"},
                                                            {"reconfigure", "--help"},
                                                            {"watch", "--help"}}) {
         auto r = run(args);

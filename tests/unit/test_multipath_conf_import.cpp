@@ -139,7 +139,6 @@ TEST(TheManPageDefaultsExample, ReportsEachOptionPathkeeperHasNoEquivalentFor) {
                                 "prio_args",
                                 "rr_min_io",
                                 "max_fds",
-                                "queue_without_daemon",
                                 "dev_loss_tmo",
                                 "eh_deadline",
                                 "wwids_file",
@@ -201,6 +200,7 @@ TEST(TheManPageDefaultsExample, KeepsTheDefaultsPathkeeperShares) {
     EXPECT_EQ(m.fast_io_fail, std::chrono::seconds{5});
     EXPECT_EQ(m.detect_prio, true);
     EXPECT_EQ(m.user_friendly_names, false);
+    EXPECT_EQ(g.queue_without_daemon, false);
     EXPECT_NE(find_note(result, "fast_io_fail_tmo", Kind::Translated), nullptr);
     EXPECT_NE(find_note(result, "verbosity", Kind::Translated), nullptr);
 }
