@@ -128,6 +128,10 @@ std::string format_topology(const api::TopologyView& topology, const Style& styl
             fmt::format("size={} features='{}' hwhandler='{}' no_path_retry={}{}\n",
                         format_size(map.size_sectors), map.features, map.hardware_handler,
                         or_dash(map.no_path_retry), map.queueing ? paint(" queueing", kYellow, style) : "");
+        if (map.suspended) {
+            out +=
+                paint("suspended: a reload could not resume it; the daemon keeps resuming it\n", kRed, style);
+        }
         for (std::size_t g = 0; g < map.groups.size(); ++g) {
             const auto& group = map.groups[g];
             bool last_group = g + 1 == map.groups.size();
@@ -190,12 +194,13 @@ std::string format_maps_table(const api::TopologyView& topology, const Style& st
             }
         }
         const char* paths_colour = usable == 0 ? kRed : usable < total ? kYellow : kGreen;
-        table.add({m.name, m.wwid, or_dash(m.dm_device), format_size(m.size_sectors),
-                   fmt::format("{}/{}", usable, total), std::to_string(m.groups.size()),
-                   m.active_group == 0 ? "-" : std::to_string(m.active_group), or_dash(m.no_path_retry),
-                   m.queueing ? "yes" : "no", m.vendor + "," + m.product},
-                  {nullptr, nullptr, nullptr, nullptr, paths_colour, nullptr, nullptr, nullptr,
-                   m.queueing ? kYellow : nullptr});
+        table.add(
+            {m.suspended ? m.name + " (suspended)" : m.name, m.wwid, or_dash(m.dm_device),
+             format_size(m.size_sectors), fmt::format("{}/{}", usable, total),
+             std::to_string(m.groups.size()), m.active_group == 0 ? "-" : std::to_string(m.active_group),
+             or_dash(m.no_path_retry), m.queueing ? "yes" : "no", m.vendor + "," + m.product},
+            {nullptr, nullptr, nullptr, nullptr, paths_colour, nullptr, nullptr, nullptr,
+             m.queueing ? kYellow : nullptr});
     }
     return table.render(style);
 }
@@ -205,8 +210,10 @@ std::string format_status(const api::ManagerView& m) {
         "pathkeeperd {}\n"
         "config: {}\n"
         "maps:   {}\n"
-        "paths:  {} ({} failed)\n",
-        m.version, or_dash(m.config_path), m.map_count, m.path_count, m.failed_path_count);
+        "paths:  {} ({} failed)\n"
+        "checks: {} hung (limit {}), {} queued, {} checker threads\n",
+        m.version, or_dash(m.config_path), m.map_count, m.path_count, m.failed_path_count, m.hung_checks,
+        m.hung_check_limit, m.queued_checks, m.checker_threads);
 }
 
 std::string format_path_event(const api::PathStateEvent& e, const Style& style) {

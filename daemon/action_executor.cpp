@@ -1,5 +1,8 @@
 #include "daemon/action_executor.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -45,9 +48,14 @@ void ActionExecutor::completed(const core::Action& action, const core::Result<vo
     sink_.topology_changed();
 }
 
-void ActionExecutor::submit_udev_synced(UdevStart start, UdevFinish finish) {
+const std::string& ActionExecutor::queue_of(const std::string& map) const {
+    auto it = queue_of_map_.find(map);
+    return it == queue_of_map_.end() ? map : it->second;
+}
+
+void ActionExecutor::submit_udev_synced(const std::string& map, UdevStart start, UdevFinish finish) {
     dm_worker_.submit_deferred(
-        [this, start = std::move(start), finish = std::move(finish)]() -> DmWorker::Poll {
+        queue_of(map), [this, start = std::move(start), finish = std::move(finish)]() -> DmWorker::Poll {
             auto started = start();
             if (!started) {
                 return [finish, error = started.error()]() -> std::optional<DmWorker::Continuation> {
@@ -63,6 +71,60 @@ void ActionExecutor::submit_udev_synced(UdevStart start, UdevFinish finish) {
         });
 }
 
+void ActionExecutor::keep_resuming(const std::string& map) {
+    if (!suspended_maps_.insert(map).second) {
+        return;  // already being resumed
+    }
+    logger_.log(core::LogLevel::Error, {map, ""},
+                "left suspended by a failed reload: resuming it, retried with backoff, until it runs");
+    sink_.topology_changed();
+    struct Attempts {
+        std::chrono::steady_clock::time_point next{};
+        std::chrono::milliseconds backoff = kResumeRetryFirst;
+        unsigned count = 0;
+        std::optional<ports::DeviceMapper::UdevHandle> udev;  // a resume that succeeded, udev's work pending
+    };
+    auto attempts = std::make_shared<Attempts>();
+    // A deferred job: between attempts the map's queue goes on (a reload or removal may end it all).
+    dm_worker_.submit_deferred(queue_of(map), [this, map, attempts]() -> DmWorker::Poll {
+        return [this, map, attempts]() -> std::optional<DmWorker::Continuation> {
+            if (attempts->udev) {
+                if (!backend_.dm->udev_done(*attempts->udev)) {
+                    return std::nullopt;
+                }
+                return [this, map, count = attempts->count] {
+                    suspended_maps_.erase(map);
+                    logger_.log(core::LogLevel::Notice, {map, ""},
+                                "resumed after " + std::to_string(count) + " attempts");
+                    sink_.feed(core::DmEvent{map});  // read its status afresh
+                    sink_.topology_changed();
+                };
+            }
+            const auto now = std::chrono::steady_clock::now();
+            if (now < attempts->next) {
+                return std::nullopt;
+            }
+            ++attempts->count;
+            auto info = backend_.dm->get_map(map);
+            if (!info || !info->suspended) {
+                // Gone, or resumed by someone else (a later reload): nothing left to do.
+                return [this, map] {
+                    suspended_maps_.erase(map);
+                    sink_.topology_changed();
+                };
+            }
+            auto resumed = backend_.dm->start_resume_map(map);
+            if (resumed) {
+                attempts->udev = *resumed;
+                return std::nullopt;
+            }
+            attempts->next = now + attempts->backoff;
+            attempts->backoff = std::min(attempts->backoff * 2, kResumeRetryMax);
+            return std::nullopt;
+        };
+    });
+}
+
 void ActionExecutor::save_file(const core::Action& action, const std::string& path, const std::string& text) {
     // Small files on local disk: written on the loop thread (temp file, fsync, rename).
     completed(action, backend_.files->write_atomic(path, text));
@@ -75,6 +137,7 @@ void ActionExecutor::execute(const core::Action& action) {
                 // The next maps are created while udev still works on this one; the create completes (and
                 // /dev/mapper/NAME exists) when udev is done with it.
                 submit_udev_synced(
+                    a.name,
                     [this, a] {
                         return backend_.dm->start_create_map(a.name, a.uuid, a.size_sectors, a.table);
                     },
@@ -95,13 +158,27 @@ void ActionExecutor::execute(const core::Action& action) {
             },
             [&](const core::ReloadMap& a) {
                 submit_udev_synced(
+                    a.name,
                     [this, a] { return backend_.dm->start_reload_map(a.name, a.size_sectors, a.table); },
                     [this, a](const core::Result<void>& reloaded) -> DmWorker::Continuation {
-                        return [this, a, reloaded] { completed(a, reloaded); };
+                        // A reload whose resume failed may leave the map suspended: its I/O then waits until
+                        // someone resumes it, so the daemon does, until it runs.
+                        bool left_suspended = false;
+                        if (!reloaded) {
+                            auto info = backend_.dm->get_map(a.name);
+                            left_suspended = info && info->suspended;
+                        }
+                        return [this, a, reloaded, left_suspended] {
+                            if (left_suspended) {
+                                keep_resuming(a.name);
+                            }
+                            completed(a, reloaded);
+                        };
                     });
             },
             [&](const core::RemoveMap& a) {
                 submit_udev_synced(
+                    a.name,
                     [this, a] { return backend_.dm->start_remove_map(a.name, ports::RemoveOptions{}); },
                     [this, a](const core::Result<void>& removed) -> DmWorker::Continuation {
                         return [this, a, removed] {
@@ -111,8 +188,11 @@ void ActionExecutor::execute(const core::Action& action) {
                     });
             },
             [&](const core::RenameMap& a) {
+                // Jobs for the new name queue behind the rename (and every earlier job of the map).
+                const std::string queue = queue_of(a.old_name);
+                queue_of_map_[a.new_name] = queue;
                 submit_udev_synced(
-                    [this, a] { return backend_.dm->start_rename_map(a.old_name, a.new_name); },
+                    a.old_name, [this, a] { return backend_.dm->start_rename_map(a.old_name, a.new_name); },
                     [this, a](const core::Result<void>& renamed) -> DmWorker::Continuation {
                         return [this, a, renamed] {
                             if (renamed) {
@@ -126,13 +206,13 @@ void ActionExecutor::execute(const core::Action& action) {
                     });
             },
             [&](const core::DmMessage& a) {
-                dm_worker_.submit([this, a]() -> DmWorker::Continuation {
+                dm_worker_.submit(queue_of(a.map), [this, a]() -> DmWorker::Continuation {
                     auto sent = backend_.dm->send_message(a.map, a.message);
                     return [this, a, sent] { completed(a, sent); };
                 });
             },
             [&](const core::ReadMapStatus& a) {
-                dm_worker_.submit([this, a]() -> DmWorker::Continuation {
+                dm_worker_.submit(queue_of(a.map), [this, a]() -> DmWorker::Continuation {
                     auto info = backend_.dm->get_map(a.map);
                     return [this, a, info] {
                         if (!info) {

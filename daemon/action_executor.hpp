@@ -1,10 +1,13 @@
 #pragma once
-// ActionExecutor: performs what the engine decides. dm operations go to the serial DmWorker (those that end
-// in udev's work complete once udev is done), checks to the worker pool, state files are written on the loop
-// thread, publications go to the bus link; every outcome goes back to the engine as an event.
+// ActionExecutor: performs what the engine decides. dm operations go to the DmWorker, in order per map
+// (those that end in udev's work complete once udev is done), checks to the worker pool, state files are
+// written on the loop thread, publications go to the bus link; every outcome goes back to the engine as an
+// event.
 
+#include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 #include "core/actions.hpp"
@@ -26,6 +29,12 @@ public:
     // The dm device of each map, as last read (at startup and by the dm operations).
     const std::map<std::string, core::DevT>& map_devices() const { return map_devices_; }
     void note_map_device(const std::string& name, core::DevT devt) { map_devices_[name] = devt; }
+    // Maps a failed reload left suspended, which the daemon is resuming (shown by `pathctl show maps`).
+    const std::set<std::string>& suspended_maps() const { return suspended_maps_; }
+
+    // A map left suspended is resumed again after kResumeRetryFirst, doubling up to kResumeRetryMax.
+    static constexpr std::chrono::milliseconds kResumeRetryFirst{200};
+    static constexpr std::chrono::milliseconds kResumeRetryMax{10000};
 
 private:
     void completed(const core::Action& action, const core::Result<void>& result);
@@ -34,7 +43,11 @@ private:
     // runs on the worker with the ioctl's result and returns what the loop thread does next.
     using UdevStart = std::function<core::Result<ports::DeviceMapper::UdevHandle>()>;
     using UdevFinish = std::function<DmWorker::Continuation(const core::Result<void>&)>;
-    void submit_udev_synced(UdevStart start, UdevFinish finish);
+    void submit_udev_synced(const std::string& map, UdevStart start, UdevFinish finish);
+    // The DmWorker queue of a map: its name, or after a rename the queue of the name it had.
+    const std::string& queue_of(const std::string& map) const;
+    // Resumes a map left suspended until it runs (or is gone), on its own DmWorker queue.
+    void keep_resuming(const std::string& map);
     void save_file(const core::Action& action, const std::string& path, const std::string& text);
     void start_check(const core::StartCheck& check);
 
@@ -46,6 +59,8 @@ private:
     std::string bindings_path_;
     std::string wwids_path_;
     std::map<std::string, core::DevT> map_devices_;
+    std::map<std::string, std::string> queue_of_map_;
+    std::set<std::string> suspended_maps_;  // renamed maps: new name -> queue of the old one
 };
 
 }  // namespace pathkeeper::daemon

@@ -76,11 +76,21 @@ void DmEvents::read() {
 }
 
 void CheckResults::collect() {
+    // Starts first: a check answered in the same drain has no start notice (the pool leaves it out).
+    for (const auto& started : pool_.drain_started()) {
+        sink_.feed(core::CheckStarted{started.devnode, started.check_id});
+    }
     for (const auto& done : pool_.drain_completed()) {
         logger_.log(core::LogLevel::Debug, {"", done.request.devnode}, done.outcome.message);
         sink_.feed(core::CheckerResult{done.request.devnode, done.outcome.state, done.outcome.message,
                                        done.request.check_id});
         polls_.after_check(done.request.devnode, core::is_usable(done.outcome.state));
+    }
+    // The published topology shows how many checks hang: publish when that moved (not on every check).
+    const ports::WorkerPoolStats stats = pool_.stats();
+    if (stats.workers != published_.workers || stats.hung != published_.hung) {
+        published_ = stats;
+        sink_.topology_changed();
     }
 }
 

@@ -47,7 +47,7 @@ private:
     bool read_in_flight_ = false;
 };
 
-// The worker pool's finished checks, each with the engine's check id.
+// The worker pool's started and finished checks, each with the engine's check id.
 class CheckResults {
 public:
     CheckResults(ports::WorkerPool& pool, PathStatePolls& polls, EventSink& sink, ports::Logger& logger)
@@ -59,6 +59,7 @@ private:
     PathStatePolls& polls_;
     EventSink& sink_;
     ports::Logger& logger_;
+    ports::WorkerPoolStats published_;  // the pool's counters as last published
 };
 
 }  // namespace pathkeeper::daemon

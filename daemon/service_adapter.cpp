@@ -10,10 +10,14 @@
 namespace pathkeeper::daemon {
 
 ServiceAdapter::ServiceAdapter(const core::Engine& engine,
-                               const std::map<std::string, core::DevT>& map_devices, std::string config_path,
-                               EventSink& sink, ConfigControl& config, ports::Logger& logger)
+                               const std::map<std::string, core::DevT>& map_devices,
+                               const std::set<std::string>& suspended_maps, const ports::WorkerPool& pool,
+                               std::string config_path, EventSink& sink, ConfigControl& config,
+                               ports::Logger& logger)
     : engine_(engine),
       map_devices_(map_devices),
+      suspended_maps_(suspended_maps),
+      pool_(pool),
       config_path_(std::move(config_path)),
       sink_(sink),
       config_control_(config),
@@ -28,6 +32,11 @@ api::TopologyView ServiceAdapter::snapshot() const {
     const core::Config& config = engine_.config();
     view.manager.config_path =
         config.source_file.empty() ? config_path_ + " (missing: built-in defaults)" : config.source_file;
+    const ports::WorkerPoolStats checks = pool_.stats();
+    view.manager.checker_threads = static_cast<std::uint32_t>(checks.workers);
+    view.manager.hung_checks = static_cast<std::uint32_t>(checks.hung);
+    view.manager.queued_checks = static_cast<std::uint32_t>(checks.queued);
+    view.manager.hung_check_limit = static_cast<std::uint32_t>(checks.hung_limit);
     for (auto& m : snap.maps) {
         api::MapView map;
         map.name = std::move(m.name);
@@ -45,6 +54,7 @@ api::TopologyView ServiceAdapter::snapshot() const {
         map.no_path_retry = std::move(m.no_path_retry);
         map.queueing = m.queueing;
         map.active_group = m.active_group;
+        map.suspended = suspended_maps_.contains(map.name);
         for (auto& g : m.groups) {
             map.groups.push_back(api::GroupView{g.index, std::move(g.selector), g.priority,
                                                 std::move(g.state), std::move(g.paths)});

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "core/config.hpp"
@@ -12,6 +13,7 @@
 #include "daemon/dbus/service_backend.hpp"
 #include "daemon/event_sink.hpp"
 #include "ports/logger.hpp"
+#include "ports/worker_pool.hpp"
 
 namespace pathkeeper::daemon {
 
@@ -28,7 +30,10 @@ class ServiceAdapter final : public dbus::ServiceBackend {
 public:
     // map_devices: the dm device of each map, as last read (the engine does not know them). config_path:
     // where the configuration is read from, shown when that file is missing.
+    // suspended_maps: maps a failed reload left suspended. pool: the checker pool, whose counters the manager
+    // view shows.
     ServiceAdapter(const core::Engine& engine, const std::map<std::string, core::DevT>& map_devices,
+                   const std::set<std::string>& suspended_maps, const ports::WorkerPool& pool,
                    std::string config_path, EventSink& sink, ConfigControl& config, ports::Logger& logger);
 
     api::TopologyView snapshot() const override;
@@ -44,6 +49,8 @@ private:
 
     const core::Engine& engine_;
     const std::map<std::string, core::DevT>& map_devices_;
+    const std::set<std::string>& suspended_maps_;
+    const ports::WorkerPool& pool_;
     std::string config_path_;
     EventSink& sink_;
     ConfigControl& config_control_;

@@ -301,6 +301,12 @@ public:
             manager_changes.emplace_back("PathCount");
         if (before.failed_path_count != after.failed_path_count)
             manager_changes.emplace_back("FailedPathCount");
+        if (before.checker_threads != after.checker_threads)
+            manager_changes.emplace_back("CheckerThreads");
+        if (before.hung_checks != after.hung_checks)
+            manager_changes.emplace_back("HungChecks");
+        if (before.queued_checks != after.queued_checks)
+            manager_changes.emplace_back("QueuedChecks");
         const bool first = !initialised_;
         published_ = std::move(snapshot);
         initialised_ = true;
@@ -429,6 +435,10 @@ private:
     uint32_t MapCount() override { return published_.manager.map_count; }
     uint32_t PathCount() override { return published_.manager.path_count; }
     uint32_t FailedPathCount() override { return published_.manager.failed_path_count; }
+    uint32_t CheckerThreads() override { return published_.manager.checker_threads; }
+    uint32_t HungChecks() override { return published_.manager.hung_checks; }
+    uint32_t QueuedChecks() override { return published_.manager.queued_checks; }
+    uint32_t HungCheckLimit() override { return published_.manager.hung_check_limit; }
 
     sdbus::IConnection& connection_;
     ServiceBackend& backend_;

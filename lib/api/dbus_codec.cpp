@@ -46,7 +46,11 @@ Dict encode_manager(const ManagerView& m) {
             {"ConfigPath", m.config_path},
             {"MapCount", m.map_count},
             {"PathCount", m.path_count},
-            {"FailedPathCount", m.failed_path_count}};
+            {"FailedPathCount", m.failed_path_count},
+            {"CheckerThreads", m.checker_threads},
+            {"HungChecks", m.hung_checks},
+            {"QueuedChecks", m.queued_checks},
+            {"HungCheckLimit", m.hung_check_limit}};
 }
 
 GroupStruct encode_group(const GroupView& g) {
@@ -60,7 +64,8 @@ MapStruct encode_map(const MapView& m) {
         groups.push_back(encode_group(g));
     return MapStruct(m.name, m.wwid, m.dm_uuid, m.dm_device, m.dm_devt, m.vendor, m.product, m.revision,
                      m.size_sectors, m.features, m.hardware_handler, m.no_path_retry, m.queueing,
-                     m.active_group, std::move(groups), Dict{});
+                     m.active_group, std::move(groups),
+                     m.suspended ? Dict{{"Suspended", sdbus::Variant(true)}} : Dict{});
 }
 
 PathStruct encode_path(const PathView& p) {
@@ -83,6 +88,8 @@ MapView decode_map(const MapStruct& s) {
     std::tie(m.name, m.wwid, m.dm_uuid, m.dm_device, m.dm_devt, m.vendor, m.product, m.revision,
              m.size_sectors, m.features, m.hardware_handler, m.no_path_retry, m.queueing, m.active_group,
              groups, extra) = s;
+    std::string ignored;
+    (void)read_field(extra, "Suspended", m.suspended, ignored);
     m.groups.reserve(groups.size());
     for (const auto& g : groups)
         m.groups.push_back(decode_group(g));
@@ -115,7 +122,11 @@ core::Result<ManagerView> decode_manager(const Dict& d) {
     std::string e;
     if (!read_field(d, "Version", m.version, e) || !read_field(d, "ConfigPath", m.config_path, e) ||
         !read_field(d, "MapCount", m.map_count, e) || !read_field(d, "PathCount", m.path_count, e) ||
-        !read_field(d, "FailedPathCount", m.failed_path_count, e)) {
+        !read_field(d, "FailedPathCount", m.failed_path_count, e) ||
+        !read_field(d, "CheckerThreads", m.checker_threads, e) ||
+        !read_field(d, "HungChecks", m.hung_checks, e) ||
+        !read_field(d, "QueuedChecks", m.queued_checks, e) ||
+        !read_field(d, "HungCheckLimit", m.hung_check_limit, e)) {
         return malformed("manager", e);
     }
     return m;

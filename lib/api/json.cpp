@@ -93,6 +93,7 @@ nlohmann::json map_to_json(const MapView& m) {
         .add("queueing", m.queueing)
         .add("active_group", index_or_null(m.active_group))
         .add("groups", std::move(groups))
+        .add("suspended", m.suspended)
         .take();
 }
 
@@ -101,7 +102,11 @@ nlohmann::json manager_to_json(const ManagerView& d) {
             {"config_path", d.config_path},
             {"map_count", d.map_count},
             {"path_count", d.path_count},
-            {"failed_path_count", d.failed_path_count}};
+            {"failed_path_count", d.failed_path_count},
+            {"checker_threads", d.checker_threads},
+            {"hung_checks", d.hung_checks},
+            {"queued_checks", d.queued_checks},
+            {"hung_check_limit", d.hung_check_limit}};
 }
 
 namespace {

@@ -68,6 +68,8 @@ struct MapView {
     bool queueing = false;
     std::uint32_t active_group = 0;  // 1-based, 0 if none
     std::vector<GroupView> groups;
+    // A reload failed to resume the map: it holds its I/O until the daemon's retried resume succeeds.
+    bool suspended = false;
 
     bool operator==(const MapView&) const = default;
 };
@@ -78,6 +80,12 @@ struct ManagerView {
     std::uint32_t map_count = 0;
     std::uint32_t path_count = 0;
     std::uint32_t failed_path_count = 0;
+    // The checker pool: threads now, checks holding a thread past the slow threshold (hung), checks waiting
+    // for a thread, and how many held threads the pool replaces at most.
+    std::uint32_t checker_threads = 0;
+    std::uint32_t hung_checks = 0;
+    std::uint32_t queued_checks = 0;
+    std::uint32_t hung_check_limit = 0;
 
     bool operator==(const ManagerView&) const = default;
 };

@@ -19,8 +19,8 @@ Engine::Engine(Config config, Bindings bindings, KnownWwids known_wwids)
 
 std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
     ActionCollector out;
-    if (!std::holds_alternative<CheckerResult>(event)) {
-        checks_.forget_deadline();  // checker results keep it up to date themselves
+    if (!std::holds_alternative<CheckerResult>(event) && !std::holds_alternative<CheckStarted>(event)) {
+        checks_.forget_deadline();  // checker results keep it up to date themselves; a start moves none
     }
     std::visit([&](const auto& e) { on(e, now, out); }, event);
     return out.take();
@@ -117,6 +117,12 @@ void Engine::paths_changed(TimePoint now, ActionCollector& out) {
         reconcile(now, out);
         evaluate_all(now, out);
         checks_.run_checks(state_, now, out);
+    }
+}
+
+void Engine::on(const CheckStarted& e, TimePoint now, ActionCollector&) {
+    if (PathRecord* rec = state_.find_path(e.devnode)) {
+        rec->policy.check_started(e.check_id, now);
     }
 }
 
@@ -487,7 +493,7 @@ void Engine::on(const Tick&, TimePoint now, ActionCollector& out) {
     if (retry && started_) {
         reconcile(now, out);
     }
-    // Lost checks: the worker never answered.
+    // Lost checks: the worker started one and never answered (a queued check is not late).
     for (auto& [dev, rec] : state_.paths) {
         if (!rec.policy.check_in_flight()) {
             continue;  // most paths: cheaper than finding the map for the timing

@@ -79,6 +79,7 @@ private:
     // After a path appeared, changed or went: plans the maps again, now or (inside PathEvents) once at the
     // end.
     void paths_changed(TimePoint now, ActionCollector& out);
+    void on(const CheckStarted& e, TimePoint now, ActionCollector& out);
     void on(const CheckerResult& e, TimePoint now, ActionCollector& out);
     void on(const DmStatusRead& e, TimePoint now, ActionCollector& out);
     void on(const DmEvent& e, TimePoint now, ActionCollector& out);

@@ -37,6 +37,13 @@ struct PathRemoved {
     unsigned map_open_count = 0;
 };
 
+// A worker began the check (it may have waited in the pool's queue first): the check's deadline runs from
+// here. A check never reported as started is queued, and a queued check is never overdue.
+struct CheckStarted {
+    std::string devnode;
+    std::uint64_t check_id = 0;
+};
+
 // The answer to a StartCheck. Results whose check_id is not the check in flight are ignored.
 struct CheckerResult {
     std::string devnode;
@@ -148,6 +155,6 @@ struct PathEvents {
 using Event =
     std::variant<PathAdded, PathChanged, PathRemoved, PathEvents, CheckerResult, DmStatusRead, DmEvent,
                  MapsDiscovered, Tick, ConfigApplied, AdminRequest, IscsiSessionChanged, DeviceStateChanged,
-                 AluaStateChanged, ActionCompleted, ActionFailed, AluaStatesChanged>;
+                 AluaStateChanged, ActionCompleted, ActionFailed, AluaStatesChanged, CheckStarted>;
 
 }  // namespace pathkeeper::core

@@ -22,12 +22,19 @@ bool PathPolicy::check_due(TimePoint now) const noexcept {
 }
 
 bool PathPolicy::check_overdue(TimePoint now, const PathTiming& timing) const noexcept {
-    return in_flight_ && now >= in_flight_since_ + timing.checker_timeout + timing.polling_interval;
+    return in_flight_ && in_flight_started_ &&
+           now >= *in_flight_started_ + timing.checker_timeout + timing.polling_interval;
 }
 
-void PathPolicy::begin_check(std::uint64_t id, TimePoint now) {
+void PathPolicy::begin_check(std::uint64_t id, TimePoint) {
     in_flight_ = id;
-    in_flight_since_ = now;
+    in_flight_started_.reset();
+}
+
+void PathPolicy::check_started(std::uint64_t id, TimePoint now) {
+    if (in_flight_ && *in_flight_ == id && !in_flight_started_) {
+        in_flight_started_ = now;
+    }
 }
 
 void PathPolicy::request_check_now(TimePoint now) {

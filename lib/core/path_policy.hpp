@@ -68,10 +68,15 @@ public:
     // When the next check is due; nullopt while one is in flight.
     std::optional<TimePoint> next_check_at() const noexcept;
     bool check_due(TimePoint now) const noexcept;
-    // A check in flight for longer than timeout plus one polling interval is lost (its worker hung
-    // past the checker's own timeout); the caller then treats it as a Down result.
+    // A check running for longer than timeout plus one polling interval since its worker started it is
+    // lost (its worker hung past the checker's own timeout); the caller then treats it as a Down result. A
+    // check not yet started waits in the worker pool's queue and is never overdue: the pool, not this path,
+    // decides when it runs.
     bool check_overdue(TimePoint now, const PathTiming& timing) const noexcept;
+    bool check_started() const noexcept { return in_flight_started_.has_value(); }
     void begin_check(std::uint64_t id, TimePoint now);
+    // The worker started check `id` at `now` (ignored when it is not the check in flight).
+    void check_started(std::uint64_t id, TimePoint now);
     // Makes the next check due at once (event-driven re-check).
     void request_check_now(TimePoint now);
     // Applies a result. nullopt when `id` is not the check in flight (stale or unknown result).
@@ -103,7 +108,7 @@ private:
     std::optional<TimePoint> in_service_since_;
     std::optional<TimePoint> hold_until_;
     std::optional<std::uint64_t> in_flight_;
-    TimePoint in_flight_since_{};
+    std::optional<TimePoint> in_flight_started_;  // when a worker started the check in flight
     TimePoint next_check_at_;
     Millis interval_{0};       // healthy-path interval in use
     Millis fast_interval_{0};  // failed-path backoff in use

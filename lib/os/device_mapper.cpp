@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "os/errno_text.hpp"
 
@@ -182,6 +183,7 @@ LibDeviceMapper::~LibDeviceMapper() {
 }
 
 std::string LibDeviceMapper::driver_version() const {
+    std::lock_guard lock(mutex_);
     auto task = make_task(DM_DEVICE_VERSION, "");
     if (!task || !dm_task_run(task->get())) {
         return "unknown";
@@ -210,6 +212,7 @@ core::Result<void> LibDeviceMapper::arm_poll() {
 }
 
 core::Result<ports::DmMapInfo> LibDeviceMapper::get_map(const std::string& name) {
+    std::lock_guard lock(mutex_);
     ports::DmMapInfo map;
     map.name = name;
     {
@@ -293,6 +296,7 @@ core::Result<std::string> LibDeviceMapper::uuid_of(const std::string& name, std:
 }
 
 core::Result<std::vector<ports::DmMapInfo>> LibDeviceMapper::list_multipath_maps() {
+    std::lock_guard lock(mutex_);
     auto task = make_task(DM_DEVICE_LIST, "");
     if (!task) {
         return task.error();
@@ -336,6 +340,7 @@ core::Result<void> LibDeviceMapper::create_map(const std::string& name, const st
 core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_create_map(
     const std::string& name, const std::string& uuid, std::uint64_t size_sectors,
     const core::DmMultipathTable& table) {
+    std::lock_guard lock(mutex_);
     auto task = make_task(DM_DEVICE_CREATE, name);
     if (!task) {
         return task.error();
@@ -373,6 +378,7 @@ core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_create_map(
 }
 
 bool LibDeviceMapper::udev_done(const UdevHandle& handle) {
+    std::lock_guard lock(mutex_);
     if (handle.cookie == 0) {
         return true;
     }
@@ -391,6 +397,7 @@ core::Result<void> LibDeviceMapper::reload_map(const std::string& name, std::uin
 core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_reload_map(
     const std::string& name, std::uint64_t size_sectors, const core::DmMultipathTable& table) {
     {
+        std::lock_guard lock(mutex_);
         auto task = make_task(DM_DEVICE_RELOAD, name);
         if (!task) {
             return task.error();
@@ -403,37 +410,79 @@ core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_reload_map(
             return ran.error();  // the live table is untouched
         }
     }
-    {
-        // A flushing suspend would wait for queued I/O, which on a map with no usable path (queue_if_no_path)
-        // never completes: suspend without flushing, and without freezing a file system on top.
-        auto task = make_task(DM_DEVICE_SUSPEND, name);
-        if (!task) {
-            return task.error();
+    // A flushing suspend would wait for queued I/O, which on a map with no usable path (queue_if_no_path)
+    // never completes: suspend without flushing, and without freezing a file system on top. Even so it waits
+    // for the I/O in flight on the map's paths, for as long as a hung path holds it: outside the lock, so
+    // the other maps' operations go on meanwhile.
+    if (auto suspended = suspend_noflush(name); !suspended) {
+        std::lock_guard lock(mutex_);
+        if (auto clear = make_task(DM_DEVICE_CLEAR, name)) {
+            (void)run(clear->get(), "clear inactive table of " + name);
         }
-        dm_task_no_flush(task->get());
-        dm_task_skip_lockfs(task->get());
-        if (auto ran = run(task->get(), "suspend " + name); !ran) {
-            if (auto clear = make_task(DM_DEVICE_CLEAR, name)) {
-                (void)run(clear->get(), "clear inactive table of " + name);
-            }
-            return ran.error();
-        }
+        return suspended.error();
     }
     core::Result<UdevHandle> resumed = core::Error{core::ErrorCode::Internal, "not attempted"};
-    for (int attempt = 0; attempt < 2 && !resumed; ++attempt) {
-        auto task = make_task(DM_DEVICE_RESUME, name);
-        if (!task) {
-            return task.error();
+    auto backoff = kResumeBackoff;
+    for (int attempt = 0; attempt < kResumeAttempts && !resumed; ++attempt) {
+        if (attempt > 0) {
+            std::this_thread::sleep_for(backoff);
+            backoff *= 2;
         }
-        dm_task_no_flush(task->get());
-        dm_task_skip_lockfs(task->get());
-        // DM_SUBSYSTEM_UDEV_FLAG0 marks the change uevent as a reload, as multipath-tools does, so udev rules
-        // can tell a table swap from a new map.
-        resumed =
-            start_with_cookie(task->get(), "resume " + name, options_.udev_sync, DM_SUBSYSTEM_UDEV_FLAG0);
+        std::lock_guard lock(mutex_);
+        resumed = start_resume(name);
     }
+    std::lock_guard lock(mutex_);
+    dm_lib_release();
+    if (!resumed) {
+        return core::Error{resumed.error().code, resumed.error().message + " (" +
+                                                     std::to_string(kResumeAttempts) +
+                                                     " attempts; the map is left suspended)"};
+    }
+    return resumed;
+}
+
+core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_resume(const std::string& name) {
+    auto task = make_task(DM_DEVICE_RESUME, name);
+    if (!task) {
+        return task.error();
+    }
+    dm_task_no_flush(task->get());
+    dm_task_skip_lockfs(task->get());
+    // DM_SUBSYSTEM_UDEV_FLAG0 marks the change uevent as a reload, as multipath-tools does, so udev rules
+    // can tell a table swap from a new map.
+    return start_with_cookie(task->get(), "resume " + name, options_.udev_sync, DM_SUBSYSTEM_UDEV_FLAG0);
+}
+
+core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_resume_map(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    auto resumed = start_resume(name);
     dm_lib_release();
     return resumed;
+}
+
+core::Result<void> LibDeviceMapper::suspend_noflush(const std::string& name) {
+    // A raw ioctl on a control fd of its own: libdevmapper keeps one process-wide control fd and other state
+    // that is not safe to use from two threads at once, and this is the one call that may block for long.
+    if (name.size() >= DM_NAME_LEN) {
+        return core::Error{core::ErrorCode::InvalidArgument, "bad dm device name '" + name + "'"};
+    }
+    const int fd = ::open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        return errno_error("suspend " + name + ": open /dev/mapper/control", errno);
+    }
+    dm_ioctl request{};
+    request.version[0] = DM_VERSION_MAJOR;
+    request.data_size = sizeof request;
+    request.data_start = sizeof request;
+    request.flags = DM_SUSPEND_FLAG | DM_NOFLUSH_FLAG | DM_SKIP_LOCKFS_FLAG;
+    std::memcpy(request.name, name.c_str(), name.size() + 1);
+    const int rc = ::ioctl(fd, DM_DEV_SUSPEND, &request);
+    const int error = errno;
+    ::close(fd);
+    if (rc < 0) {
+        return errno_error("suspend " + name, error);
+    }
+    return {};
 }
 
 core::Result<void> LibDeviceMapper::remove_map(const std::string& name, const ports::RemoveOptions& options) {
@@ -442,6 +491,7 @@ core::Result<void> LibDeviceMapper::remove_map(const std::string& name, const po
 
 core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_remove_map(
     const std::string& name, const ports::RemoveOptions& options) {
+    std::lock_guard lock(mutex_);
     auto map = get_map(name);
     if (!map) {
         return map.error();
@@ -474,6 +524,7 @@ core::Result<void> LibDeviceMapper::rename_map(const std::string& old_name, cons
 
 core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_rename_map(const std::string& old_name,
                                                                                 const std::string& new_name) {
+    std::lock_guard lock(mutex_);
     auto task = make_task(DM_DEVICE_RENAME, old_name);
     if (!task) {
         return task.error();
@@ -496,6 +547,7 @@ core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_rename_map(
 }
 
 core::Result<void> LibDeviceMapper::send_message(const std::string& name, const std::string& message) {
+    std::lock_guard lock(mutex_);
     auto task = make_task(DM_DEVICE_TARGET_MSG, name);
     if (!task) {
         return task.error();
@@ -507,6 +559,7 @@ core::Result<void> LibDeviceMapper::send_message(const std::string& name, const 
 }
 
 core::Result<std::vector<std::string>> LibDeviceMapper::changed_maps() {
+    std::lock_guard lock(mutex_);
     if (control_fd_ >= 0) {
         if (auto armed = arm_poll(); !armed) {
             return armed.error();

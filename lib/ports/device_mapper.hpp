@@ -93,13 +93,18 @@ public:
         return finished(rename_map(old_name, new_name));
     }
     // Loads an inactive table, suspends with noflush + skip_lockfs (a queueing map cannot block us),
-    // resumes. If the load fails the live table is untouched; if the resume fails it is retried once.
+    // resumes. If the load fails the live table is untouched; if the resume fails it is retried a few times
+    // with backoff, and an error that says so means the map may be left suspended (see start_resume_map).
     virtual core::Result<void> reload_map(const std::string& name, std::uint64_t size_sectors,
                                           const core::DmMultipathTable& table) = 0;
     // Conflict when the map is open and options do not allow removing it. NotFound when absent.
     virtual core::Result<void> remove_map(const std::string& name, const RemoveOptions& options) = 0;
     // Renames a map (alias change). AlreadyExists when new_name is taken, NotFound when old_name is absent.
     virtual core::Result<void> rename_map(const std::string& old_name, const std::string& new_name) = 0;
+    // Resumes a suspended map (the live table stays; a resume that found the map running is no error); the
+    // handle is udev's work, as for the other start_ halves. Adaptors whose maps cannot be left suspended
+    // keep this default.
+    virtual core::Result<UdevHandle> start_resume_map(const std::string& /*name*/) { return UdevHandle{}; }
     // Sends a target message at sector 0: "fail_path 8:16", "reinstate_path 8:16", "switch_group 2",
     // "queue_if_no_path", "fail_if_no_path".
     virtual core::Result<void> send_message(const std::string& name, const std::string& message) = 0;

@@ -368,11 +368,28 @@ core::Result<SimCommand> parse_sim_command(std::string_view text) {
         if (auto ok = arity(2); !ok)
             return ok.error();
         c.kind = w[0] == "udev-hold" ? SimCommand::Kind::UdevHold : SimCommand::Kind::UdevRelease;
+    } else if (w[0] == "checker-hang" || w[0] == "checker-release") {
+        if (auto ok = arity(2); !ok)
+            return ok.error();
+        c.kind = w[0] == "checker-hang" ? SimCommand::Kind::CheckerHang : SimCommand::Kind::CheckerRelease;
+    } else if (w[0] == "suspend-hold" || w[0] == "suspend-release") {
+        if (auto ok = arity(2); !ok)
+            return ok.error();
+        c.kind = w[0] == "suspend-hold" ? SimCommand::Kind::SuspendHold : SimCommand::Kind::SuspendRelease;
+    } else if (w[0] == "resume-fail") {
+        if (auto ok = arity(3); !ok)
+            return ok.error();
+        if (w[2].empty() || w[2].size() > 6 || w[2].find_first_not_of("0123456789") != std::string::npos) {
+            return core::make_error(ErrorCode::InvalidArgument, "resume failure count must be a number");
+        }
+        c.kind = SimCommand::Kind::ResumeFail;
+        c.argument = w[2];
     } else {
         return core::make_error(
             ErrorCode::InvalidArgument,
             "unknown command '" + w[0] +
-                "' (checker, alua, add, remove, kernel-fail, open, udev-hold, udev-release)");
+                "' (checker, alua, add, remove, kernel-fail, open, udev-hold, udev-release, checker-hang, "
+                "checker-release, suspend-hold, suspend-release, resume-fail)");
     }
     c.target = w[1];
     return c;

@@ -78,7 +78,21 @@ struct SimMap {
 //                               MAP complete only after
 //   udev-release MAP            which finishes that work
 struct SimCommand {
-    enum class Kind { Checker, Alua, Add, Remove, KernelFail, Open, UdevHold, UdevRelease };
+    enum class Kind {
+        Checker,
+        Alua,
+        Add,
+        Remove,
+        KernelFail,
+        Open,
+        UdevHold,
+        UdevRelease,
+        CheckerHang,
+        CheckerRelease,
+        SuspendHold,
+        SuspendRelease,
+        ResumeFail
+    };
     Kind kind = Kind::Checker;
     std::string target;  // devnode or map name
     std::string argument;

@@ -39,6 +39,7 @@ struct DmMap {
     unsigned current_group = 0;  // 1-based, 0 = none chosen yet
     int open_count = 0;
     std::uint32_t event_nr = 0;
+    bool suspended = false;  // a reload failed to resume it
 };
 
 int make_eventfd() {
@@ -101,6 +102,15 @@ struct SimHost::World {
     std::map<std::uint32_t, std::string> udev_pending;
     std::uint32_t next_udev_cookie = 1;
     std::condition_variable udev_released;
+    // checker-hang: paths whose checks block (storage that does not answer) until checker-release.
+    std::set<std::string> checks_hung;
+    std::condition_variable checks_released;
+    // suspend-hold: maps whose reload blocks in its suspend (a noflush suspend waiting for the I/O in flight
+    // on a hung path) until suspend-release.
+    std::set<std::string> suspend_held;
+    std::condition_variable suspend_released;
+    // resume-fail MAP N: the next N resumes of MAP fail (a reload's, or a resume of its own).
+    std::map<std::string, int> resume_failures;
 
     ~World() {
         close(udev_fd);
@@ -220,6 +230,7 @@ struct SimHost::World {
         i.open_count = map.open_count;
         i.size_sectors = map.size_sectors;
         i.event_nr = map.event_nr;
+        i.suspended = map.suspended;
         i.table_text = table_text(map);
         if (auto t = core::parse_table(i.table_text)) {
             i.table = *t;
@@ -359,6 +370,10 @@ public:
     }
     core::Result<UdevHandle> start_reload_map(const std::string& name, std::uint64_t size_sectors,
                                               const core::DmMultipathTable& table) override {
+        {
+            std::unique_lock lock(world_->mutex);
+            world_->suspend_released.wait(lock, [&] { return !world_->suspend_held.contains(name); });
+        }
         return with_udev_work(name, do_reload_map(name, size_sectors, table));
     }
     core::Result<void> reload_map(const std::string& name, std::uint64_t size_sectors,
@@ -378,6 +393,24 @@ public:
     }
     core::Result<void> rename_map(const std::string& old_name, const std::string& new_name) override {
         return wait_for_udev(start_rename_map(old_name, new_name));
+    }
+    core::Result<UdevHandle> start_resume_map(const std::string& name) override {
+        {
+            std::lock_guard lock(world_->mutex);
+            auto it = world_->maps.find(name);
+            if (it == world_->maps.end()) {
+                return core::make_error(ErrorCode::NotFound, name + ": no such dm device");
+            }
+            if (auto failures = world_->resume_failures.find(name);
+                failures != world_->resume_failures.end() && failures->second > 0) {
+                --failures->second;
+                world_->record("resume " + name + " failed");
+                return core::make_error(ErrorCode::Io, "resume " + name + " failed");
+            }
+            it->second.suspended = false;
+            world_->record("resume " + name);
+        }
+        return with_udev_work(name, core::Result<void>{});
     }
     bool udev_done(const UdevHandle& handle) override {
         std::lock_guard lock(world_->mutex);
@@ -439,6 +472,15 @@ public:
         if (auto loaded = world_->load(candidate, table, size_sectors); !loaded) {
             return loaded.error();  // the live table stays, as with a failed DM_TABLE_LOAD
         }
+        if (auto failures = world_->resume_failures.find(name);
+            failures != world_->resume_failures.end() && failures->second > 0) {
+            // Loaded and suspended, but the resume failed: the old table stays live, the map suspended.
+            --failures->second;
+            it->second.suspended = true;
+            world_->record("reload " + name + " left suspended: resume failed");
+            return core::make_error(ErrorCode::Io, "resume " + name + " failed");
+        }
+        candidate.suspended = false;
         it->second = std::move(candidate);
         world_->record("reload " + name + " " + core::format_table(table));
         return {};
@@ -577,7 +619,8 @@ public:
         if (delay.count() > 0) {
             std::this_thread::sleep_for(delay);
         }
-        std::lock_guard lock(world_->mutex);
+        std::unique_lock lock(world_->mutex);
+        world_->checks_released.wait(lock, [&] { return !world_->checks_hung.contains(request.devnode); });
         auto it = world_->paths.find(request.devnode);
         if (it == world_->paths.end() || !it->second.present) {
             return {core::PathState::Down,
@@ -862,6 +905,33 @@ core::Result<void> SimHost::apply(const SimCommand& command) {
         w.record("sim udev-hold " + command.target);
         return {};
     }
+    if (command.kind == SimCommand::Kind::CheckerHang || command.kind == SimCommand::Kind::CheckerRelease) {
+        const bool hang = command.kind == SimCommand::Kind::CheckerHang;
+        if (hang) {
+            w.checks_hung.insert(command.target);
+        } else {
+            w.checks_hung.erase(command.target);
+            w.checks_released.notify_all();
+        }
+        w.record(std::string("sim ") + (hang ? "checker-hang " : "checker-release ") + command.target);
+        return {};
+    }
+    if (command.kind == SimCommand::Kind::SuspendHold || command.kind == SimCommand::Kind::SuspendRelease) {
+        const bool hold = command.kind == SimCommand::Kind::SuspendHold;
+        if (hold) {
+            w.suspend_held.insert(command.target);
+        } else {
+            w.suspend_held.erase(command.target);
+            w.suspend_released.notify_all();
+        }
+        w.record(std::string("sim ") + (hold ? "suspend-hold " : "suspend-release ") + command.target);
+        return {};
+    }
+    if (command.kind == SimCommand::Kind::ResumeFail) {
+        w.resume_failures[command.target] = std::stoi(command.argument);
+        w.record("sim resume-fail " + command.target + " " + command.argument);
+        return {};
+    }
     if (command.kind == SimCommand::Kind::UdevRelease) {
         w.udev_held.erase(command.target);
         std::erase_if(w.udev_pending, [&](const auto& entry) { return entry.second == command.target; });
@@ -935,7 +1005,12 @@ core::Result<void> SimHost::apply(const SimCommand& command) {
         case SimCommand::Kind::Open:
         case SimCommand::Kind::UdevHold:
         case SimCommand::Kind::UdevRelease:
-            break;  // handled above: they name a map, not a path
+        case SimCommand::Kind::CheckerHang:
+        case SimCommand::Kind::CheckerRelease:
+        case SimCommand::Kind::SuspendHold:
+        case SimCommand::Kind::SuspendRelease:
+        case SimCommand::Kind::ResumeFail:
+            break;  // handled above
     }
     w.record("sim " +
              std::string(command.kind == SimCommand::Kind::Checker  ? "checker"

@@ -14,7 +14,10 @@
 //   <dump_dir>/status ("NAME: TEXT" lines, sorted by name) and appends what it did to <dump_dir>/ops.log, so
 //   tests can compare what the daemon did.
 // - checker(): answers with each path's scenario state (after checker_delay); thread safe, it runs in the
-//   daemon's worker pool.
+//   daemon's worker pool. "checker-hang DEV" makes DEV's checks block (storage that does not answer) until
+//   "checker-release DEV"; "suspend-hold MAP" makes a reload of MAP block in its suspend (a noflush suspend
+//   waiting for a hung path's I/O) until "suspend-release MAP"; "resume-fail MAP N" makes the next N resumes
+//   of MAP fail, a reload's leaving the map suspended.
 // - sysfs(): ALUA states, SCSI state and iSCSI sessions from the scenario; recovery_tmo writes are recorded.
 // - commands (timeline steps and lines from the control FIFO) change the host while the daemon runs.
 

@@ -239,6 +239,69 @@ TEST_F(ASimulatedHost, IsReadyDespiteAStuckUdevAndCompletesTheMapLater) {
     EXPECT_FALSE(daemon->log_contains("failed")) << daemon->log();
 }
 
+// Six checks hang (more than the four checker threads) far past their deadline: the healthy LUN's checks
+// keep running on threads started in place of the held ones, and its paths are never failed.
+TEST_F(ASimulatedHost, KeepsCheckingAndNeverFailsHealthyPathsWhileMoreChecksHangThanItHasWorkers) {
+    write_config(
+        "defaults:\n  polling_interval: 1s\n  max_polling_interval: 1s\n  checker_timeout: 1s\n"
+        "  user_friendly_names: false\n  log_level: debug\n");
+    auto daemon = start("hung-checks.yaml");
+    ASSERT_TRUE(eventually([&] { return ops().find("sim checker-release sdi") != std::string::npos; }))
+        << ops() << daemon->log();
+    const std::string log = ops();
+    // The hung paths are failed once their checks overran the deadline ...
+    EXPECT_NE(log.find("message 36001405bbbbbbbbbbbbbbbbbbbbbbbb2 fail_path 8:48"), std::string::npos) << log;
+    // ... and the healthy ones never, while their checks went on.
+    EXPECT_EQ(log.find("fail_path 8:16"), std::string::npos) << log << daemon->log();
+    EXPECT_EQ(log.find("fail_path 8:32"), std::string::npos) << log << daemon->log();
+    const std::string text = daemon->log();
+    std::size_t checks_of_sdb = 0;
+    for (auto at = text.find("sdb: sim tur checker reports path up"); at != std::string::npos;
+         at = text.find("sdb: sim tur checker reports path up", at + 1)) {
+        ++checks_of_sdb;
+    }
+    EXPECT_GE(checks_of_sdb, 4U) << text;
+    EXPECT_EQ(text.find("sdb: path up -> down"), std::string::npos) << text;
+    EXPECT_EQ(text.find("sdc: path up -> down"), std::string::npos) << text;
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(std::chrono::seconds(5)), 0) << daemon->log();
+}
+
+TEST_F(ASimulatedHost, FailsAPathOfOneMapWhileAnotherMapsSuspendIsBlocked) {
+    auto daemon = start("suspend-stuck.yaml");
+    const std::string fail_sdd = "message 36001405bbbbbbbbbbbbbbbbbbbbbbbb2 fail_path 8:48";
+    ASSERT_TRUE(eventually([&] { return ops().find(fail_sdd) != std::string::npos; }))
+        << ops() << daemon->log();
+    // Before the suspend ends at 4 s: one dm worker for every map would send it only then.
+    const std::string log = ops();
+    EXPECT_EQ(log.find("sim suspend-release"), std::string::npos) << log;
+    ASSERT_TRUE(eventually([&] {
+        return ops().find("reload 36001405aaaaaaaaaaaaaaaaaaaaaaaa1 ") != std::string::npos;
+    })) << ops();
+    EXPECT_LT(ops().find("sim suspend-release"), ops().find("reload 36001405aaaaaaaaaaaaaaaaaaaaaaaa1 "))
+        << ops();
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(std::chrono::seconds(5)), 0) << daemon->log();
+}
+
+TEST_F(ASimulatedHost, ResumesAMapAFailedReloadLeftSuspendedRetryingUntilItRuns) {
+    auto daemon = start("resume-fails.yaml");
+    const std::string map = "36001405aaaaaaaaaaaaaaaaaaaaaaaa1";
+    ASSERT_TRUE(eventually([&] {
+        return ops().find("reload " + map + " left suspended") != std::string::npos;
+    })) << ops()
+        << daemon->log();
+    ASSERT_TRUE(eventually([&] { return ops().find("resume " + map + "\n") != std::string::npos; }))
+        << ops() << daemon->log();
+    const std::string log = ops();
+    EXPECT_LT(log.find("resume " + map + " failed"), log.find("resume " + map + "\n")) << log;
+    EXPECT_TRUE(eventually([&] { return daemon->log().find("resumed after") != std::string::npos; }))
+        << daemon->log();
+    EXPECT_NE(daemon->log().find("left suspended by a failed reload"), std::string::npos) << daemon->log();
+    daemon->signal(SIGTERM);
+    EXPECT_EQ(daemon->wait_exit(std::chrono::seconds(5)), 0) << daemon->log();
+}
+
 TEST_F(ASimulatedHost, ImportsMultipathToolsBindingsOnFirstStartSoDevicesKeepTheirNames) {
     write_config(
         "defaults:\n  user_friendly_names: true\n  import_multipath_bindings: true\n"

@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -117,6 +121,70 @@ TEST(TheDmWorker, PollsAnUnreadyDeferredJobLessOftenTheLongerItWaits) {
     EXPECT_GE(polls.load(), 4);
     EXPECT_LT(waited,
               std::chrono::milliseconds(400) + DmWorker::kMaxPollInterval + std::chrono::milliseconds(500));
+}
+
+// A map whose suspend waits on a hung path's I/O holds only its own queue: a message to another map is sent
+// at once, and the blocked map's later jobs wait for it, in order.
+TEST(TheDmWorker, RunsAnotherMapsJobWhileOneMapIsBlockedAndKeepsEachMapsOrder) {
+    DmWorker worker;
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool unblocked = false;
+    std::vector<std::string> ran;  // order in which the jobs ran on the workers
+    auto record = [&](const std::string& what) {
+        std::lock_guard lock(mutex);
+        ran.push_back(what);
+        cv.notify_all();
+    };
+    worker.submit("mpatha", [&] {
+        record("a: suspend");
+        std::unique_lock lock(mutex);
+        cv.wait(lock, [&] { return unblocked; });
+        return DmWorker::Continuation{};
+    });
+    worker.submit("mpatha", [&] {
+        record("a: fail_path");
+        return DmWorker::Continuation{};
+    });
+    worker.submit("mpathb", [&] {
+        record("b: fail_path");
+        return DmWorker::Continuation{};
+    });
+    {
+        std::unique_lock lock(mutex);
+        ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(3), [&] {
+            return std::find(ran.begin(), ran.end(), "b: fail_path") != ran.end();
+        })) << "another map's message waited for a blocked map";
+        EXPECT_EQ(std::find(ran.begin(), ran.end(), "a: fail_path"), ran.end())
+            << "a map's later job overtook its blocked one";
+        unblocked = true;
+        cv.notify_all();
+    }
+    worker.wait_idle();
+    std::vector<std::string> of_a;
+    std::copy_if(ran.begin(), ran.end(), std::back_inserter(of_a),
+                 [](const std::string& what) { return what.starts_with("a:"); });
+    EXPECT_EQ(of_a, (std::vector<std::string>{"a: suspend", "a: fail_path"}));
+}
+
+TEST(TheDmWorker, KeepsEachMapsOrderWhileManyMapsRunAtOnce) {
+    DmWorker worker;
+    std::mutex mutex;
+    std::map<std::string, std::vector<int>> order;  // per map, as the continuations ran
+    for (int i = 0; i < 40; ++i) {
+        for (const char* map : {"mpatha", "mpathb", "mpathc", "mpathd", "mpathe"}) {
+            worker.submit(map, [&order, map, i] {
+                std::this_thread::sleep_for(std::chrono::microseconds(100));
+                return [&order, map, i] { order[map].push_back(i); };
+            });
+        }
+    }
+    worker.wait_idle();
+    ASSERT_EQ(order.size(), 5U);
+    for (const auto& [map, seen] : order) {
+        ASSERT_EQ(seen.size(), 40U) << map;
+        EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end())) << map;
+    }
 }
 
 }  // namespace

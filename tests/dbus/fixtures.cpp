@@ -39,6 +39,10 @@ api::TopologyView sample_topology() {
     api::TopologyView t;
     t.manager.version = "0.1.0";
     t.manager.config_path = "/etc/pathkeeper/pathkeeper.yaml";
+    t.manager.checker_threads = 5;
+    t.manager.hung_checks = 1;
+    t.manager.queued_checks = 0;
+    t.manager.hung_check_limit = 64;
 
     const std::string wwid_a = "36001405b1f0c0de0000000000000001";
     const std::string wwid_b = "36001405b1f0c0de0000000000000002";

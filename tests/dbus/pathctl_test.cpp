@@ -93,9 +93,9 @@ TEST_F(Pathctl, ShowMapsCountsUsablePathsPerMap) {
 TEST_F(Pathctl, StatusSummarisesTheDaemon) {
     auto r = run({"status"});
     EXPECT_EQ(r.code, 0);
-    EXPECT_EQ(
-        r.out,
-        "pathkeeperd 0.1.0\nconfig: /etc/pathkeeper/pathkeeper.yaml\nmaps:   2\npaths:  5 (1 failed)\n");
+    EXPECT_EQ(r.out,
+              "pathkeeperd 0.1.0\nconfig: /etc/pathkeeper/pathkeeper.yaml\nmaps:   2\npaths:  5 (1 failed)\n"
+              "checks: 1 hung (limit 64), 0 queued, 5 checker threads\n");
 }
 
 TEST_F(Pathctl, ShowPathsAsPlanInputPrintsPathsYaml) {
@@ -124,6 +124,8 @@ TEST_F(Pathctl, ShowTopologyJsonFollowsTheDocumentedSchema) {
     EXPECT_EQ(doc["schema_version"], 1);
     EXPECT_EQ(doc["daemon"]["path_count"], 5);
     EXPECT_EQ(doc["daemon"]["failed_path_count"], 1);
+    EXPECT_EQ(doc["daemon"]["hung_checks"], 1);
+    EXPECT_EQ(doc["daemon"]["checker_threads"], 5);
     ASSERT_EQ(doc["maps"].size(), 2u);
     const auto& a = doc["maps"][0];
     EXPECT_EQ(a["name"], "mpatha");

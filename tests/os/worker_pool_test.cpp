@@ -300,6 +300,130 @@ TEST(AWorkerPool, QueuesNewChecksWithoutBlockingWhenEveryWorkerIsHung) {
     EXPECT_EQ(wait_for_completions(pool, 5).size(), 5u);
 }
 
+// More hung checks than threads: once they have run past the slow threshold, threads are started in their
+// place and a healthy check still starts and answers at once.
+TEST(AWorkerPool, StartsAHealthyCheckOnTimeWhenMoreChecksHangThanItHasWorkers) {
+    const std::set<std::string> hung{"sdh1", "sdh2", "sdh3", "sdh4", "sdh5", "sdh6"};
+    auto checker = std::make_shared<ScriptedChecker>(hung);
+    WorkerPoolOptions options;
+    options.workers = 2;
+    options.grace = 1000ms;
+    options.slow_after = 50ms;
+    options.hung_limit = 16;
+    ThreadWorkerPool pool(checker, options);
+    for (const auto& devnode : hung) {
+        pool.submit(request_for(devnode, 5000ms));
+    }
+    // Each drain (the loop's once-a-second tick) replaces the threads held by slow checks.
+    const auto end = std::chrono::steady_clock::now() + 3s;
+    while (pool.stats().running < hung.size() && std::chrono::steady_clock::now() < end) {
+        (void)pool.drain_completed();
+        std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_EQ(pool.stats().running, hung.size());
+    std::this_thread::sleep_for(60ms);  // every hung check is past the slow threshold now
+    const auto submitted = std::chrono::steady_clock::now();
+    pool.submit(request_for("sdb"));
+    auto done = wait_for_completions(pool, 1, 1000ms);
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_EQ(done[0].request.devnode, "sdb");
+    EXPECT_EQ(done[0].outcome.state, core::PathState::Up);
+    EXPECT_LT(std::chrono::steady_clock::now() - submitted, 500ms);
+    const auto stats = pool.stats();
+    EXPECT_EQ(stats.hung, hung.size());
+    EXPECT_EQ(stats.running, hung.size());
+    EXPECT_EQ(stats.queued, 0u);
+    EXPECT_EQ(stats.hung_limit, 16u);
+    EXPECT_EQ(stats.workers, hung.size() + 1) << "one thread started for the check that waited";
+    checker->release();
+}
+
+TEST(AWorkerPool, HoldsNoMoreThanItsLimitOfThreadsForHungChecks) {
+    std::set<std::string> hung;
+    for (int i = 0; i < 10; ++i) {
+        hung.insert("sdh" + std::to_string(i));
+    }
+    auto checker = std::make_shared<ScriptedChecker>(hung);
+    WorkerPoolOptions options;
+    options.workers = 2;
+    options.slow_after = 20ms;
+    options.hung_limit = 3;
+    ThreadWorkerPool pool(checker, options);
+    for (const auto& devnode : hung) {
+        pool.submit(request_for(devnode, 5000ms));
+    }
+    for (int i = 0; i < 20; ++i) {
+        (void)pool.drain_completed();
+        std::this_thread::sleep_for(30ms);
+    }
+    const auto stats = pool.stats();
+    EXPECT_EQ(stats.workers, 5u);
+    EXPECT_EQ(stats.running, 5u);
+    EXPECT_EQ(stats.hung, 5u);
+    EXPECT_EQ(stats.queued, 5u);
+    EXPECT_EQ(stats.hung_limit, 3u);
+    checker->release();
+    EXPECT_EQ(wait_for_completions(pool, 10).size(), 10u);
+}
+
+// A thread started in place of a held one is not kept forever: when the hung check returns, the pool goes
+// back to its base number of threads, and the late result answers its request (not yet timed out).
+TEST(AWorkerPool, RetiresTheExtraThreadsWhenHungChecksReturn) {
+    const std::set<std::string> hung{"sdh1", "sdh2", "sdh3"};
+    auto checker = std::make_shared<ScriptedChecker>(hung);
+    WorkerPoolOptions options;
+    options.workers = 1;
+    options.slow_after = 20ms;
+    ThreadWorkerPool pool(checker, options);
+    for (const auto& devnode : hung) {
+        pool.submit(request_for(devnode, 5000ms));
+    }
+    const auto end = std::chrono::steady_clock::now() + 3s;
+    while (pool.stats().running < hung.size() && std::chrono::steady_clock::now() < end) {
+        (void)pool.drain_completed();
+        std::this_thread::sleep_for(30ms);
+    }
+    ASSERT_EQ(pool.stats().running, 3u);
+    checker->release();
+    auto done = wait_for_completions(pool, 3);
+    ASSERT_EQ(done.size(), 3u);
+    for (const auto& d : done) {
+        EXPECT_FALSE(d.timed_out);
+        EXPECT_EQ(d.outcome.message, "late answer");
+    }
+    const auto settled = std::chrono::steady_clock::now() + 3s;
+    while (pool.stats().workers > 1 && std::chrono::steady_clock::now() < settled) {
+        std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(pool.stats().workers, 1u);
+    pool.submit(request_for("sdb"));
+    ASSERT_EQ(wait_for_completions(pool, 1).size(), 1u);
+}
+
+TEST(AWorkerPool, ReportsTheStartOfACheckStillRunningOnceAndNotOfOneAnswered) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{"sdhung"});
+    ThreadWorkerPool pool(checker, {2, 1000ms});
+    auto hung = request_for("sdhung");
+    hung.check_id = 5;
+    pool.submit(hung);
+    auto quick = request_for("sdb");
+    quick.check_id = 6;
+    pool.submit(quick);
+    ASSERT_EQ(wait_for_completions(pool, 1).size(), 1u);
+    ASSERT_TRUE(wait_until_running(pool, 1));
+    auto started = pool.drain_started();
+    ASSERT_EQ(started.size(), 1u);
+    EXPECT_EQ(started[0].devnode, "sdhung");
+    EXPECT_EQ(started[0].check_id, 5u);
+    EXPECT_TRUE(pool.drain_started().empty()) << "a start is reported once";
+    hung.check_id = 9;  // a newer request joins the running job: its start is reported for it
+    pool.submit(hung);
+    started = pool.drain_started();
+    ASSERT_EQ(started.size(), 1u);
+    EXPECT_EQ(started[0].check_id, 9u);
+    checker->release();
+}
+
 TEST(AWorkerPool, ShutsDownPromptlyEvenWithAWorkerStuckInACheck) {
     auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{"sdhung"});
     const auto start = std::chrono::steady_clock::now();

@@ -135,6 +135,24 @@ TEST(TheEngine, NextDeadlineStaysTheEarliestCheckAcrossResultsThatConfirmThePath
     EXPECT_LT(*s.engine.next_deadline(), *sdc_next + seconds(1));
 }
 
+// A check that waits in the worker pool's queue (behind hung ones) is not late: only a check its worker
+// started and never answered fails its path.
+TEST(TheEngine, FailsOnlyAStartedCheckThatNeverAnsweredNotAQueuedOne) {
+    Started s;
+    auto long_wait = s.engine.handle(Tick{}, t0 + seconds(3600));
+    EXPECT_EQ(count_of(long_wait, "message 3600a fail_path"), 0U);
+    EXPECT_EQ(s.engine.snapshot(t0 + seconds(3600)).find_path("sdb")->state, PathState::Pending);
+    (void)s.engine.handle(CheckStarted{"sdb", check_id_of(s.created, "sdb")}, t0 + seconds(3600));
+    auto before = s.engine.handle(Tick{}, t0 + seconds(3634));
+    EXPECT_EQ(count_of(before, "message 3600a fail_path"), 0U);
+    auto after = s.engine.handle(Tick{}, t0 + seconds(3635));
+    EXPECT_EQ(count_of(after, "message 3600a fail_path 8:16"), 1U);
+    EXPECT_EQ(count_of(after, "message 3600a fail_path 8:32"), 0U);
+    const TopologySnapshot snap = s.engine.snapshot(t0 + seconds(3635));
+    EXPECT_EQ(snap.find_path("sdb")->state, PathState::Down);
+    EXPECT_EQ(snap.find_path("sdc")->state, PathState::Pending);
+}
+
 TEST(TheEngine, DoesNothingButRecordAResultThatConfirmsThePathsState) {
     Started s;
     // First results: pending -> up, a real change.

@@ -45,8 +45,25 @@ TEST(ACheckInFlight, BlocksFurtherChecks) {
 TEST(ACheckInFlight, IsOverdueAfterTimeoutPlusOnePollingInterval) {
     Checked c;
     c.policy.begin_check(1, t0);
+    c.policy.check_started(1, t0);
     EXPECT_FALSE(c.policy.check_overdue(t0 + seconds(34), c.timing));
     EXPECT_TRUE(c.policy.check_overdue(t0 + seconds(35), c.timing));
+}
+
+TEST(ACheckInFlight, IsNeverOverdueWhileItWaitsInTheQueue) {
+    Checked c;
+    c.policy.begin_check(1, t0);
+    EXPECT_FALSE(c.policy.check_overdue(t0 + seconds(3600), c.timing));
+}
+
+TEST(ACheckInFlight, IsOverdueCountingFromItsStartNotItsSubmission) {
+    Checked c;
+    c.policy.begin_check(1, t0);
+    c.policy.check_started(2, t0 + seconds(10));  // another check's start: ignored
+    EXPECT_FALSE(c.policy.check_started());
+    c.policy.check_started(1, t0 + seconds(100));
+    EXPECT_FALSE(c.policy.check_overdue(t0 + seconds(134), c.timing));
+    EXPECT_TRUE(c.policy.check_overdue(t0 + seconds(135), c.timing));
 }
 
 TEST(AHealthyPath, IsCheckedAtThePollingIntervalGrowingToTheMaximum) {

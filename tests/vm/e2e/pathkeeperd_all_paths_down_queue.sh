@@ -3,6 +3,8 @@
 # block (no progress, no error) while dm queues them (queue_if_no_path kept, requests in flight on the map),
 # pathctl must show the outage (map queueing, both paths down and failed in dm), and once the cables are back
 # the writes resume with zero errors and zero mismatches on read-back. Prints the stall and recovery figures.
+# Then both cables out again with a write blocked in the queue: `pathctl queueing MAP disable` must end it with
+# EIO (the time it took is printed).
 # Usage: pathkeeperd_all_paths_down_queue.sh BUILD_DIR
 . "$(dirname "$0")/../guest/lib.sh"
 require_pathkeeperd "${1:-}"
@@ -121,4 +123,25 @@ refused=$(grep -c 'setting recovery_tmo failed' "$PK_OUT/pathkeeperd.log" || tru
 log "recovery_tmo writes refused during the outage: $refused"
 [ "$refused" -le 4 ] || fail "the daemon retried recovery_tmo $refused times while the sessions were down"
 kill -0 "$PK_PATHKEEPERD_PID" || fail "pathkeeperd died"
+
+step "the admin ends a queue: pathctl queueing disable fails the blocked write"
+pull_cable a
+pull_cable b
+wait_until 40 "dm to fail $disk_a" dm_path_is "$disk_a" F
+wait_until 40 "dm to fail $disk_b" dm_path_is "$disk_b" F
+dd if=/dev/zero of="/dev/mapper/$map" bs=4k count=1 oflag=direct 2>"$PK_OUT/dd-queued.err" &
+dd_pid=$!
+sleep 2
+kill -0 "$dd_pid" 2>/dev/null || fail "the write did not block on the queueing map: $(cat "$PK_OUT/dd-queued.err")"
+t_disable=$(now_s)
+pathctl queueing "$map" disable >&2 || fail "pathctl queueing $map disable failed"
+dd_rc=0
+wait "$dd_pid" || dd_rc=$?
+t_eio=$(now_s)
+log "the blocked write ended $(elapsed "$t_disable" "$t_eio") s after queueing disable (dd exit $dd_rc: $(tail -n 1 "$PK_OUT/dd-queued.err"))"
+[ "$dd_rc" -ne 0 ] || fail "the queued write succeeded with no path"
+grep -q "Input/output error" "$PK_OUT/dd-queued.err" || fail "the queued write did not fail with EIO: $(cat "$PK_OUT/dd-queued.err")"
+map_queues "$map" && fail "queue_if_no_path still set after queueing disable: $(dmsetup table "$map")"
+[ "$(map_json "$map" no_path_retry)" = fail ] || fail "pathctl does not show no_path_retry fail: $(pathctl show maps --json)"
+echo "queueing disable: blocked write failed with EIO after $(elapsed "$t_disable" "$t_eio")s" >>"$PK_OUT/figures.txt"
 log "all paths down with no_path_retry queue passed"
