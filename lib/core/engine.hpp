@@ -91,6 +91,12 @@ private:
     void on(const AluaStatesChanged& e, TimePoint now, ActionCollector& out);
     void on(const ActionCompleted& e, TimePoint now, ActionCollector& out);
     void on(const ActionFailed& e, TimePoint now, ActionCollector& out);
+    void on(const PathsReEnumerated& e, TimePoint now, ActionCollector& out);
+    void on(const MapVanished& e, TimePoint now, ActionCollector& out);
+    // A path event of a WWID whose map was removed outside the daemon: it may be planned (created) again.
+    void release_withheld(const std::string& wwid, ActionCollector& out);
+    // dm said NotFound to an action on `map`: a status read confirms whether the map is gone.
+    void confirm_map_exists(const std::string& map, const Error& error, ActionCollector& out);
 
     // Plans the maps again and applies the difference to what is loaded (map_diff).
     void reconcile(TimePoint now, ActionCollector& out);

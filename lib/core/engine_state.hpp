@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,9 @@ public:
     // Maps whose RemoveMap has not completed yet, by name: a removal that fails (udev's blkid or an
     // application briefly holding the map open) gives the map back to `maps` instead of forgetting it.
     std::map<std::string, MapRecord, std::less<>> removing;
+    // WWIDs whose map was removed outside the daemon: not planned (so not created again) until a path of the
+    // WWID is added or changed, or a configuration is applied.
+    std::set<std::string, std::less<>> withheld;
 
     // The next discovery / creation sequence number, for PathRecord::seq and MapRecord::seq.
     std::uint64_t take_seq() { return next_seq_++; }
