@@ -32,6 +32,10 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     app.add_flag("-f,--foreground", options.foreground, "log to stderr only, not to the journal");
     app.add_option("--log-level", log_level, "error, warning, notice, info or debug (overrides the config)");
     app.add_flag("--no-dbus", no_dbus, "do not publish on the system bus");
+    app.add_option("--udev-buffer-size", options.udev_buffer_bytes,
+                   "receive buffer of the udev monitor in bytes (default 8 MiB); uevents lost when a burst "
+                   "exceeds it are found by enumerating the disks again")
+        ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30));
     app.add_flag("-V,--version", version, "print the version and exit");
 
     try {

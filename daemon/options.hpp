@@ -1,6 +1,7 @@
 #pragma once
 // pathkeeperd's command line.
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ struct DaemonOptions {
     bool foreground = false;                  // log to stderr only (no journal)
     std::optional<core::LogLevel> log_level;  // overrides the config's log_level
     bool dbus = true;                         // --no-dbus: do not connect to the system bus
+    // --udev-buffer-size: the udev monitor's receive buffer. Large, for the bursts of a LUN scan or a login.
+    std::size_t udev_buffer_bytes = 8 * 1024 * 1024;
 };
 
 // Either options to run with, or an exit code (after --help / --version / a usage error, whose text has

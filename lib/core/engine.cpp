@@ -129,34 +129,40 @@ bool same_path_facts(const PathInfo& a, const PathInfo& b) {
 
 }  // namespace
 
-void Engine::on(const PathsReEnumerated& e, TimePoint now, ActionCollector& out) {
+PathEvents Engine::differences(const std::vector<PathInfo>& present_paths) const {
     PathEvents batch;
     std::set<std::string, std::less<>> present;
-    std::size_t added = 0;
-    std::size_t changed = 0;
-    std::size_t removed = 0;
-    for (const PathInfo& path : e.paths) {
+    for (const PathInfo& path : present_paths) {
         present.insert(path.devnode);
         const PathRecord* rec = state_.find_path(path.devnode);
         if (rec != nullptr && (rec->info.devt != path.devt || rec->info.wwid != path.wwid)) {
             // Another disk under the same name: the old one went and a new one came.
             batch.events.emplace_back(PathRemoved{path.devnode, 0});
-            ++removed;
             rec = nullptr;
         }
         if (rec == nullptr) {
             batch.events.emplace_back(PathAdded{path});
-            ++added;
         } else if (!same_path_facts(rec->info, path)) {
             batch.events.emplace_back(PathChanged{path});
-            ++changed;
         }
     }
     for (const auto& [devnode, rec] : state_.paths) {
         if (!present.contains(devnode)) {
             batch.events.emplace_back(PathRemoved{devnode, 0});
-            ++removed;
         }
+    }
+    return batch;
+}
+
+void Engine::on(const PathsReEnumerated& e, TimePoint now, ActionCollector& out) {
+    const PathEvents batch = differences(e.paths);
+    std::size_t added = 0;
+    std::size_t changed = 0;
+    std::size_t removed = 0;
+    for (const auto& event : batch.events) {
+        added += std::holds_alternative<PathAdded>(event) ? 1 : 0;
+        changed += std::holds_alternative<PathChanged>(event) ? 1 : 0;
+        removed += std::holds_alternative<PathRemoved>(event) ? 1 : 0;
     }
     out.log(LogLevel::Notice, "",
             "re-enumerated " + std::to_string(e.paths.size()) +

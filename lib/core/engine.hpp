@@ -67,6 +67,9 @@ public:
     const Config& config() const noexcept { return config_; }
     const Bindings& bindings() const noexcept { return bindings_; }
     const KnownWwids& known_wwids() const noexcept { return known_wwids_; }
+    // What a re-enumeration (PathsReEnumerated) changes: the path events that turn the known paths into
+    // present_paths.
+    PathEvents differences(const std::vector<PathInfo>& present_paths) const;
     // The paths as plan input (`pathctl show paths --as-plan-input`).
     std::vector<PlanPath> plan_input() const;
 
