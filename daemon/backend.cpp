@@ -23,6 +23,21 @@ struct RealBackend final : Backend {
     os::SysfsTree sysfs_tree;
     os::AtomicStateFiles state_files;
     std::unique_ptr<os::ThreadWorkerPool> worker_pool;
+
+    core::Result<void> start_own_sources(EventLoop&, ports::Logger& logger) override {
+        const os::UdevReceiveBuffer& buffer = udev_source->receive_buffer();
+        const std::string sizes = "asked for " + std::to_string(buffer.requested) +
+                                  " bytes, the kernel granted " + std::to_string(buffer.obtained);
+        if (buffer.enough()) {
+            logger.log(core::LogLevel::Debug, {}, "udev monitor receive buffer: " + sizes);
+        } else {
+            logger.log(core::LogLevel::Warning, {},
+                       "udev monitor receive buffer smaller than asked (" + sizes +
+                           "; raising it needs CAP_NET_ADMIN or net.core.rmem_max): a burst of uevents may "
+                           "overflow it, and is then repaired by enumerating the disks again");
+        }
+        return {};
+    }
 };
 
 struct SimBackend final : Backend {
@@ -68,10 +83,10 @@ struct SimBackend final : Backend {
 
 }  // namespace
 
-core::Result<std::unique_ptr<Backend>> make_real_backend() {
+core::Result<std::unique_ptr<Backend>> make_real_backend(std::size_t udev_buffer_bytes) {
     auto backend = std::make_unique<RealBackend>();
     try {
-        backend->udev_source = std::make_unique<os::LibUdevSource>();
+        backend->udev_source = std::make_unique<os::LibUdevSource>("/sys", udev_buffer_bytes);
     } catch (const std::exception& e) {
         return core::make_error(core::ErrorCode::Io, std::string("udev: ") + e.what());
     }

@@ -37,7 +37,9 @@ struct Backend {
 };
 
 // Linux: libudev monitor + enumerate, libdevmapper with udev sync, /sys, tur/directio checkers in a pool.
-core::Result<std::unique_ptr<Backend>> make_real_backend();
+// udev_buffer_bytes: the monitor socket's receive buffer asked for (a warning is logged when less is
+// granted).
+core::Result<std::unique_ptr<Backend>> make_real_backend(std::size_t udev_buffer_bytes);
 // The simulated host of scenario_path; the fake dm dumps its state into <state_dir>/sim unless the scenario
 // names a dump_dir.
 core::Result<std::unique_ptr<Backend>> make_sim_backend(const std::string& scenario_path,

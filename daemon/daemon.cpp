@@ -222,7 +222,11 @@ int Daemon::run() {
 }
 
 void Daemon::feed(const core::Event& event) {
-    polls_.learn(event);
+    if (const auto* enumerated = std::get_if<core::PathsReEnumerated>(&event)) {
+        polls_.learn(engine_.differences(enumerated->paths));  // before the engine has applied them
+    } else {
+        polls_.learn(event);
+    }
     const auto actions = engine_.handle(event, MonotonicClock::now());
     for (const auto& action : actions) {
         executor_.execute(action);

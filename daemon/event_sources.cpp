@@ -43,7 +43,27 @@ void UdevEvents::receive() {
         }
     }
     flush();
+    if (udev_.take_lost_uevents()) {
+        enumerate_again();
+    }
     sink_.topology_changed();
+}
+
+void UdevEvents::enumerate_again() {
+    logger_.log(core::LogLevel::Warning, {},
+                "udev monitor overflowed (ENOBUFS): uevents were lost; enumerating every disk again");
+    auto disks = udev_.enumerate();
+    if (!disks) {
+        logger_.log(core::LogLevel::Error, {}, "udev enumerate after lost uevents: " + disks.error().message);
+        return;
+    }
+    core::PathsReEnumerated present;
+    for (auto& disk : *disks) {
+        if (disk.path) {
+            present.paths.push_back(std::move(*disk.path));
+        }
+    }
+    sink_.feed(present);
 }
 
 void DmEvents::read() {

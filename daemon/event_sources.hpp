@@ -21,6 +21,9 @@ public:
     void receive();
 
 private:
+    // After lost uevents: every disk read again, the difference applied by the engine.
+    void enumerate_again();
+
     // uevents handled per round of the loop (the rest wait in the socket): bounds how long a storm holds it.
     static constexpr std::size_t kEventsPerRound = 16;
 

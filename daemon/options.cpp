@@ -37,6 +37,10 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
                    "seconds READY=1 waits for udev to finish a start-up map operation before it is sent "
                    "anyway, counted from the last one udev finished (default 30)")
         ->check(CLI::Range(0.0, 3600.0));
+    app.add_option("--udev-buffer-size", options.udev_buffer_bytes,
+                   "receive buffer of the udev monitor in bytes (default 8 MiB); uevents lost when a burst "
+                   "exceeds it are found by enumerating the disks again")
+        ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 30));
     app.add_flag("-V,--version", version, "print the version and exit");
 
     try {

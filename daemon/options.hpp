@@ -2,6 +2,7 @@
 // pathkeeperd's command line.
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,8 @@ struct DaemonOptions {
     // At start-up, READY=1 waits for the first map operations while udev keeps finishing some, but no
     // longer than this after the last one finished (a stuck udev must not hold the boot).
     std::chrono::milliseconds startup_udev_stall_limit{30000};
+    // --udev-buffer-size: the udev monitor's receive buffer. Large, for the bursts of a LUN scan or a login.
+    std::size_t udev_buffer_bytes = 8 * 1024 * 1024;
 };
 
 // Either options to run with, or an exit code (after --help / --version / a usage error, whose text has

@@ -94,7 +94,7 @@ int run_daemon(const DaemonOptions& options) {
     }
     auto backend = options.backend == BackendKind::Sim
                        ? make_sim_backend(options.sim_scenario, options.state_dir)
-                       : make_real_backend();
+                       : make_real_backend(options.udev_buffer_bytes);
     if (!backend) {
         return fail("cannot start the " + std::string(options.backend == BackendKind::Sim ? "sim" : "real") +
                     " back end: " + backend.error().message);

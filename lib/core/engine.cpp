@@ -1,6 +1,8 @@
 #include "core/engine.hpp"
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 
 #include "core/action_collector.hpp"
 #include "core/iscsi_timeouts.hpp"
@@ -61,6 +63,7 @@ void Engine::on(const PathAdded& e, TimePoint now, ActionCollector& out) {
     out.log(LogLevel::Info, e.path.devnode,
             "path added (" + e.path.devt.to_string() + ", WWID " +
                 (e.path.wwid.empty() ? std::string("none") : e.path.wwid) + ")");
+    release_withheld(e.path.wwid, out);
     paths_changed(now, out);
 }
 
@@ -80,6 +83,7 @@ void Engine::on(const PathChanged& e, TimePoint now, ActionCollector& out) {
     if (alua_changed) {
         check_alua_siblings_now({rec}, now);
     }
+    release_withheld(e.path.wwid, out);
     paths_changed(now, out);
 }
 
@@ -94,6 +98,104 @@ void Engine::on(const PathRemoved& e, TimePoint now, ActionCollector& out) {
     out.log(LogLevel::Info, state_.context(*rec), "path removed");
     state_.paths.erase(state_.paths.find(e.devnode));
     paths_changed(now, out);
+}
+
+void Engine::release_withheld(const std::string& wwid, ActionCollector& out) {
+    if (state_.withheld.erase(wwid) != 0) {
+        out.log(LogLevel::Notice, "",
+                "WWID " + wwid +
+                    ": a path event after its map was removed outside the daemon; planning it again");
+    }
+}
+
+namespace {
+
+// What discovery reads about a disk and the planner uses. The iSCSI session state is left out: the session
+// watch owns it.
+bool same_path_facts(const PathInfo& a, const PathInfo& b) {
+    auto names = [](const UdevPropertyNames& n) { return n ? *n : std::vector<std::string>{}; };
+    auto session = [](const PathInfo& p) {
+        return p.iscsi ? std::tuple(p.iscsi->session_id, p.iscsi->target_iqn, p.iscsi->portal)
+                       : std::tuple(0U, std::string(), std::string());
+    };
+    return a.devt == b.devt && a.wwid == b.wwid && a.vendor == b.vendor && a.product == b.product &&
+           a.revision == b.revision && a.serial == b.serial && a.transport == b.transport &&
+           a.hctl == b.hctl && a.node_name == b.node_name && a.size_sectors == b.size_sectors &&
+           a.tpgs == b.tpgs && a.alua_state == b.alua_state && a.priority == b.priority &&
+           session(a) == session(b) &&
+           (a.udev_property_names == b.udev_property_names ||
+            names(a.udev_property_names) == names(b.udev_property_names));
+}
+
+}  // namespace
+
+PathEvents Engine::differences(const std::vector<PathInfo>& present_paths) const {
+    PathEvents batch;
+    std::set<std::string, std::less<>> present;
+    for (const PathInfo& path : present_paths) {
+        present.insert(path.devnode);
+        const PathRecord* rec = state_.find_path(path.devnode);
+        if (rec != nullptr && (rec->info.devt != path.devt || rec->info.wwid != path.wwid)) {
+            // Another disk under the same name: the old one went and a new one came.
+            batch.events.emplace_back(PathRemoved{path.devnode, 0});
+            rec = nullptr;
+        }
+        if (rec == nullptr) {
+            batch.events.emplace_back(PathAdded{path});
+        } else if (!same_path_facts(rec->info, path)) {
+            batch.events.emplace_back(PathChanged{path});
+        }
+    }
+    for (const auto& [devnode, rec] : state_.paths) {
+        if (!present.contains(devnode)) {
+            batch.events.emplace_back(PathRemoved{devnode, 0});
+        }
+    }
+    return batch;
+}
+
+void Engine::on(const PathsReEnumerated& e, TimePoint now, ActionCollector& out) {
+    const PathEvents batch = differences(e.paths);
+    std::size_t added = 0;
+    std::size_t changed = 0;
+    std::size_t removed = 0;
+    for (const auto& event : batch.events) {
+        added += std::holds_alternative<PathAdded>(event) ? 1 : 0;
+        changed += std::holds_alternative<PathChanged>(event) ? 1 : 0;
+        removed += std::holds_alternative<PathRemoved>(event) ? 1 : 0;
+    }
+    out.log(LogLevel::Notice, "",
+            "re-enumerated " + std::to_string(e.paths.size()) +
+                " path(s) after lost uevents: " + std::to_string(added) + " added, " +
+                std::to_string(changed) + " changed, " + std::to_string(removed) + " removed");
+    on(batch, now, out);
+}
+
+void Engine::on(const MapVanished& e, TimePoint, ActionCollector& out) {
+    MapRecord* m = state_.find_map_by_name(e.map);
+    if (m == nullptr) {
+        return;  // already dropped, or the daemon's own removal
+    }
+    const std::string wwid = m->plan.wwid;
+    for (const PlannedPath& p : m->plan.paths) {
+        if (PathRecord* rec = state_.find_path(p.devnode)) {
+            rec->dm_state = DmPathState::Unknown;
+        }
+    }
+    out.log(LogLevel::Warning, e.map,
+            "map is gone from device-mapper (removed outside pathkeeper): dropped, its " +
+                std::to_string(m->plan.paths.size()) +
+                " path(s) unmapped; created again on the next uevent of one of its paths or on reconfigure");
+    out.add(PublishMapChange{e.map, MapChange::Removed, "removed outside pathkeeper"});
+    state_.maps.erase(wwid);
+    state_.withheld.insert(wwid);
+    iscsi_.sync(state_, out);
+}
+
+void Engine::confirm_map_exists(const std::string& map, const Error& error, ActionCollector& out) {
+    if (error.code == ErrorCode::NotFound && state_.find_map_by_name(map) != nullptr) {
+        out.add(ReadMapStatus{map});
+    }
 }
 
 void Engine::on(const PathEvents& e, TimePoint now, ActionCollector& out) {
@@ -362,6 +464,12 @@ void Engine::on(const MapsDiscovered& e, TimePoint now, ActionCollector& out) {
 void Engine::on(const ConfigApplied& e, TimePoint now, ActionCollector& out) {
     config_ = e.config;
     global_ = resolve_global_options(config_);
+    if (!state_.withheld.empty()) {
+        out.log(LogLevel::Notice, "",
+                std::to_string(state_.withheld.size()) +
+                    " WWID(s) whose map was removed outside the daemon are planned again");
+        state_.withheld.clear();
+    }
     out.log(LogLevel::Notice, "",
             "configuration applied" +
                 (config_.source_file.empty() ? std::string() : " from " + config_.source_file));
@@ -535,6 +643,16 @@ void Engine::on(const ActionFailed& e, TimePoint now, ActionCollector& out) {
         map_lifecycle().create_failed(*create, why, now, out);
     } else if (const auto* reload = std::get_if<ReloadMap>(&e.action)) {
         map_lifecycle().reload_failed(*reload, why, now, out);
+        confirm_map_exists(reload->name, e.error, out);
+    } else if (const auto* read = std::get_if<ReadMapStatus>(&e.action);
+               read != nullptr && e.error.code == ErrorCode::NotFound) {
+        on(MapVanished{read->map}, now, out);
+    } else if (const auto* msg = std::get_if<DmMessage>(&e.action);
+               msg != nullptr && e.error.code == ErrorCode::NotFound &&
+               state_.find_map_by_name(msg->map) == nullptr) {
+        // Queued before the map was found gone: nothing to undo, nothing to retry.
+        out.log(LogLevel::Info, msg->map,
+                "dm message \"" + msg->message + "\" not delivered: the map is gone");
     } else if (const auto* msg = std::get_if<DmMessage>(&e.action)) {
         // dm keeps its previous state; believing that makes the next evaluation send the message again.
         for (auto& [dev, rec] : state_.paths) {
@@ -554,6 +672,7 @@ void Engine::on(const ActionFailed& e, TimePoint now, ActionCollector& out) {
             }
         }
         out.log(LogLevel::Warning, msg->map, "dm message \"" + msg->message + "\" failed: " + why);
+        confirm_map_exists(msg->map, e.error, out);
     } else if (const auto* check = std::get_if<StartCheck>(&e.action)) {
         on(CheckerResult{check->devnode, PathState::Down, "checker could not run: " + why, check->check_id},
            now, out);
@@ -584,6 +703,8 @@ void Engine::reconcile(TimePoint now, ActionCollector& out) {
         }
     }
     PlanResult plan = plan_maps(config_, input, bindings_, known_wwids_, ctx);
+    // Not created again behind the admin who removed it: see MapVanished.
+    std::erase_if(plan.maps, [&](const PlannedMap& m) { return state_.withheld.contains(m.wwid); });
 
     for (const PlanLogLine& line : plan.log) {
         if (std::find(last_plan_log_.begin(), last_plan_log_.end(), line) == last_plan_log_.end()) {

@@ -68,6 +68,9 @@ public:
     const ResolvedGlobalOptions& global_options() const noexcept { return global_; }
     const Bindings& bindings() const noexcept { return bindings_; }
     const KnownWwids& known_wwids() const noexcept { return known_wwids_; }
+    // What a re-enumeration (PathsReEnumerated) changes: the path events that turn the known paths into
+    // present_paths.
+    PathEvents differences(const std::vector<PathInfo>& present_paths) const;
     // The paths as plan input (`pathctl show paths --as-plan-input`).
     std::vector<PlanPath> plan_input() const;
 
@@ -94,6 +97,12 @@ private:
     void on(const AluaStatesChanged& e, TimePoint now, ActionCollector& out);
     void on(const ActionCompleted& e, TimePoint now, ActionCollector& out);
     void on(const ActionFailed& e, TimePoint now, ActionCollector& out);
+    void on(const PathsReEnumerated& e, TimePoint now, ActionCollector& out);
+    void on(const MapVanished& e, TimePoint now, ActionCollector& out);
+    // A path event of a WWID whose map was removed outside the daemon: it may be planned (created) again.
+    void release_withheld(const std::string& wwid, ActionCollector& out);
+    // dm said NotFound to an action on `map`: a status read confirms whether the map is gone.
+    void confirm_map_exists(const std::string& map, const Error& error, ActionCollector& out);
 
     // Plans the maps again and applies the difference to what is loaded (map_diff).
     void reconcile(TimePoint now, ActionCollector& out);

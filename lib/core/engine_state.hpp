@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,9 @@ public:
     std::map<std::string, MapRecord, std::less<>> removing;
     // no_path_retry set by the administrator at run time (pathctl queueing), by WWID; kept until restored.
     std::map<std::string, NoPathRetry, std::less<>> no_path_retry_overrides;
+    // WWIDs whose map was removed outside the daemon: not planned (so not created again) until a path of the
+    // WWID is added or changed, or a configuration is applied.
+    std::set<std::string, std::less<>> withheld;
 
     // The next discovery / creation sequence number, for PathRecord::seq and MapRecord::seq.
     std::uint64_t take_seq() { return next_seq_++; }

@@ -152,9 +152,23 @@ struct PathEvents {
     std::vector<std::variant<PathAdded, PathChanged, PathRemoved>> events;
 };
 
-using Event =
-    std::variant<PathAdded, PathChanged, PathRemoved, PathEvents, CheckerResult, DmStatusRead, DmEvent,
-                 MapsDiscovered, Tick, ConfigApplied, AdminRequest, IscsiSessionChanged, DeviceStateChanged,
-                 AluaStateChanged, ActionCompleted, ActionFailed, AluaStatesChanged, CheckStarted>;
+// Every SCSI disk present now, read again because uevents were lost (the udev monitor's socket overflowed).
+// The engine applies the difference with the paths it knows, in one batch as PathEvents: a path it does not
+// know is added, one it knows with other facts is changed, one missing is removed.
+struct PathsReEnumerated {
+    std::vector<PathInfo> paths;
+};
+
+// A map the engine loaded is no longer in dm: removed outside the daemon (`dmsetup remove`). It is dropped
+// and its WWID withheld from planning until a path event of that WWID or a new configuration (see
+// "Maps removed outside the daemon" in docs/design-decisions.md).
+struct MapVanished {
+    std::string map;
+};
+
+using Event = std::variant<PathAdded, PathChanged, PathRemoved, PathEvents, CheckerResult, DmStatusRead,
+                           DmEvent, MapsDiscovered, Tick, ConfigApplied, AdminRequest, IscsiSessionChanged,
+                           DeviceStateChanged, AluaStateChanged, ActionCompleted, ActionFailed,
+                           AluaStatesChanged, CheckStarted, PathsReEnumerated, MapVanished>;
 
 }  // namespace pathkeeper::core

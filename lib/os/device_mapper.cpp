@@ -374,6 +374,9 @@ core::Result<ports::DeviceMapper::UdevHandle> LibDeviceMapper::start_create_map(
         return error;
     }
     uuid_cache_.erase(name);
+    // Followed from now on, so that changed_maps() reports it when it goes (removed outside the daemon) even
+    // if it never raised an event before.
+    last_event_nr_.try_emplace(name, 0);
     return UdevHandle{cookie};
 }
 

@@ -1,9 +1,13 @@
 #include "os/udev_source.hpp"
 
 #include <libudev.h>
+#include <sys/socket.h>
 #include <sys/sysmacros.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <stdexcept>
+#include <utility>
 
 #include "os/udev_filter.hpp"
 
@@ -34,6 +38,30 @@ core::DevT devt_of(udev_device* device) {
     return core::DevT{major(number), minor(number)};
 }
 
+std::size_t receive_buffer_of(int fd) {
+    int size = 0;
+    socklen_t length = sizeof(size);
+    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length) < 0 || size < 0) {
+        return 0;
+    }
+    return static_cast<std::size_t>(size);
+}
+
+// libudev asks with SO_RCVBUFFORCE, which needs CAP_NET_ADMIN; without it the kernel silently keeps its
+// default. SO_RCVBUF then gets as much as net.core.rmem_max allows. Whatever was obtained is read back.
+UdevReceiveBuffer set_receive_buffer(udev_monitor* monitor, std::size_t requested) {
+    const int fd = udev_monitor_get_fd(monitor);
+    const int size = static_cast<int>(std::min<std::size_t>(requested, 1U << 30));
+    (void)udev_monitor_set_receive_buffer_size(monitor, size);
+    if (receive_buffer_of(fd) < requested) {
+        (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+    }
+    if (receive_buffer_of(fd) < requested) {
+        (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    }
+    return UdevReceiveBuffer{requested, receive_buffer_of(fd)};
+}
+
 struct DeviceUnref {
     void operator()(udev_device* device) const { udev_device_unref(device); }
 };
@@ -41,7 +69,8 @@ using DevicePtr = std::unique_ptr<udev_device, DeviceUnref>;
 
 }  // namespace
 
-LibUdevSource::LibUdevSource(std::filesystem::path sysfs_root) : sysfs_(std::move(sysfs_root)) {
+LibUdevSource::LibUdevSource(std::filesystem::path sysfs_root, std::size_t receive_buffer_bytes)
+    : sysfs_(std::move(sysfs_root)) {
     udev_ = udev_new();
     if (udev_ == nullptr) {
         throw std::runtime_error("udev_new failed");
@@ -58,8 +87,11 @@ LibUdevSource::LibUdevSource(std::filesystem::path sysfs_root) : sysfs_(std::mov
     // regroups at once, not at the next check.
     udev_monitor_filter_add_match_subsystem_devtype(monitor_, "scsi", "scsi_device");
     // Path events come in bursts (a LUN scan, a session login); a larger buffer keeps them from being dropped
-    // while the loop is busy. Failure just means the default size.
-    udev_monitor_set_receive_buffer_size(monitor_, 8 * 1024 * 1024);
+    // while the loop is busy. The daemon warns when it got less; events lost anyway are found by
+    // take_lost_uevents().
+    if (receive_buffer_bytes != 0) {
+        receive_buffer_ = set_receive_buffer(monitor_, receive_buffer_bytes);
+    }
     if (udev_monitor_enable_receiving(monitor_) < 0) {
         udev_monitor_unref(monitor_);
         udev_unref(udev_);
@@ -121,10 +153,18 @@ core::Result<std::vector<ports::DiscoveredDisk>> LibUdevSource::enumerate() {
 std::vector<ports::UdevEvent> LibUdevSource::receive(std::size_t max_events) {
     std::vector<ports::UdevEvent> events;
     // The monitor socket is non-blocking: receive_device returns null once the queue is drained. Messages
-    // left in the socket keep it readable for the next round of the loop.
+    // left in the socket keep it readable for the next round of the loop. ENOBUFS means the kernel dropped
+    // messages for want of room: it is reported once, and the messages queued before the loss still follow.
+    bool drained = false;
     for (std::size_t received = 0; received < max_events; ++received) {
+        errno = 0;
         udev_device* raw = udev_monitor_receive_device(monitor_);
         if (raw == nullptr) {
+            if (errno == ENOBUFS) {
+                lost_uevents_ = true;
+                continue;
+            }
+            drained = true;
             break;
         }
         DevicePtr device(raw);
@@ -151,7 +191,15 @@ std::vector<ports::UdevEvent> LibUdevSource::receive(std::size_t max_events) {
         }
         events.push_back(std::move(event));
     }
+    if (drained && lost_uevents_) {
+        lost_uevents_ = false;
+        lost_uevents_ready_ = true;
+    }
     return events;
+}
+
+bool LibUdevSource::take_lost_uevents() {
+    return std::exchange(lost_uevents_ready_, false);
 }
 
 std::optional<ports::UdevEvent> LibUdevSource::disk_event_from_scsi_device(udev_device* scsi_device,

@@ -60,6 +60,10 @@ public:
     virtual std::vector<UdevEvent> receive(std::size_t max_events) = 0;
     // Re-reads one disk now (e.g. after an iSCSI session logged back in). NotFound when it is gone.
     virtual core::Result<DiscoveredDisk> refresh(const std::string& devnode) = 0;
+    // True once, after uevents were lost (the monitor socket overflowed: ENOBUFS), as soon as receive() has
+    // delivered every uevent queued before the loss: the caller enumerates again and applies the difference.
+    // Adaptors that cannot lose uevents keep this default.
+    virtual bool take_lost_uevents() { return false; }
 };
 
 }  // namespace pathkeeper::ports

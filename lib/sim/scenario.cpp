@@ -344,14 +344,17 @@ core::Result<SimCommand> parse_sim_command(std::string_view text) {
         c.kind = SimCommand::Kind::Alua;
         c.argument = w[2];
         c.quiet = quiet;
-    } else if (w[0] == "add") {
+    } else if (w[0] == "add" || w[0] == "remove" || w[0] == "change") {
+        c.lost = w.size() == 3 && w[2] == "lost";
+        if (auto ok = arity(c.lost ? 3 : 2); !ok)
+            return ok.error();
+        c.kind = w[0] == "add"      ? SimCommand::Kind::Add
+                 : w[0] == "remove" ? SimCommand::Kind::Remove
+                                    : SimCommand::Kind::Change;
+    } else if (w[0] == "dm-remove") {
         if (auto ok = arity(2); !ok)
             return ok.error();
-        c.kind = SimCommand::Kind::Add;
-    } else if (w[0] == "remove") {
-        if (auto ok = arity(2); !ok)
-            return ok.error();
-        c.kind = SimCommand::Kind::Remove;
+        c.kind = SimCommand::Kind::DmRemove;
     } else if (w[0] == "kernel-fail") {
         if (auto ok = arity(2); !ok)
             return ok.error();
@@ -388,8 +391,8 @@ core::Result<SimCommand> parse_sim_command(std::string_view text) {
         return core::make_error(
             ErrorCode::InvalidArgument,
             "unknown command '" + w[0] +
-                "' (checker, alua, add, remove, kernel-fail, open, udev-hold, udev-release, checker-hang, "
-                "checker-release, suspend-hold, suspend-release, resume-fail)");
+                "' (checker, alua, add, remove, change, kernel-fail, open, udev-hold, udev-release, dm-remove, "
+                "checker-hang, checker-release, suspend-hold, suspend-release, resume-fail)");
     }
     c.target = w[1];
     return c;

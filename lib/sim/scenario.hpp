@@ -69,8 +69,12 @@ struct SimMap {
 //   alua DEV STATE [quiet]      the path's ALUA access state (sysfs spelling), sends a udev change event;
 //                               quiet: no event, as for the paths whose access_state the kernel's alua
 //                               handler updates from REPORT TARGET PORT GROUPS sent down another path
-//   add DEV                     plug a scenario path in (udev add)
-//   remove DEV                  unplug it (udev remove; dm keeps failing I/O on it, as the kernel does)
+//   add DEV [lost]              plug a scenario path in (udev add)
+//   remove DEV [lost]           unplug it (udev remove; dm keeps failing I/O on it, as the kernel does)
+//   change DEV [lost]           a udev change event of DEV, its facts unchanged (`udevadm trigger`)
+//                               lost: the uevent is dropped as by an overflowing monitor socket (ENOBUFS),
+//                               which the udev source reports once the uevents queued before are read
+//   dm-remove MAP               the map is removed behind the daemon's back (`dmsetup remove`)
 //   kernel-fail DEV             dm fails DEV in every map using it (I/O error), raising a dm event
 //   open MAP N                  set a map's open count (mounted / held by LVM)
 //   udev-hold MAP               udev stops finishing its work on MAP's changes (as when its blkid hangs
@@ -83,10 +87,12 @@ struct SimCommand {
         Alua,
         Add,
         Remove,
+        Change,
         KernelFail,
         Open,
         UdevHold,
         UdevRelease,
+        DmRemove,
         CheckerHang,
         CheckerRelease,
         SuspendHold,
@@ -97,6 +103,7 @@ struct SimCommand {
     std::string target;  // devnode or map name
     std::string argument;
     bool quiet = false;  // alua: change the state without a uevent
+    bool lost = false;   // add, remove, change: the uevent is lost
 };
 core::Result<SimCommand> parse_sim_command(std::string_view text);
 

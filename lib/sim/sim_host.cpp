@@ -90,6 +90,7 @@ struct SimHost::World {
     std::map<std::string, std::uint32_t> reported_event_nr;
     bool first_changed_maps_call = true;
     std::vector<ports::UdevEvent> uevents;
+    bool uevents_lost = false;  // a "lost" command dropped a uevent: reported once the queue is read empty
     std::map<unsigned, unsigned> recovery_tmo;  // session -> seconds
     std::vector<std::string> ops;
     std::chrono::milliseconds checker_delay{0};
@@ -324,6 +325,14 @@ public:
         }
         return events;
     }
+    bool take_lost_uevents() override {
+        std::lock_guard lock(world_->mutex);
+        if (!world_->uevents_lost || !world_->uevents.empty()) {
+            return false;
+        }
+        world_->uevents_lost = false;
+        return true;
+    }
     core::Result<ports::DiscoveredDisk> refresh(const std::string& devnode) override {
         std::lock_guard lock(world_->mutex);
         auto it = world_->paths.find(devnode);
@@ -457,6 +466,8 @@ public:
         if (auto loaded = world_->load(map, table, size_sectors); !loaded) {
             return loaded.error();
         }
+        world_->reported_event_nr.try_emplace(name,
+                                              map.event_nr);  // as the real adaptor follows what it creates
         world_->maps.emplace(name, std::move(map));
         world_->record("create " + name + " " + uuid + " " + core::format_table(table));
         return {};
@@ -598,6 +609,14 @@ public:
                 changed.push_back(name);
             }
             world_->reported_event_nr[name] = map.event_nr;
+        }
+        for (auto it = world_->reported_event_nr.begin(); it != world_->reported_event_nr.end();) {
+            if (world_->maps.contains(it->first)) {
+                ++it;
+            } else {
+                changed.push_back(it->first);  // gone, as the real adaptor reports it
+                it = world_->reported_event_nr.erase(it);
+            }
         }
         world_->first_changed_maps_call = false;
         return changed;
@@ -932,6 +951,19 @@ core::Result<void> SimHost::apply(const SimCommand& command) {
         w.record("sim resume-fail " + command.target + " " + command.argument);
         return {};
     }
+    if (command.kind == SimCommand::Kind::DmRemove) {
+        auto it = w.maps.find(command.target);
+        if (it == w.maps.end()) {
+            return core::make_error(ErrorCode::NotFound, command.target + ": no such map");
+        }
+        if (it->second.open_count > 0) {
+            return core::make_error(ErrorCode::Conflict, command.target + ": device is busy");
+        }
+        w.maps.erase(it);
+        poke(w.dm_fd);  // the kernel raises an event on the table of a device it removes
+        w.record("sim dm-remove " + command.target);
+        return {};
+    }
     if (command.kind == SimCommand::Kind::UdevRelease) {
         w.udev_held.erase(command.target);
         std::erase_if(w.udev_pending, [&](const auto& entry) { return entry.second == command.target; });
@@ -944,6 +976,14 @@ core::Result<void> SimHost::apply(const SimCommand& command) {
         return core::make_error(ErrorCode::NotFound, command.target + ": not a scenario path");
     }
     SimPath& path = it->second;
+    auto queue_uevent = [&](ports::UdevEvent event) {
+        if (command.lost) {
+            w.uevents_lost = true;
+        } else {
+            w.uevents.push_back(std::move(event));
+        }
+        poke(w.udev_fd);
+    };
     switch (command.kind) {
         case SimCommand::Kind::Checker:
             path.checker_state = *core::parse_path_state(command.argument);
@@ -962,8 +1002,13 @@ core::Result<void> SimHost::apply(const SimCommand& command) {
                 return core::make_error(ErrorCode::AlreadyExists, path.info.devnode + ": already present");
             }
             path.present = true;
-            w.uevents.push_back({ports::UdevAction::Add, w.disk(path), {}});
-            poke(w.udev_fd);
+            queue_uevent({ports::UdevAction::Add, w.disk(path), {}});
+            break;
+        case SimCommand::Kind::Change:
+            if (!path.present) {
+                return core::make_error(ErrorCode::NotFound, path.info.devnode + ": not present");
+            }
+            queue_uevent({ports::UdevAction::Change, w.disk(path), {}});
             break;
         case SimCommand::Kind::Remove: {
             if (!path.present) {
@@ -973,8 +1018,7 @@ core::Result<void> SimHost::apply(const SimCommand& command) {
             ports::UdevEvent event{ports::UdevAction::Remove, {}, {}};
             event.disk.devnode = path.info.devnode;
             event.disk.devt = path.info.devt;
-            w.uevents.push_back(std::move(event));
-            poke(w.udev_fd);
+            queue_uevent(std::move(event));
             break;
         }
         case SimCommand::Kind::KernelFail: {
@@ -1010,16 +1054,18 @@ core::Result<void> SimHost::apply(const SimCommand& command) {
         case SimCommand::Kind::SuspendHold:
         case SimCommand::Kind::SuspendRelease:
         case SimCommand::Kind::ResumeFail:
-            break;  // handled above
+        case SimCommand::Kind::DmRemove:
+            break;  // handled above: they name a map, not a path
     }
     w.record("sim " +
              std::string(command.kind == SimCommand::Kind::Checker  ? "checker"
                          : command.kind == SimCommand::Kind::Alua   ? "alua"
                          : command.kind == SimCommand::Kind::Add    ? "add"
                          : command.kind == SimCommand::Kind::Remove ? "remove"
+                         : command.kind == SimCommand::Kind::Change ? "change"
                                                                     : "kernel-fail") +
              " " + command.target + (command.argument.empty() ? "" : " " + command.argument) +
-             (command.quiet ? " quiet" : ""));
+             (command.quiet ? " quiet" : "") + (command.lost ? " lost" : ""));
     return {};
 }
 
