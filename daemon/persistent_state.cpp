@@ -43,6 +43,9 @@ PersistentState load_persistent_state(const core::Config& config, const std::str
     }
     if (auto text = files.read(state.wwids_path)) {
         if (auto parsed = core::parse_known_wwids(*text)) {
+            for (const auto& issue : parsed->rejected) {
+                warn(state.wwids_path + ":" + std::to_string(issue.line) + ": line ignored: " + issue.reason);
+            }
             state.known_wwids = std::move(parsed->wwids);
         } else {
             warn(state.wwids_path + ": " + parsed.error().message);

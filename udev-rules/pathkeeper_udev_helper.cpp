@@ -149,8 +149,23 @@ std::map<std::string, std::string> udev_environment() {
     return properties;
 }
 
-// A missing file is an empty list (nothing is known yet); other failures are errors.
-core::Result<std::vector<std::string>> read_known_wwids(const fs::path& file) {
+// One line of udev's IMPORT{program} output. A value with a control character (a newline above all) would
+// let udev read a second KEY=value from it, so such a value is never printed.
+void print_property(const std::string& kernel, std::string_view key, std::string_view value) {
+    const bool one_line = std::none_of(value.begin(), value.end(), [](char c) {
+        const auto b = static_cast<unsigned char>(c);
+        return b < 0x20 || b == 0x7f;
+    });
+    if (!one_line) {
+        warn(kernel, std::string(key) + " not printed: its value holds control characters");
+        return;
+    }
+    std::cout << key << '=' << value << '\n';
+}
+
+// A missing file is an empty list (nothing is known yet); other failures are errors. Rejected lines are
+// reported as file:line.
+core::Result<std::vector<std::string>> read_known_wwids(const fs::path& file, const std::string& kernel) {
     std::error_code ec;
     if (!fs::exists(file, ec)) {
         return std::vector<std::string>{};
@@ -176,6 +191,9 @@ core::Result<std::vector<std::string>> read_known_wwids(const fs::path& file) {
     auto parsed = core::parse_known_wwids(text);
     if (!parsed) {
         return core::Error{parsed.error().code, file.string() + ": " + parsed.error().message};
+    }
+    for (const auto& issue : parsed->rejected) {
+        warn(kernel, file.string() + ":" + std::to_string(issue.line) + ": line ignored: " + issue.reason);
     }
     return std::move(parsed->wwids);
 }
@@ -239,7 +257,7 @@ PathDecision decide_path(const Options& options) {
     facts.wwid_known = [&] {
         const fs::path wwids_file = globals.wwids_file.value.empty() ? options.state_dir / "wwids"
                                                                      : fs::path(globals.wwids_file.value);
-        auto known = read_known_wwids(wwids_file);
+        auto known = read_known_wwids(wwids_file, options.kernel);
         if (!known) {
             warn(options.kernel, known.error().message);
             return false;
@@ -252,6 +270,9 @@ PathDecision decide_path(const Options& options) {
     switch (decided.reason) {
         case core::MemberReason::Blacklisted:
             decision.why = "blacklisted: " + decided.blacklist_reason;
+            break;
+        case core::MemberReason::InvalidWwid:
+            decision.why = decided.blacklist_reason;
             break;
         case core::MemberReason::NotKnown:
             decision.why = "WWID not known, not configured (find_multipaths " +
@@ -330,9 +351,9 @@ int run(int argc, char** argv) {
     }
     if (options->verb == Verb::Path) {
         const auto decision = decide_path(*options);
-        std::cout << "DM_MULTIPATH_DEVICE_PATH=" << (decision.member ? 1 : 0) << "\n";
+        print_property(options->kernel, "DM_MULTIPATH_DEVICE_PATH", decision.member ? "1" : "0");
         if (!decision.wwid.empty()) {
-            std::cout << "PATHKEEPER_WWID=" << decision.wwid << "\n";
+            print_property(options->kernel, "PATHKEEPER_WWID", decision.wwid);
         }
         if (!decision.member) {
             warn(options->kernel, "not a multipath path: " + decision.why);
@@ -343,7 +364,7 @@ int run(int argc, char** argv) {
     if (!usable) {
         warn(options->kernel, usable.error().message);
     }
-    std::cout << "PATHKEEPER_MAP_USABLE=" << (usable && *usable ? 1 : 0) << "\n";
+    print_property(options->kernel, "PATHKEEPER_MAP_USABLE", usable && *usable ? "1" : "0");
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "config/yaml_reader.hpp"
+#include "core/wwid.hpp"
 
 namespace pathkeeper::config {
 namespace {
@@ -304,6 +305,22 @@ private:
         }
     }
 
+    // A wwid pattern without regex operators is a WWID or a piece of one: if the WWID rule refuses it, it
+    // can never match, which is a mistake worth reporting (e.g. a WWID pasted with a space).
+    void refuse_literal_non_wwids(std::vector<core::PatternRule>& rules, std::size_t first,
+                                  const std::string& path) {
+        for (std::size_t i = first; i < rules.size();) {
+            const std::string& text = rules[i].pattern.text();
+            const bool literal = text.find_first_of(".^$*+?()[]{}|\\") == std::string::npos;
+            if (auto checked = core::check_wwid(text); literal && !checked) {
+                add(rules[i].where, path, "can never match: " + checked.error().message);
+                rules.erase(rules.begin() + static_cast<std::ptrdiff_t>(i));
+                continue;
+            }
+            ++i;
+        }
+    }
+
     void parse_blacklist(const YAML::Node& node, const std::string& path, core::BlacklistRules& rules) {
         if (!expect_map(node, path)) {
             return;
@@ -315,7 +332,9 @@ private:
                            if (name == "devnode") {
                                read_pattern_list(v, key_path, rules.devnode);
                            } else if (name == "wwid") {
+                               const std::size_t first = rules.wwid.size();
                                read_pattern_list(v, key_path, rules.wwid);
+                               refuse_literal_non_wwids(rules.wwid, first, key_path);
                            } else if (name == "property") {
                                read_pattern_list(v, key_path, rules.property);
                            } else if (name == "protocol") {
@@ -464,9 +483,11 @@ private:
                     const std::string& key_path) {
                     if (name == "wwid") {
                         auto s = read_string(v, key_path);
-                        if (s && s->find_first_of(" \t/") != std::string::npos) {
-                            add(loc(v), key_path, "a WWID has no spaces or '/'");
-                            s.reset();
+                        if (s && !s->empty()) {
+                            if (auto checked = core::check_wwid(*s); !checked) {
+                                add(loc(v), key_path, checked.error().message);
+                                s.reset();
+                            }
                         }
                         if (s) {
                             entry.wwid = *s;

@@ -77,16 +77,12 @@ bool valid_alias(std::string_view alias) noexcept {
            alias.find('/') == std::string_view::npos && alias != "." && alias != "..";
 }
 
-bool valid_wwid(std::string_view wwid) noexcept {
-    return !wwid.empty() && wwid.size() <= max_name_bytes && plain_bytes(wwid);
-}
-
 Result<void> Bindings::add(std::string_view alias, std::string_view wwid) {
     if (!valid_alias(alias)) {
         return make_error(ErrorCode::InvalidArgument, "invalid alias '" + text::quote(alias) + "'");
     }
-    if (!valid_wwid(wwid)) {
-        return make_error(ErrorCode::InvalidArgument, "invalid WWID '" + text::quote(wwid) + "'");
+    if (auto checked = check_wwid(wwid); !checked) {
+        return checked.error();
     }
     const auto it =
         std::lower_bound(entries_.begin(), entries_.end(), alias,
@@ -129,8 +125,8 @@ std::optional<std::string> Bindings::wwid_for(std::string_view alias) const {
 
 Result<std::string> Bindings::allocate_alias(std::string_view prefix, std::string_view wwid,
                                              const std::set<std::string, std::less<>>& names_used_elsewhere) {
-    if (!valid_wwid(wwid)) {
-        return make_error(ErrorCode::InvalidArgument, "invalid WWID '" + text::quote(wwid) + "'");
+    if (auto checked = check_wwid(wwid); !checked) {
+        return checked.error();
     }
     if (!plain_bytes(prefix) || prefix.find('/') != std::string_view::npos ||
         prefix.size() + max_letters > max_name_bytes) {
@@ -198,8 +194,8 @@ Result<BindingsFile> parse_bindings(std::string_view text) {
         }
         const std::string_view alias = words[0];
         const std::string_view wwid = words[1];
-        if (wwid.size() > max_name_bytes) {
-            reject("WWID longer than " + std::to_string(max_name_bytes) + " characters");
+        if (auto checked = check_wwid(wwid); !checked) {
+            reject(checked.error().message);
             continue;
         }
         if (!valid_alias(alias)) {
@@ -271,9 +267,8 @@ Result<KnownWwidsFile> parse_known_wwids(std::string_view text) {
             continue;
         }
         const std::string_view wwid = line.substr(1, close - 1);
-        if (!valid_wwid(wwid)) {
-            reject(wwid.empty() ? "empty WWID"
-                                : "invalid WWID (whitespace, control characters or over 127 bytes)");
+        if (auto checked = check_wwid(wwid); !checked) {
+            reject(checked.error().message);
             continue;
         }
         if (seen.insert(std::string(wwid)).second) {
@@ -288,6 +283,9 @@ std::string format_known_wwids(const std::vector<std::string>& wwids) {
         "# pathkeeper known WWIDs, one /wwid/ per line\n"
         "# (same format as multipath-tools' /etc/multipath/wwids). Maintained by pathkeeperd.\n";
     for (const auto& w : wwids) {
+        if (!valid_wwid(w)) {
+            continue;
+        }
         out += '/';
         out += w;
         out += "/\n";

@@ -14,7 +14,8 @@
 //  - a WWID that already has a binding keeps it; if that name is taken by another map, allocation fails
 //    (multipathd then names the map by its WWID) rather than silently renaming the device;
 //  - one alias never names two WWIDs: a later line claiming a bound alias for another WWID is rejected;
-//  - a line with an alias but no WWID, or a WWID over 127 characters, is rejected; extra words are kept
+//  - a line with an alias but no WWID, or a WWID the WWID rule (core/wwid.hpp) refuses, is rejected; extra
+//  words are kept
 //    with a warning; a WWID bound to two aliases keeps both lines (the alias that sorts first is used),
 //    with a warning.
 
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/wwid.hpp"
 
 namespace pathkeeper::core {
 
@@ -55,8 +57,6 @@ std::string alias_for_id(std::string_view prefix, std::uint32_t id);
 std::optional<std::uint32_t> alias_id(std::string_view alias, std::string_view prefix) noexcept;
 // A usable map name: 1..127 bytes, no '/', no whitespace or control characters.
 bool valid_alias(std::string_view alias) noexcept;
-// A usable WWID: 1..127 bytes, no whitespace or control characters.
-bool valid_wwid(std::string_view wwid) noexcept;
 
 class Bindings {
 public:
@@ -93,7 +93,7 @@ struct BindingsFile {
 
 // Keeps every valid binding of a possibly corrupt file; InvalidArgument only for text over the size cap.
 Result<BindingsFile> parse_bindings(std::string_view text);
-// A header comment, then one "alias wwid" line per binding in alias order.
+// A header comment, then one "alias wwid" line per binding in alias order (bindings holds valid ones only).
 std::string format_bindings(const Bindings& bindings);
 
 struct KnownWwidsFile {
@@ -102,6 +102,7 @@ struct KnownWwidsFile {
 };
 
 Result<KnownWwidsFile> parse_known_wwids(std::string_view text);
+// WWIDs the rule refuses are left out, so the file never holds a line its own parser rejects.
 std::string format_known_wwids(const std::vector<std::string>& wwids);
 
 }  // namespace pathkeeper::core

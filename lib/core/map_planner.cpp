@@ -139,6 +139,9 @@ PlanResult plan_maps(const Config& config, const std::vector<PlanPath>& paths, c
         if (auto excluded = excluded_disk(config, p.info)) {
             if (excluded->reason == MemberReason::NoWwid) {
                 result.log.push_back({LogLevel::Warning, p.info.devnode, "no usable WWID; not multipathed"});
+            } else if (excluded->reason == MemberReason::InvalidWwid) {
+                result.log.push_back(
+                    {LogLevel::Warning, p.info.devnode, excluded->blacklist_reason + "; not multipathed"});
             } else {
                 result.log.push_back(
                     {LogLevel::Info, p.info.devnode, "blacklisted: " + excluded->blacklist_reason});

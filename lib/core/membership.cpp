@@ -1,6 +1,7 @@
 #include "core/membership.hpp"
 
 #include "core/blacklist.hpp"
+#include "core/wwid.hpp"
 
 namespace pathkeeper::core {
 
@@ -8,6 +9,8 @@ const char* to_string(MemberReason reason) noexcept {
     switch (reason) {
         case MemberReason::NoWwid:
             return "no WWID";
+        case MemberReason::InvalidWwid:
+            return "invalid WWID";
         case MemberReason::Blacklisted:
             return "blacklisted";
         case MemberReason::MultipathsEntry:
@@ -29,6 +32,9 @@ const char* to_string(MemberReason reason) noexcept {
 std::optional<MemberDecision> excluded_disk(const Config& config, const PathInfo& path) {
     if (path.wwid.empty()) {
         return MemberDecision{false, MemberReason::NoWwid, {}};
+    }
+    if (auto checked = check_wwid(path.wwid); !checked) {
+        return MemberDecision{false, MemberReason::InvalidWwid, checked.error().message};
     }
     BlacklistVerdict verdict = is_blacklisted(config, path);
     if (verdict.blacklisted) {

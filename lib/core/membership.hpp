@@ -2,9 +2,10 @@
 // Is this disk a path of a multipath map? The one rule, shared by the map planner (pathkeeperd and
 // `pathctl plan`) and the udev helper (56-pathkeeper.rules), so udev and the daemon never disagree.
 //
-// In order: a disk without a WWID, or blacklisted, never is. Otherwise its WWID decides: taken when it
-// has a multipaths: entry, is in the known-WWIDs list or already has a map; else find_multipaths
-// decides (greedy: always; on: when another disk reports the same WWID; strict: never).
+// In order: a disk without a WWID, with one the WWID rule (core/wwid.hpp) refuses, or blacklisted, never is.
+// Otherwise its WWID decides: taken when it has a multipaths: entry, is in the known-WWIDs list or already
+// has a map; else find_multipaths decides (greedy: always; on: when another disk reports the same WWID;
+// strict: never).
 
 #include <functional>
 #include <optional>
@@ -18,6 +19,7 @@ namespace pathkeeper::core {
 
 enum class MemberReason {
     NoWwid,                // not a member
+    InvalidWwid,           // not a member: the WWID rule refuses it
     Blacklisted,           // not a member
     MultipathsEntry,       // member
     KnownWwid,             // member
@@ -31,7 +33,7 @@ const char* to_string(MemberReason reason) noexcept;
 struct MemberDecision {
     bool member = false;
     MemberReason reason = MemberReason::NotKnown;
-    std::string blacklist_reason;  // for Blacklisted: the rule that matched
+    std::string blacklist_reason;  // for Blacklisted: the rule that matched; for InvalidWwid: why
 };
 
 // What the caller knows about the disk's WWID beyond the configuration. The questions are asked only
@@ -43,8 +45,8 @@ struct MembershipFacts {
     std::function<bool()> another_path_has_wwid;
 };
 
-// The disk's own part of the rule (no WWID, blacklisted): final whatever other disks report. nullopt
-// when the WWID decides.
+// The disk's own part of the rule (no WWID, invalid WWID, blacklisted): final whatever other disks report.
+// nullopt when the WWID decides.
 std::optional<MemberDecision> excluded_disk(const Config& config, const PathInfo& path);
 
 // The WWID's part of the rule, for a disk excluded_disk() lets through. `mode` is the config's

@@ -29,9 +29,10 @@ std::string hex_of(std::span<const std::uint8_t> bytes) {
     return out;
 }
 
-std::string cut(std::string wwid) {
-    if (wwid.size() > wwid_max_chars) {
-        wwid.resize(wwid_max_chars);
+// The derived WWID when the rule accepts it; `source` names the designator in the error.
+Result<std::string> accepted(std::string wwid, const std::string& source) {
+    if (auto checked = check_wwid(wwid); !checked) {
+        return make_error(ErrorCode::InvalidArgument, source + ": " + checked.error().message);
     }
     return wwid;
 }
@@ -75,13 +76,13 @@ std::optional<std::string> wwid_from_name_string(std::string_view name) {
     const std::string_view prefix = name.substr(0, 4);
     const std::string_view rest = name.substr(4);
     if (prefix == "eui.") {
-        return cut("2" + clean_name_string(text::to_lower_ascii(rest)));
+        return "2" + clean_name_string(text::to_lower_ascii(rest));
     }
     if (prefix == "naa.") {
-        return cut("3" + clean_name_string(text::to_lower_ascii(rest)));
+        return "3" + clean_name_string(text::to_lower_ascii(rest));
     }
     if (prefix == "iqn.") {
-        return cut("8" + clean_name_string(rest));
+        return "8" + clean_name_string(rest);
     }
     return std::nullopt;
 }
@@ -183,7 +184,7 @@ Result<std::string> wwid_from_vpd_pg83(const VpdPage83& page) {
         if (page.scsi2_wwn.empty()) {
             return make_error(ErrorCode::NotFound, "VPD page 0x83: SCSI-2 format page without a WWN");
         }
-        return cut("3" + hex_of(page.scsi2_wwn));
+        return accepted("3" + hex_of(page.scsi2_wwn), "VPD page 0x83 (SCSI-2 format)");
     }
     struct Search {
         DesignatorType type;
@@ -214,14 +215,15 @@ Result<std::string> wwid_from_vpd_pg83(const VpdPage83& page) {
                 continue;
             }
             const char prefix = hex_digits[d.type];
+            const std::string source = "VPD page 0x83: designator at byte " + std::to_string(d.offset);
             if (d.code_set == 1) {
-                return cut(prefix + hex_of(d.value));
+                return accepted(prefix + hex_of(d.value), source);
             }
             const std::string_view textual = c_text(d.value);
             if (text::trim(textual).empty()) {
                 continue;  // e.g. IBM 3542 all-space identifiers of unconfigured LUNs
             }
-            return cut(udev_clean_serial(std::string(1, prefix) + std::string(textual)));
+            return accepted(udev_clean_serial(std::string(1, prefix) + std::string(textual)), source);
         }
     }
     for (const VpdDesignator& d : page.designators) {
@@ -229,7 +231,8 @@ Result<std::string> wwid_from_vpd_pg83(const VpdPage83& page) {
             d.type == static_cast<std::uint8_t>(DesignatorType::ScsiNameString)) {
             if (auto wwid = wwid_from_name_string(
                     std::string_view(reinterpret_cast<const char*>(d.value.data()), d.value.size()))) {
-                return *wwid;
+                return accepted(std::move(*wwid),
+                                "VPD page 0x83: SCSI name string at byte " + std::to_string(d.offset));
             }
         }
     }
@@ -258,17 +261,17 @@ Result<std::string> wwid_from_sysfs_wwid(std::string_view raw) {
         if (!is_hex(rest)) {
             return fail("designator is not hexadecimal");
         }
-        return cut((prefix == "naa." ? "3" : "2") + text::to_lower_ascii(rest));
+        return accepted((prefix == "naa." ? "3" : "2") + text::to_lower_ascii(rest), "sysfs wwid");
     }
     if (prefix == "t10.") {
         const std::string cleaned = udev_clean_serial(rest);
         if (cleaned.empty()) {
             return fail("empty T10 vendor id");
         }
-        return cut("1" + cleaned);
+        return accepted("1" + cleaned, "sysfs wwid");
     }
     if (auto wwid = wwid_from_name_string(s)) {
-        return *wwid;
+        return accepted(std::move(*wwid), "sysfs wwid");
     }
     return fail("unknown designator prefix (expected naa., eui., t10. or iqn.)");
 }

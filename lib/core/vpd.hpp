@@ -18,8 +18,9 @@
 // parse_vpd_pg83() (libmultipath/discovery.c) does. Note that multipath-tools' own fallback ranks NAA
 // locally-assigned (3) below T10 and SCSI name strings above EUI-64; we follow udev, whose ID_SERIAL is
 // what multipath-tools actually groups by. scsi_id's vendor-specific (type 0) designators need INQUIRY
-// vendor/model and are not used. Zero-length designators are skipped. WWIDs are cut to 127 characters like
-// multipath-tools (WWID_SIZE 128).
+// vendor/model and are not used. Zero-length designators are skipped. A WWID the WWID rule (core/wwid.hpp)
+// refuses (too long, non-ASCII text, '/') is an error, not cut: udev's ID_SERIAL for the same LUN is not cut
+// either, and both must lead to the same answer.
 
 #include <cstdint>
 #include <optional>
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/wwid.hpp"
 
 namespace pathkeeper::core {
 
@@ -71,14 +73,13 @@ struct VpdPage83 {
     std::vector<std::uint8_t> scsi2_wwn;
 };
 
-inline constexpr std::size_t wwid_max_chars = 127;
-
 // Parses a raw page as read from sysfs `vpd_pg83` or an INQUIRY EVPD 0x83 reply. Bytes after the declared
 // page length (zero padding of an SG_IO buffer) are ignored. Errors name the byte offset.
 Result<VpdPage83> parse_vpd_pg83(std::span<const std::uint8_t> page);
 Result<VpdPage83> parse_vpd_pg83(std::string_view page);
 
-// The WWID (ID_SERIAL form) of a parsed page; NotFound when no designator qualifies.
+// The WWID (ID_SERIAL form) of a parsed page; NotFound when no designator qualifies, InvalidArgument when
+// the chosen one gives a WWID the rule refuses.
 Result<std::string> wwid_from_vpd_pg83(const VpdPage83& page);
 
 // Converts the kernel's sysfs `wwid` attribute ("naa.6001405...", "eui.0025...", "t10.ATA  QEMU ...",

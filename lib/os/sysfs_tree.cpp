@@ -8,6 +8,7 @@
 #include <charconv>
 #include <system_error>
 
+#include "core/wwid.hpp"
 #include "os/errno_text.hpp"
 #include "os/iscsi_node_db.hpp"
 #include "os/wwid_fallback.hpp"
@@ -480,6 +481,11 @@ ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
     path.revision = attr_or("rev", "ID_REVISION");
 
     path.wwid = property(properties, "ID_SERIAL");
+    if (auto checked = core::check_wwid(path.wwid); !path.wwid.empty() && !checked) {
+        // Not replaced by a WWID from sysfs: the disk's siblings may carry the same ID_SERIAL.
+        disk.skip_reason = "skipped: ID_SERIAL refused: " + checked.error().message;
+        return disk;
+    }
     std::string wwid_problem;
     if (path.wwid.empty()) {
         auto computed = wwid_from_sysfs(*this, *device_dir);

@@ -16,8 +16,10 @@ core::Result<std::string> wwid_from_sysfs(const SysfsTree& sysfs,
             why = "vpd_pg83 unreadable: " + parsed.error().message;
         } else if (auto wwid = core::wwid_from_vpd_pg83(*parsed)) {
             return *wwid;
-        } else {
+        } else if (wwid.error().code == core::ErrorCode::NotFound) {
             why = "vpd_pg83 has no NAA/EUI-64/T10/SCSI name designator";
+        } else {
+            why = "vpd_pg83 refused: " + wwid.error().message;
         }
     } else {
         why = "no vpd_pg83";

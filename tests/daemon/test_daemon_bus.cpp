@@ -2,6 +2,7 @@
 // its socket in a temp dir, DBUS_SYSTEM_BUS_ADDRESS pointing at it), driven with busctl.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -91,6 +92,25 @@ TEST_F(APrivateBus, ShowsOneObjectPerMapAndPathAndFailsAPathOnRequest) {
         return read_text(dir_.path() + "/state/sim/status").find("8:16 F") != std::string::npos;
     })) << reply
         << daemon.log();
+}
+
+TEST_F(APrivateBus, RefusesALoadConfigWhoseWwidBreaksTheRuleNamingTheArgumentAndLine) {
+    if (geteuid() != 0) {
+        GTEST_SKIP() << "LoadConfig is allowed to root only";
+    }
+    DaemonProcess daemon(
+        {"--backend", "sim", "--sim-scenario", PATHKEEPER_DAEMON_TEST_DATA_DIR "/two-luns.yaml",
+         "--state-dir", dir_.path() + "/state", "--foreground"},
+        dir_.path() + "/daemon.log");
+    ASSERT_TRUE(eventually([&] { return daemon.log_contains("ready:"); })) << daemon.log();
+    const std::string reply = busctl(
+        "call org.pathkeeper.PathKeeper1 /org/pathkeeper/PathKeeper1 org.pathkeeper.PathKeeper1.Manager "
+        "LoadConfig ss 'multipaths:\n  - wwid: 3600/a0b8\n' bad-wwid.yaml");
+    EXPECT_NE(reply.find("bad-wwid.yaml:2:11: multipaths[0].wwid: WWID '3600/a0b8' contains '/'"),
+              std::string::npos)
+        << reply;
+    const std::string wwids = read_text(dir_.path() + "/state/wwids");
+    EXPECT_EQ(wwids.find("3600/a0b8"), std::string::npos) << wwids;
 }
 
 TEST_F(APrivateBus, LosingTheBusNeverKillsTheDaemonAndSigtermStillStopsItCleanly) {

@@ -34,12 +34,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (const auto wwid = wwid_from_vpd_pg83(page.value()); wwid.ok()) {
             FUZZ_CHECK(!wwid.value().empty());
             FUZZ_CHECK(wwid.value().size() <= wwid_max_chars);
+            FUZZ_CHECK(valid_wwid(wwid.value()));
         }
         (void)target_port_group(page.value());
     }
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     if (const auto wwid = wwid_from_sysfs_wwid(text); wwid.ok()) {
         FUZZ_CHECK(wwid.value().size() <= wwid_max_chars);
+        FUZZ_CHECK(valid_wwid(wwid.value()));
     }
     const std::string cleaned = udev_clean_serial(text);
     FUZZ_CHECK(looks_clean(cleaned));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/wwid.hpp"
 #include "fake_sysfs.hpp"
 #include "temp_dir.hpp"
 
@@ -354,6 +355,40 @@ TEST(ADiskWithAGarbageVpdPageAndNoWwid, IsSkippedAndTheReasonSaysWhy) {
     ASSERT_FALSE(disk.path.has_value());
     EXPECT_NE(disk.skip_reason.find("no usable WWID"), std::string::npos);
     EXPECT_NE(disk.skip_reason.find("vpd_pg83"), std::string::npos) << disk.skip_reason;
+}
+
+TEST(ADiskWhoseIdSerialBreaksTheWwidRule, IsSkippedNamingTheBadSerialEvenWithAGoodSysfsWwid) {
+    testing::FakeSysfs sysfs;
+    auto fake = testing::iscsi_disk();
+    fake.wwid_attribute = "naa.6001405a8f3c1d27e554b1a9c1e2f0d3";
+    sysfs.add_disk(fake);
+    SysfsTree tree(sysfs.root());
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"3600\nDM_MULTIPATH_DEVICE_PATH=1", "'3600\\x0aDM_MULTIPATH"},
+        {"3600 a0b8", "'3600 a0b8' contains whitespace"},
+        {"3600/a0b8", "'3600/a0b8' contains '/'"},
+        {std::string(core::wwid_max_chars + 1, '3'), "is longer than the limit"},
+    };
+    for (const auto& [serial, named] : cases) {
+        auto disk = tree.describe_disk("sdc", {{"ID_SERIAL", serial}});
+        EXPECT_FALSE(disk.path.has_value()) << serial;
+        EXPECT_NE(disk.skip_reason.find("ID_SERIAL refused: WWID "), std::string::npos) << disk.skip_reason;
+        EXPECT_NE(disk.skip_reason.find(named), std::string::npos) << disk.skip_reason;
+    }
+}
+
+TEST(ADiskWithoutIdSerialWhoseVpdPageGivesABadWwid, IsSkippedAndTheReasonNamesTheRule) {
+    testing::FakeSysfs sysfs;
+    auto fake = testing::iscsi_disk();
+    const std::string name = "iqn.2003-01.org.example/lun1";
+    const std::string page = std::string("\x00\x83\x00", 3) + static_cast<char>(4 + name.size()) +
+                             std::string("\x03\x08\x00", 3) + static_cast<char>(name.size()) + name;
+    fake.vpd_pg83.assign(page.begin(), page.end());
+    sysfs.add_disk(fake);
+    SysfsTree tree(sysfs.root());
+    auto disk = tree.describe_disk("sdc", {});
+    ASSERT_FALSE(disk.path.has_value());
+    EXPECT_NE(disk.skip_reason.find("contains '/'"), std::string::npos) << disk.skip_reason;
 }
 
 TEST(ADiskWithAnEmptyIdSerial, IsNotGroupedUnderAnEmptyWwid) {

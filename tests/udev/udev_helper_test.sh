@@ -87,6 +87,31 @@ udev_id_serial_wins_over_sysfs)
     expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
     expect_line "$out" "PATHKEEPER_WWID=$wwid_b"
     ;;
+id_serial_with_a_newline_never_adds_a_line)
+    printf 'defaults:\n  find_multipaths: greedy\n' >"$conf"
+    out=$(run_helper DEVPATH=/devices/x "ID_SERIAL=$wwid_a
+DM_MULTIPATH_DEVICE_PATH=1
+SYSTEMD_READY=1" -- path sdb)
+    [[ $(wc -l <<<"$out") -eq 1 ]] || { echo "FAIL [$case_name]: more than one line:"; echo "$out"; exit 1; }
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    expect_stderr "sdb: not a multipath path: skipped: ID_SERIAL refused: WWID '${wwid_a}\x0aDM_MULTIPATH"
+    ;;
+id_serial_with_a_space_or_slash_is_refused)
+    printf 'defaults:\n  find_multipaths: greedy\n' >"$conf"
+    for serial in "3600 a0b8" "3600/a0b8"; do
+        out=$(run_helper DEVPATH=/devices/x ID_SERIAL="$serial" -- path sdb)
+        expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+        expect_no_line_starting "$out" "PATHKEEPER_WWID="
+        expect_stderr "sdb: not a multipath path: skipped: ID_SERIAL refused: WWID '$serial' contains"
+    done
+    ;;
+bad_wwids_file_lines_are_named_with_their_line)
+    printf '/%s/\n/3600 a0b8/\n/%s/\n' "$wwid_b" "$wwid_a" >"$state/wwids"
+    printf 'defaults:\n  find_multipaths: strict\n' >"$conf"
+    out=$(run_helper -- path sdb)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    expect_stderr "sdb: $state/wwids:2: line ignored: WWID '3600 a0b8' contains whitespace"
+    ;;
 configured_multipath_is_member)
     printf 'defaults:\n  find_multipaths: strict\nmultipaths:\n  - wwid: "%s"\n    alias: data\n' "$wwid_b" >"$conf"
     out=$(run_helper -- path sdd)

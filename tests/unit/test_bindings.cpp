@@ -176,7 +176,8 @@ TEST(BindingsFileFormat, KeepsValidEntriesOfACorruptFileAndListsTheRejectedLines
     EXPECT_EQ(rejected_lines, (std::vector<std::size_t>{3, 4, 9, 12}));
     EXPECT_NE(file->rejected[1].reason.find("already bound"), std::string::npos) << file->rejected[1].reason;
     EXPECT_NE(file->rejected[0].reason.find("missing WWID"), std::string::npos);
-    EXPECT_NE(file->rejected[3].reason.find("127"), std::string::npos);
+    EXPECT_NE(file->rejected[3].reason.find("at most " + std::to_string(wwid_max_chars)), std::string::npos)
+        << file->rejected[3].reason;
 
     std::vector<std::size_t> warning_lines;
     for (const auto& w : file->warnings) {
@@ -219,6 +220,36 @@ TEST(KnownWwidsFile, RoundTripsThroughFormat) {
     EXPECT_EQ(file->wwids, wwids);
     EXPECT_TRUE(file->rejected.empty());
     EXPECT_FALSE(parse_known_wwids(std::string(bindings_max_text_bytes + 1, '#')).ok());
+}
+
+TEST(KnownWwidsFile, NeverGetsALineItsOwnParserWouldReject) {
+    const std::vector<std::string> wwids{"36001405aa", "3600 a0b8", "3600/a0b8", "3600\nX", "", "36001405bb"};
+    const std::string text = format_known_wwids(wwids);
+    auto file = parse_known_wwids(text);
+    ASSERT_TRUE(file.ok());
+    EXPECT_EQ(file->wwids, (std::vector<std::string>{"36001405aa", "36001405bb"}));
+    EXPECT_TRUE(file->rejected.empty()) << text;
+}
+
+TEST(KnownWwidsFile, NamesTheLineAndTheRuleForEachRefusedWwid) {
+    auto file =
+        parse_known_wwids("/36001405aa/\n/3600 a0b8/\n/36\xc3\xa9/\n/" + std::string(123, '3') + "/\n");
+    ASSERT_TRUE(file.ok());
+    EXPECT_EQ(file->wwids, (std::vector<std::string>{"36001405aa"}));
+    ASSERT_EQ(file->rejected.size(), 3U);
+    EXPECT_EQ(file->rejected[0].line, 2U);
+    EXPECT_EQ(file->rejected[0].reason, "WWID '3600 a0b8' contains whitespace");
+    EXPECT_EQ(file->rejected[1].reason, "WWID '36\\xc3\\xa9' contains non-ASCII bytes");
+    EXPECT_NE(file->rejected[2].reason.find("longer than the limit"), std::string::npos);
+}
+
+TEST(Bindings, RefuseAWwidTheRuleRefusesNamingIt) {
+    Bindings b;
+    auto slash = b.add("mpatha", "3600/a0b8");
+    ASSERT_FALSE(slash.ok());
+    EXPECT_EQ(slash.error().message, "WWID '3600/a0b8' contains '/'");
+    EXPECT_FALSE(b.allocate_alias("mpath", "3600 a0b8", {}).ok());
+    EXPECT_TRUE(b.empty());
 }
 
 TEST(BindingsFileFormat, NeverLosesTheOneAliasOneWwidRuleUnderRandomLines) {

@@ -251,6 +251,29 @@ TEST(AConfigFile, WithAnAliasContainingASlashIsRejected) {
                 HasSubstr("multipaths[0].alias: an alias is a device name"));
 }
 
+TEST(AConfigFile, WithAMultipathsWwidTheWwidRuleRefusesIsRejectedNamingIt) {
+    EXPECT_THAT(errors_of("multipaths:\n  - wwid: \"3600 a0b8\"\n"),
+                HasSubstr("test.yaml:2:11: multipaths[0].wwid: WWID '3600 a0b8' contains whitespace"));
+    EXPECT_THAT(errors_of("multipaths:\n  - wwid: 3600/a0b8\n"),
+                HasSubstr("test.yaml:2:11: multipaths[0].wwid: WWID '3600/a0b8' contains '/'"));
+    EXPECT_THAT(errors_of("multipaths:\n  - wwid: \"3600\\nX=1\"\n"),
+                HasSubstr("multipaths[0].wwid: WWID '3600\\x0aX=1' contains whitespace"));
+    EXPECT_THAT(errors_of("multipaths:\n  - wwid: " + std::string(123, '3') + "\n"),
+                HasSubstr("multipaths[0].wwid: WWID '"));
+    EXPECT_THAT(errors_of("multipaths:\n  - wwid: \"36\u00e9\"\n"),
+                HasSubstr("multipaths[0].wwid: WWID '36\\xc3\\xa9' contains non-ASCII bytes"));
+}
+
+TEST(AConfigFile, WithABlacklistWwidLiteralThatCanNeverMatchIsRejectedButRegexesPass) {
+    EXPECT_THAT(
+        errors_of("blacklist:\n  wwid:\n    - \"3600 a0b8\"\n"),
+        HasSubstr("test.yaml:3:7: blacklist.wwid: can never match: WWID '3600 a0b8' contains whitespace"));
+    EXPECT_THAT(errors_of("blacklist:\n  wwid: 3600/a0b8\n"),
+                HasSubstr("blacklist.wwid: can never match: WWID '3600/a0b8' contains '/'"));
+    auto config = parsed("blacklist:\n  wwid:\n    - \"^3600a0b8.*\"\n    - \"[^ ]+ x\"\n    - 3600a0b8\n");
+    EXPECT_EQ(config.blacklist.wwid.size(), 3U);
+}
+
 TEST(AConfigFile, WithAMultipathEntryWithoutWwidIsRejected) {
     EXPECT_THAT(errors_of("multipaths:\n  - alias: data\n"),
                 HasSubstr("test.yaml:2:5: multipaths[0]: a multipaths entry needs a wwid"));

@@ -46,6 +46,17 @@ TEST(Membership, ADiskWithoutWwidNeverIs) {
     EXPECT_EQ(d.reason, MemberReason::NoWwid);
 }
 
+TEST(Membership, ADiskWhoseWwidTheRuleRefusesNeverIsEvenWhenGreedyWithAMap) {
+    MembershipFacts facts = never_asked();
+    facts.map_exists = true;
+    for (const char* bad : {"3600 a0b8", "3600/a0b8", "3600\nX=1"}) {
+        auto d = decide_membership(Config{}, FindMultipaths::Greedy, disk("sdb", bad), facts);
+        EXPECT_FALSE(d.member) << bad;
+        EXPECT_EQ(d.reason, MemberReason::InvalidWwid) << bad;
+        EXPECT_NE(d.blacklist_reason.find("WWID '"), std::string::npos) << d.blacklist_reason;
+    }
+}
+
 TEST(Membership, ABlacklistedDiskNeverIsEvenWithAMultipathsEntry) {
     Config config = parsed(std::string("blacklist:\n  wwid: [\"^") + wwid +
                            "$\"]\nmultipaths:\n  - wwid: \"" + wwid + "\"\n");

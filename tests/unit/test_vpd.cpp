@@ -152,8 +152,16 @@ TEST(VpdPage83, SkipsZeroLengthAndBlankDesignators) {
 }
 
 TEST(VpdPage83, CleansNonAsciiVendorIdsButKeepsValidUtf8) {
+    // udev's clean-up keeps valid UTF-8; the WWID rule then refuses the result (printable ASCII only).
+    EXPECT_EQ(udev_clean_serial("1ACME\xff/x\xc3\xa9!z"), "1ACME__x\xc3\xa9_z");
     const Bytes odd = designator(0x02, 0x01, {'A', 'C', 'M', 'E', 0xff, '/', 'x', 0xc3, 0xa9, '!', 'z'});
-    EXPECT_EQ(*wwid_of(page({odd})), "1ACME__x\xc3\xa9_z");
+    auto refused = wwid_of(page({odd}));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("WWID '1ACME__x\\xc3\\xa9_z' contains non-ASCII bytes"),
+              std::string::npos)
+        << refused.error().message;
+    const Bytes ascii = designator(0x02, 0x01, {'A', 'C', 'M', 'E', 0xff, '/', 'x', '!', 'z'});
+    EXPECT_EQ(*wwid_of(page({ascii})), "1ACME__x_z");
     const Bytes with_nul = designator(0x02, 0x01, {'A', 'B', 0x00, 'C', 'D'});
     EXPECT_EQ(*wwid_of(page({with_nul})), "1AB");
 }
@@ -169,11 +177,31 @@ TEST(VpdPage83, ReadsTheScsi2FormatOfOldArrays) {
               "33");
 }
 
-TEST(VpdPage83, CutsOverlongWwidsToMultipathToolsLimit) {
+TEST(VpdPage83, RefusesWwidsOverTheLimitInsteadOfCuttingThem) {
+    // udev's ID_SERIAL of this LUN would be the whole text: a cut WWID would not match it.
     const Bytes longest = designator(0x02, 0x01, Bytes(255, 'A'));
     auto wwid = wwid_of(page({longest}));
-    ASSERT_TRUE(wwid.ok());
-    EXPECT_EQ(wwid->size(), wwid_max_chars);
+    ASSERT_FALSE(wwid.ok());
+    EXPECT_EQ(wwid.error().code, ErrorCode::InvalidArgument);
+    EXPECT_NE(wwid.error().message.find("designator at byte 4"), std::string::npos) << wwid.error().message;
+    EXPECT_NE(wwid.error().message.find("at most " + std::to_string(wwid_max_chars)), std::string::npos);
+    const Bytes fits = designator(0x02, 0x01, Bytes(wwid_max_chars - 1, 'A'));
+    auto longest_allowed = wwid_of(page({fits}));
+    ASSERT_TRUE(longest_allowed.ok()) << longest_allowed.error().message;
+    EXPECT_EQ(longest_allowed->size(), wwid_max_chars);
+}
+
+TEST(VpdPage83, RefusesTextDesignatorsThatGiveNonAsciiOrSlashWwids) {
+    auto utf8 = wwid_of(page({designator(0x02, 0x01, Bytes{'A', 'C', 'M', 'E', 0xc3, 0xa9, '1'})}));
+    ASSERT_FALSE(utf8.ok());
+    EXPECT_NE(utf8.error().message.find("non-ASCII"), std::string::npos) << utf8.error().message;
+    const std::string name = "iqn.2003-01.org.example/lun1";
+    auto slash = wwid_of(page({designator(0x03, 0x08, Bytes(name.begin(), name.end()))}));
+    ASSERT_FALSE(slash.ok());
+    EXPECT_NE(slash.error().message.find("'/'"), std::string::npos) << slash.error().message;
+    auto sysfs = wwid_from_sysfs_wwid("iqn.2003-01.org.example/lun1");
+    ASSERT_FALSE(sysfs.ok());
+    EXPECT_NE(sysfs.error().message.find("'/'"), std::string::npos) << sysfs.error().message;
 }
 
 TEST(VpdPage83, RejectsShortWrongAndTruncatedPagesNamingTheOffset) {

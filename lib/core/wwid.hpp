@@ -1,0 +1,28 @@
+#pragma once
+// The one rule a WWID must pass wherever it enters: udev's ID_SERIAL, a WWID derived from sysfs VPD, the
+// config's multipaths and blacklist entries, the bindings and known-WWIDs files, `pathctl plan` input.
+//
+// What udev (scsi_id's ID_SERIAL clean-up) and the kernel produce for SCSI logical units is printable ASCII
+// without whitespace: hex NAA/EUI-64 ids ("3" or "2" + at most 32 hex digits), T10 vendor ids and udev's
+// "<bus>_<vendor>_<model>_<serial>" serials with runs of whitespace turned into '_'. A WWID is also a map's
+// name when it has no alias, the tail of its dm uuid ("mpath-<wwid>") and a line of the known-WWIDs file, so:
+//  - 1 to wwid_max_chars bytes: dm keeps a uuid of at most 128 bytes (DM_UUID_LEN 129 with the NUL), and
+//    "mpath-" takes 6 of them; real ids are far shorter (33 for a 16-byte NAA, about 70 for an ATA T10 id);
+//  - printable ASCII only (0x21..0x7e): no whitespace or control characters (a newline would start another
+//    line of a file or of the udev helper's KEY=value output), nothing a dm name would have to mangle;
+//  - no '/': dm refuses it in a name, and the known-WWIDs file delimits its WWIDs with it.
+
+#include <cstddef>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace pathkeeper::core {
+
+inline constexpr std::size_t wwid_max_chars = 122;
+
+// Ok, or InvalidArgument whose message quotes the WWID and says which part of the rule it breaks.
+Result<void> check_wwid(std::string_view wwid);
+bool valid_wwid(std::string_view wwid) noexcept;
+
+}  // namespace pathkeeper::core
