@@ -17,10 +17,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 prepared_marker=/var/lib/pk-vm/prepared
 
 # report_and_power_off RC: what vm.sh collects, then off. Used by both phases.
+# Only the output share is synced: a global sync would wait for a filesystem on a map that queues with every
+# path down (the scenario may leave one so, to test the poweroff).
 report_and_power_off() {
     echo "$1" >/pk-out/exit-code
     dmesg >>/pk-out/dmesg.log 2>/dev/null
-    sync
+    sync -f /pk-out
 }
 
 if [ "${1:-}" = check ]; then
@@ -36,7 +38,7 @@ if [ "${1:-}" = check ]; then
     if [ "$rc" -eq 0 ] && [ "$boot" -lt "${boots:-1}" ]; then
         dmesg >>/pk-out/dmesg.log 2>/dev/null
         : >/pk-out/reboot-requested
-        sync
+        sync -f /pk-out
         echo "pathkeeper-vm: boot $boot of $boots passed, rebooting through systemd"
         systemctl --no-block reboot
         exit 0
@@ -44,7 +46,7 @@ if [ "${1:-}" = check ]; then
     report_and_power_off "$rc"
     echo "pathkeeper-vm: guest script exited $rc, powering off through systemd"
     : >/pk-out/poweroff-requested
-    sync
+    sync -f /pk-out
     systemctl --no-block poweroff
     exit 0
 fi
