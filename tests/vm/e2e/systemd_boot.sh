@@ -144,7 +144,8 @@ EOF
         iscsiadm -m node -T "$PK_SAN_IQN" -p "$portal:3260,1" -o update -n node.startup -v automatic
     done
     grep -rh '^node.startup' /etc/iscsi/nodes | sort | uniq -c | sed 's/^/  /' >&2
-    echo "UUID=$fs_uuid $mount_point ext4 _netdev 0 0" >>/etc/fstab
+    # A device timeout above systemd's 90 s default: under TCG on a loaded host the boot can reach the LUN later.
+    echo "UUID=$fs_uuid $mount_point ext4 _netdev,x-systemd.device-timeout=300s 0 0" >>/etc/fstab
     log "fstab: $(tail -n 1 /etc/fstab)"
 
     step "the admin's settings: user_friendly_names (a bindings file); WatchdogSec=${watchdog_sec}s (test time only)"
