@@ -28,6 +28,9 @@ cache=${PATHKEEPER_VM_CACHE:-$HOME/.cache/pathkeeper-vm}
 # Modules the initramfs loads, in dependency order, to reach a 9p root under an overlay.
 initramfs_modules=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
     netfs fscache 9pnet 9pnet_virtio 9p overlay)
+# Loaded after those only for a persistent upper layer (a scenario with "# vm.sh: boots=N"): the virtio disk and
+# ext4 with its dependencies (modules.dep; crc32c through the crypto API).
+initramfs_disk_modules=(virtio_blk crc16 mbcache jbd2 crc32c_generic ext4)
 
 die() {
     echo "vm.sh: $*" >&2
@@ -55,12 +58,21 @@ mount -t devtmpfs devtmpfs /dev
 fail() { echo "pathkeeper-vm initramfs: $*"; echo o >/proc/sysrq-trigger; sleep 5; }
 for m in $(cat /modules/order); do insmod "/modules/$m.ko" || fail "insmod $m"; done
 stage2=
+rw=tmpfs
 for arg in $(cat /proc/cmdline); do
-    case "$arg" in pk.stage2=*) stage2=${arg#pk.stage2=} ;; esac
+    case "$arg" in pk.stage2=*) stage2=${arg#pk.stage2=} ;; pk.rw=*) rw=${arg#pk.rw=} ;; esac
 done
 mkdir -p /lower /rw /newroot
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro hostroot /lower || fail "mount host root"
-mount -t tmpfs -o mode=0755 rw /rw
+if [ "$rw" = tmpfs ]; then
+    mount -t tmpfs -o mode=0755 rw /rw
+else
+    # A persistent upper layer: the overlay's writes survive a reboot of the guest (vm.sh boots it again).
+    for m in $(cat /modules/disk-order); do insmod "/modules/$m.ko" || fail "insmod $m"; done
+    n=0
+    while [ ! -b "/dev/$rw" ] && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+    mount -t ext4 "/dev/$rw" /rw || fail "mount /dev/$rw"
+fi
 mkdir -p /rw/upper /rw/work
 mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay /newroot || fail "mount overlay"
 kver=$(uname -r)
@@ -95,8 +107,8 @@ cmd_prepare() {
         rm -rf "$cache/dl"
         touch "$kdir/.complete"
     fi
-    # The initramfs is keyed by the stage-1 init text so a change to it rebuilds it.
-    stamp=$(stage1_init | sha256sum | cut -c1-12)
+    # The initramfs is keyed by the stage-1 init text and its modules so a change to either rebuilds it.
+    stamp=$({ stage1_init; echo "${initramfs_modules[*]} / ${initramfs_disk_modules[*]}"; } | sha256sum | cut -c1-12)
     local initrd=$kdir/initramfs-$stamp.cpio.gz
     if [ ! -e "$initrd" ]; then
         echo "vm.sh: building initramfs $initrd"
@@ -112,8 +124,9 @@ cmd_prepare() {
         stage1_init >"$work/init"
         chmod 755 "$work/init"
         printf '%s\n' "${initramfs_modules[@]}" >"$work/modules/order"
+        printf '%s\n' "${initramfs_disk_modules[@]}" >"$work/modules/disk-order"
         local m path
-        for m in "${initramfs_modules[@]}"; do
+        for m in "${initramfs_modules[@]}" "${initramfs_disk_modules[@]}"; do
             path=$(find "$kdir/root/lib/modules/$kver/kernel" -name "$m.ko" | head -1)
             [ -n "$path" ] || die "module $m.ko not found in $kver"
             cp "$path" "$work/modules/"
@@ -171,6 +184,17 @@ cmd_run() {
     [ -r "$script" ] || die "guest script $script not readable"
     case "$script" in /run/*) die "guest script $script is under /run, which the guest replaces with a fresh tmpfs" ;; esac
 
+    # "# vm.sh: boots=N" (systemd scenarios): the overlay's upper layer is an ext4 disk kept across N boots, and
+    # the guest asks for the next boot by writing reboot-requested to the output share before `systemctl
+    # reboot` (qemu runs with -no-reboot, so a reboot ends it). The scenario sees PK_BOOT=1..N.
+    local boots poweroff_within disk_dir="" rw_args=""
+    boots=$(sed -n 's/^# vm\.sh: boots=\([0-9][0-9]*\)$/\1/p' "$script" | head -1)
+    boots=${boots:-1}
+    # "# vm.sh: poweroff-within=S": the time from the guest's poweroff request (poweroff-requested appears in
+    # the output share) to qemu's exit is measured, and the run fails when it exceeds S seconds.
+    poweroff_within=$(sed -n 's/^# vm\.sh: poweroff-within=\([0-9][0-9]*\)$/\1/p' "$script" | head -1)
+    grep -qx '# vm.sh: boot=systemd' "$script" || boots=1
+
     cmd_prepare >/dev/null
     local kver kdir
     kver=$(cat "$cache/current-kernel")
@@ -182,7 +206,7 @@ cmd_run() {
         mkdir -p "$out"
         # Results of an earlier run in the same directory must not be mistaken for this run's.
         rm -f "$out"/*.log "$out"/*.json "$out"/*.json.err "$out"/*.txt "$out/exit-code" "$out/job.sh" \
-            "$out/boot-seconds"
+            "$out/boot-seconds" "$out/boot" "$out/reboot-requested" "$out/poweroff-requested" "$out/poweroff-seconds"
     fi
     out=$(realpath "$out")
 
@@ -193,6 +217,8 @@ cmd_run() {
             printf 'export %s=%q\n' "$name" "$value"
         done
         echo "export PK_OUT=/pk-out PK_HOST_OUT=$(printf '%q' "$out")"
+        # shellcheck disable=SC2016  # expanded in the guest: the boot number changes from boot to boot
+        echo 'export PK_BOOT=$(cat /pk-out/boot 2>/dev/null || echo 1) PK_BOOTS='"$boots"
         printf 'exec bash %q' "$script"
         printf ' %q' "$@"
         echo
@@ -206,33 +232,100 @@ cmd_run() {
         boot_args=" systemd.show_status=1"
     fi
 
-    local started ended status=0
-    started=$(date +%s.%N)
-    # shellcheck disable=SC2054  # the commas belong to qemu's option syntax
-    local qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
-        -display none -serial stdio -monitor none -no-reboot -nic none
-        -kernel "$kdir/vmlinuz" -initrd "$kdir/initramfs.cpio.gz"
-        -append "console=ttyS0 quiet panic=-1 sysrq_always_enabled=1 pk.stage2=$stage2$boot_args"
-        -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
-        -virtfs "local,path=$kdir/root/lib/modules/$kver,mount_tag=modules,security_model=none,readonly=on"
-        -virtfs "local,path=$out,mount_tag=pkout,security_model=none")
-    if [ "$quiet" = 1 ]; then
-        timeout -s KILL "$timeout" "${qemu[@]}" </dev/null 2>&1 | sed -u 's/\r$//' >"$out/console.log" || status=$?
-    else
-        timeout -s KILL "$timeout" "${qemu[@]}" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$out/console.log" ||
-            status=$?
+    local initrd
+    initrd=$(readlink -f "$kdir/initramfs.cpio.gz")
+    if [ "$boots" -gt 1 ]; then
+        disk_dir=$(mktemp -d "${TMPDIR:-/tmp}/pathkeeper-vm-disk.XXXXXX")
+        # shellcheck disable=SC2064  # the directory is known now
+        trap "rm -rf '$disk_dir'" EXIT
+        # Every boot reads the initramfs again: a copy, so a concurrent `vm.sh prepare` cannot remove it.
+        cp "$initrd" "$disk_dir/initramfs.cpio.gz"
+        initrd=$disk_dir/initramfs.cpio.gz
+        truncate -s 2G "$disk_dir/upper.img"
+        mkfs.ext4 -q -F -L pk-vm-upper "$disk_dir/upper.img"
+        rw_args=" pk.rw=vda"
     fi
-    ended=$(date +%s.%N)
+
+    local started ended status=0 boot=1 deadline poweroff_seen=""
+    started=$(date +%s.%N)
+    deadline=$(($(date +%s) + timeout))
+    while :; do
+        echo "$boot" >"$out/boot"
+        rm -f "$out/reboot-requested" "$out/poweroff-requested"
+        # shellcheck disable=SC2054  # the commas belong to qemu's option syntax
+        local qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "$mem"
+            -display none -serial stdio -monitor none -no-reboot -nic none
+            -kernel "$kdir/vmlinuz" -initrd "$initrd"
+            -append "console=ttyS0 quiet panic=-1 sysrq_always_enabled=1 pk.stage2=$stage2$boot_args$rw_args"
+            -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+            -virtfs "local,path=$kdir/root/lib/modules/$kver,mount_tag=modules,security_model=none,readonly=on"
+            -virtfs "local,path=$out,mount_tag=pkout,security_model=none")
+        [ -z "$disk_dir" ] || qemu+=(-drive "file=$disk_dir/upper.img,format=raw,if=virtio,cache=unsafe")
+        local watcher=""
+        if [ -n "$poweroff_within" ]; then
+            # Polled, not read from the file's time: the host's clock, at the moment the request is visible.
+            (
+                until [ -e "$out/poweroff-requested" ]; do sleep 0.1; done
+                date +%s.%N >"$out/.poweroff-seen"
+            ) &
+            watcher=$!
+            rm -f "$out/.poweroff-seen"
+        fi
+        local remaining=$((deadline - $(date +%s)))
+        [ "$remaining" -gt 0 ] || remaining=1
+        if [ "$quiet" = 1 ]; then
+            timeout -s KILL "$remaining" "${qemu[@]}" </dev/null 2>&1 | sed -u 's/\r$//' >>"$out/console.log" ||
+                status=$?
+        else
+            timeout -s KILL "$remaining" "${qemu[@]}" </dev/null 2>&1 | sed -u 's/\r$//' | tee -a "$out/console.log" ||
+                status=$?
+        fi
+        ended=$(date +%s.%N)
+        if [ -n "$watcher" ]; then
+            kill "$watcher" 2>/dev/null || true
+            wait "$watcher" 2>/dev/null || true
+            if [ -s "$out/.poweroff-seen" ]; then
+                poweroff_seen=$(awk -v a="$(cat "$out/.poweroff-seen")" -v b="$ended" 'BEGIN { printf "%.1f", b - a }')
+            fi
+            rm -f "$out/.poweroff-seen"
+        fi
+        if [ "$status" -eq 0 ] && [ -e "$out/reboot-requested" ] && [ ! -s "$out/exit-code" ] &&
+            [ "$boot" -lt "$boots" ]; then
+            printf 'vm.sh: the guest rebooted after %.1f s; boot %s of %s with the same disk\n' \
+                "$(awk -v a="$started" -v b="$ended" 'BEGIN { print b - a }')" $((boot + 1)) "$boots"
+            boot=$((boot + 1))
+            continue
+        fi
+        break
+    done
+    if [ -n "$disk_dir" ]; then
+        rm -rf "$disk_dir"
+        trap - EXIT
+    fi
     local rc
     if [ -s "$out/exit-code" ]; then
         rc=$(cat "$out/exit-code")
     else
         if [ "$status" -ne 0 ]; then
             echo "vm.sh: qemu killed after the ${timeout}s timeout or crashed (status $status)" >&2
+        elif [ -e "$out/reboot-requested" ]; then
+            echo "vm.sh: the guest asked for boot $((boot + 1)) but the scenario declares $boots" >&2
         else
             echo "vm.sh: the guest powered off without reporting an exit code" >&2
         fi
         rc=124
+    fi
+    if [ -n "$poweroff_within" ]; then
+        if [ -z "$poweroff_seen" ]; then
+            echo "vm.sh: poweroff: the guest never wrote poweroff-requested" >&2
+            [ "$rc" -ne 0 ] || rc=1
+        elif awk -v t="$poweroff_seen" -v b="$poweroff_within" 'BEGIN { exit !(t > b) }'; then
+            echo "vm.sh: FAIL: poweroff took ${poweroff_seen} s from the guest's request to qemu's exit (bound ${poweroff_within} s)" >&2
+            [ "$rc" -ne 0 ] || rc=1
+        else
+            echo "vm.sh: poweroff took ${poweroff_seen} s from the guest's request to qemu's exit (bound ${poweroff_within} s)"
+        fi
+        echo "$poweroff_seen" >"$out/poweroff-seconds"
     fi
     printf 'vm.sh: guest script exited %s after %.1f s (logs in %s)\n' "$rc" "$(awk -v a="$started" -v b="$ended" 'BEGIN { print b - a }')" "$out"
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then

@@ -1,6 +1,9 @@
 #!/bin/bash
 # vm.sh: boot=systemd
-# A real boot with the package enabled: the guest's PID 1 is Debian's systemd (tests/vm/guest/systemd-init.sh).
+# vm.sh: boots=2
+# vm.sh: poweroff-within=180
+# A real boot with the package enabled: the guest's PID 1 is Debian's systemd (tests/vm/guest/systemd-init.sh),
+# booted twice on the same persistent overlay (PK_BOOT=1, 2).
 #   PK_PHASE=prepare (before systemd, in the overlay, like an admin's chroot): `apt-get install ./pathkeeper_*.deb`
 #     (its maintainer scripts enable pathkeeperd.service as on any install), `systemctl disable` multipathd,
 #     the host's services the guest must not run masked, a test SAN (tgtd in network namespace "san" behind two
@@ -10,6 +13,12 @@
 #     `systemd-analyze verify default.target` clean, `systemctl is-system-running` says running, pathkeeperd was
 #     active before open-iscsi logged in, the map has both paths, the fstab mount is on the map, and
 #     `pathctl show topology` answers. Boot figures (systemd-analyze) go to the log.
+#     Boot 1 then: `systemctl restart dbus` under the daemon and pathctl answers again; the watchdog kills a
+#     SIGSTOPped daemon under a writer on the mounted filesystem, the restarted one adopts the map and the
+#     writer sees no error and no mismatch; `systemd-analyze security` into security.txt; the map's name and the
+#     bindings file are recorded, and the guest reboots.
+#     Boot 2: the same map under the same name, bindings unchanged; then both cables are pulled with a writer
+#     blocked on the queueing map, and the guest powers off (vm.sh measures how long that takes).
 #   PK_PHASE=san-cables / san-target: pk-vm-san.service's steps.
 # The package comes from PK_DEB (a .deb, or a directory holding pathkeeper_*.deb), else from PK_DEB_DIR (the
 # CTest default, BUILD/deb). No package: skip (77).
@@ -19,6 +28,9 @@ self=$(readlink -f "$0")
 fs_uuid=5a1e7c0d-0b00-4a00-8000-00000000beef
 mount_point=/mnt/pk-san
 lun_image=/var/lib/pk-vm-san/lun1.img
+# What boot 1 records for boot 2, in the persisted overlay.
+boot1_record=/var/lib/pk-vm/boot1-map
+watchdog_sec=10
 
 # --- the SAN unit's steps ------------------------------------------------------------------------------------------
 
@@ -132,8 +144,18 @@ EOF
         iscsiadm -m node -T "$PK_SAN_IQN" -p "$portal:3260,1" -o update -n node.startup -v automatic
     done
     grep -rh '^node.startup' /etc/iscsi/nodes | sort | uniq -c | sed 's/^/  /' >&2
-    echo "UUID=$fs_uuid $mount_point ext4 _netdev 0 0" >>/etc/fstab
+    # A device timeout above systemd's 90 s default: under TCG on a loaded host the boot can reach the LUN later.
+    echo "UUID=$fs_uuid $mount_point ext4 _netdev,x-systemd.device-timeout=300s 0 0" >>/etc/fstab
     log "fstab: $(tail -n 1 /etc/fstab)"
+
+    step "the admin's settings: user_friendly_names (a bindings file); WatchdogSec=${watchdog_sec}s (test time only)"
+    sed -i 's/^\(  user_friendly_names:\) no$/\1 yes/' /etc/pathkeeper/pathkeeper.yaml
+    grep -q '^  user_friendly_names: yes$' /etc/pathkeeper/pathkeeper.yaml ||
+        fail "cannot set user_friendly_names in /etc/pathkeeper/pathkeeper.yaml"
+    # The package's 30 s would cost the watchdog check 20 s more VM time; the mechanism is the same.
+    mkdir -p /etc/systemd/system/pathkeeperd.service.d
+    printf '[Service]\nWatchdogSec=%ss\n' "$watchdog_sec" >/etc/systemd/system/pathkeeperd.service.d/pk-vm-watchdog.conf
+    log "drop-in pathkeeperd.service.d/pk-vm-watchdog.conf: WatchdogSec=${watchdog_sec}s (the package ships 30s)"
 }
 
 # --- after the boot -----------------------------------------------------------------------------------------------
@@ -143,13 +165,15 @@ unit_time() {
     systemctl show -P "$2" "$1" | awk '{ printf "%.2f", $1 / 1000000 }'
 }
 
-check() {
-    local failed=0
-    bad() {
-        log "FAIL: $*"
-        failed=1
-    }
-    step "systemctl is-system-running --wait"
+failed=0
+bad() {
+    log "FAIL: $*"
+    failed=1
+}
+
+# The checks of every boot: system running, no cycle, the map with both paths, the fstab mount, pathctl.
+check_boot() {
+    step "boot $PK_BOOT of $PK_BOOTS: systemctl is-system-running --wait"
     local state
     state=$(timeout 240 systemctl is-system-running --wait 2>&1 || true)
     log "system state: $state"
@@ -222,15 +246,180 @@ $verify"
     else
         bad "pathctl show topology did not answer within 30 s: $(pathctl show topology 2>&1 | tail -n 3)"
     fi
+}
+
+# pathctl_answers_within SECONDS: polls pathctl show topology; true once it answers.
+pathctl_answers_within() {
+    local deadline=$((SECONDS + $1))
+    until pathctl show topology >/dev/null 2>&1; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.2
+    done
+}
+
+the_map() { mpath_maps | head -1; }
+# Paths dm reports active in a map's status ("MAJ:MIN A"; a group's own state letter is not counted).
+active_paths() { dmsetup status "$1" 2>/dev/null | grep -oE '[0-9]+:[0-9]+ A' | wc -l; }
+
+check_dbus_restart() {
+    step "systemctl restart dbus under the running daemon; pathctl must answer again"
+    local t0 t1
+    t0=$(now_s)
+    systemctl restart dbus.service || bad "systemctl restart dbus failed"
+    t1=$(now_s)
+    if pathctl_answers_within 60; then
+        log "RESULT: dbus restarted in $(elapsed "$t0" "$t1") s; pathctl answers $(elapsed "$t0" "$(now_s)") s" \
+            "after the restart began"
+    else
+        bad "pathctl show topology did not answer within 60 s of the dbus restart: $(pathctl show topology 2>&1 | tail -n 2)"
+    fi
+}
+
+check_watchdog() {
+    step "watchdog: SIGSTOP pathkeeperd under a writer on $mount_point (WatchdogSec=${watchdog_sec}s by drop-in)"
+    require_prober "${1:-}"
+    local map uuid minor file=$mount_point/prober.dat result=$PK_OUT/prober-watchdog.json
+    read -r map uuid <<<"$(the_map)"
+    minor=$(dmsetup info -c --noheadings -o minor "$map")
+    # The map holds the mounted ext4: the prober writes a preallocated file on it, O_DIRECT, never the device.
+    dd if=/dev/zero of="$file" bs=1M count=2 oflag=direct conv=fsync status=none
+    "$PK_PROBER" --device "$file" --seconds 300 --blocks 512 >"$result" 2>"$result.err" &
+    local prober=$!
+    sleep 3
+    local pid0 t_stop t_ready pid1
+    pid0=$(systemctl show -P MainPID pathkeeperd.service)
+    t_stop=$(now_s)
+    log "SIGSTOP to pathkeeperd (pid $pid0), map $map (dm minor $minor)"
+    kill -STOP "$pid0"
+    new_daemon_ready() {
+        pid1=$(systemctl show -P MainPID pathkeeperd.service)
+        [ "$pid1" != 0 ] && [ "$pid1" != "$pid0" ] &&
+            [ "$(systemctl show -P ActiveState pathkeeperd.service)" = active ]
+    }
+    if wait_until_quiet 120 new_daemon_ready; then
+        t_ready=$(now_s)
+        pid1=$(systemctl show -P MainPID pathkeeperd.service)
+        log "RESULT: a new pathkeeperd (pid $pid1) is ready $(elapsed "$t_stop" "$t_ready") s after the SIGSTOP" \
+            "(WatchdogSec=${watchdog_sec}s)"
+    else
+        bad "no new pathkeeperd was ready within 120 s of the SIGSTOP"
+        kill -CONT "$pid0" 2>/dev/null || true
+    fi
+    journalctl -b --no-pager -o short-monotonic 2>&1 | grep -E 'pathkeeperd.service: (Watchdog timeout|Main process exited|Scheduled restart)' |
+        sed 's/^/  /' >&2 || true
+    journalctl -b --no-pager 2>&1 | grep -q 'pathkeeperd.service: Watchdog timeout' ||
+        bad "systemd logged no watchdog timeout for pathkeeperd"
+    local map1 uuid1 minor1
+    read -r map1 uuid1 <<<"$(the_map)"
+    minor1=$(dmsetup info -c --noheadings -o minor "$map1" 2>/dev/null || true)
+    [ "$map1 $uuid1 $minor1" = "$map $uuid $minor" ] ||
+        bad "the map changed across the restart: '$map $uuid $minor' -> '$map1 $uuid1 $minor1'"
+    wait_until_quiet 30 eval '[ "$(active_paths "$map")" -eq 2 ]' || bad "the adopted map has not two active paths: $(dmsetup status "$map")"
+    pathctl_answers_within 30 || bad "the restarted daemon does not answer pathctl"
+    log "after the restart: $(dmsetup status "$map")"
+    sleep 2
+    kill -INT "$prober" 2>/dev/null || true
+    local rc=0
+    wait "$prober" || rc=$?
+    cat "$result.err" >&2 || true
+    log "RESULT: writer during the watchdog restart: $(cat "$result")"
+    log "RESULT: writes $(json_field "$result" writes), errors $(json_field "$result" errors)," \
+        "mismatches $(json_field "$result" mismatches), longest pause $(json_field "$result" max_gap_ms) ms"
+    [ "$rc" -eq 0 ] && [ "$(json_field "$result" errors)" = 0 ] && [ "$(json_field "$result" mismatches)" = 0 ] ||
+        bad "the writer saw errors or mismatches across the watchdog restart (exit $rc)"
+    rm -f "$file"
+}
+
+# wait_until_quiet TIMEOUT_S COMMAND...: like wait_until, but returns 1 on timeout instead of failing.
+wait_until_quiet() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.2
+    done
+}
+
+check_security() {
+    step "systemd-analyze security pathkeeperd.service"
+    systemd-analyze security --no-pager pathkeeperd.service >"$PK_OUT/security.txt" 2>&1 || true
+    sed 's/^/  /' "$PK_OUT/security.txt" >&2
+    log "RESULT: $(grep -i 'overall exposure' "$PK_OUT/security.txt" || echo 'no exposure level')"
+}
+
+bindings_file=/var/lib/pathkeeper/bindings
+
+record_map() {
+    step "the map's name and the bindings file, for boot 2"
+    local map uuid
+    read -r map uuid <<<"$(the_map)"
+    [ -n "$map" ] || bad "no map to record"
+    [[ "$map" == mpath* ]] || bad "map $map has no user-friendly name (user_friendly_names: yes)"
+    mkdir -p "$(dirname "$boot1_record")"
+    printf '%s %s %s\n' "$map" "$uuid" "$(sha256sum <"$bindings_file" 2>/dev/null | cut -c1-16)" >"$boot1_record"
+    log "map $map ($uuid); $bindings_file: $(grep -v '^#' "$bindings_file" 2>/dev/null | tr '\n' ' ' || echo missing)"
+    [ -s "$bindings_file" ] || bad "no bindings file $bindings_file"
+    sync
+}
+
+check_same_map() {
+    step "the same map under the same name as in boot 1, bindings unchanged"
+    local map uuid map1 uuid1 sum1 sum
+    read -r map1 uuid1 sum1 <"$boot1_record" || bad "boot 1 left no record"
+    read -r map uuid <<<"$(the_map)"
+    sum=$(sha256sum <"$bindings_file" 2>/dev/null | cut -c1-16)
+    log "boot 1: $map1 $uuid1 bindings $sum1; boot 2: $map $uuid bindings $sum"
+    [ "$map $uuid" = "$map1 $uuid1" ] || bad "the map is '$map $uuid' after the reboot, was '$map1 $uuid1'"
+    [ "$sum" = "$sum1" ] || bad "the bindings file changed across the reboot"
+}
+
+prepare_poweroff_with_paths_down() {
+    step "poweroff with every path down while the map queues, a writer blocked on $mount_point"
+    require_prober "${1:-}"
+    local map uuid file=$mount_point/blocked.dat
+    read -r map uuid <<<"$(the_map)"
+    log "map $map: $(dmsetup table "$map" | cut -d' ' -f3-8)"
+    dd if=/dev/zero of="$file" bs=256K count=1 oflag=direct conv=fsync status=none
+    # An application of its own (a transient service that needs the mount), stopped by the shutdown.
+    systemd-run --unit=pk-vm-writer -p RequiresMountsFor="$mount_point" \
+        "$PK_PROBER" --device "$file" --seconds 600 --blocks 64 --quiet >/dev/null
+    sleep 2
+    local disk disks
+    disks=$(iscsi_disks)
+    pull_cable a
+    pull_cable b
+    kmsg_mark "both cables pulled"
+    for disk in $disks; do
+        wait_until_quiet 90 dm_path_is "$disk" F || bad "dm did not fail $disk within 90 s of the pull"
+    done
+    kmsg_mark "all paths failed, powering off"
+    # No more waiting here: the map's no_path_retry countdown runs from now, and the poweroff must start while
+    # the map still queues.
+    log "all paths failed: $(dmsetup status "$map"); queue_if_no_path: $(map_queues "$map" && echo yes || echo no)"
+    log "writer: $(systemctl show -P ActiveState pk-vm-writer.service), $(ps -o stat=,wchan:24= -C pk-io-prober | head -1)"
+    log "powering off now (vm.sh measures the time to qemu's exit)"
+}
+
+check() {
+    check_boot
+    if [ "$PK_BOOT" = 1 ]; then
+        check_dbus_restart
+        check_watchdog "$@"
+        check_security
+        record_map
+    else
+        check_same_map
+        [ "$failed" -eq 0 ] && prepare_poweroff_with_paths_down "$@"
+    fi
     [ "$failed" -eq 0 ] || fail "see above"
-    log "PASS"
+    log "PASS (boot $PK_BOOT of $PK_BOOTS)"
 }
 
 # shellcheck disable=SC2034  # lib.sh's pathctl() runs it
 PK_PATHCTL=/usr/sbin/pathctl
 case "${PK_PHASE:-${1:-}}" in
 prepare) prepare ;;
-check) check ;;
+check) check "$@" ;;
 san-cables) san_cables_and_tgtd_dirs ;;
 san-target) san_target ;;
 *) fail "run by tests/vm/vm.sh, which boots systemd for it (PK_PHASE is '${PK_PHASE:-}')" ;;
