@@ -76,6 +76,8 @@ $(tail -n 30 "$PK_OUT/apt-install.log")"
     log "installed $(dpkg-query -W -f '${Package} ${Version}' pathkeeper)"
     [ -L /etc/systemd/system/sysinit.target.wants/pathkeeperd.service ] ||
         fail "the package did not enable pathkeeperd.service (no sysinit.target.wants link)"
+    [ -L /etc/systemd/system/multi-user.target.wants/pathkeeper-shutdown.service ] ||
+        fail "the package did not enable pathkeeper-shutdown.service (no multi-user.target.wants link)"
 }
 
 prepare() {
@@ -85,7 +87,7 @@ prepare() {
     # Every service, socket and timer the host image enables is masked (databases, its own iSCSI targets, NTP
     # without a network, timers), except what this boot is about; so are the login prompts, which would only fight
     # the console.
-    local link unit keep=" pathkeeperd.service open-iscsi.service iscsid.service iscsid.socket remote-fs.target "
+    local link unit keep=" pathkeeperd.service pathkeeper-shutdown.service open-iscsi.service iscsid.service iscsid.socket remote-fs.target "
     for link in /etc/systemd/system/*.wants/*; do
         unit=${link##*/}
         [[ "$keep" == *" $unit "* ]] || ln -sfn /dev/null "/etc/systemd/system/$unit"
@@ -397,6 +399,8 @@ prepare_poweroff_with_paths_down() {
     # the map still queues.
     log "all paths failed: $(dmsetup status "$map"); queue_if_no_path: $(map_queues "$map" && echo yes || echo no)"
     log "writer: $(systemctl show -P ActiveState pk-vm-writer.service), $(ps -o stat=,wchan:24= -C pk-io-prober | head -1)"
+    [ "$(systemctl is-active pathkeeper-shutdown.service)" = active ] ||
+        bad "pathkeeper-shutdown.service is not active: the shutdown would wait for the queue"
     log "powering off now (vm.sh measures the time to qemu's exit)"
 }
 
