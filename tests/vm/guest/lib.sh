@@ -163,12 +163,14 @@ EOF
 
 # --- the two-cable iSCSI SAN -----------------------------------------------------------------------------------
 
-# san_setup [--tuned] [--size-mb N]
+# san_setup [--tuned] [--size-mb N] [--block-lun N DEVICE]...
 #   Target side in netns 'san' (tgtd, one file-backed LUN on tmpfs), two veth cables:
 #   cable-a 10.77.1.1 <-> san-a 10.77.1.2, cable-b 10.77.2.1 <-> san-b 10.77.2.2.
 #   Initiator side in the root namespace: iscsid, discovery and login on both portals -> two SCSI disks, one WWID.
 #   Stock timeouts are Debian's iscsid.conf (noop 5 s + 5 s, replacement_timeout 120 s); --tuned sets
 #   noop 2 s + 2 s and replacement_timeout 5 s.
+#   --block-lun N DEVICE (repeatable) adds LUN N backed by the block device DEVICE, which tgtd opens O_DIRECT so
+#   its page cache never answers for the device; added before the login, so one login scan finds every LUN.
 # san_cables: the 'san' network namespace joined to the guest by two veth cables (cable-a 10.77.1.0/24, cable-b
 # 10.77.2.0/24), the target's side named san-a / san-b.
 san_cables() {
@@ -187,11 +189,12 @@ san_cables() {
 }
 
 san_setup() {
-    local tuned=0 size_mb=64
+    local tuned=0 size_mb=64 block_luns=()
     while [ $# -gt 0 ]; do
         case "$1" in
         --tuned) tuned=1; shift ;;
         --size-mb) size_mb=$2; shift 2 ;;
+        --block-lun) block_luns+=("$2" "$3"); shift 3 ;;
         *) fail "san_setup: unknown option $1" ;;
         esac
     done
@@ -209,6 +212,11 @@ san_setup() {
     wait_until 20 "tgtd management socket" ip netns exec san tgtadm --lld iscsi --op show --mode target
     ip netns exec san tgtadm --lld iscsi --op new --mode target --tid 1 -T "$PK_SAN_IQN"
     ip netns exec san tgtadm --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b /tmp/san/lun1.img
+    local i
+    for ((i = 0; i < ${#block_luns[@]}; i += 2)); do
+        ip netns exec san tgtadm --lld iscsi --op new --mode logicalunit --tid 1 --lun "${block_luns[$i]}" \
+            -b "${block_luns[$((i + 1))]}" --bsoflags direct
+    done
     ip netns exec san tgtadm --lld iscsi --op bind --mode target --tid 1 -I ALL
 
     log "starting iscsid ($([ "$tuned" = 1 ] && echo 'tuned: noop 2s+2s, replacement_timeout 5s' ||
@@ -238,7 +246,7 @@ san_setup() {
     for portal in "${PK_SAN_PORTALS[@]}"; do
         iscsiadm -m node -T "$PK_SAN_IQN" -p "$portal:3260" --login >/dev/null
     done
-    wait_for_disks $((before + 2)) 120
+    wait_for_disks $((before + 2 * (1 + ${#block_luns[@]} / 2))) 120  # two paths per LUN
     local d
     for d in $(iscsi_disks); do
         log "iSCSI path $d via $(disk_portal "$d") wwid $(disk_wwid "$d")"
