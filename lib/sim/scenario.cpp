@@ -391,7 +391,8 @@ core::Result<SimCommand> parse_sim_command(std::string_view text) {
         return core::make_error(
             ErrorCode::InvalidArgument,
             "unknown command '" + w[0] +
-                "' (checker, alua, add, remove, change, kernel-fail, open, udev-hold, udev-release, dm-remove, "
+                "' (checker, alua, add, remove, change, kernel-fail, open, udev-hold, udev-release, "
+                "dm-remove, "
                 "checker-hang, checker-release, suspend-hold, suspend-release, resume-fail)");
     }
     c.target = w[1];
