@@ -19,7 +19,8 @@ struct QueueingArgs {
 void add_queueing_command(CLI::App& app, Registry& registry) {
     auto* command = app.add_subcommand(
         "queueing",
-        "Set what MAP does with I/O when no path is left, until restored (root only): disable (queued I/O fails "
+        "Set what MAP does with I/O when no path is left, until restored (root only): disable (queued I/O "
+        "fails "
         "now, nothing queues), force (queue with no limit), restore (the configured no_path_retry)");
     auto args = std::make_shared<QueueingArgs>();
     auto* all = command->add_flag("--all", args->all, "Every map");
