@@ -305,14 +305,10 @@ private:
         }
     }
 
-    // A wwid pattern without regex operators is a WWID or a piece of one: if the WWID rule refuses it, it
-    // can never match, which is a mistake worth reporting (e.g. a WWID pasted with a space).
     void refuse_literal_non_wwids(std::vector<core::PatternRule>& rules, std::size_t first,
                                   const std::string& path) {
         for (std::size_t i = first; i < rules.size();) {
-            const std::string& text = rules[i].pattern.text();
-            const bool literal = text.find_first_of(".^$*+?()[]{}|\\") == std::string::npos;
-            if (auto checked = core::check_wwid(text); literal && !checked) {
+            if (auto checked = core::check_literal_wwid_pattern(rules[i].pattern.text()); !checked) {
                 add(rules[i].where, path, "can never match: " + checked.error().message);
                 rules.erase(rules.begin() + static_cast<std::ptrdiff_t>(i));
                 continue;

@@ -49,6 +49,13 @@ Result<void> check_wwid(std::string_view wwid) {
     return make_error(ErrorCode::InvalidArgument, std::move(message));
 }
 
+Result<void> check_literal_wwid_pattern(std::string_view pattern) {
+    if (pattern.find_first_of(".^$*+?()[]{}|\\") != std::string_view::npos) {
+        return {};
+    }
+    return check_wwid(pattern);
+}
+
 bool valid_wwid(std::string_view wwid) noexcept {
     return wwid_problem(wwid) == nullptr;
 }

@@ -25,4 +25,9 @@ inline constexpr std::size_t wwid_max_chars = 122;
 Result<void> check_wwid(std::string_view wwid);
 bool valid_wwid(std::string_view wwid) noexcept;
 
+// A wwid pattern (blacklist) without regex operators names a WWID or a piece of one: if the rule refuses it,
+// it can never match, which is a mistake worth reporting (e.g. a WWID pasted with a space). Ok for any
+// pattern with regex operators.
+Result<void> check_literal_wwid_pattern(std::string_view pattern);
+
 }  // namespace pathkeeper::core

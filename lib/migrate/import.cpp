@@ -8,6 +8,7 @@
 
 #include "core/config.hpp"
 #include "core/duration.hpp"
+#include "core/wwid.hpp"
 #include "migrate/multipath_conf.hpp"
 
 namespace pathkeeper::migrate {
@@ -334,6 +335,13 @@ private:
                          " (valid: devnode, wwid, property, protocol, device { })");
                 continue;
             }
+            if (list == &out.wwid) {
+                if (auto checked = core::check_literal_wwid_pattern(a.value); !checked) {
+                    note(Kind::InvalidValue, a.line, a.keyword,
+                         "can never match, left out: " + checked.error().message);
+                    continue;
+                }
+            }
             if (auto r = regex(a)) {
                 list->push_back({*r, a.line});
             }
@@ -435,8 +443,8 @@ private:
         Block options;
         for (const auto& a : s.attributes) {
             if (a.keyword == "wwid") {
-                if (a.value.empty() || a.value.find_first_of(" \t/") != std::string::npos) {
-                    note(Kind::InvalidValue, a.line, a.keyword, "invalid WWID \"" + a.value + "\"");
+                if (auto checked = core::check_wwid(a.value); !checked) {
+                    note(Kind::InvalidValue, a.line, a.keyword, checked.error().message);
                 } else {
                     wwid = a.value;
                 }

@@ -317,6 +317,23 @@ TEST(ARealRhelSanConfig, DropsTheDuplicateAliasAndTheEntryWithoutWwid) {
     EXPECT_TRUE(lunz);
 }
 
+// Found by fuzz_multipath_conf: WWIDs the WWID rule refuses were written to the YAML, which then failed to
+// parse.
+TEST(AMultipathConfWithBadWwids, LeavesThemOutAndNamesThem) {
+    ImportResult result;
+    auto c = import_and_parse(std::string("blacklist {\nwwid \"3600 a0b8\"\nwwid \"^3600.*\"\n}\n"
+                                          "multipaths {\nmultipath {\nwwid 36001405ffff\x1c"
+                                          "1222\n}\n"
+                                          "multipath {\nwwid 36001405good\n}\n}\n"),
+                              &result);
+    ASSERT_EQ(c.multipaths.size(), 1u);
+    EXPECT_EQ(c.multipaths[0].wwid, "36001405good");
+    ASSERT_EQ(c.blacklist.wwid.size(), 1u);
+    const auto* wwid_note = find_note(result, "wwid", Kind::InvalidValue);
+    ASSERT_NE(wwid_note, nullptr);
+    EXPECT_NE(find_note(result, "multipath", Kind::InvalidValue), nullptr);
+}
+
 TEST(AnOldMultipathConf, TranslatesDeprecatedSpellingsAndReportsTheInvalidGlob) {
     ImportResult result;
     auto config = import_and_parse(read_text(data_dir / "admin-legacy.conf"), &result);
