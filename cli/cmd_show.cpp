@@ -1,8 +1,10 @@
-// pathctl show topology | paths | maps | config: read-only views of the daemon's state.
+// pathctl show topology [NAME] | map NAME | paths | path DEV | maps | config: read-only views of the daemon's
+// state.
 #include <memory>
 
 #include "api/json.hpp"
 #include "cli/commands.hpp"
+#include "cli/selection.hpp"
 
 namespace pathkeeper::cli {
 
@@ -12,6 +14,7 @@ struct ShowOptions {
     bool json = false;
     bool as_plan_input = false;
     bool explain = false;
+    std::string name;  // one map or one path, for the commands that take it
 };
 
 void print_json(Context& ctx, const nlohmann::json& doc) {
@@ -38,6 +41,16 @@ int with_topology(Context& ctx, const std::function<void(const api::TopologyView
         ctx, [](Client& client) { return client.topology(); }, print);
 }
 
+// Prints the selected object, or reports that there is none (exit 1, like an unknown name sent to the
+// daemon).
+template <typename T>
+int print_selected(Context& ctx, const Reply<T>& selected, const std::function<void(const T&)>& print) {
+    if (!selected.ok())
+        return report_error(selected.error(), ctx);
+    print(selected.value());
+    return kExitOk;
+}
+
 }  // namespace
 
 void add_show_command(CLI::App& app, Registry& registry) {
@@ -45,17 +58,47 @@ void add_show_command(CLI::App& app, Registry& registry) {
     show->require_subcommand(1);
     auto options = std::make_shared<ShowOptions>();
 
-    auto* topology =
-        show->add_subcommand("topology", "Every map with its path groups and paths, like multipath -ll");
+    auto* topology = show->add_subcommand(
+        "topology", "Every map (or map NAME) with its path groups and paths, like multipath -ll");
     topology->add_flag("--json", options->json, "Print JSON (schema: docs/json-schema.md)");
+    topology->add_option("NAME", options->name, "Only this map: name, WWID, dm device or major:minor");
     registry.push_back({topology, [options](Context& ctx) {
-                            return with_topology(ctx, [&](const api::TopologyView& t) {
-                                if (options->json) {
-                                    print_json(ctx, api::topology_document(t));
-                                } else {
-                                    *ctx.out << format_topology(t, ctx.style);
+                            int code = kExitOk;
+                            int fetched = with_topology(ctx, [&](const api::TopologyView& t) {
+                                auto print = [&](const api::TopologyView& shown) {
+                                    if (options->json) {
+                                        print_json(ctx, api::topology_document(shown));
+                                    } else {
+                                        *ctx.out << format_topology(shown, ctx.style);
+                                    }
+                                };
+                                if (options->name.empty()) {
+                                    print(t);
+                                    return;
                                 }
+                                code = print_selected<api::MapView>(
+                                    ctx, select_map(t, options->name),
+                                    [&](const api::MapView& m) { print(topology_of(t, m)); });
                             });
+                            return fetched != kExitOk ? fetched : code;
+                        }});
+
+    auto* map = show->add_subcommand("map", "One map: a line like show maps, or its JSON object");
+    map->add_flag("--json", options->json, "Print JSON (schema: docs/json-schema.md)");
+    map->add_option("NAME", options->name, "The map: name, WWID, dm device or major:minor")->required();
+    registry.push_back({map, [options](Context& ctx) {
+                            int code = kExitOk;
+                            int fetched = with_topology(ctx, [&](const api::TopologyView& t) {
+                                code = print_selected<api::MapView>(
+                                    ctx, select_map(t, options->name), [&](const api::MapView& m) {
+                                        if (options->json) {
+                                            print_json(ctx, api::maps_document({m}));
+                                        } else {
+                                            *ctx.out << format_maps_table(topology_of(t, m), ctx.style);
+                                        }
+                                    });
+                            });
+                            return fetched != kExitOk ? fetched : code;
                         }});
 
     auto* paths = show->add_subcommand("paths", "One line per path");
@@ -74,6 +117,24 @@ void add_show_command(CLI::App& app, Registry& registry) {
                             });
                         }});
     paths->get_option("--json")->excludes(paths->get_option("--as-plan-input"));
+
+    auto* path = show->add_subcommand("path", "One path: a line like show paths, or its JSON object");
+    path->add_flag("--json", options->json, "Print JSON (schema: docs/json-schema.md)");
+    path->add_option("DEV", options->name, "The path: kernel name, /dev node or major:minor")->required();
+    registry.push_back({path, [options](Context& ctx) {
+                            int code = kExitOk;
+                            int fetched = with_topology(ctx, [&](const api::TopologyView& t) {
+                                code = print_selected<api::PathView>(
+                                    ctx, select_path(t, options->name), [&](const api::PathView& p) {
+                                        if (options->json) {
+                                            print_json(ctx, api::paths_document({p}));
+                                        } else {
+                                            *ctx.out << format_paths_table({p}, ctx.style);
+                                        }
+                                    });
+                            });
+                            return fetched != kExitOk ? fetched : code;
+                        }});
 
     auto* maps = show->add_subcommand("maps", "One line per map");
     maps->add_flag("--json", options->json, "Print JSON (schema: docs/json-schema.md)");

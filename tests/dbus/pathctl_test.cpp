@@ -200,6 +200,64 @@ TEST_F(Pathctl, ShowConfigExplainAsksTheDaemonToExplain) {
     EXPECT_EQ(client.calls, std::vector<std::string>{"config explain"});
 }
 
+// One map by any name an admin may type: the tree of that map alone, with its own paths and no unmapped ones.
+TEST_F(Pathctl, ShowTopologyOfOneMapPrintsItsTreeOnly) {
+    auto by_name = run({"show", "topology", "mpathb"});
+    ASSERT_EQ(by_name.code, 0) << by_name.err;
+    EXPECT_EQ(by_name.out, golden("show_topology_mpathb.txt", by_name.out));
+    for (const char* other :
+         {"36001405b1f0c0de0000000000000002", "dm-1", "/dev/dm-1", "/dev/mapper/mpathb", "253:1"}) {
+        auto r = run({"show", "topology", other});
+        EXPECT_EQ(r.code, 0) << other << ": " << r.err;
+        EXPECT_EQ(r.out, by_name.out) << other;
+    }
+    auto doc = nlohmann::json::parse(run({"show", "topology", "mpathb", "--json"}).out);
+    ASSERT_EQ(doc["maps"].size(), 1u);
+    EXPECT_EQ(doc["maps"][0]["name"], "mpathb");
+    ASSERT_EQ(doc["paths"].size(), 2u);
+    EXPECT_EQ(doc["paths"][0]["devnode"], "sdd");
+    EXPECT_EQ(doc["paths"][1]["devnode"], "sde");
+}
+
+TEST_F(Pathctl, ShowMapAndShowPathPrintOneRowOrOneJsonObject) {
+    auto map = run({"show", "map", "dm-0"});
+    ASSERT_EQ(map.code, 0) << map.err;
+    EXPECT_NE(map.out.find("mpatha"), std::string::npos);
+    EXPECT_EQ(map.out.find("mpathb"), std::string::npos);
+    EXPECT_EQ(map.out, golden("show_map_mpatha.txt", map.out));
+    auto map_doc = nlohmann::json::parse(run({"show", "map", "mpatha", "--json"}).out);
+    EXPECT_EQ(map_doc["schema_version"], 1);
+    ASSERT_EQ(map_doc["maps"].size(), 1u);
+    EXPECT_EQ(map_doc["maps"][0]["wwid"], "36001405b1f0c0de0000000000000001");
+
+    auto path = run({"show", "path", "/dev/sde"});
+    ASSERT_EQ(path.code, 0) << path.err;
+    EXPECT_EQ(path.out, golden("show_path_sde.txt", path.out));
+    EXPECT_EQ(run({"show", "path", "8:64"}).out, path.out);
+    auto path_doc = nlohmann::json::parse(run({"show", "path", "sde", "--json"}).out);
+    ASSERT_EQ(path_doc["paths"].size(), 1u);
+    EXPECT_EQ(path_doc["paths"][0]["dm_state"], "failed");
+}
+
+TEST_F(Pathctl, ShowOfAnUnknownMapOrPathExitsOneNamingIt) {
+    for (auto args : std::vector<std::vector<std::string>>{{"show", "topology", "mpathz"},
+                                                           {"show", "map", "mpathz"},
+                                                           {"show", "map", "mpathz", "--json"}}) {
+        auto r = run(args);
+        EXPECT_EQ(r.code, 1) << args[1];
+        EXPECT_TRUE(r.out.empty()) << args[1];
+        EXPECT_NE(r.err.find("no map named 'mpathz'"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("NoSuchMap"), std::string::npos) << r.err;
+    }
+    auto path = run({"show", "path", "sdz"});
+    EXPECT_EQ(path.code, 1);
+    EXPECT_TRUE(path.out.empty());
+    EXPECT_NE(path.err.find("no path 'sdz'"), std::string::npos) << path.err;
+    EXPECT_NE(path.err.find("NoSuchPath"), std::string::npos) << path.err;
+    // The empty string names nothing, not the first map without a dm device.
+    EXPECT_EQ(run({"show", "map", ""}).code, 1);
+}
+
 TEST_F(Pathctl, FailPathAcceptsADevPathAndSendsTheKernelName) {
     auto r = run({"fail-path", "/dev/sdb"});
     EXPECT_EQ(r.code, 0);
@@ -335,6 +393,9 @@ TEST_F(Pathctl, UsageErrorsExitTwo) {
     EXPECT_EQ(run({"switch-group", "mpatha", "zero"}).code, 2);
     EXPECT_EQ(run({"switch-group", "mpatha", "0"}).code, 2);
     EXPECT_EQ(run({"show"}).code, 2);
+    EXPECT_EQ(run({"show", "map"}).code, 2);
+    EXPECT_EQ(run({"show", "path"}).code, 2);
+    EXPECT_EQ(run({"show", "topology", "mpatha", "mpathb"}).code, 2);
     EXPECT_EQ(run({"show", "paths", "--json", "--as-plan-input"}).code, 2);
     EXPECT_EQ(run({"--color", "sometimes", "status"}).code, 2);
     EXPECT_TRUE(client.calls.empty());
@@ -346,6 +407,8 @@ TEST_F(Pathctl, HelpWorksForEveryCommandAndExitsZero) {
                                                            {"show", "topology", "--help"},
                                                            {"show", "paths", "--help"},
                                                            {"show", "maps", "--help"},
+                                                           {"show", "map", "--help"},
+                                                           {"show", "path", "--help"},
                                                            {"show", "config", "--help"},
                                                            {"status", "--help"},
                                                            {"fail-path", "--help"},
