@@ -44,13 +44,24 @@ TopologySnapshot take_snapshot(const EngineState& state) {
         ms.vendor = m->plan.vendor;
         ms.product = m->plan.product;
         const DmMultipathTable& t = m->plan.table;
-        ms.features = std::to_string(t.features.size());
+        // The flag is flipped by messages after the load; dm's table echo shows the current one.
+        std::vector<std::string> features;
         for (const std::string& f : t.features) {
+            if (f != "queue_if_no_path") {
+                features.push_back(f);
+            }
+        }
+        if (m->queueing) {
+            features.push_back("queue_if_no_path");
+        }
+        ms.features = std::to_string(features.size());
+        for (const std::string& f : features) {
             ms.features += " " + f;
         }
         ms.hw_handler = t.hw_handler.empty() ? "0" : "1 " + t.hw_handler;
         ms.no_path_retry = to_string(m->plan.options.no_path_retry.value);
-        ms.queueing = m->queueing;
+        ms.queue_if_no_path = m->queueing;
+        bool carries_io = false;
         ms.active_group = m->current_group;
         for (std::size_t g = 0; g < m->plan.groups.size(); ++g) {
             GroupSnapshot gs;
@@ -67,11 +78,13 @@ TopologySnapshot take_snapshot(const EngineState& state) {
                     p != nullptr ? p->priority : 0, r != nullptr && state.carries_io(*m, *r), {}, {}});
             }
             update_group_priority(pg, inputs);
+            carries_io = carries_io || pg.usable_paths > 0;
             gs.priority = pg.priority;
             gs.state =
                 gs.index == m->current_group ? "active" : (pg.usable_paths > 0 ? "enabled" : "disabled");
             ms.groups.push_back(std::move(gs));
         }
+        ms.queueing = ms.queue_if_no_path && !carries_io;
         snap.maps.push_back(std::move(ms));
     }
     for (const PathRecord* r : state.paths_in_discovery_order()) {

@@ -48,10 +48,11 @@ struct MapSnapshot {
     std::uint64_t size_sectors = 0;
     std::string vendor;
     std::string product;
-    std::string features;    // "1 queue_if_no_path" as in the table
+    std::string features;    // "1 queue_if_no_path" as dm echoes the table: with the current queueing flag
     std::string hw_handler;  // "1 alua" or "0"
     std::string no_path_retry;
-    bool queueing = false;      // queue_if_no_path in effect
+    bool queue_if_no_path = false;  // the flag in effect: I/O would be queued if no path were left
+    bool queueing = false;          // I/O is being queued now: the flag is set and no path can carry I/O
     unsigned active_group = 0;  // 1-based
     std::vector<GroupSnapshot> groups;
 };

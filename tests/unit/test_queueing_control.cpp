@@ -67,13 +67,13 @@ struct TwoMaps {
 
 TEST(QueueingControl, DisableFailsQueuedIoAtOnceAndShowsTheNewPolicy) {
     TwoMaps s(NoPathRetry::queue());
-    ASSERT_TRUE(s.map("3600a").queueing);
+    ASSERT_TRUE(s.map("3600a").queue_if_no_path);
     auto actions = s.set("3600a", QueueingControl::Disable);
     EXPECT_EQ(count_of(actions, "message 3600a fail_if_no_path"), 1U);
     EXPECT_EQ(count_of(actions, "message 3600b fail_if_no_path"), 0U);
-    EXPECT_FALSE(s.map("3600a").queueing);
+    EXPECT_FALSE(s.map("3600a").queue_if_no_path);
     EXPECT_EQ(s.map("3600a").no_path_retry, "fail");
-    EXPECT_TRUE(s.map("3600b").queueing);
+    EXPECT_TRUE(s.map("3600b").queue_if_no_path);
 }
 
 TEST(QueueingControl, RestoreGoesBackToTheConfiguredPolicy) {
@@ -81,13 +81,13 @@ TEST(QueueingControl, RestoreGoesBackToTheConfiguredPolicy) {
     (void)s.set("3600a", QueueingControl::Disable);
     auto actions = s.set("3600a", QueueingControl::Restore, t0 + seconds(2));
     EXPECT_EQ(count_of(actions, "message 3600a queue_if_no_path"), 1U);
-    EXPECT_TRUE(s.map("3600a").queueing);
+    EXPECT_TRUE(s.map("3600a").queue_if_no_path);
     EXPECT_EQ(s.map("3600a").no_path_retry, "3");
 }
 
 TEST(QueueingControl, ForceQueuesOnAMapConfiguredToFail) {
     TwoMaps s(NoPathRetry::fail());
-    ASSERT_FALSE(s.map("3600b").queueing);
+    ASSERT_FALSE(s.map("3600b").queue_if_no_path);
     auto actions = s.set("3600b", QueueingControl::Force);
     EXPECT_EQ(count_of(actions, "message 3600b queue_if_no_path"), 1U);
     EXPECT_EQ(s.map("3600b").no_path_retry, "queue");
@@ -124,7 +124,7 @@ TEST(QueueingControl, ADisabledMapDoesNotQueueAgainWhenAPathReturns) {
         run(s.engine.handle(AdminRequest{AdminFailPath{dev}}, t0 + seconds(2)), t0 + seconds(2));
     }
     run(s.engine.handle(Tick{}, t0 + seconds(60)), t0 + seconds(60));
-    ASSERT_FALSE(s.map("3600a").queueing);
+    ASSERT_FALSE(s.map("3600a").queue_if_no_path);
     seen.clear();
     for (const char* dev : {"sdb", "sdd"}) {
         up.insert(dev);
@@ -134,7 +134,25 @@ TEST(QueueingControl, ADisabledMapDoesNotQueueAgainWhenAPathReturns) {
     ASSERT_EQ(count_of(seen, "message 3600b reinstate_path 8:48"), 1U);
     EXPECT_EQ(count_of(seen, "message 3600a queue_if_no_path"), 1U);
     EXPECT_EQ(count_of(seen, "message 3600b queue_if_no_path"), 0U);
+    EXPECT_FALSE(s.map("3600b").queue_if_no_path);
+}
+
+// "queueing" is what an admin watching a hung map needs: I/O held now, not the policy. The features echo the
+// current flag, as `dmsetup table` does after the daemon's messages.
+TEST(QueueingControl, QueueingMeansIoIsHeldNowAndFeaturesShowTheCurrentFlag) {
+    TwoMaps s(NoPathRetry::queue());
+    ASSERT_TRUE(s.map("3600a").queue_if_no_path);
+    EXPECT_FALSE(s.map("3600a").queueing) << "both paths can carry I/O";
+    EXPECT_EQ(s.map("3600a").features, "1 queue_if_no_path");
+    for (const char* dev : {"sdb", "sdc"}) {
+        (void)s.engine.handle(AdminRequest{AdminFailPath{dev}}, t0 + seconds(1));
+    }
+    EXPECT_TRUE(s.map("3600a").queueing) << "no path left and the flag set";
     EXPECT_FALSE(s.map("3600b").queueing);
+    (void)s.set("3600a", QueueingControl::Disable, t0 + seconds(2));
+    EXPECT_FALSE(s.map("3600a").queueing);
+    EXPECT_EQ(s.map("3600a").features, "0");
+    EXPECT_EQ(s.map("3600a").no_path_retry, "fail");
 }
 
 TEST(QueueingControl, IsKeptAcrossAReconfigure) {
@@ -142,7 +160,7 @@ TEST(QueueingControl, IsKeptAcrossAReconfigure) {
     (void)s.set("3600a", QueueingControl::Disable);
     auto actions = s.engine.handle(ConfigApplied{config_with(NoPathRetry::queue())}, t0 + seconds(2));
     EXPECT_EQ(count_of(actions, "message 3600a queue_if_no_path"), 0U);
-    EXPECT_FALSE(s.map("3600a").queueing);
+    EXPECT_FALSE(s.map("3600a").queue_if_no_path);
 }
 
 TEST(QueueingControl, RefusesAnUnknownMap) {
