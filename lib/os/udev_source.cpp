@@ -131,6 +131,9 @@ core::Result<std::vector<ports::DiscoveredDisk>> LibUdevSource::enumerate() {
     udev_enumerate_add_match_subsystem(enumeration, "block");
     udev_enumerate_add_match_property(enumeration, "DEVTYPE", "disk");
     udev_enumerate_add_match_sysname(enumeration, "sd*");
+    // A disk udev has not processed yet has no udev properties (no ID_SERIAL: its WWID would be guessed); its
+    // add event reaches the monitor, opened before this scan, once udev has run its rules.
+    udev_enumerate_add_match_is_initialized(enumeration);
     if (int rc = udev_enumerate_scan_devices(enumeration); rc < 0) {
         udev_enumerate_unref(enumeration);
         return core::Error{core::ErrorCode::Io, "udev enumerate failed: " + std::to_string(rc)};
