@@ -346,18 +346,22 @@ private:
         }
     }
 
-    api::TopologyReply GetTopology() override {
-        auto snapshot = backend_.snapshot();
-        api::make_valid_utf8(snapshot);
-        api::update_counts(snapshot);
-        return api::encode_topology(snapshot);
+    // Encoded once per view the backend hands out: reads between two changes cost a copy, not a rebuild.
+    const api::TopologyReply& topology_reply() {
+        auto view = backend_.shared_snapshot();
+        if (view != encoded_from_) {
+            auto snapshot = *view;
+            api::make_valid_utf8(snapshot);
+            api::update_counts(snapshot);
+            encoded_ = api::encode_topology(snapshot);
+            encoded_from_ = std::move(view);  // held, so its address cannot come back for another view
+        }
+        return encoded_;
     }
 
-    std::vector<api::MapStruct> GetMaps() override {
-        auto snapshot = backend_.snapshot();
-        api::make_valid_utf8(snapshot);
-        return api::encode_maps(snapshot.maps);
-    }
+    api::TopologyReply GetTopology() override { return topology_reply(); }
+
+    std::vector<api::MapStruct> GetMaps() override { return std::get<1>(topology_reply()); }
 
     std::string GetConfig(const bool& explain) override {
         auto text = backend_.config_text(explain);
@@ -444,6 +448,8 @@ private:
     ServiceBackend& backend_;
     api::TopologyView published_;
     bool initialised_ = false;
+    std::shared_ptr<const api::TopologyView> encoded_from_;
+    api::TopologyReply encoded_;
     std::map<std::string, std::unique_ptr<MapObject>> maps_;
     std::map<std::string, std::unique_ptr<PathObject>> paths_;
 };
