@@ -1,7 +1,7 @@
 #pragma once
 // ServiceBackend: what the D-Bus service needs from the daemon. pathkeeperd implements it over its Engine;
 // the D-Bus tests implement it over a fake. Every call happens on the daemon's own loop thread (the service
-// is driven by getEventLoopPollData() + processPendingRequest()), so implementations need no locking.
+// is driven by getEventLoopPollData() + DbusService::process_turn()), so implementations need no locking.
 //
 // The service has already checked the caller's uid and the arguments' syntax before a mutating call reaches
 // the backend, and for SwitchGroup that the map and group exist. A backend returns core::Error for what it
