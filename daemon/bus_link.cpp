@@ -86,7 +86,9 @@ bool BusLink::try_connect() {
                 fd_, watched_,
                 [this](std::uint32_t) {
                     try {
-                        while (bus_ && bus_->processPendingRequest()) {
+                        // One turn: what is left is taken up by drive() after the loop's other sources.
+                        if (service_) {
+                            (void)service_->process_turn();
                         }
                     } catch (const sdbus::Error& e) {
                         drop(e);
@@ -121,19 +123,19 @@ void BusLink::retry_later() {
 }
 
 std::optional<MonotonicClock::time_point> BusLink::drive() {
-    if (!bus_) {
+    if (!bus_ || !service_) {
         return std::nullopt;
     }
     try {
         // sd-bus asks for an immediate pass (a timeout of 0, or one that has passed) when it holds messages
         // it has read but not dispatched, or a pending call timed out; anything else arrives on the fd, whose
         // callback processes it. Processing and re-arming the fd on every round would cost a recvmsg and an
-        // epoll_ctl each (see "Idle cost" in docs/design-decisions.md).
+        // epoll_ctl each (see "Idle cost" in docs/design-decisions.md). One turn per round: the loop's other
+        // sources (path events, timers) run between the turns of a long queue.
         auto poll = bus_->getEventLoopPollData();
         if (poll.timeout_usec != UINT64_MAX && MonotonicClock::time_point(std::chrono::microseconds(
                                                    poll.timeout_usec)) <= MonotonicClock::now()) {
-            while (bus_->processPendingRequest()) {
-            }
+            (void)service_->process_turn();
             poll = bus_->getEventLoopPollData();
         }
         // POLLOUT only while output is queued (a signal the socket could not take at once).

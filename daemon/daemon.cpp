@@ -228,6 +228,7 @@ void Daemon::feed(const core::Event& event) {
         polls_.learn(event);
     }
     const auto actions = engine_.handle(event, MonotonicClock::now());
+    service_.invalidate();  // whatever the event changed, the API's view shows it from now on
     for (const auto& action : actions) {
         executor_.execute(action);
     }

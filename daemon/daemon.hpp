@@ -54,7 +54,10 @@ public:
 private:
     // EventSink
     void feed(const core::Event& event) override;
-    void topology_changed() override { bus_.topology_changed(); }
+    void topology_changed() override {
+        service_.invalidate();
+        bus_.topology_changed();
+    }
     // ConfigControl
     void apply_config(core::Config config, const std::string& origin) override;
 

@@ -23,7 +23,25 @@ ServiceAdapter::ServiceAdapter(const core::Engine& engine,
       config_control_(config),
       logger_(logger) {}
 
-api::TopologyView ServiceAdapter::snapshot() const {
+namespace {
+
+bool shows(const api::ManagerView& manager, const ports::WorkerPoolStats& checks) {
+    return manager.checker_threads == checks.workers && manager.hung_checks == checks.hung &&
+           manager.queued_checks == checks.queued && manager.hung_check_limit == checks.hung_limit;
+}
+
+}  // namespace
+
+std::shared_ptr<const api::TopologyView> ServiceAdapter::shared_snapshot() const {
+    const ports::WorkerPoolStats checks = pool_.stats();
+    if (!view_ || !shows(view_->manager, checks)) {
+        view_ = std::make_shared<const api::TopologyView>(build_view(checks));
+        ++views_built_;
+    }
+    return view_;
+}
+
+api::TopologyView ServiceAdapter::build_view(const ports::WorkerPoolStats& checks) const {
     // The snapshot's strings are moved into the views, not copied: copies were a good part of a GetTopology
     // call.
     auto snap = engine_.snapshot(MonotonicClock::now());
@@ -32,7 +50,6 @@ api::TopologyView ServiceAdapter::snapshot() const {
     const core::Config& config = engine_.config();
     view.manager.config_path =
         config.source_file.empty() ? config_path_ + " (missing: built-in defaults)" : config.source_file;
-    const ports::WorkerPoolStats checks = pool_.stats();
     view.manager.checker_threads = static_cast<std::uint32_t>(checks.workers);
     view.manager.hung_checks = static_cast<std::uint32_t>(checks.hung);
     view.manager.queued_checks = static_cast<std::uint32_t>(checks.queued);

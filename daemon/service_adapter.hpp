@@ -3,7 +3,9 @@
 // into the API's views, hands administrative requests to the engine once it has validated them, and
 // reconfigures through the daemon.
 
+#include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -36,7 +38,15 @@ public:
                    const std::set<std::string>& suspended_maps, const ports::WorkerPool& pool,
                    std::string config_path, EventSink& sink, ConfigControl& config, ports::Logger& logger);
 
-    api::TopologyView snapshot() const override;
+    api::TopologyView snapshot() const override { return *shared_snapshot(); }
+    // Built once per change and shared by every read until then (a read flood must not rebuild it per call).
+    std::shared_ptr<const api::TopologyView> shared_snapshot() const override;
+    // Something the view shows changed (an event reached the engine, a map's device or suspension changed):
+    // the next read builds it again. The checker pool's counters change on their own and are compared on
+    // every read instead.
+    void invalidate() { view_.reset(); }
+    // How many times the view was built (for tests).
+    std::uint64_t views_built() const { return views_built_; }
     core::Result<void> fail_path(const std::string& devnode) override;
     core::Result<void> reinstate_path(const std::string& devnode) override;
     core::Result<void> switch_group(const std::string& map, unsigned group) override;
@@ -46,6 +56,7 @@ public:
 
 private:
     core::Result<void> admin(const core::AdminRequest& request, const std::string& what);
+    api::TopologyView build_view(const ports::WorkerPoolStats& checks) const;
 
     const core::Engine& engine_;
     const std::map<std::string, core::DevT>& map_devices_;
@@ -55,6 +66,8 @@ private:
     EventSink& sink_;
     ConfigControl& config_control_;
     ports::Logger& logger_;
+    mutable std::shared_ptr<const api::TopologyView> view_;
+    mutable std::uint64_t views_built_ = 0;
 };
 
 }  // namespace pathkeeper::daemon

@@ -4,8 +4,10 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "api/dbus_codec.hpp"
 #include "api/errors.hpp"
 #include "core/text.hpp"
+#include "daemon/dbus/call_quota.hpp"
 
 namespace pathkeeper::dbus {
 
@@ -328,38 +331,83 @@ public:
 
     const api::TopologyView& published() const { return published_; }
 
+    bool process_turn() {
+        quota_.new_turn();
+        for (unsigned i = 0; i < kMessagesPerTurn; ++i) {
+            if (!connection_.processPendingRequest())
+                return false;
+        }
+        return true;
+    }
+
 private:
     // Mutations are for root only. The uid comes from the bus (the sender's connection credentials), never
     // from the message body. If the credentials cannot be established the call is refused.
     void require_root(const char* method) {
-        uid_t uid = static_cast<uid_t>(-1);
-        try {
-            const sdbus::Message* message = getObject().getCurrentlyProcessedMessage();
-            if (message != nullptr)
-                uid = message->getCredsUid();
-        } catch (const sdbus::Error&) {
-            uid = static_cast<uid_t>(-1);
-        }
-        if (uid != 0) {
+        if (caller_uid() != 0) {
             raise(ApiError::AccessDenied,
                   std::string(method) + " changes the I/O path and is allowed to root only");
         }
     }
 
+    // The caller's uid, asked of the bus once per connection: a bus never reuses a unique name, and a
+    // flood of calls must not cost a credentials round trip each.
+    std::optional<uid_t> caller_uid() {
+        const sdbus::Message* message = getObject().getCurrentlyProcessedMessage();
+        if (message == nullptr)
+            return std::nullopt;
+        std::string sender = message->getSender();
+        if (auto it = uid_of_sender_.find(sender); it != uid_of_sender_.end())
+            return it->second;
+        uid_t uid = 0;
+        try {
+            uid = message->getCredsUid();
+        } catch (const sdbus::Error&) {
+            return std::nullopt;
+        }
+        if (uid_of_sender_.size() >= kSendersRemembered)
+            uid_of_sender_.clear();  // connections come and go; only the busy ones matter
+        uid_of_sender_.emplace(std::move(sender), uid);
+        return uid;
+    }
+
+    // A read within the caller's share of this turn; refused (Busy) beyond it. An unknown caller counts as
+    // unprivileged.
+    void admit_read(const char* method) {
+        const uid_t uid = caller_uid().value_or(static_cast<uid_t>(-1));
+        if (!quota_.admit(uid)) {
+            raise(ApiError::Busy, std::string(method) + " refused: uid " + std::to_string(uid) +
+                                      " already had its " + std::to_string(CallQuota::kReadsPerTurn) +
+                                      " reads of this round of the daemon's loop (the limit for callers "
+                                      "other than root); retry");
+        }
+    }
+
+    // Encoded once per view the backend hands out: reads between two changes cost a copy, not a rebuild.
+    const api::TopologyReply& topology_reply() {
+        auto view = backend_.shared_snapshot();
+        if (view != encoded_from_) {
+            auto snapshot = *view;
+            api::make_valid_utf8(snapshot);
+            api::update_counts(snapshot);
+            encoded_ = api::encode_topology(snapshot);
+            encoded_from_ = std::move(view);  // held, so its address cannot come back for another view
+        }
+        return encoded_;
+    }
+
     api::TopologyReply GetTopology() override {
-        auto snapshot = backend_.snapshot();
-        api::make_valid_utf8(snapshot);
-        api::update_counts(snapshot);
-        return api::encode_topology(snapshot);
+        admit_read("GetTopology");
+        return topology_reply();
     }
 
     std::vector<api::MapStruct> GetMaps() override {
-        auto snapshot = backend_.snapshot();
-        api::make_valid_utf8(snapshot);
-        return api::encode_maps(snapshot.maps);
+        admit_read("GetMaps");
+        return std::get<1>(topology_reply());
     }
 
     std::string GetConfig(const bool& explain) override {
+        admit_read("GetConfig");
         auto text = backend_.config_text(explain);
         if (!text)
             raise(text.error(), ApiError::Failed);
@@ -444,6 +492,11 @@ private:
     ServiceBackend& backend_;
     api::TopologyView published_;
     bool initialised_ = false;
+    std::shared_ptr<const api::TopologyView> encoded_from_;
+    api::TopologyReply encoded_;
+    static constexpr std::size_t kSendersRemembered = 1024;
+    std::unordered_map<std::string, uid_t> uid_of_sender_;
+    CallQuota quota_;
     std::map<std::string, std::unique_ptr<MapObject>> maps_;
     std::map<std::string, std::unique_ptr<PathObject>> paths_;
 };
@@ -465,6 +518,10 @@ void DbusService::on_path_state_changed(const std::string& map, const std::strin
                                         const std::string& old_state, const std::string& new_state,
                                         const std::string& reason) {
     impl_->path_state_changed(map, path, old_state, new_state, reason);
+}
+
+bool DbusService::process_turn() {
+    return impl_->process_turn();
 }
 
 const api::TopologyView& DbusService::published() const {

@@ -1,13 +1,13 @@
 #pragma once
 // DbusService: publishes pathkeeperd on the bus. It registers the Manager object with an ObjectManager at
 // /org/pathkeeper/PathKeeper1 and one object per map and per path below it, answers method calls through a
-// ServiceBackend, checks that mutating callers are uid 0 (from the bus credentials of the message), and turns
-// the daemon's change notifications into InterfacesAdded/Removed, PropertiesChanged, PathStateChanged and
-// MapChanged signals.
+// ServiceBackend, checks that mutating callers are uid 0 (from the bus credentials of the message), gives
+// each unprivileged user a bounded share of reads per turn (CallQuota), and turns the daemon's change
+// notifications into InterfacesAdded/Removed, PropertiesChanged, PathStateChanged and MapChanged signals.
 //
 // It does not own the connection and starts no thread: the daemon creates the connection, builds the service,
 // calls claim_bus_name(), and drives the connection from its epoll loop (getEventLoopPollData() +
-// processPendingRequest()).
+// process_turn()).
 
 #include <map>
 #include <memory>
@@ -42,6 +42,13 @@ public:
     // Path object's CheckerState follows.)
     void on_path_state_changed(const std::string& map, const std::string& path, const std::string& old_state,
                                const std::string& new_state, const std::string& reason);
+
+    // Answers at most kMessagesPerTurn pending messages on the connection, as one turn: every unprivileged
+    // user's share of reads starts afresh (CallQuota). Returns true when messages are left for another turn,
+    // which the caller runs after its other work (a flood must not hold the loop). Throws sdbus::Error when
+    // the connection broke.
+    bool process_turn();
+    static constexpr unsigned kMessagesPerTurn = 32;
 
     // The snapshot the published objects currently show.
     const api::TopologyView& published() const;

@@ -1,7 +1,7 @@
 #pragma once
 // ServiceBackend: what the D-Bus service needs from the daemon. pathkeeperd implements it over its Engine;
 // the D-Bus tests implement it over a fake. Every call happens on the daemon's own loop thread (the service
-// is driven by getEventLoopPollData() + processPendingRequest()), so implementations need no locking.
+// is driven by getEventLoopPollData() + DbusService::process_turn()), so implementations need no locking.
 //
 // The service has already checked the caller's uid and the arguments' syntax before a mutating call reaches
 // the backend, and for SwitchGroup that the map and group exist. A backend returns core::Error for what it
@@ -9,6 +9,7 @@
 // method, InvalidConfig becomes InvalidConfig (message: one "file:line:col: problem" per line), everything
 // else per api::api_error_from_core().
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -31,6 +32,11 @@ public:
     // The whole topology now, with manager.version and manager.config_path filled in (counts may be left
     // zero: the service recomputes them).
     virtual api::TopologyView snapshot() const = 0;
+    // The same, shared: a backend that keeps its view until something it shows changes returns the same
+    // object each time, which lets the service reuse the reply it encoded from it. Must not be stale.
+    virtual std::shared_ptr<const api::TopologyView> shared_snapshot() const {
+        return std::make_shared<const api::TopologyView>(snapshot());
+    }
 
     // Fail / reinstate a path in dm and keep it so (administrative state). devnode is a kernel name ("sdb");
     // NotFound when no map has such a path.

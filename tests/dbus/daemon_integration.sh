@@ -3,11 +3,13 @@
 # (tests/daemon/data/two-luns.yaml: two maps of two iSCSI paths) and publishes on a private system-type bus with
 # the shipped bus policy. Every pathctl command is driven once as root, the JSON documents are parsed, the
 # kernel-side effect of each mutation is read from the simulated device-mapper, the error paths give their exit
-# codes, and an unprivileged caller (uid 65534) may read but not change anything.
-# Usage: daemon_integration.sh PATHCTL PATHKEEPERD POLICY_CONF SCENARIO WORKDIR
+# codes, and an unprivileged caller (uid 65534) may read but not change anything, nor crowd root out with a
+# read flood (READ_FLOOD: pathkeeper-read-flood).
+# Usage: daemon_integration.sh PATHCTL PATHKEEPERD POLICY_CONF SCENARIO WORKDIR READ_FLOOD
 set -u
 . "$(dirname "$0")/integration_lib.sh"
 pathctl=$(realpath "$1") daemon=$(realpath "$2") policy=$(realpath "$3") scenario=$(realpath "$4") work=$5
+flood=$(realpath "$6")
 
 
 rm -rf "$work" && mkdir -p "$work" && chmod 755 "$work"
@@ -18,6 +20,7 @@ if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$work"; then
 fi
 mkdir -p "$work/bin" && chmod 755 "$work/bin"
 cp "$pathctl" "$work/bin/" && pathctl=$work/bin/$(basename "$pathctl")
+cp "$flood" "$work/bin/" && flood=$work/bin/$(basename "$flood")
 socket=$work/system_bus_socket
 write_private_system_bus_conf "$work/bus.conf" "$socket" "$policy"
 cat >"$work/pathkeeper.yaml" <<'YAML'
@@ -100,6 +103,23 @@ for cmd in "fail-path sdb" "reinstate-path sdb" "switch-group $map 2" "queueing 
     contains "$err" "AccessDenied" "nobody: $cmd names AccessDenied"
 done
 if dm_has "8:16 F"; then fail "an unprivileged fail-path reached dm: $(dm_status)"; else pass; fi
+
+# ---- A read flood from an unprivileged user (8 connections x 32 calls in flight): root is still answered, and
+# the reads beyond the user's share of a turn are refused with Busy, whose message names the limit.
+as_nobody "$flood" --connections 8 --calls 32 --seconds 3 >"$work/flood.out" 2>&1 &
+flood_pid=$!
+pids+=($flood_pid)
+sleep 1
+expect 0 "root: status during a read flood" -- "$pathctl" status
+expect 0 "root: show topology during a read flood" -- "$pathctl" show topology
+contains "$out" "$map" "root's topology during the flood names the map"
+wait $flood_pid
+flood_out=$(cat "$work/flood.out")
+contains "$flood_out" "org.pathkeeper.PathKeeper1.Error.Busy: GetTopology refused: uid 65534" \
+    "the flood's excess is refused with Busy"
+contains "$flood_out" "reads of this round of the daemon's loop" "the refusal names the limit"
+if [[ "$flood_out" =~ answered\ ([1-9][0-9]*)\ refused\ [0-9]+\ failed\ 0 ]]; then pass; else
+    fail "the flood's reads within its share are answered, none fail: $flood_out"; fi
 
 # ---- Mutations as root, each followed to the (simulated) kernel, with watch running.
 "$pathctl" watch >"$work/watch.out" 2>&1 &

@@ -1,6 +1,6 @@
 // pathkeeper-dbus-test-server: hosts the real DbusService over FakeBackend on the system bus
 // (DBUS_SYSTEM_BUS_ADDRESS), driven exactly as pathkeeperd drives it: poll() on getEventLoopPollData() and
-// processPendingRequest(), no sdbus thread. Used by dbus_integration.sh until the daemon's simulated back end
+// process_turn(), no sdbus thread. Used by dbus_integration.sh until the daemon's simulated back end
 // takes its place.
 //
 //   pathkeeper-dbus-test-server [--config FILE] [--paths N] [--ready FILE]
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
             } else if (request == 2) {
                 backend.replug();
             }
-            while (connection->processPendingRequest()) {
+            while (service.process_turn()) {
             }
             auto poll_data = connection->getEventLoopPollData();
             int timeout_ms = 500;

@@ -1,0 +1,98 @@
+// ServiceAdapter's view: built once per change and shared by the reads in between.
+
+#include <gtest/gtest.h>
+
+#include "daemon/service_adapter.hpp"
+
+namespace pathkeeper::daemon {
+namespace {
+
+class StatsOnlyPool final : public ports::WorkerPool {
+public:
+    ports::WorkerPoolStats stats_value;
+    int completion_fd() const override { return -1; }
+    ports::JobId submit(const ports::CheckRequest&) override { return 0; }
+    std::vector<ports::CompletedCheck> drain_completed() override { return {}; }
+    std::vector<ports::StartedCheck> drain_started() override { return {}; }
+    ports::WorkerPoolStats stats() const override { return stats_value; }
+    void forget(const std::string&) override {}
+};
+
+class NoSink final : public EventSink {
+public:
+    void feed(const core::Event&) override {}
+    void topology_changed() override {}
+};
+
+class NoConfigControl final : public ConfigControl {
+public:
+    core::Result<void> reload_config_file() override { return {}; }
+    void apply_config(core::Config, const std::string&) override {}
+};
+
+class SilentLogger final : public ports::Logger {
+public:
+    void log(core::LogLevel, const ports::LogContext&, std::string_view) override {}
+    void set_min_level(core::LogLevel) override {}
+};
+
+core::PathInfo path(std::string dev, unsigned minor) {
+    core::PathInfo p;
+    p.devnode = std::move(dev);
+    p.devt = core::DevT{8, minor};
+    p.wwid = "3600a";
+    p.size_sectors = 2048;
+    return p;
+}
+
+struct AnAdapter : ::testing::Test {
+    core::Engine engine{core::Config{}, core::Bindings{}, {}};
+    std::map<std::string, core::DevT> map_devices;
+    std::set<std::string> suspended_maps;
+    StatsOnlyPool pool;
+    NoSink sink;
+    NoConfigControl config;
+    SilentLogger logger;
+    ServiceAdapter adapter{engine, map_devices, suspended_maps, pool, "/etc/pathkeeper.yaml",
+                           sink,   config,      logger};
+};
+
+TEST_F(AnAdapter, BuildsTheViewOnceForEveryReadUntilSomethingChanges) {
+    const auto first = adapter.shared_snapshot();
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(adapter.shared_snapshot(), first);
+        EXPECT_TRUE(adapter.snapshot().paths.empty());
+    }
+    EXPECT_EQ(adapter.views_built(), 1u);
+}
+
+TEST_F(AnAdapter, ShowsAChangeOnceInvalidated) {
+    (void)adapter.shared_snapshot();
+    // The test plays the daemon: it feeds the engine, then says the view changed.
+    (void)engine.handle(core::PathAdded{path("sdb", 16)}, core::TimePoint{});
+    adapter.invalidate();
+    const auto view = adapter.shared_snapshot();
+    ASSERT_EQ(view->paths.size(), 1u);
+    EXPECT_EQ(view->paths[0].devnode, "sdb");
+    EXPECT_EQ(adapter.views_built(), 2u);
+
+    suspended_maps.insert("mpatha");
+    adapter.invalidate();
+    EXPECT_NE(adapter.shared_snapshot(), view);
+    EXPECT_EQ(adapter.views_built(), 3u);
+}
+
+TEST_F(AnAdapter, FollowsTheCheckerPoolCountersWithoutAnInvalidation) {
+    pool.stats_value.workers = 4;
+    EXPECT_EQ(adapter.shared_snapshot()->manager.checker_threads, 4u);
+    pool.stats_value.hung = 1;
+    pool.stats_value.queued = 3;
+    const auto view = adapter.shared_snapshot();
+    EXPECT_EQ(view->manager.hung_checks, 1u);
+    EXPECT_EQ(view->manager.queued_checks, 3u);
+    EXPECT_EQ(adapter.views_built(), 2u);
+    EXPECT_EQ(adapter.shared_snapshot(), view);
+}
+
+}  // namespace
+}  // namespace pathkeeper::daemon
