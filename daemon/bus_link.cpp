@@ -6,6 +6,9 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <algorithm>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 #include "api/views.hpp"
 #include "daemon/dbus/dbus_service.hpp"
@@ -32,7 +35,7 @@ std::string describe(const sdbus::Error& e) {
 }  // namespace
 
 BusLink::BusLink(EventLoop& loop, dbus::ServiceBackend& backend, ports::Logger& logger)
-    : loop_(loop), backend_(backend), logger_(logger) {
+    : loop_(loop), backend_(backend), logger_(logger), attempt_(std::make_shared<Attempt>()) {
     loop_.add_prepare_hook(
         [this]() -> std::optional<MonotonicClock::time_point> {
             publish_if_dirty();
@@ -43,6 +46,8 @@ BusLink::BusLink(EventLoop& loop, dbus::ServiceBackend& backend, ports::Logger& 
 }
 
 BusLink::~BusLink() {
+    // A connection still being made finishes in its thread, which holds the attempt; nothing reads it here.
+    loop_.remove(attempt_->done.fd());
     // Unregister objects before the connection goes. Nothing may escape a destructor: a lost bus is logged.
     try {
         service_.reset();
@@ -57,28 +62,91 @@ BusLink::~BusLink() {
 }
 
 void BusLink::connect() {
-    if (auto added = loop_.add(
-            retry_timer_.fd(), EPOLLIN,
-            [this](std::uint32_t) {
-                retry_timer_.acknowledge();
-                if (!connected() && !try_connect()) {
-                    retry_later();
-                }
-            },
-            "D-Bus reconnection");
-        !added) {
-        logger_.log(core::LogLevel::Warning, {}, "D-Bus: no reconnection: " + added.error().message);
-    }
-    if (!try_connect()) {
-        retry_later();
+    auto must_add = [this](int fd, const char* what, std::function<void()> callback) {
+        if (auto added = loop_.add(
+                fd, EPOLLIN, [callback = std::move(callback)](std::uint32_t) { callback(); }, what);
+            !added) {
+            logger_.log(core::LogLevel::Warning, {},
+                        std::string("D-Bus: no ") + what + ": " + added.error().message);
+        }
+    };
+    must_add(retry_timer_.fd(), "D-Bus reconnection", [this] {
+        retry_timer_.acknowledge();
+        if (!connected() && !connecting_) {
+            start_connecting();
+        }
+    });
+    start_connecting();
+    must_add(attempt_->done.fd(), "D-Bus connection", [this] { finish_connecting(); });
+    // At start-up the loop does not run yet: a bus that answers soon is joined before READY=1, so pathctl
+    // works as soon as the unit is active. A slower one is joined later from the loop.
+    pollfd done{attempt_->done.fd(), POLLIN, 0};
+    if (::poll(&done, 1, static_cast<int>(kStartupWait.count())) > 0) {
+        finish_connecting();
     }
 }
 
-bool BusLink::try_connect() {
+void BusLink::start_connecting() {
+    connecting_ = true;
+    // Connecting waits for dbus-daemon (the Hello and RequestName round trips), which at boot or under load
+    // takes seconds: a thread of its own does it, so path events and checks never wait for the bus.
+    std::thread([attempt = attempt_] {
+        std::unique_ptr<sdbus::IConnection> bus;
+        std::string error;
+        try {
+            bus = sdbus::createSystemBusConnection();
+            // The name is claimed before the objects exist: calls that arrive meanwhile wait in the
+            // connection until the loop has registered the objects and reads them.
+            bus->requestName(api::kBusName);
+        } catch (const sdbus::Error& e) {
+            bus.reset();
+            error = describe(e);
+        }
+        {
+            std::lock_guard lock(attempt->mutex);
+            attempt->bus = std::move(bus);
+            attempt->error = std::move(error);
+            attempt->finished = true;
+        }
+        attempt->done.signal();
+    }).detach();
+}
+
+void BusLink::finish_connecting() {
+    std::unique_ptr<sdbus::IConnection> bus;
+    std::string error;
+    attempt_->done.acknowledge();
+    {
+        std::lock_guard lock(attempt_->mutex);
+        if (!attempt_->finished) {
+            return;
+        }
+        attempt_->finished = false;
+        bus = std::move(attempt_->bus);
+        error = std::move(attempt_->error);
+    }
+    connecting_ = false;
+    if (!bus || !publish_on(std::move(bus), error)) {
+        // Path management must go on without the API: multipath I/O matters more than pathctl.
+        if (!failure_logged_) {
+            logger_.log(core::LogLevel::Warning, {},
+                        "D-Bus unavailable, running without the API until it can be reached: " + error);
+            failure_logged_ = true;
+        } else {
+            logger_.log(core::LogLevel::Debug, {}, "D-Bus still unavailable: " + error);
+        }
+        retry_later();
+        return;
+    }
+    failure_logged_ = false;
+    next_retry_ = kFirstRetry;
+    logger_.log(core::LogLevel::Info, {}, std::string("published on the system bus as ") + api::kBusName);
+}
+
+bool BusLink::publish_on(std::unique_ptr<sdbus::IConnection> bus, std::string& error) {
     try {
-        bus_ = sdbus::createSystemBusConnection();
+        bus_ = std::move(bus);
         service_ = std::make_unique<dbus::DbusService>(*bus_, backend_);
-        service_->claim_bus_name();
         const auto poll = bus_->getEventLoopPollData();
         fd_ = poll.fd;
         watched_ = to_epoll_events(poll.events);
@@ -100,20 +168,10 @@ bool BusLink::try_connect() {
             throw sdbus::Error("org.pathkeeper.PathKeeper1.Error.Failed", added.error().message);
         }
     } catch (const sdbus::Error& e) {
-        // Path management must go on without the API: multipath I/O matters more than pathctl.
-        if (!failure_logged_) {
-            logger_.log(core::LogLevel::Warning, {},
-                        "D-Bus unavailable, running without the API until it can be reached: " + describe(e));
-            failure_logged_ = true;
-        } else {
-            logger_.log(core::LogLevel::Debug, {}, "D-Bus still unavailable: " + describe(e));
-        }
+        error = describe(e);
         disconnect();
         return false;
     }
-    failure_logged_ = false;
-    next_retry_ = kFirstRetry;
-    logger_.log(core::LogLevel::Info, {}, std::string("published on the system bus as ") + api::kBusName);
     return true;
 }
 

@@ -1,12 +1,15 @@
 #pragma once
 // BusLink: pathkeeperd's connection to the system bus. It owns the sd-bus connection and the DbusService,
 // drives the connection from the daemon's loop, and publishes the topology once per loop round when it
-// changed. Path management never depends on it: while the bus cannot be reached, or after it went away, the
-// daemon runs on without the API and tries again, after 0.5 s, doubling up to every 10 s.
+// changed. Path management never depends on it: the connection is made in a thread of its own (dbus-daemon
+// may take seconds to answer), and while the bus cannot be reached, or after it went away, the daemon runs on
+// without the API and tries again, after 0.5 s, doubling up to every 10 s.
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include "core/actions.hpp"
 #include "daemon/dbus/service_backend.hpp"
@@ -31,7 +34,8 @@ public:
     BusLink(const BusLink&) = delete;
     BusLink& operator=(const BusLink&) = delete;
 
-    // Connects, registers the objects and claims the bus name; when that fails, tries again later.
+    // Starts connecting and claiming the bus name, waits up to kStartupWait for it (the loop is not running
+    // yet), then registers the objects; what takes longer finishes from the loop; a failure is retried later.
     void connect();
     bool connected() const { return service_ != nullptr; }
 
@@ -42,9 +46,22 @@ public:
 
     static constexpr std::chrono::milliseconds kFirstRetry{500};
     static constexpr std::chrono::milliseconds kLongestRetry{10000};
+    static constexpr std::chrono::milliseconds kStartupWait{2000};
 
 private:
-    bool try_connect();
+    // What the connecting thread hands over: shared, so a thread that outlives the BusLink stays safe.
+    struct Attempt {
+        std::mutex mutex;
+        std::unique_ptr<sdbus::IConnection> bus;  // connected, the name claimed; null when it failed
+        std::string error;
+        bool finished = false;
+        WakeupFd done;  // signalled when finished
+    };
+
+    void start_connecting();
+    void finish_connecting();
+    // Registers the objects on bus and polls it; false (error set, nothing kept) when that fails.
+    bool publish_on(std::unique_ptr<sdbus::IConnection> bus, std::string& error);
     void retry_later();
     std::optional<MonotonicClock::time_point> drive();
     void publish_if_dirty();
@@ -62,6 +79,8 @@ private:
     DeadlineTimer retry_timer_;
     std::chrono::milliseconds next_retry_{kFirstRetry};
     bool failure_logged_ = false;  // one warning per outage, not one per attempt
+    std::shared_ptr<Attempt> attempt_;
+    bool connecting_ = false;  // a connecting thread runs
 };
 
 }  // namespace pathkeeper::daemon

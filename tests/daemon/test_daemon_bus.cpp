@@ -2,7 +2,11 @@
 // its socket in a temp dir, DBUS_SYSTEM_BUS_ADDRESS pointing at it), driven with busctl.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include <fstream>
 
@@ -155,6 +159,37 @@ TEST_F(APrivateBus, IsJoinedWhenItAppearsAfterTheDaemonAndAgainAfterItRestarts) 
     ASSERT_TRUE(daemon.running()) << daemon.log();
     daemon.signal(SIGTERM);
     EXPECT_EQ(daemon.wait_exit(), 0) << daemon.log();
+}
+
+// A bus that takes the connection but never answers (a dbus-daemon stuck at boot, or overloaded): the daemon
+// becomes ready after a short wait, handles its paths meanwhile, and still stops at once on SIGTERM.
+TEST_F(APrivateBus, ThatNeverAnswersHoldsNeitherTheStartNorPathHandling) {
+    stop_bus();
+    const std::string silent = dir_.path() + "/silent";
+    const int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(listener, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, silent.c_str(), sizeof address.sun_path - 1);
+    ASSERT_EQ(bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+    ASSERT_EQ(listen(listener, 16), 0);  // connections wait in the backlog: never accepted, never answered
+    setenv("DBUS_SYSTEM_BUS_ADDRESS", ("unix:path=" + silent).c_str(), 1);
+
+    DaemonProcess daemon(
+        {"--backend", "sim", "--sim-scenario", PATHKEEPER_DAEMON_TEST_DATA_DIR "/path-failure.yaml",
+         "--state-dir", dir_.path() + "/state", "--foreground"},
+        dir_.path() + "/daemon.log");
+    // sd-bus would wait 25 s for the bus's answer; the daemon's start does not.
+    ASSERT_TRUE(eventually([&] { return daemon.log_contains("ready:"); })) << daemon.log();
+    EXPECT_TRUE(daemon.log_contains("(no D-Bus)")) << daemon.log();
+    EXPECT_TRUE(eventually([&] {
+        return read_text(dir_.path() + "/state/sim/ops.log").find("reinstate_path 8:32") != std::string::npos;
+    })) << daemon.log();
+    EXPECT_FALSE(daemon.log_contains("published on the system bus")) << daemon.log();
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait_exit(), 0) << daemon.log();
+    close(listener);
+    setenv("DBUS_SYSTEM_BUS_ADDRESS", address_.c_str(), 1);
 }
 
 }  // namespace
