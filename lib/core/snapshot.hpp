@@ -53,7 +53,7 @@ struct MapSnapshot {
     std::string no_path_retry;
     bool queue_if_no_path = false;  // the flag in effect: I/O would be queued if no path were left
     bool queueing = false;          // I/O is being queued now: the flag is set and no path can carry I/O
-    unsigned active_group = 0;  // 1-based
+    unsigned active_group = 0;      // 1-based
     std::vector<GroupSnapshot> groups;
 };
 
