@@ -183,7 +183,7 @@ index_follows_disk_events_and_removals)
     expect_line "$(ls "$run/udev-wwid-index/by-wwid/$wwid_b")" "sdd"
     ;;
 concurrent_first_events_build_one_index)
-    python3 "$here/fake_san.py" "$sys" 32 2
+    python3 "$here/fake_san.py" "$sys" 24 2
     printf 'defaults:\n  find_multipaths: "on"\n' >"$conf"
     for dir in "$sys"/block/sdp*; do
         name=${dir##*/}
@@ -198,7 +198,7 @@ concurrent_first_events_build_one_index)
     entries=$(find "$index/by-wwid" -mindepth 2 -type f -name 'sdp*' | wc -l)
     links=$(find "$index/by-disk" -type l -name 'sdp*' | wc -l)
     leftovers=$(find "$run" "$index/by-disk" -maxdepth 1 -name '.*' | wc -l)
-    if [[ $luns != 32 || $entries != 64 || $links != 64 || $leftovers != 0 ]]; then
+    if [[ $luns != 24 || $entries != 48 || $links != 48 || $leftovers != 0 ]]; then
         echo "FAIL [$case_name]: $luns LUNs, $entries entries, $links links, $leftovers temp files"; exit 1
     fi
     ;;
