@@ -239,6 +239,9 @@ void ActionExecutor::execute(const core::Action& action) {
                 }
                 completed(a, set);
             },
+            [&](const core::TriggerUdevChange& a) {
+                completed(a, backend_.sysfs->trigger_change_uevent(a.devnode));
+            },
             [&](const core::SaveBindings& a) {
                 save_file(a, bindings_path_, core::format_bindings(a.bindings));
             },

@@ -4,13 +4,17 @@
 //     DM_MULTIPATH_DEVICE_PATH=1|0 and PATHKEEPER_WWID=<wwid>: is this disk a path of a multipath map?
 //   pathkeeper-udev-helper [options] map KERNEL    (11-dm-pathkeeper.rules, for dm-* maps)
 //     PATHKEEPER_MAP_USABLE=1|0: does the dm-multipath map have an active path (safe to probe)?
+//   pathkeeper-udev-helper [options] forget KERNEL (56-pathkeeper.rules, a removed sd* disk)
+//     no output: drops the disk from the WWID index.
 //
 // Output is udev IMPORT{program} syntax (KEY=value lines on stdout). Whatever goes wrong, the helper
 // answers "no" (0), explains on stderr (udev logs it) and exits 0: a udev worker must never be blocked
 // or fail because of us.
 //
 // Membership is core::decide_membership, the planner's rule; here "another path" for find_multipaths
-// on is a second sd* disk reporting the WWID in sysfs.
+// on is a second sd* disk reporting the WWID, looked up in the WWID index under the run dir
+// (os/path_wwid_index.hpp): a few system calls per event however many disks there are. Only the first
+// event that needs the index scans sysfs to build it; when it cannot be written, every such event scans.
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -33,6 +37,7 @@
 #include "core/dm_table.hpp"
 #include "core/membership.hpp"
 #include "os/device_mapper.hpp"
+#include "os/path_wwid_index.hpp"
 #include "os/sysfs_tree.hpp"
 
 extern char** environ;
@@ -45,16 +50,19 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view program_name = "pathkeeper-udev-helper";
 constexpr const char* default_state_dir = "/var/lib/pathkeeper";
+constexpr const char* default_run_dir = "/run/pathkeeper";
+constexpr const char* wwid_index_name = "udev-wwid-index";
 // The known-WWIDs file is tiny in practice; a much larger one is not ours to trust.
 constexpr std::size_t max_wwids_file_bytes = core::bindings_max_text_bytes;
 
-enum class Verb { Path, Map };
+enum class Verb { Path, Map, Forget };
 
 struct Options {
     Verb verb = Verb::Path;
     std::string kernel;
     fs::path sysfs_root = "/sys";
     fs::path state_dir = default_state_dir;
+    fs::path run_dir = default_run_dir;
     std::string config_path = pathkeeper::config::default_config_path;
     bool config_explicit = false;
     std::optional<std::string> dm_status_text;  // tests: decide from this text instead of asking the kernel
@@ -62,10 +70,13 @@ struct Options {
 
 void usage(std::ostream& out) {
     out << "usage: " << program_name
-        << " [--sysfs-root DIR] [--state-dir DIR] [--config FILE] path KERNEL\n"
+        << " [--sysfs-root DIR] [--state-dir DIR] [--run-dir DIR] [--config FILE] path KERNEL\n"
            "       "
         << program_name
         << " [--sysfs-root DIR] [--dm-status TEXT] map KERNEL\n"
+           "       "
+        << program_name
+        << " [--run-dir DIR] forget KERNEL\n"
            "Prints udev IMPORT lines; never contacts pathkeeperd; always exits 0 when run by udev.\n";
 }
 
@@ -102,6 +113,8 @@ std::optional<Options> parse_arguments(int argc, char** argv, std::string& probl
             options.config_explicit = true;
         } else if (auto v4 = value_of("--dm-status")) {
             options.dm_status_text = *v4;
+        } else if (auto v5 = value_of("--run-dir")) {
+            options.run_dir = *v5;
         } else if (!problem.empty()) {
             return std::nullopt;
         } else if (arg.starts_with("-")) {
@@ -119,6 +132,8 @@ std::optional<Options> parse_arguments(int argc, char** argv, std::string& probl
         options.verb = Verb::Path;
     } else if (positional[0] == "map") {
         options.verb = Verb::Map;
+    } else if (positional[0] == "forget") {
+        options.verb = Verb::Forget;
     } else {
         problem = "unknown verb '" + positional[0] + "'";
         return std::nullopt;
@@ -210,17 +225,39 @@ core::Config load_config(const Options& options) {
     return core::Config{};
 }
 
-// find_multipaths "on": does another sd* disk report the same WWID? Read from sysfs only, so the
-// answer does not depend on the order in which udev processes the disks.
-bool another_disk_has_wwid(const os::SysfsTree& sysfs, const std::string& kernel, const std::string& wwid) {
+// Every sd* disk of sysfs with its WWID (from sysfs: udev's properties of other disks are not at hand).
+std::vector<std::pair<std::string, std::string>> scan_disk_wwids(const os::SysfsTree& sysfs) {
+    std::vector<std::pair<std::string, std::string>> disks;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(sysfs.root() / "block", ec)) {
         const std::string name = entry.path().filename().string();
-        if (name == kernel || !name.starts_with("sd")) {
+        if (!name.starts_with("sd")) {
             continue;
         }
-        const auto other = sysfs.describe_disk(name, {});
-        if (other.path && other.path->wwid == wwid) {
+        if (const auto disk = sysfs.describe_disk(name, {}); disk.path) {
+            disks.emplace_back(name, disk.path->wwid);
+        }
+    }
+    return disks;
+}
+
+// find_multipaths "on": does another sd* disk report the same WWID? Asked of the index, built by one scan
+// of sysfs when this is the first event that needs it; a scan per event only when the index is unusable.
+bool another_disk_has_wwid(const os::PathWwidIndex& index, const os::SysfsTree& sysfs,
+                           const std::string& kernel, const std::string& wwid) {
+    core::Result<void> usable;
+    if (!index.exists()) {
+        usable = index.create(scan_disk_wwids(sysfs));
+    }
+    if (usable && kernel.starts_with("sd")) {
+        usable = index.record(kernel, wwid);
+    }
+    if (usable) {
+        return index.another_disk_has(wwid, kernel);
+    }
+    warn(kernel, "WWID index unusable, scanning sysfs: " + usable.error().message);
+    for (const auto& [name, other_wwid] : scan_disk_wwids(sysfs)) {
+        if (name != kernel && other_wwid == wwid) {
             return true;
         }
     }
@@ -244,6 +281,13 @@ PathDecision decide_path(const Options& options) {
     }
     core::PathInfo path = *disk.path;
     decision.wwid = path.wwid;
+    // Once the index exists, every disk event keeps it current, whatever find_multipaths says now.
+    const os::PathWwidIndex index(options.run_dir / wwid_index_name, options.sysfs_root);
+    if (options.kernel.starts_with("sd") && index.exists()) {
+        if (auto recorded = index.record(options.kernel, path.wwid); !recorded) {
+            warn(options.kernel, "WWID index not updated: " + recorded.error().message);
+        }
+    }
     // At rule 56 the persistent-storage rules (60-) that add ID_SERIAL and ID_WWN have not run unless
     // sg3-utils' 55-scsi-sg3_id.rules did; without them property rules (built-in exception
     // "(SCSI_IDENT_|ID_WWN)") would blacklist every disk, so they are only applied to complete records.
@@ -264,7 +308,9 @@ PathDecision decide_path(const Options& options) {
         }
         return std::find(known->begin(), known->end(), path.wwid) != known->end();
     };
-    facts.another_path_has_wwid = [&] { return another_disk_has_wwid(sysfs, options.kernel, path.wwid); };
+    facts.another_path_has_wwid = [&] {
+        return another_disk_has_wwid(index, sysfs, options.kernel, path.wwid);
+    };
     const auto decided = core::decide_membership(config, globals.find_multipaths.value, path, facts);
     decision.member = decided.member;
     switch (decided.reason) {
@@ -357,6 +403,13 @@ int run(int argc, char** argv) {
         }
         if (!decision.member) {
             warn(options->kernel, "not a multipath path: " + decision.why);
+        }
+        return 0;
+    }
+    if (options->verb == Verb::Forget) {
+        const os::PathWwidIndex index(options->run_dir / wwid_index_name, options->sysfs_root);
+        if (auto forgotten = index.forget(options->kernel); !forgotten) {
+            warn(options->kernel, "WWID index: " + forgotten.error().message);
         }
         return 0;
     }

@@ -50,6 +50,7 @@ struct Formatter {
         return "set-recovery-tmo session" + std::to_string(a.session_id) + " " +
                std::to_string(a.value.count()) + "s";
     }
+    std::string operator()(const TriggerUdevChange& a) const { return "trigger-change " + a.devnode; }
     std::string operator()(const SaveBindings& a) const {
         std::string s = "save-bindings";
         for (const Binding& b : a.bindings.entries()) {

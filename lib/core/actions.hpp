@@ -12,6 +12,7 @@
 //   read-status <map>                                          (answer with DmStatusRead)
 //   check <dev> <checker> timeout=<duration>                  (the check id is not part of the text)
 //   set-recovery-tmo session<N> <seconds>s
+//   trigger-change <dev>
 //   save-bindings <alias>=<wwid> ...
 //   save-wwids <wwid> ...
 //   publish-path <map> <dev> <old>-><new> (<reason>)
@@ -90,6 +91,13 @@ struct SetRecoveryTmo {
     bool operator==(const SetRecoveryTmo&) const = default;
 };
 
+// Write "change" to /sys/block/<dev>/uevent: udev runs its rules for the disk again, so a path that udev left
+// unclaimed before its WWID was known is claimed now that its map exists.
+struct TriggerUdevChange {
+    std::string devnode;
+    bool operator==(const TriggerUdevChange&) const = default;
+};
+
 // Persist the whole bindings file (atomically).
 struct SaveBindings {
     Bindings bindings;
@@ -141,9 +149,9 @@ struct Log {
     bool operator==(const Log&) const = default;
 };
 
-using Action =
-    std::variant<CreateMap, ReloadMap, RemoveMap, RenameMap, DmMessage, ReadMapStatus, StartCheck,
-                 SetRecoveryTmo, SaveBindings, SaveKnownWwids, PublishPathStateChange, PublishMapChange, Log>;
+using Action = std::variant<CreateMap, ReloadMap, RemoveMap, RenameMap, DmMessage, ReadMapStatus, StartCheck,
+                            SetRecoveryTmo, TriggerUdevChange, SaveBindings, SaveKnownWwids,
+                            PublishPathStateChange, PublishMapChange, Log>;
 
 std::string to_string(const Action& action);
 std::string to_string(const std::vector<Action>& actions);  // one per line

@@ -633,6 +633,10 @@ void Engine::on(const Tick&, TimePoint now, ActionCollector& out) {
 void Engine::on(const ActionCompleted& e, TimePoint, ActionCollector& out) {
     if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
         map_lifecycle().removal_completed(*remove, out);
+    } else if (const auto* create = std::get_if<CreateMap>(&e.action)) {
+        map_lifecycle().table_loaded(create->name, out);
+    } else if (const auto* reload = std::get_if<ReloadMap>(&e.action)) {
+        map_lifecycle().table_loaded(reload->name, out);
     }
 }
 
@@ -680,6 +684,8 @@ void Engine::on(const ActionFailed& e, TimePoint now, ActionCollector& out) {
         iscsi_.write_failed(tmo->session_id);
         out.log(LogLevel::Warning, "session" + std::to_string(tmo->session_id),
                 "setting recovery_tmo failed: " + why);
+    } else if (const auto* trigger = std::get_if<TriggerUdevChange>(&e.action)) {
+        out.log(LogLevel::Warning, trigger->devnode, "triggering a udev change event failed: " + why);
     } else if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
         if (map_lifecycle().removal_failed(*remove, e.error, now, out)) {
             reconcile(now, out);

@@ -22,6 +22,9 @@ struct PathRecord {
     PathPolicy policy;
     std::uint64_t seq = 0;                        // discovery order
     DmPathState dm_state = DmPathState::Unknown;  // what dm has, as far as we know
+    // A "change" uevent was asked for since the map holding the path was created (at most one: the event it
+    // causes must not cause another).
+    bool udev_change_triggered = false;
 };
 
 struct MapRecord {

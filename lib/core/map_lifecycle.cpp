@@ -134,6 +134,7 @@ void MapLifecycle::create(PlannedMap want, TimePoint now, ActionCollector& out) 
     for (const PlannedPath& p : created.plan.paths) {
         PathRecord* rec = state_.find_path(p.devnode);
         rec->dm_state = DmPathState::Active;  // a new table loads every path active
+        rec->udev_change_triggered = false;
         if (created.plan.options.path_checker.value == CheckerKind::None &&
             rec->policy.state() == PathState::Pending) {
             report_path_transition(state_, *rec, rec->policy.assume_up(now), "path_checker none: always up",
@@ -166,6 +167,22 @@ void MapLifecycle::reload_failed(const ReloadMap& reload, const std::string& why
     }
     out.log(LogLevel::Error, reload.name,
             "reloading the map failed: " + why + "; retrying in " + format_duration(polling_interval_));
+}
+
+void MapLifecycle::table_loaded(const std::string& map_name, ActionCollector& out) {
+    const MapRecord* m = state_.find_map_by_name(map_name);
+    if (m == nullptr) {
+        return;
+    }
+    for (const PlannedPath& p : m->plan.paths) {
+        PathRecord* rec = state_.find_path(p.devnode);
+        if (rec == nullptr || rec->udev_change_triggered || rec->info.udev_claim != UdevClaim::NotClaimed) {
+            continue;
+        }
+        rec->udev_change_triggered = true;
+        out.add(TriggerUdevChange{rec->info.devnode});
+        out.log(LogLevel::Info, state_.context(*rec), "not claimed by udev yet: change event triggered");
+    }
 }
 
 void MapLifecycle::removal_completed(const RemoveMap& remove, ActionCollector& out) {

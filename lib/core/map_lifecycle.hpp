@@ -25,6 +25,11 @@ public:
 
     void create_failed(const CreateMap& create, const std::string& why, TimePoint now, ActionCollector& out);
     void reload_failed(const ReloadMap& reload, const std::string& why, TimePoint now, ActionCollector& out);
+    // dm has the map's new table (a create or reload completed), and the WWID is in the known-WWIDs file
+    // (saved before the create was sent): a member that udev left unclaimed, because the udev helper had not
+    // yet seen a second path of the WWID, gets one "change" uevent, so the helper is asked again and now says
+    // yes. Once per path per map creation, so the change event cannot cause another.
+    void table_loaded(const std::string& map_name, ActionCollector& out);
     void removal_completed(const RemoveMap& remove, ActionCollector& out);
     // True when the map's paths came back meanwhile: it is taken over, and the maps need planning again.
     bool removal_failed(const RemoveMap& remove, const Error& error, TimePoint now, ActionCollector& out);

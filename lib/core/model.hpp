@@ -96,6 +96,10 @@ struct IscsiInfo {
 // and copying a PathInfo, as every plan does, copies a pointer (the memory saved: docs/design-decisions.md).
 using UdevPropertyNames = std::shared_ptr<const std::vector<std::string>>;
 
+// udev's verdict on a disk from its last event (DM_MULTIPATH_DEVICE_PATH, set by pathkeeper-udev-helper): a
+// claimed disk is left alone by blkid, LVM and systemd. Unknown when udev's data is (plan input, simulation).
+enum class UdevClaim { Unknown, Claimed, NotClaimed };
+
 // Everything discovery learned about one SCSI disk (udev, sysfs, VPD). Pure data.
 struct PathInfo {
     std::string devnode;  // kernel name, "sdb"
@@ -116,6 +120,7 @@ struct PathInfo {
     // Null when udev's data is unknown (plan input, an incomplete record). Names only: blacklist "property"
     // rules match names, never values.
     UdevPropertyNames udev_property_names;
+    UdevClaim udev_claim = UdevClaim::Unknown;
 };
 
 }  // namespace pathkeeper::core

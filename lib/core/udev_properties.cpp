@@ -251,6 +251,14 @@ UdevPropertyNames property_names_of(const UdevProperties& properties) {
     return std::make_shared<const std::vector<std::string>>(std::move(names));
 }
 
+UdevClaim udev_claim_of(const UdevProperties& properties) {
+    if (properties.empty()) {
+        return UdevClaim::Unknown;
+    }
+    const auto it = properties.find("DM_MULTIPATH_DEVICE_PATH");
+    return it != properties.end() && it->second == "1" ? UdevClaim::Claimed : UdevClaim::NotClaimed;
+}
+
 UdevPropertyNames UdevPropertyNamePool::intern(UdevPropertyNames names) {
     if (!names) {
         return names;

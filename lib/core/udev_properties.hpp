@@ -52,6 +52,10 @@ Result<Uevent> parse_uevent(std::string_view buffer);
 // The names of the properties (sorted, as the map is), as PathInfo keeps them.
 UdevPropertyNames property_names_of(const UdevProperties& properties);
 
+// Whether udev's data claims the disk as a multipath path (DM_MULTIPATH_DEVICE_PATH=1); Unknown when there
+// is no data at all.
+UdevClaim udev_claim_of(const UdevProperties& properties);
+
 // Hands out one shared copy of each distinct set of property names, so that hundreds of disks of one kind
 // hold one set between them. It keeps only the sets some disk still holds: a set no disk holds any more is
 // dropped when a new one comes in.

@@ -16,6 +16,9 @@ const char* wwid_problem(std::string_view wwid) noexcept {
     if (wwid.size() > wwid_max_chars) {
         return "is longer than the limit";
     }
+    if (wwid == "." || wwid == "..") {
+        return "is a directory name";
+    }
     for (const char c : wwid) {
         const auto b = static_cast<unsigned char>(c);
         if (text::is_space(c)) {

@@ -10,7 +10,9 @@
 //    "mpath-" takes 6 of them; real ids are far shorter (33 for a 16-byte NAA, about 70 for an ATA T10 id);
 //  - printable ASCII only (0x21..0x7e): no whitespace or control characters (a newline would start another
 //    line of a file or of the udev helper's KEY=value output), nothing a dm name would have to mangle;
-//  - no '/': dm refuses it in a name, and the known-WWIDs file delimits its WWIDs with it.
+//  - no '/', and not "." or "..": dm refuses those as names, the known-WWIDs file delimits its WWIDs with
+//  '/',
+//    and the udev helper's WWID index uses the WWID as a file name.
 
 #include <cstddef>
 #include <string_view>

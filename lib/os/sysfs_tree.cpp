@@ -357,6 +357,13 @@ core::Result<void> SysfsTree::set_iscsi_recovery_tmo(unsigned session_id, unsign
         std::to_string(seconds) + "\n");
 }
 
+core::Result<void> SysfsTree::trigger_change_uevent(const std::string& devnode) {
+    if (devnode.empty() || devnode.find('/') != std::string::npos || devnode == "." || devnode == "..") {
+        return core::Error{core::ErrorCode::InvalidArgument, "bad disk name '" + devnode + "'"};
+    }
+    return write_attribute(root_ / "block" / devnode / "uevent", "change\n");
+}
+
 core::Result<ports::IscsiSessionInfo> SysfsTree::iscsi_session(unsigned session_id) {
     return read_iscsi_session(session_id);
 }
@@ -467,6 +474,7 @@ ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
     path.devnode = devnode;
     path.devt = *devt;
     path.udev_property_names = core::property_names_of(properties);
+    path.udev_claim = core::udev_claim_of(properties);
 
     // Vendor/product/revision as the kernel reports them (spaces kept), which is what multipath-tools' device
     // table regexes are written against; udev's ID_* (spaces replaced by '_') only as a fallback.

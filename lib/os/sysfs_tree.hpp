@@ -51,6 +51,7 @@ public:
     core::Result<std::string> iscsi_session_state(unsigned session_id) override;
     core::Result<unsigned> iscsi_recovery_tmo(unsigned session_id) override;
     core::Result<void> set_iscsi_recovery_tmo(unsigned session_id, unsigned seconds) override;
+    core::Result<void> trigger_change_uevent(const std::string& devnode) override;
     void forget_device(const std::string& devnode) override;
     // Attribute files kept open by the state polls (for tests: a removed disk must not keep any).
     std::size_t open_attribute_files() const;

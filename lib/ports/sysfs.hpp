@@ -54,6 +54,9 @@ public:
     virtual core::Result<std::string> iscsi_session_state(unsigned session_id) = 0;
     virtual core::Result<unsigned> iscsi_recovery_tmo(unsigned session_id) = 0;
     virtual core::Result<void> set_iscsi_recovery_tmo(unsigned session_id, unsigned seconds) = 0;
+    // Writes "change" to /sys/block/<devnode>/uevent: the kernel sends a change uevent and udev runs its
+    // rules for the disk again.
+    virtual core::Result<void> trigger_change_uevent(const std::string& devnode) = 0;
     // The disk went away: drop whatever the adaptor keeps for it (open attribute files, resolved paths).
     virtual void forget_device(const std::string& devnode) { (void)devnode; }
 };

@@ -745,6 +745,13 @@ public:
         world_->record("recovery_tmo session" + std::to_string(session_id) + " " + std::to_string(seconds));
         return {};
     }
+    core::Result<void> trigger_change_uevent(const std::string& devnode) override {
+        if (auto p = find(devnode); !p) {
+            return p.error();
+        }
+        world_->record("uevent change " + devnode);
+        return {};
+    }
 
 private:
     core::Result<const SimPath*> find(const std::string& devnode) const {

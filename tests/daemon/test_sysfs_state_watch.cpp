@@ -69,6 +69,7 @@ public:
     core::Result<void> set_iscsi_recovery_tmo(unsigned, unsigned) override {
         return core::make_error(core::ErrorCode::NotFound, "no session");
     }
+    core::Result<void> trigger_change_uevent(const std::string&) override { return {}; }
 };
 
 // Two SCSI targets (host 1 and host 2) with three LUNs each; LUN n is reachable through both hosts, and the

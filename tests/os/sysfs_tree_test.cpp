@@ -97,6 +97,28 @@ TEST_F(AnIscsiDisk, HasItsRecoveryTimeoutWrittenAndReadBack) {
     EXPECT_EQ(read_file(sysfs_.root() / "class/iscsi_session/session1/recovery_tmo"), "2\n");
 }
 
+TEST_F(AnIscsiDisk, HasAChangeUeventTriggeredThroughItsUeventFile) {
+    SysfsTree tree(sysfs_.root());
+    testing::write_file(sysfs_.root() / "block/sdc/uevent", "MAJOR=8\nMINOR=32\nDEVNAME=sdc\nDEVTYPE=disk\n");
+    ASSERT_TRUE(tree.trigger_change_uevent("sdc").ok());
+    EXPECT_EQ(read_file(sysfs_.root() / "block/sdc/uevent"), "change\n");
+    EXPECT_FALSE(tree.trigger_change_uevent("sdz").ok());  // no such disk: nothing is created
+    EXPECT_FALSE(std::filesystem::exists(sysfs_.root() / "block/sdz"));
+    EXPECT_FALSE(tree.trigger_change_uevent("../sdc").ok());
+    EXPECT_FALSE(tree.trigger_change_uevent("..").ok());
+}
+
+TEST_F(AnIscsiDisk, IsDescribedAsClaimedOnlyWhenUdevSaysSo) {
+    SysfsTree tree(sysfs_.root());
+    UdevProperties claimed = kIscsiUdev;
+    claimed["DM_MULTIPATH_DEVICE_PATH"] = "1";
+    const auto claimed_disk = tree.describe_disk("sdc", claimed);
+    const auto unclaimed_disk = tree.describe_disk("sdc", kIscsiUdev);
+    ASSERT_TRUE(claimed_disk.path && unclaimed_disk.path);
+    EXPECT_EQ(claimed_disk.path->udev_claim, core::UdevClaim::Claimed);
+    EXPECT_EQ(unclaimed_disk.path->udev_claim, core::UdevClaim::NotClaimed);
+}
+
 TEST_F(AnIscsiDisk, ReportsItsScsiDeviceStateAluaStateAndTimeout) {
     SysfsTree tree(sysfs_.root());
     EXPECT_EQ(*tree.scsi_device_state("sdc"), ports::ScsiDeviceState::Running);

@@ -4,10 +4,12 @@
 set -u
 helper=$1
 case_name=$2
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sys=$work/sys
 state=$work/state
+run=$work/run
 conf=$work/pathkeeper.yaml
 mkdir -p "$sys/block" "$state"
 : >"$conf"
@@ -36,7 +38,10 @@ run_helper() {  # run_helper [ENV=VALUE...] -- ARGS...
     local envs=()
     while [[ $1 != -- ]]; do envs+=("$1"); shift; done
     shift
-    env -i "${envs[@]}" "$helper" --sysfs-root "$sys" --state-dir "$state" --config "$conf" "$@" 2>"$work/stderr"
+    local wrap=()
+    if [[ -n ${HELPER_TIMEOUT:-} ]]; then wrap=(timeout "$HELPER_TIMEOUT"); fi
+    "${wrap[@]}" env -i "${envs[@]}" "$helper" --sysfs-root "$sys" --state-dir "$state" --run-dir "$run" --config "$conf" "$@" \
+        2>"$work/stderr"
     local rc=$?
     if [[ $rc -ne 0 ]]; then echo "helper exited $rc (must always exit 0)"; exit 1; fi
 }
@@ -128,6 +133,74 @@ find_multipaths_on_claims_wwid_seen_on_two_disks)
     expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
     out=$(run_helper -- path sdd)   # the only disk of LUN B
     expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    ;;
+find_multipaths_on_reads_no_other_disk_once_the_index_exists)
+    python3 "$here/fake_san.py" "$sys" 255 2 2   # 512 more disks: 255 LUNs with 2 paths, 2 with one
+    printf 'defaults:\n  find_multipaths: "on"\n' >"$conf"
+    out=$(run_helper -- path sdp0l0)   # the first event that needs the index builds it from one scan
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    # Now any reader of another disk's device number blocks: a scan of the disks would hang.
+    fifos=()
+    for dir in "$sys"/block/*; do
+        case ${dir##*/} in sdp0l7 | sdp1l7 | sds1) ;; *) fifos+=("$dir/dev") ;; esac
+    done
+    rm "${fifos[@]}" && mkfifo "${fifos[@]}"
+    export HELPER_TIMEOUT=20
+    out=$(run_helper -- path sdp1l7)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    expect_line "$out" "PATHKEEPER_WWID=$(printf '36001405%025x' 7)"
+    out=$(run_helper -- path sds1)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    if command -v strace >/dev/null && strace -f -qq -e trace=none true 2>/dev/null; then
+        strace -f -qq -e trace=%file,%desc -o "$work/trace" env -i "$helper" --sysfs-root "$sys" \
+            --state-dir "$state" --run-dir "$run" --config "$conf" path sdp1l7 >/dev/null 2>&1
+        opened=$(grep -c "open.*\"$sys/" "$work/trace")
+        if ((opened > 40)); then
+            echo "FAIL [$case_name]: $opened files of the fake sysfs opened for one event (at most 40)"; exit 1
+        fi
+        echo "one event opened $opened files of a sysfs tree of $(ls "$sys/block" | wc -l) disks"
+    fi
+    ;;
+index_follows_disk_events_and_removals)
+    printf 'defaults:\n  find_multipaths: "on"\n' >"$conf"
+    out=$(run_helper -- path sdd)   # LUN B has one disk
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    fake_disk sde 8:64 5:0:0:2 6001405ffeeddccbbaa9988776655443   # a second path of LUN B appears
+    out=$(run_helper -- path sdd)   # sysfs is not scanned again: sde counts once its own event ran
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    out=$(run_helper -- path sde)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    out=$(run_helper -- path sdd)   # the change event the daemon triggers on the first path
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    rm -rf "$sys/block/sde"         # gone from sysfs, remove event not seen yet: no longer counts
+    out=$(run_helper -- path sdd)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    out=$(run_helper -- forget sde)
+    [[ -z $out ]] || { echo "FAIL [$case_name]: forget printed '$out'"; exit 1; }
+    if [[ -e $run/udev-wwid-index/by-disk/sde || -e $run/udev-wwid-index/by-wwid/$wwid_b/sde ]]; then
+        echo "FAIL [$case_name]: sde still in the index"; find "$run"; exit 1
+    fi
+    expect_line "$(ls "$run/udev-wwid-index/by-wwid/$wwid_b")" "sdd"
+    ;;
+concurrent_first_events_build_one_index)
+    python3 "$here/fake_san.py" "$sys" 24 2
+    printf 'defaults:\n  find_multipaths: "on"\n' >"$conf"
+    for dir in "$sys"/block/sdp*; do
+        name=${dir##*/}
+        (run_helper -- path "$name" >"$work/out.$name") &
+    done
+    wait
+    for dir in "$sys"/block/sdp*; do
+        expect_line "$(cat "$work/out.${dir##*/}")" "DM_MULTIPATH_DEVICE_PATH=1"
+    done
+    index=$run/udev-wwid-index
+    luns=$(find "$index/by-wwid" -mindepth 1 -maxdepth 1 -type d -name '36001405000*' | wc -l)
+    entries=$(find "$index/by-wwid" -mindepth 2 -type f -name 'sdp*' | wc -l)
+    links=$(find "$index/by-disk" -type l -name 'sdp*' | wc -l)
+    leftovers=$(find "$run" "$index/by-disk" -maxdepth 1 -name '.*' | wc -l)
+    if [[ $luns != 24 || $entries != 48 || $links != 48 || $leftovers != 0 ]]; then
+        echo "FAIL [$case_name]: $luns LUNs, $entries entries, $links links, $leftovers temp files"; exit 1
+    fi
     ;;
 blacklisted_wwid_is_never_member)
     printf '/%s/\n' "$wwid_a" >"$state/wwids"

@@ -229,5 +229,97 @@ TEST(TheEngine, CreatesAMapWhosePathsArriveInOneBatchWithAllOfThem) {
     }
 }
 
+// udev's helper answers find_multipaths "on" from the disks whose events it has seen: the first path of a new
+// LUN is left unclaimed. Once the map exists (and its WWID is saved as known), that path gets a change event.
+struct NewLunFoundByUdev {
+    Engine engine{on_config(), Bindings{}, {}};
+    std::vector<Action> planned;
+    static Config on_config() {
+        Config c;
+        c.defaults.global.find_multipaths = FindMultipaths::On;
+        return c;
+    }
+    static PathInfo with_claim(PathInfo p, UdevClaim claim) {
+        p.udev_claim = claim;
+        return p;
+    }
+    template <class A>
+    static A only(const std::vector<Action>& actions) {
+        std::vector<A> found;
+        for (const Action& a : actions) {
+            if (const auto* one = std::get_if<A>(&a)) {
+                found.push_back(*one);
+            }
+        }
+        EXPECT_EQ(found.size(), 1U) << to_string(actions);
+        return found.empty() ? A{} : found.front();
+    }
+    NewLunFoundByUdev() {
+        (void)engine.handle(MapsDiscovered{}, t0);
+        (void)engine.handle(PathAdded{with_claim(path("sdb", 16), UdevClaim::NotClaimed)}, t0);
+        planned = engine.handle(PathAdded{with_claim(path("sdc", 32), UdevClaim::Claimed)}, t0);
+    }
+};
+
+TEST(TheEngine, SavesTheWwidAsKnownBeforeItCreatesTheMapAndTriggersNothingYet) {
+    NewLunFoundByUdev s;
+    const std::string text = to_string(s.planned);
+    ASSERT_NE(text.find("save-wwids 3600a"), std::string::npos) << text;
+    ASSERT_NE(text.find("create 3600a"), std::string::npos) << text;
+    EXPECT_LT(text.find("save-wwids 3600a"), text.find("create 3600a"));
+    EXPECT_EQ(count_of(s.planned, "trigger-change"), 0U);  // dm does not have the map yet
+}
+
+TEST(TheEngine, TriggersAChangeEventOnlyOnTheMembersUdevLeftUnclaimedOnceTheMapIsCreated) {
+    NewLunFoundByUdev s;
+    auto created = s.engine.handle(ActionCompleted{s.only<CreateMap>(s.planned)}, t0);
+    EXPECT_EQ(count_of(created, "trigger-change sdb"), 1U) << to_string(created);
+    EXPECT_EQ(count_of(created, "trigger-change"), 1U) << to_string(created);  // sdc is claimed
+}
+
+TEST(TheEngine, DoesNotTriggerAgainOnTheChangeEventItCausedNorOnALaterReload) {
+    NewLunFoundByUdev s;
+    (void)s.engine.handle(ActionCompleted{s.only<CreateMap>(s.planned)}, t0);
+    // Even if the helper still says no, the change event it caused triggers nothing more.
+    auto changed = s.engine.handle(PathChanged{s.with_claim(path("sdb", 16), UdevClaim::NotClaimed)}, t0);
+    EXPECT_EQ(count_of(changed, "trigger-change"), 0U) << to_string(changed);
+    // A third path joins (unclaimed, its udev data unknown for a fourth): only the newcomer is triggered.
+    auto joined = s.engine.handle(PathEvents{{PathAdded{s.with_claim(path("sdd", 48), UdevClaim::NotClaimed)},
+                                              PathAdded{s.with_claim(path("sde", 64), UdevClaim::Unknown)}}},
+                                  t0);
+    auto reloaded = s.engine.handle(ActionCompleted{s.only<ReloadMap>(joined)}, t0);
+    EXPECT_EQ(count_of(reloaded, "trigger-change sdd"), 1U) << to_string(reloaded);
+    EXPECT_EQ(count_of(reloaded, "trigger-change"), 1U) << to_string(reloaded);
+}
+
+TEST(TheEngine, TriggersNothingForAMapWhosePathsUdevClaimedOrDidNotDescribe) {
+    Started s;  // udev's data unknown (as in plan input and simulation)
+    CreateMap create;
+    for (const Action& a : s.created) {
+        if (const auto* c = std::get_if<CreateMap>(&a)) {
+            create = *c;
+        }
+    }
+    EXPECT_EQ(count_of(s.engine.handle(ActionCompleted{create}, t0), "trigger-change"), 0U);
+}
+
+TEST(TheEngine, TriggersAgainWhenTheMapIsCreatedAnewAroundTheSamePaths) {
+    NewLunFoundByUdev s;
+    (void)s.engine.handle(ActionCompleted{s.only<CreateMap>(s.planned)}, t0);
+    Config excluded = NewLunFoundByUdev::on_config();
+    excluded.blacklist.wwid.push_back(PatternRule{*Pattern::compile("^3600a$"), {}});
+    auto gone = s.engine.handle(ConfigApplied{excluded}, t0 + seconds(1));
+    (void)s.engine.handle(ActionCompleted{s.only<RemoveMap>(gone)}, t0 + seconds(1));
+    // While excluded, udev's helper said no to both paths.
+    for (const auto& [dev, minor] : {std::pair{"sdb", 16U}, std::pair{"sdc", 32U}}) {
+        (void)s.engine.handle(PathChanged{s.with_claim(path(dev, minor), UdevClaim::NotClaimed)},
+                              t0 + seconds(1));
+    }
+    auto back = s.engine.handle(ConfigApplied{NewLunFoundByUdev::on_config()}, t0 + seconds(2));
+    auto created = s.engine.handle(ActionCompleted{s.only<CreateMap>(back)}, t0 + seconds(2));
+    EXPECT_EQ(count_of(created, "trigger-change sdb"), 1U) << to_string(created);
+    EXPECT_EQ(count_of(created, "trigger-change sdc"), 1U) << to_string(created);
+}
+
 }  // namespace
 }  // namespace pathkeeper::core

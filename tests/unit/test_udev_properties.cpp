@@ -185,3 +185,12 @@ TEST(APropertyNamePool, DropsASetNoDiskHoldsAnyMoreWhenANewOneComesIn) {
     EXPECT_EQ(pool.intern(property_names_of(UdevProperties{{"B", "2"}})).get(), kept.get());
     EXPECT_EQ(pool.intern(property_names_of(UdevProperties{{"C", "2"}})).get(), next.get());
 }
+
+TEST(UdevClaimOf, IsClaimedOnlyWhenTheHelperSaidOneAndUnknownWithoutAnyData) {
+    EXPECT_EQ(udev_claim_of(UdevProperties{{"DEVTYPE", "disk"}, {"DM_MULTIPATH_DEVICE_PATH", "1"}}),
+              UdevClaim::Claimed);
+    EXPECT_EQ(udev_claim_of(UdevProperties{{"DEVTYPE", "disk"}, {"DM_MULTIPATH_DEVICE_PATH", "0"}}),
+              UdevClaim::NotClaimed);
+    EXPECT_EQ(udev_claim_of(UdevProperties{{"DEVTYPE", "disk"}}), UdevClaim::NotClaimed);
+    EXPECT_EQ(udev_claim_of(UdevProperties{}), UdevClaim::Unknown);
+}

@@ -46,6 +46,8 @@ TEST(TheWwidRule, RefusesEachBadInputNamingItAndWhy) {
         {"36\xc3\xa9", "WWID '36\\xc3\\xa9' contains non-ASCII bytes"},
         {"3600/a0b8", "WWID '3600/a0b8' contains '/'"},
         {"../../etc", "WWID '../../etc' contains '/'"},
+        {".", "WWID '.' is a directory name"},
+        {"..", "WWID '..' is a directory name"},
     };
     for (const Case& c : cases) {
         EXPECT_EQ(refusal(c.wwid), c.message);
