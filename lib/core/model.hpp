@@ -97,7 +97,8 @@ struct IscsiInfo {
 using UdevPropertyNames = std::shared_ptr<const std::vector<std::string>>;
 
 // udev's verdict on a disk from its last event (DM_MULTIPATH_DEVICE_PATH, set by pathkeeper-udev-helper): a
-// claimed disk is left alone by blkid, LVM and systemd. Unknown when udev's data is (plan input, simulation).
+// claimed disk is left alone by blkid, LVM and systemd. Unknown when udev's data does not say (plan input,
+// simulation, a host without the rule).
 enum class UdevClaim { Unknown, Claimed, NotClaimed };
 
 // Everything discovery learned about one SCSI disk (udev, sysfs, VPD). Pure data.

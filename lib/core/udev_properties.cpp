@@ -252,11 +252,13 @@ UdevPropertyNames property_names_of(const UdevProperties& properties) {
 }
 
 UdevClaim udev_claim_of(const UdevProperties& properties) {
-    if (properties.empty()) {
+    // Without the property the membership rule did not run for the disk (not installed, or not a disk it
+    // handles): a change event would not change udev's answer, so nothing is known to mend.
+    const auto it = properties.find("DM_MULTIPATH_DEVICE_PATH");
+    if (it == properties.end()) {
         return UdevClaim::Unknown;
     }
-    const auto it = properties.find("DM_MULTIPATH_DEVICE_PATH");
-    return it != properties.end() && it->second == "1" ? UdevClaim::Claimed : UdevClaim::NotClaimed;
+    return it->second == "1" ? UdevClaim::Claimed : UdevClaim::NotClaimed;
 }
 
 UdevPropertyNames UdevPropertyNamePool::intern(UdevPropertyNames names) {

@@ -52,8 +52,8 @@ Result<Uevent> parse_uevent(std::string_view buffer);
 // The names of the properties (sorted, as the map is), as PathInfo keeps them.
 UdevPropertyNames property_names_of(const UdevProperties& properties);
 
-// Whether udev's data claims the disk as a multipath path (DM_MULTIPATH_DEVICE_PATH=1); Unknown when there
-// is no data at all.
+// Whether udev's data claims the disk as a multipath path (DM_MULTIPATH_DEVICE_PATH=1, NotClaimed for any
+// other value); Unknown when the property is absent (the membership rule did not run for it).
 UdevClaim udev_claim_of(const UdevProperties& properties);
 
 // Hands out one shared copy of each distinct set of property names, so that hundreds of disks of one kind

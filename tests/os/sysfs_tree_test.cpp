@@ -113,10 +113,13 @@ TEST_F(AnIscsiDisk, IsDescribedAsClaimedOnlyWhenUdevSaysSo) {
     UdevProperties claimed = kIscsiUdev;
     claimed["DM_MULTIPATH_DEVICE_PATH"] = "1";
     const auto claimed_disk = tree.describe_disk("sdc", claimed);
-    const auto unclaimed_disk = tree.describe_disk("sdc", kIscsiUdev);
+    UdevProperties unclaimed = kIscsiUdev;
+    unclaimed["DM_MULTIPATH_DEVICE_PATH"] = "0";
+    const auto unclaimed_disk = tree.describe_disk("sdc", unclaimed);
     ASSERT_TRUE(claimed_disk.path && unclaimed_disk.path);
     EXPECT_EQ(claimed_disk.path->udev_claim, core::UdevClaim::Claimed);
     EXPECT_EQ(unclaimed_disk.path->udev_claim, core::UdevClaim::NotClaimed);
+    EXPECT_EQ(tree.describe_disk("sdc", kIscsiUdev).path->udev_claim, core::UdevClaim::Unknown);
 }
 
 TEST_F(AnIscsiDisk, ReportsItsScsiDeviceStateAluaStateAndTimeout) {

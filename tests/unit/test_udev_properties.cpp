@@ -186,11 +186,11 @@ TEST(APropertyNamePool, DropsASetNoDiskHoldsAnyMoreWhenANewOneComesIn) {
     EXPECT_EQ(pool.intern(property_names_of(UdevProperties{{"C", "2"}})).get(), next.get());
 }
 
-TEST(UdevClaimOf, IsClaimedOnlyWhenTheHelperSaidOneAndUnknownWithoutAnyData) {
+TEST(UdevClaimOf, IsClaimedOnlyWhenTheHelperSaidOneAndUnknownWhenTheRuleDidNotRun) {
     EXPECT_EQ(udev_claim_of(UdevProperties{{"DEVTYPE", "disk"}, {"DM_MULTIPATH_DEVICE_PATH", "1"}}),
               UdevClaim::Claimed);
     EXPECT_EQ(udev_claim_of(UdevProperties{{"DEVTYPE", "disk"}, {"DM_MULTIPATH_DEVICE_PATH", "0"}}),
               UdevClaim::NotClaimed);
-    EXPECT_EQ(udev_claim_of(UdevProperties{{"DEVTYPE", "disk"}}), UdevClaim::NotClaimed);
+    EXPECT_EQ(udev_claim_of(UdevProperties{{"DEVTYPE", "disk"}}), UdevClaim::Unknown);
     EXPECT_EQ(udev_claim_of(UdevProperties{}), UdevClaim::Unknown);
 }
