@@ -101,7 +101,10 @@ wait_until 60 "dm to reinstate $disk_b" dm_path_is "$disk_b" A
 t_both=$(now_s)
 log "writes resumed $(elapsed "$t_restore" "$t_resumed") s after the cables returned;" \
     "both paths active after $(elapsed "$t_restore" "$t_both") s"
-[ "$(map_json "$map" queueing)" = true ] || fail "no_path_retry queue: pathctl should still report queueing on"
+# "queueing" is I/O held now; the policy stays on: the features keep queue_if_no_path.
+[ "$(map_json "$map" queueing)" = false ] || fail "I/O flows again, yet pathctl reports $map as queueing"
+[[ "$(map_json "$map" features)" == *queue_if_no_path* ]] ||
+    fail "no_path_retry queue: pathctl should still show queue_if_no_path in the features"
 map_queues "$map" || fail "queue_if_no_path lost after the outage"
 sleep 3
 kill -INT "$PK_PROBER_PID" 2>/dev/null || true

@@ -106,7 +106,9 @@ wait_until 10 "the daemon's log line about it" has_timed_log_after "$t_restore" 
 t_queue_log=$(timed_log_after "$t_restore" "queue_if_no_path restored")
 t_login_log=$(timed_log_after "$t_restore" "iSCSI session state .* -> LOGGED_IN")
 wait_until 30 "a pathctl watch map event after the restore" has_watch_map_line_after "$t_restore"
-[ "$(map_json "$map" queueing)" = true ] || fail "pathctl does not report queueing after the restore"
+[[ "$(map_json "$map" features)" == *queue_if_no_path* ]] ||
+    fail "pathctl does not show queue_if_no_path in the features after the restore"
+[ "$(map_json "$map" queueing)" = false ] || fail "a path carries I/O, yet pathctl reports $map as queueing"
 log "path $disk_a active $(elapsed "$t_restore" "$t_active") s after the cable returned;" \
     "queue_if_no_path back $(elapsed "$t_restore" "$t_queue") s after it; table: $(dmsetup table "$map")"
 writes_now=$(map_writes "$map")
