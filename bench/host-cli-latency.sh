@@ -42,48 +42,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-socket=$work/system_bus_socket
-. "$src/tests/dbus/integration_lib.sh"
-write_private_system_bus_conf "$work/bus.conf" "$socket" "$src/lib/api/org.pathkeeper.PathKeeper1.conf"
-dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile 2>"$work/dbus-daemon.log" &
-pids+=($!)
-for _ in $(seq 50); do [ -S "$socket" ] && break; sleep 0.1; done
-[ -S "$socket" ] || { echo "host-cli-latency.sh: dbus-daemon did not start" >&2; exit 1; }
-export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$socket
-
-# disk_name I: the kernel's name of the I-th SCSI disk (sda ... sdz, sdaa ...); names like sd0 would be
-# blacklisted by the built-in devnode rule, leaving no maps to show.
-disk_name() {
-    local i=$1 name=""
-    while :; do
-        name=$(printf "\\$(printf '%03o' $((97 + i % 26)))")$name
-        i=$((i / 26 - 1))
-        [ "$i" -ge 0 ] || break
-    done
-    echo "sd$name"
-}
-
-# scenario N: N paths, two per WWID, in the sim back end's scenario format.
-scenario() {
-    local n=$1 i
-    echo "paths:"
-    for ((i = 0; i < n; i++)); do
-        printf '  - {dev: %s, devt: "%d:%d", wwid: "36001405%024x", vendor: LIO-ORG, product: disk}\n' \
-            "$(disk_name "$i")" $((65 + i / 16)) $(((i % 16) * 16)) $((i / 2 + 1))
-    done
-}
-
-# time_ms COMMAND...: wall time of one run in milliseconds (fractional).
-time_ms() {
-    local start end
-    start=$(date +%s%N)
-    "$@" >/dev/null
-    end=$(date +%s%N)
-    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }'
-}
-
-# stats: median min max of the numbers on stdin.
-stats() { sort -n | awk '{ v[NR] = $1 } END { printf "%.1f %.1f %.1f\n", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
+# shellcheck source=host_lib.sh
+. "$src/bench/host_lib.sh"
+start_private_bus host-cli-latency.sh
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
@@ -95,23 +56,15 @@ printf '|---|---|---|---|---|---|---|\n'
 results=()
 IFS=, read -ra size_list <<<"$sizes"
 for n in "${size_list[@]}"; do
-    scenario "$n" >"$work/scenario-$n.yaml"
-    printf 'defaults:\n  find_multipaths: greedy\n  polling_interval: 5s\n  max_polling_interval: 5s\n' \
-        >"$work/pathkeeper-$n.yaml"
+    sim_scenario "$n" >"$work/scenario-$n.yaml"
+    sim_config >"$work/pathkeeper-$n.yaml"
     mkdir -p "$work/state-$n"
     "$daemon" --backend sim --sim-scenario "$work/scenario-$n.yaml" --config "$work/pathkeeper-$n.yaml" \
         --state-dir "$work/state-$n" --foreground --log-level warning >"$work/daemon-$n.log" 2>&1 &
     pid=$!
     pids+=("$pid")
-    ready=0
-    for _ in $(seq 300); do
-        if count=$("$pathctl" show paths --json 2>/dev/null | grep -o '"devnode"' | wc -l) && [ "$count" -eq "$n" ]; then
-            ready=1
-            break
-        fi
-        sleep 0.1
-    done
-    [ "$ready" = 1 ] || { echo "host-cli-latency.sh: the daemon did not publish $n paths; log:" >&2; tail "$work/daemon-$n.log" >&2; exit 1; }
+    wait_for_paths "$pathctl" "$n" ||
+        { echo "host-cli-latency.sh: the daemon did not publish $n paths; log:" >&2; tail "$work/daemon-$n.log" >&2; exit 1; }
     # The maps column is what the daemon reports, so a scenario whose paths build no maps shows as such.
     maps=$("$pathctl" show maps --json | grep -o '"wwid"' | wc -l)
     sleep 1

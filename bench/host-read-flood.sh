@@ -49,67 +49,31 @@ cp "$build/cli/pathctl" "$build/tests/dbus/pathkeeper-read-flood" "$work/bin/"
 pathctl=$work/bin/pathctl
 flood=$work/bin/pathkeeper-read-flood
 
-socket=$work/system_bus_socket
-. "$src/tests/dbus/integration_lib.sh"
-write_private_system_bus_conf "$work/bus.conf" "$socket" "$src/lib/api/org.pathkeeper.PathKeeper1.conf"
-dbus-daemon --config-file="$work/bus.conf" --nofork --nopidfile 2>"$work/dbus-daemon.log" &
-pids+=($!)
-for _ in $(seq 50); do [ -S "$socket" ] && break; sleep 0.1; done
-[ -S "$socket" ] || { echo "host-read-flood.sh: dbus-daemon did not start" >&2; exit 1; }
-export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$socket
-
-# disk_name I: the kernel's name of the I-th SCSI disk (sda ... sdz, sdaa ...).
-disk_name() {
-    local i=$1 name=""
-    while :; do
-        name=$(printf "\\$(printf '%03o' $((97 + i % 26)))")$name
-        i=$((i / 26 - 1))
-        [ "$i" -ge 0 ] || break
-    done
-    echo "sd$name"
-}
-{
-    echo "paths:"
-    for ((i = 0; i < paths; i++)); do
-        printf '  - {dev: %s, devt: "%d:%d", wwid: "36001405%024x", vendor: LIO-ORG, product: disk}\n' \
-            "$(disk_name "$i")" $((65 + i / 16)) $(((i % 16) * 16)) $((i / 2 + 1))
-    done
-} >"$work/scenario.yaml"
-printf 'defaults:\n  find_multipaths: greedy\n  polling_interval: 5s\n  max_polling_interval: 5s\n' >"$work/pathkeeper.yaml"
-
-time_ms() {
-    local start end
-    start=$(date +%s%N)
-    "$@" >/dev/null
-    end=$(date +%s%N)
-    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f\n", (b - a) / 1e6 }'
-}
-stats() { sort -n | awk '{ v[NR] = $1 } END { printf "%.1f / %.1f / %.1f ms", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
+# shellcheck source=host_lib.sh
+. "$src/bench/host_lib.sh"
+start_private_bus host-read-flood.sh
+sim_scenario "$paths" >"$work/scenario.yaml"
+sim_config >"$work/pathkeeper.yaml"
+# summary: "median / min / max ms" of the numbers on stdin.
+summary() { stats | awk '{ printf "%s / %s / %s ms", $1, $2, $3 }'; }
 
 # measure LABEL DAEMON: one table row.
 measure() {
-    local label=$1 daemon=$2 pid ready=0 idle flooded flood_pid tally
+    local label=$1 daemon=$2 pid idle flooded flood_pid tally
     rm -rf "$work/state" && mkdir -p "$work/state"
     "$daemon" --backend sim --sim-scenario "$work/scenario.yaml" --config "$work/pathkeeper.yaml" \
         --state-dir "$work/state" --foreground --log-level warning >"$work/daemon-$label.log" 2>&1 &
     pid=$!
     pids+=("$pid")
-    for _ in $(seq 300); do
-        if [ "$("$pathctl" show paths --json 2>/dev/null | grep -o '"devnode"' | wc -l)" -eq "$paths" ]; then
-            ready=1
-            break
-        fi
-        sleep 0.1
-    done
-    [ "$ready" = 1 ] || { echo "host-read-flood.sh: $label did not publish $paths paths" >&2; exit 1; }
+    wait_for_paths "$pathctl" "$paths" || { echo "host-read-flood.sh: $label did not publish $paths paths" >&2; exit 1; }
     sleep 1
-    idle=$(for _ in $(seq "$runs"); do time_ms "$pathctl" status; done | stats)
+    idle=$(for _ in $(seq "$runs"); do time_ms "$pathctl" status; done | summary)
     setpriv --reuid=65534 --regid=65534 --clear-groups "$flood" --connections 8 --calls 32 --seconds 36000 \
         >"$work/flood-$label.out" 2>&1 &
     flood_pid=$!
     pids+=("$flood_pid")
     sleep 2
-    flooded=$(for _ in $(seq "$runs"); do time_ms "$pathctl" status; done | stats)
+    flooded=$(for _ in $(seq "$runs"); do time_ms "$pathctl" status; done | summary)
     kill -TERM "$flood_pid"
     wait "$flood_pid" || true
     tally=$(head -1 "$work/flood-$label.out")
