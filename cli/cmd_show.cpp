@@ -41,14 +41,21 @@ int with_topology(Context& ctx, const std::function<void(const api::TopologyView
         ctx, [](Client& client) { return client.topology(); }, print);
 }
 
-// Prints the selected object, or reports that there is none (exit 1, like an unknown name sent to the
-// daemon).
+// Fetches the topology, picks one object out of it (select) and prints it with the topology it came from; an
+// unknown name is reported like one the daemon refused (exit 1).
 template <typename T>
-int print_selected(Context& ctx, const Reply<T>& selected, const std::function<void(const T&)>& print) {
-    if (!selected.ok())
-        return report_error(selected.error(), ctx);
-    print(selected.value());
-    return kExitOk;
+int with_selected(Context& ctx, const std::function<Reply<T>(const api::TopologyView&)>& select,
+                  const std::function<void(const api::TopologyView&, const T&)>& print) {
+    int code = kExitOk;
+    const int fetched = with_topology(ctx, [&](const api::TopologyView& t) {
+        const Reply<T> selected = select(t);
+        if (!selected.ok()) {
+            code = report_error(selected.error(), ctx);
+            return;
+        }
+        print(t, selected.value());
+    });
+    return fetched != kExitOk ? fetched : code;
 }
 
 }  // namespace
@@ -62,43 +69,35 @@ void add_show_command(CLI::App& app, Registry& registry) {
         "topology", "Every map (or map NAME) with its path groups and paths, like multipath -ll");
     topology->add_flag("--json", options->json, "Print JSON (schema: docs/json-schema.md)");
     topology->add_option("NAME", options->name, "Only this map: name, WWID, dm device or major:minor");
-    registry.push_back({topology, [options](Context& ctx) {
-                            int code = kExitOk;
-                            int fetched = with_topology(ctx, [&](const api::TopologyView& t) {
-                                auto print = [&](const api::TopologyView& shown) {
-                                    if (options->json) {
-                                        print_json(ctx, api::topology_document(shown));
-                                    } else {
-                                        *ctx.out << format_topology(shown, ctx.style);
-                                    }
-                                };
-                                if (options->name.empty()) {
-                                    print(t);
-                                    return;
-                                }
-                                code = print_selected<api::MapView>(
-                                    ctx, select_map(t, options->name),
-                                    [&](const api::MapView& m) { print(topology_of(t, m)); });
-                            });
-                            return fetched != kExitOk ? fetched : code;
-                        }});
+    registry.push_back(
+        {topology, [options](Context& ctx) {
+             auto print = [&](const api::TopologyView& shown) {
+                 if (options->json) {
+                     print_json(ctx, api::topology_document(shown));
+                 } else {
+                     *ctx.out << format_topology(shown, ctx.style);
+                 }
+             };
+             if (options->name.empty())
+                 return with_topology(ctx, print);
+             return with_selected<api::MapView>(
+                 ctx, [&](const api::TopologyView& t) { return select_map(t, options->name); },
+                 [&](const api::TopologyView& t, const api::MapView& m) { print(topology_of(t, m)); });
+         }});
 
     auto* map = show->add_subcommand("map", "One map: a line like show maps, or its JSON object");
     map->add_flag("--json", options->json, "Print JSON (schema: docs/json-schema.md)");
     map->add_option("NAME", options->name, "The map: name, WWID, dm device or major:minor")->required();
     registry.push_back({map, [options](Context& ctx) {
-                            int code = kExitOk;
-                            int fetched = with_topology(ctx, [&](const api::TopologyView& t) {
-                                code = print_selected<api::MapView>(
-                                    ctx, select_map(t, options->name), [&](const api::MapView& m) {
-                                        if (options->json) {
-                                            print_json(ctx, api::maps_document({m}));
-                                        } else {
-                                            *ctx.out << format_maps_table(topology_of(t, m), ctx.style);
-                                        }
-                                    });
-                            });
-                            return fetched != kExitOk ? fetched : code;
+                            return with_selected<api::MapView>(
+                                ctx, [&](const api::TopologyView& t) { return select_map(t, options->name); },
+                                [&](const api::TopologyView& t, const api::MapView& m) {
+                                    if (options->json) {
+                                        print_json(ctx, api::maps_document({m}));
+                                    } else {
+                                        *ctx.out << format_maps_table(topology_of(t, m), ctx.style);
+                                    }
+                                });
                         }});
 
     auto* paths = show->add_subcommand("paths", "One line per path");
@@ -122,18 +121,16 @@ void add_show_command(CLI::App& app, Registry& registry) {
     path->add_flag("--json", options->json, "Print JSON (schema: docs/json-schema.md)");
     path->add_option("DEV", options->name, "The path: kernel name, /dev node or major:minor")->required();
     registry.push_back({path, [options](Context& ctx) {
-                            int code = kExitOk;
-                            int fetched = with_topology(ctx, [&](const api::TopologyView& t) {
-                                code = print_selected<api::PathView>(
-                                    ctx, select_path(t, options->name), [&](const api::PathView& p) {
-                                        if (options->json) {
-                                            print_json(ctx, api::paths_document({p}));
-                                        } else {
-                                            *ctx.out << format_paths_table({p}, ctx.style);
-                                        }
-                                    });
-                            });
-                            return fetched != kExitOk ? fetched : code;
+                            return with_selected<api::PathView>(
+                                ctx,
+                                [&](const api::TopologyView& t) { return select_path(t, options->name); },
+                                [&](const api::TopologyView&, const api::PathView& p) {
+                                    if (options->json) {
+                                        print_json(ctx, api::paths_document({p}));
+                                    } else {
+                                        *ctx.out << format_paths_table({p}, ctx.style);
+                                    }
+                                });
                         }});
 
     auto* maps = show->add_subcommand("maps", "One line per map");
