@@ -475,7 +475,7 @@ private:
             note(Kind::Syntax, s.line, "multipath",
                  "second entry for WWID " + *wwid + " (first at line " + std::to_string(same->line) +
                      ") merged into it; its settings win");
-            if (alias) {
+            if (alias && alias_is_free(*alias, *wwid)) {
                 same->alias = alias;
             }
             for (auto& [k, v] : options.entries) {
@@ -486,18 +486,23 @@ private:
             }
             return;
         }
-        if (alias) {
-            for (const auto& m : multipaths_) {
-                if (m.alias && m.alias->yaml == alias->yaml) {
-                    note(Kind::InvalidValue, alias->line, "alias",
-                         "alias \"" + alias->yaml + "\" is already used by WWID " + m.wwid + " (line " +
-                             std::to_string(m.alias->line) + "); left out");
-                    alias.reset();
-                    break;
-                }
-            }
+        if (alias && !alias_is_free(*alias, *wwid)) {
+            alias.reset();
         }
         multipaths_.push_back({*wwid, alias, std::move(options), s.line});
+    }
+
+    // One alias names one map: an alias another WWID's entry already has is left out, with a note.
+    bool alias_is_free(const Value& alias, const std::string& wwid) {
+        for (const auto& m : multipaths_) {
+            if (m.wwid != wwid && m.alias && m.alias->yaml == alias.yaml) {
+                note(Kind::InvalidValue, alias.line, "alias",
+                     "alias \"" + alias.yaml + "\" is already used by WWID " + m.wwid + " (line " +
+                         std::to_string(m.alias->line) + "); left out");
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---- Options.

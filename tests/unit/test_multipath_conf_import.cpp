@@ -334,6 +334,21 @@ TEST(AMultipathConfWithBadWwids, LeavesThemOutAndNamesThem) {
     EXPECT_NE(find_note(result, "multipath", Kind::InvalidValue), nullptr);
 }
 
+// Found by fuzz_multipath_conf: a second entry for a WWID, merged into the first, brought an alias another
+// WWID already had, and the YAML was refused for the duplicate alias.
+TEST(AMultipathConfWithADuplicateAliasInAMergedEntry, LeavesTheSecondAliasOut) {
+    ImportResult result;
+    auto c = import_and_parse(
+        "multipaths {\nmultipath {\nwwid 36001405aaaa\nalias data01\n}\n"
+        "multipath {\nwwid 36001405bbbb\nalias data02\n}\n"
+        "multipath {\nwwid 36001405bbbb\nalias data01\n}\n}\n",
+        &result);
+    ASSERT_EQ(c.multipaths.size(), 2u);
+    EXPECT_EQ(c.multipaths[0].alias, "data01");
+    EXPECT_EQ(c.multipaths[1].alias, "data02");
+    EXPECT_NE(find_note(result, "alias", Kind::InvalidValue), nullptr);
+}
+
 TEST(AnOldMultipathConf, TranslatesDeprecatedSpellingsAndReportsTheInvalidGlob) {
     ImportResult result;
     auto config = import_and_parse(read_text(data_dir / "admin-legacy.conf"), &result);
