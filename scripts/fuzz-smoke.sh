@@ -6,7 +6,7 @@
 # Environment:
 #   FUZZ_BUILD_DIR   build directory (default: <repo>/build-fuzz)
 #   FUZZ_TARGETS     space-separated subset of targets to run (default: every fuzz_* target built)
-#   FUZZ_JOBS        build parallelism (default 2)
+#   FUZZ_JOBS        build parallelism and targets run at once (default 2)
 #   FUZZ_ARTIFACTS   where crash/leak/timeout inputs are kept (default: <build dir>/fuzz-artifacts)
 #   FUZZ_KEEP_CORPUS set to 1 to keep the grown temporary corpora (their path is printed)
 # Exit status: 0 when every target ran clean; 1 when any target crashed, leaked, timed out or ran out of
@@ -72,43 +72,61 @@ mkdir -p "$artifacts"
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 
-failed=()
-summary=()
-for target in "${targets[@]}"; do
+# run_target TARGET: one fuzz run; its summary line goes to $work/TARGET.summary, a failure report to
+# $work/TARGET.failed and .report. Targets run FUZZ_JOBS at a time: each gets its full time on one core.
+run_target() {
+    local target=$1 binary name corpus log status done_line runs saved
     binary=$build/tests/fuzz/$target
     name=${target#fuzz_}
     if [[ ! -x $binary ]]; then
-        echo "fuzz-smoke: $binary is missing" >&2
-        failed+=("$target (not built)")
-        continue
+        echo "$target (not built)" >"$work/$target.failed"
+        return
     fi
     corpus=$work/$name
     mkdir -p "$corpus" "$artifacts/$name"
     if [[ -d $repo/tests/fuzz/corpus/$name ]]; then
         cp -r "$repo/tests/fuzz/corpus/$name/." "$corpus/"
     fi
-    dict_args=()
+    local dict_args=()
     if [[ -f $repo/tests/fuzz/dict/$name.dict ]]; then
         dict_args=(-dict="$repo/tests/fuzz/dict/$name.dict")
     fi
     log=$work/$name.log
-    echo "=== $target: ${seconds}s"
     status=0
     "$binary" "$corpus" "${dict_args[@]}" -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=10 \
         -max_len=65536 -print_final_stats=1 -artifact_prefix="$artifacts/$name/" >"$log" 2>&1 || status=$?
     # The last status line ("#N DONE cov: ... ft: ... corp: ... exec/s: ...") and the run count.
     done_line=$(grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$log" | tail -n 1 || true)
     runs=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' "$log" | tail -n 1)
-    summary+=("$(printf '%-22s runs=%-10s %s' "$target" "${runs:-?}" "$done_line")")
+    printf '%-22s runs=%-10s %s\n' "$target" "${runs:-?}" "$done_line" >"$work/$target.summary"
     if [[ $status -ne 0 ]]; then
         saved=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
-        echo "fuzz-smoke: $target FAILED (exit $status); log follows" >&2
-        tail -n 60 "$log" >&2
+        {
+            echo "fuzz-smoke: $target FAILED (exit $status); log follows"
+            tail -n 60 "$log"
+            echo "fuzz-smoke: crashing input saved at: ${saved:-<none written, see $artifacts/$name/last-failure.log>}"
+            [[ -n $saved ]] && echo "fuzz-smoke: reproduce with: $binary $saved"
+        } >"$work/$target.report"
         cp "$log" "$artifacts/$name/last-failure.log"
-        echo "fuzz-smoke: crashing input saved at: ${saved:-<none written, see $artifacts/$name/last-failure.log>}" >&2
-        [[ -n $saved ]] && echo "fuzz-smoke: reproduce with: $binary $saved" >&2
-        failed+=("$target")
+        echo "$target" >"$work/$target.failed"
     fi
+}
+
+for target in "${targets[@]}"; do
+    while [[ $(jobs -rp | wc -l) -ge $jobs ]]; do
+        wait -n || true
+    done
+    echo "=== $target: ${seconds}s"
+    run_target "$target" &
+done
+wait
+
+failed=()
+summary=()
+for target in "${targets[@]}"; do
+    [[ -f $work/$target.summary ]] && summary+=("$(cat "$work/$target.summary")")
+    [[ -f $work/$target.report ]] && cat "$work/$target.report" >&2
+    [[ -f $work/$target.failed ]] && failed+=("$(cat "$work/$target.failed")")
 done
 
 echo

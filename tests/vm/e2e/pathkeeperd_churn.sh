@@ -1,7 +1,7 @@
 #!/bin/bash
 # Reliability under churn, on scsi_debug (2 hosts x PK_CHURN_LUNS LUNs, default 6), with the prober
 # writing to the map of LUN 0, which stays throughout:
-#   1. udev event storm: PK_CHURN_ROUNDS times (default 3) every path of LUNs 1..N-1 is deleted (their maps go,
+#   1. udev event storm: PK_CHURN_ROUNDS times (default 2) every path of LUNs 1..N-1 is deleted (their maps go,
 #      flush_on_last_del) and the hosts are rescanned (the maps come back);
 #   2. meanwhile 100 `pathctl reconfigure` calls, alternating two valid configurations that differ in
 #      no_path_retry, so every call reloads every map (the prober's map included) while paths come and go;
@@ -16,7 +16,7 @@
 require_pathkeeperd "${1:-}"
 require_prober "${1:-}"
 luns=${PK_CHURN_LUNS:-6}
-rounds=${PK_CHURN_ROUNDS:-3}
+rounds=${PK_CHURN_ROUNDS:-2}
 reconfigures=100
 max_rss_growth_kib=$((16 * 1024))
 # udev under TCG needs about a second per path, so the waits for maps to go and come back grow with the size.

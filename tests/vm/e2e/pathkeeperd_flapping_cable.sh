@@ -13,7 +13,7 @@
 . "$(dirname "$0")/../guest/lib.sh"
 require_pathkeeperd "${1:-}"
 require_prober "${1:-}"
-flaps=${FLAP_COUNT:-10}
+flaps=${FLAP_COUNT:-6}
 down_s=${FLAP_DOWN_S:-5}
 up_s=${FLAP_UP_S:-5}
 hold_s=10
