@@ -67,6 +67,7 @@ int run_pathctl(int argc, const char* const* argv, Context& ctx) {
     add_reinstate_path_command(app, registry);
     add_switch_group_command(app, registry);
     add_queueing_command(app, registry);
+    add_wwids_command(app, registry);
     add_reconfigure_command(app, registry);
     add_watch_command(app, registry);
     add_plan_command(app, registry);

@@ -65,6 +65,9 @@ public:
     virtual Done switch_group(const std::string& map, unsigned group) = 0;
     // map "" is every map; control is "disable", "restore" or "force".
     virtual Done set_queueing(const std::string& map, const std::string& control) = 0;
+    // The known-WWIDs list; edit is "add" or "remove" with a WWID or path as target, or "reset" (target "").
+    virtual Reply<std::vector<std::string>> known_wwids() = 0;
+    virtual Done edit_known_wwids(const std::string& edit, const std::string& target) = 0;
     // text == nullopt: the daemon re-reads its configured file; else it applies text (origin names it).
     virtual Done reconfigure(const std::optional<std::pair<std::string, std::string>>& text_and_origin) = 0;
     // Delivers signals to sink until should_stop() returns true (polled at least every 100 ms) or the daemon

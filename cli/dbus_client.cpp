@@ -149,6 +149,27 @@ Done DbusClient::set_queueing(const std::string& map, const std::string& control
     return call([&] { ManagerProxy(connection_, nullptr).SetQueueing(map, control); });
 }
 
+Reply<std::vector<std::string>> DbusClient::known_wwids() {
+    try {
+        return ManagerProxy(connection_, nullptr).GetKnownWwids();
+    } catch (const sdbus::Error& e) {
+        return error_from(e);
+    }
+}
+
+Done DbusClient::edit_known_wwids(const std::string& edit, const std::string& target) {
+    return call([&] {
+        ManagerProxy proxy(connection_, nullptr);
+        if (edit == "add") {
+            proxy.AddKnownWwid(target);
+        } else if (edit == "remove") {
+            proxy.RemoveKnownWwid(target);
+        } else {
+            proxy.ResetKnownWwids();
+        }
+    });
+}
+
 Done DbusClient::reconfigure(const std::optional<std::pair<std::string, std::string>>& text_and_origin) {
     return call([&] {
         ManagerProxy proxy(connection_, nullptr);

@@ -131,6 +131,22 @@ core::Result<void> ServiceAdapter::set_queueing(const std::string& map, core::Qu
                  (map.empty() ? std::string("every map") : map) + ": queueing " + core::to_string(control));
 }
 
+std::vector<std::string> ServiceAdapter::known_wwids() const {
+    return engine_.known_wwids();
+}
+
+core::Result<void> ServiceAdapter::edit_known_wwids(const core::AdminEditKnownWwids& edit) {
+    switch (edit.edit) {
+        case core::KnownWwidsEdit::Add:
+            return admin(edit, "add " + edit.target + " to the known WWIDs");
+        case core::KnownWwidsEdit::Remove:
+            return admin(edit, "remove " + edit.target + " from the known WWIDs");
+        case core::KnownWwidsEdit::Reset:
+            break;
+    }
+    return admin(edit, "reset the known WWIDs to the maps' WWIDs");
+}
+
 core::Result<void> ServiceAdapter::reconfigure(const std::optional<dbus::ConfigText>& text) {
     if (!text) {
         return config_control_.reload_config_file();

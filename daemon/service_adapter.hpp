@@ -51,6 +51,8 @@ public:
     core::Result<void> reinstate_path(const std::string& devnode) override;
     core::Result<void> switch_group(const std::string& map, unsigned group) override;
     core::Result<void> set_queueing(const std::string& map, core::QueueingControl control) override;
+    std::vector<std::string> known_wwids() const override;
+    core::Result<void> edit_known_wwids(const core::AdminEditKnownWwids& edit) override;
     core::Result<void> reconfigure(const std::optional<dbus::ConfigText>& text) override;
     core::Result<std::string> config_text(bool explain) const override;
 

@@ -461,6 +461,44 @@ private:
             raise(result.error(), ApiError::NoSuchMap);
     }
 
+    std::vector<std::string> GetKnownWwids() override {
+        admit_read("GetKnownWwids");
+        auto wwids = backend_.known_wwids();
+        for (auto& w : wwids)
+            w = core::text::to_valid_utf8(w);
+        return wwids;
+    }
+
+    void AddKnownWwid(const std::string& target) override {
+        require_root("AddKnownWwid");
+        edit_known_wwids(core::KnownWwidsEdit::Add, target);
+    }
+
+    void RemoveKnownWwid(const std::string& target) override {
+        require_root("RemoveKnownWwid");
+        edit_known_wwids(core::KnownWwidsEdit::Remove, target);
+    }
+
+    void ResetKnownWwids() override {
+        require_root("ResetKnownWwids");
+        edit_known_wwids(core::KnownWwidsEdit::Reset, {});
+    }
+
+    // The target's bytes come back quoted in the error message, which sd-bus wants short and UTF-8.
+    void edit_known_wwids(core::KnownWwidsEdit edit, const std::string& target) {
+        if (target.size() > kMaxKnownWwidTarget) {
+            raise(ApiError::InvalidArgument, "the WWID or path is " + std::to_string(target.size()) +
+                                                 " bytes long; at most " +
+                                                 std::to_string(kMaxKnownWwidTarget) + " are accepted");
+        }
+        auto result = backend_.edit_known_wwids(core::AdminEditKnownWwids{edit, target});
+        if (!result) {
+            raise(api::api_error_from_core(result.error().code, ApiError::NotSupported),
+                  core::text::to_valid_utf8(result.error().message));
+        }
+    }
+    static constexpr std::size_t kMaxKnownWwidTarget = 256;
+
     void Reconfigure() override {
         require_root("Reconfigure");
         auto result = backend_.reconfigure(std::nullopt);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/views.hpp"
 #include "core/events.hpp"
@@ -46,6 +47,11 @@ public:
     virtual core::Result<void> switch_group(const std::string& map, unsigned group) = 0;
     // map "" is every map; a named map is not checked to exist by the service (NotFound becomes NoSuchMap).
     virtual core::Result<void> set_queueing(const std::string& map, core::QueueingControl control) = 0;
+    // The known-WWIDs list, in file order.
+    virtual std::vector<std::string> known_wwids() const = 0;
+    // Add / remove / reset (core::Engine::validate_known_wwids_edit says what is refused): NotFound becomes
+    // NotSupported, InvalidArgument stays.
+    virtual core::Result<void> edit_known_wwids(const core::AdminEditKnownWwids& edit) = 0;
     // nullopt: re-read the configured file. Must change nothing when the configuration is invalid.
     virtual core::Result<void> reconfigure(const std::optional<ConfigText>& text) = 0;
     // The effective configuration as YAML; explain adds each resolved option's origin.

@@ -147,6 +147,10 @@ nlohmann::json status_document(const ManagerView& manager) {
     return {{"schema_version", kJsonSchemaVersion}, {"daemon", manager_to_json(manager)}};
 }
 
+nlohmann::json known_wwids_document(const std::vector<std::string>& wwids) {
+    return {{"schema_version", kJsonSchemaVersion}, {"known_wwids", wwids}};
+}
+
 nlohmann::json path_state_event_to_json(const PathStateEvent& e) {
     return {{"schema_version", kJsonSchemaVersion},
             {"event", "path_state_changed"},

@@ -26,7 +26,8 @@ nlohmann::json topology_document(const TopologyView& topology);  // daemon, maps
 nlohmann::json maps_document(const std::vector<MapView>& maps);
 nlohmann::json paths_document(const std::vector<PathView>& paths);
 nlohmann::json status_document(const ManagerView& manager);
-nlohmann::json path_state_event_to_json(const PathStateEvent& event);  // one line of `watch --json`
+nlohmann::json known_wwids_document(const std::vector<std::string>& wwids);  // `pathctl wwids list`
+nlohmann::json path_state_event_to_json(const PathStateEvent& event);        // one line of `watch --json`
 nlohmann::json map_change_event_to_json(const MapChangeEvent& event);
 
 }  // namespace pathkeeper::api

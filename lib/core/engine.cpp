@@ -503,6 +503,7 @@ Result<void> Engine::validate(const AdminRequest& request) const {
             }
             return {};
         }
+        Result<void> operator()(const AdminEditKnownWwids& r) const { return e.validate_known_wwids_edit(r); }
         Result<void> path(const std::string& dev) const {
             const PathRecord* p = e.state_.find_path(dev);
             if (p == nullptr || e.state_.map_of(*p) == nullptr) {
@@ -557,6 +558,8 @@ void Engine::on(const AdminRequest& e, TimePoint now, ActionCollector& out) {
                           out);
     } else if (const auto* q = std::get_if<AdminSetQueueing>(&e)) {
         set_queueing(*q, now, out);
+    } else if (const auto* k = std::get_if<AdminEditKnownWwids>(&e)) {
+        edit_known_wwids(*k, now, out);
     }
     iscsi_.sync(state_, out);
 }

@@ -91,6 +91,11 @@ private:
     void on(const ConfigApplied& e, TimePoint now, ActionCollector& out);
     void on(const AdminRequest& e, TimePoint now, ActionCollector& out);
     void set_queueing(const AdminSetQueueing& request, TimePoint now, ActionCollector& out);
+    // engine_known_wwids.cpp: the WWID an Add / Remove names (a path's devnode is taken for its WWID), and
+    // the edit itself.
+    Result<std::string> known_wwids_target(const AdminEditKnownWwids& request) const;
+    Result<void> validate_known_wwids_edit(const AdminEditKnownWwids& request) const;
+    void edit_known_wwids(const AdminEditKnownWwids& request, TimePoint now, ActionCollector& out);
     void on(const IscsiSessionChanged& e, TimePoint now, ActionCollector& out);
     void on(const DeviceStateChanged& e, TimePoint now, ActionCollector& out);
     void on(const AluaStateChanged& e, TimePoint now, ActionCollector& out);

@@ -110,7 +110,18 @@ struct AdminSetQueueing {
     QueueingControl control = QueueingControl::Restore;
     std::string by = "the administrator";  // for the log line
 };
-using AdminRequest = std::variant<AdminFailPath, AdminReinstatePath, AdminSwitchGroup, AdminSetQueueing>;
+// multipath -a / -w / -W: the administrator edits the known-WWIDs list (find_multipaths on/strict reads it).
+enum class KnownWwidsEdit {
+    Add,     // the WWID (or the WWID of the path named) becomes known
+    Remove,  // no longer known; refused while the WWID has a map (planning would add it back)
+    Reset,   // only the WWIDs that have a map now stay
+};
+struct AdminEditKnownWwids {
+    KnownWwidsEdit edit = KnownWwidsEdit::Add;
+    std::string target;  // Add, Remove: a WWID or a path's devnode ("sdb"); Reset: unused
+};
+using AdminRequest =
+    std::variant<AdminFailPath, AdminReinstatePath, AdminSwitchGroup, AdminSetQueueing, AdminEditKnownWwids>;
 
 // /sys/class/iscsi_session/session<N>/state changed ("LOGGED_IN", "FAILED", "FREE", ...).
 struct IscsiSessionChanged {

@@ -15,6 +15,9 @@
 //    and the udev helper's WWID index uses the WWID as a file name.
 
 #include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/result.hpp"
@@ -26,6 +29,12 @@ inline constexpr std::size_t wwid_max_chars = 122;
 // Ok, or InvalidArgument whose message quotes the WWID and says which part of the rule it breaks.
 Result<void> check_wwid(std::string_view wwid);
 bool valid_wwid(std::string_view wwid) noexcept;
+
+// What an administrator names where a WWID is wanted (multipath -a/-w style): a path ("sdb", "/dev/sdb")
+// stands for its WWID, anything else must be a WWID. wwid_of_path gives a known path's WWID ("" when it has
+// none) or nullopt for no such path. InvalidArgument naming the target otherwise.
+Result<std::string> resolve_wwid_target(
+    std::string_view target, const std::function<std::optional<std::string>(std::string_view)>& wwid_of_path);
 
 // A wwid pattern (blacklist) without regex operators names a WWID or a piece of one: if the rule refuses it,
 // it can never match, which is a mistake worth reporting (e.g. a WWID pasted with a space). Ok for any

@@ -97,7 +97,8 @@ contains "$out" "mpath-$map" "plan names the dm uuid"
 
 # ---- Mutations as nobody: refused, nothing changes.
 for cmd in "fail-path sdb" "reinstate-path sdb" "switch-group $map 2" "queueing $map disable" \
-    "queueing --all disable" "reconfigure" "reconfigure --config $work/pathkeeper.yaml"; do
+    "queueing --all disable" "reconfigure" "reconfigure --config $work/pathkeeper.yaml" "wwids add sdb" \
+    "wwids reset"; do
     # shellcheck disable=SC2086
     expect 1 "nobody: $cmd" -- as_nobody "$pathctl" $cmd
     contains "$err" "AccessDenied" "nobody: $cmd names AccessDenied"
@@ -158,6 +159,26 @@ contains "$err" "NoSuchMap" "unknown map is NoSuchMap"
 expect 1 "SetQueueing with an unknown control" -- busctl --system call org.pathkeeper.PathKeeper1 \
     /org/pathkeeper/PathKeeper1 org.pathkeeper.PathKeeper1.Manager SetQueueing ss "$map" off
 contains "$err" "queueing control must be disable, restore or force" "the refusal names the argument"
+
+# ---- The known-WWIDs file: the maps' WWIDs are in it; add / remove reach it, refusals name the reason.
+wwids_file=$work/state/wwids
+has_wwid() { grep -qx "/$1/" "$wwids_file"; }
+lacks_wwid() { ! grep -qx "/$1/" "$wwids_file"; }
+eventually 5 "the wwids file lists $map" has_wwid "$map"
+expect 0 "root: wwids add" -- "$pathctl" wwids add 36001405cccccccccccccccccccccccc3
+eventually 5 "the wwids file gets the added WWID" has_wwid 36001405cccccccccccccccccccccccc3
+expect 0 "wwids list" -- "$pathctl" wwids list
+contains "$out" "36001405cccccccccccccccccccccccc3" "the list shows the added WWID"
+expect 1 "wwids remove of a mapped WWID" -- "$pathctl" wwids remove "$map"
+contains "$err" "has map" "the refusal names the map"
+contains "$err" "NotSupported" "a mapped WWID is NotSupported"
+expect 1 "wwids add of a missing disk" -- "$pathctl" wwids add sdz
+contains "$err" "no path named sdz" "a disk name is not taken for a WWID"
+expect 0 "root: wwids remove" -- "$pathctl" wwids remove 36001405cccccccccccccccccccccccc3
+eventually 5 "the removed WWID leaves the file" lacks_wwid 36001405cccccccccccccccccccccccc3
+expect 0 "root: wwids reset" -- "$pathctl" wwids reset
+if has_wwid "$map" && [ "$(grep -c '^/' "$wwids_file")" -eq 2 ]; then pass; else
+    fail "after reset the file should hold the two maps' WWIDs: $(cat "$wwids_file")"; fi
 
 # ---- Reconfigure: the file, a bad text (refused with its location, nothing applied), a good text.
 expect 0 "root: reconfigure" -- "$pathctl" reconfigure

@@ -81,6 +81,7 @@ for who in root nobody; do
             fail "$who: show $show --json is not a schema_version 1 document"; fi
     done
     expect 0 "$who: status --json" -- "${run[@]}" "$pathctl" status --json
+    expect 0 "$who: wwids list" -- "${run[@]}" "$pathctl" wwids list
     expect 0 "$who: show paths --as-plan-input" -- "${run[@]}" "$pathctl" show paths --as-plan-input
     contains "$out" 'dev: "sdb"' "$who: plan input"
 done
@@ -94,7 +95,7 @@ contains "$out" "multipath 1 queue_if_no_path" "plan prints the table"
 
 # ---- Mutations as nobody: AccessDenied, exit 1, nothing changed.
 for cmd in "fail-path sdb" "reinstate-path sdb" "switch-group mpatha 2" "reconfigure" \
-           "reconfigure --config $work/pathkeeper.yaml"; do
+           "reconfigure --config $work/pathkeeper.yaml" "wwids add sdb" "wwids remove sdb" "wwids reset"; do
     # shellcheck disable=SC2086
     expect 1 "nobody: $cmd" -- as_nobody "$pathctl" $cmd
     contains "$err" "(AccessDenied)" "nobody: $cmd names AccessDenied"
@@ -181,6 +182,30 @@ expect 2 "usage error" -- "$pathctl" switch-group mpatha
 head -c 1100000 /dev/zero | tr '\0' '#' >"$work/huge.yaml"
 expect 1 "oversized configuration text" -- "$pathctl" reconfigure --config "$work/huge.yaml"
 contains "$err" "larger than 1 MiB" "oversized LoadConfig refused"
+
+# ---- The known-WWIDs list (multipath -a / -w / -W).
+expect 0 "wwids add a WWID" -- "$pathctl" wwids add 36001405b1f0c0de0000000000000009
+contains "$out" "36001405b1f0c0de0000000000000009: known" "wwids add says so"
+expect 0 "wwids add a path" -- "$pathctl" wwids add /dev/sdb
+expect 0 "wwids list" -- "$pathctl" wwids list
+if [ "$out" = $'36001405b1f0c0de0000000000000009\n36001405b1f0c0de0000000000000001' ]; then pass; else
+    fail "wwids list after two adds: $out"; fi
+expect 0 "wwids list --json" -- "$pathctl" wwids list --json
+if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema_version"]==1 and len(d["known_wwids"])==2' <<<"$out"; then pass; else
+    fail "wwids list --json: $out"; fi
+expect 1 "wwids remove an unlisted WWID" -- "$pathctl" wwids remove 36001405b1f0c0de0000000000000002
+contains "$err" "is not in the known-WWIDs list (NotSupported)" "unlisted WWID named"
+expect 1 "wwids add garbage" -- "$pathctl" wwids add 'a b'
+contains "$err" "\"a b\" is neither a known path nor a WWID" "bad WWID named"
+contains "$err" "(InvalidArgument)" "InvalidArgument for a bad WWID"
+expect 1 "wwids add oversized" -- "$pathctl" wwids add "$(printf 'x%.0s' $(seq 300))"
+contains "$err" "300 bytes long" "oversized target refused"
+expect 0 "wwids remove" -- "$pathctl" wwids remove 36001405b1f0c0de0000000000000009
+expect 0 "wwids reset" -- "$pathctl" wwids reset
+expect 0 "wwids list after reset" -- "$pathctl" wwids list
+if [ "$out" = $'36001405b1f0c0de0000000000000001\n36001405b1f0c0de0000000000000002' ]; then pass; else
+    fail "wwids list after reset (the two maps' WWIDs): $out"; fi
+expect 2 "wwids without a subcommand" -- "$pathctl" wwids
 
 # ---- A good D-Bus citizen: busctl sees one object per map and per path.
 expect 0 "busctl tree" -- busctl --system tree org.pathkeeper.PathKeeper1

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "config/config_file.hpp"
+#include "core/wwid.hpp"
 
 namespace pathkeeper::testing {
 
@@ -64,6 +65,34 @@ core::Result<void> FakeBackend::set_queueing(const std::string& map, core::Queue
     if (!found)
         return core::make_error(core::ErrorCode::NotFound, "no map named " + map);
     publish();
+    return {};
+}
+
+core::Result<void> FakeBackend::edit_known_wwids(const core::AdminEditKnownWwids& edit) {
+    if (edit.edit == core::KnownWwidsEdit::Reset) {
+        known_wwids_.clear();
+        for (const auto& m : topology_.maps)
+            known_wwids_.push_back(m.wwid);
+        return {};
+    }
+    auto resolved =
+        core::resolve_wwid_target(edit.target, [this](std::string_view dev) -> std::optional<std::string> {
+            const api::PathView* p = topology_.find_path(std::string(dev));
+            return p != nullptr ? std::optional<std::string>(p->wwid) : std::nullopt;
+        });
+    if (!resolved)
+        return resolved.error();
+    const std::string& wwid = *resolved;
+    auto it = std::find(known_wwids_.begin(), known_wwids_.end(), wwid);
+    if (edit.edit == core::KnownWwidsEdit::Add) {
+        if (it == known_wwids_.end())
+            known_wwids_.push_back(wwid);
+        return {};
+    }
+    if (it == known_wwids_.end())
+        return core::make_error(core::ErrorCode::NotFound,
+                                "WWID " + wwid + " is not in the known-WWIDs list");
+    known_wwids_.erase(it);
     return {};
 }
 

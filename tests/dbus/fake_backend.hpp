@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "daemon/dbus/dbus_service.hpp"
 #include "daemon/dbus/service_backend.hpp"
@@ -23,6 +24,10 @@ public:
     core::Result<void> reinstate_path(const std::string& devnode) override;
     core::Result<void> switch_group(const std::string& map, unsigned group) override;
     core::Result<void> set_queueing(const std::string& map, core::QueueingControl control) override;
+    std::vector<std::string> known_wwids() const override { return known_wwids_; }
+    // The list alone: a path name stands for its WWID, a bad WWID and an unlisted remove are refused. What
+    // the engine adds (maps made, the refusal to forget a mapped WWID) is tested against the engine.
+    core::Result<void> edit_known_wwids(const core::AdminEditKnownWwids& edit) override;
     core::Result<void> reconfigure(const std::optional<dbus::ConfigText>& text) override;
     core::Result<std::string> config_text(bool explain) const override;
 
@@ -42,6 +47,7 @@ private:
     std::string config_text_;
     dbus::DbusService* service_ = nullptr;
     int reconfigure_count_ = 0;
+    std::vector<std::string> known_wwids_;
     api::TopologyView before_unplug_;
     bool unplugged_ = false;
 };

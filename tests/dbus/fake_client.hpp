@@ -51,6 +51,16 @@ public:
     cli::Done set_queueing(const std::string& map, const std::string& control) override {
         return record("set_queueing " + (map.empty() ? std::string("<all>") : map) + " " + control);
     }
+    std::vector<std::string> known_wwids_value;
+    cli::Reply<std::vector<std::string>> known_wwids() override {
+        calls.push_back("known_wwids");
+        if (auto e = take_error())
+            return *e;
+        return known_wwids_value;
+    }
+    cli::Done edit_known_wwids(const std::string& edit, const std::string& target) override {
+        return record("edit_known_wwids " + edit + (target.empty() ? std::string() : " " + target));
+    }
     cli::Done reconfigure(const std::optional<std::pair<std::string, std::string>>& text) override {
         return record(text ? "load_config " + text->second + " " + std::to_string(text->first.size())
                            : std::string("reconfigure"));

@@ -290,6 +290,33 @@ TEST_F(Pathctl, QueueingSendsTheMapAndTheControl) {
                                         "set_queueing mpathb force"}));
 }
 
+TEST_F(Pathctl, WwidsListPrintsOnePerLineOrAJsonDocument) {
+    client.known_wwids_value = {"3600a", "3600b"};
+    auto r = run({"wwids", "list"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, "3600a\n3600b\n");
+    auto j = run({"wwids", "list", "--json"});
+    EXPECT_EQ(j.code, 0);
+    auto doc = nlohmann::json::parse(j.out);
+    EXPECT_EQ(doc["schema_version"], 1);
+    EXPECT_EQ(doc["known_wwids"], nlohmann::json::array({"3600a", "3600b"}));
+}
+
+TEST_F(Pathctl, WwidsEditsSendTheTargetAndRefuseAMissingOne) {
+    EXPECT_EQ(run({"wwids", "add", "/dev/sdb"}).out, "/dev/sdb: known\n");
+    EXPECT_EQ(run({"wwids", "remove", "3600a"}).out, "3600a: no longer known\n");
+    EXPECT_EQ(run({"wwids", "reset"}).code, 0);
+    EXPECT_EQ(client.calls,
+              (std::vector<std::string>{"edit_known_wwids add /dev/sdb", "edit_known_wwids remove 3600a",
+                                        "edit_known_wwids reset"}));
+    client.calls.clear();
+    for (auto args : std::vector<std::vector<std::string>>{
+             {"wwids"}, {"wwids", "add"}, {"wwids", "remove"}, {"wwids", "drop", "3600a"}}) {
+        EXPECT_EQ(run(args).code, 2) << args.back();
+    }
+    EXPECT_TRUE(client.calls.empty());
+}
+
 TEST_F(Pathctl, QueueingRefusesAMissingOrUnknownControlAndAMapWithAll) {
     for (auto args : std::vector<std::vector<std::string>>{{"queueing"},
                                                            {"queueing", "mpatha"},

@@ -1,7 +1,7 @@
 // What arrives over D-Bus before the engine sees it: the Manager's method arguments (path and map names,
-// LoadConfig's origin), object path components, and the strings every published view carries (INQUIRY
-// bytes, names from config files) on their way to D-Bus and JSON. Nothing may crash; what the checks accept
-// must be what the daemon can safely use; publishing must never fail on odd bytes.
+// known-WWIDs targets, LoadConfig's origin), object path components, and the strings every published view
+// carries (INQUIRY bytes, names from config files) on their way to D-Bus and JSON. Nothing may crash; what
+// the checks accept must be what the daemon can safely use; publishing must never fail on odd bytes.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstddef>
@@ -12,6 +12,7 @@
 #include "api/json.hpp"
 #include "api/views.hpp"
 #include "core/text.hpp"
+#include "core/wwid.hpp"
 #include "fuzz_check.hpp"
 
 namespace {
@@ -54,6 +55,24 @@ void check_origin(const std::string& text, const std::string& origin) {
         return;
     FUZZ_CHECK(!checked->empty());
     FUZZ_CHECK(api::printable(*checked));
+}
+
+// AddKnownWwid / RemoveKnownWwid's target, with one known path "sdb": what is accepted is a WWID that can go
+// into the known-WWIDs file (one "/wwid/" line).
+void check_wwid_target(const std::string& raw) {
+    const auto wwid = core::resolve_wwid_target(raw, [](std::string_view dev) -> std::optional<std::string> {
+        return dev == "sdb" ? std::optional<std::string>("3600a") : std::nullopt;
+    });
+    if (!wwid) {
+        FUZZ_CHECK(wwid.error().code == core::ErrorCode::InvalidArgument);
+        FUZZ_CHECK(!wwid.error().message.empty());
+        return;
+    }
+    FUZZ_CHECK(core::valid_wwid(*wwid));
+    if (raw == "sdb" || raw == "/dev/sdb")
+        FUZZ_CHECK(*wwid == "3600a");
+    else
+        FUZZ_CHECK(*wwid == raw);
 }
 
 void check_utf8(const std::string& raw) {
@@ -115,6 +134,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_devnode(first);
     check_map_name(first);
     check_origin(first, second);
+    check_wwid_target(first);
     check_utf8(first);
     check_utf8(second);
     check_published_topology(in);

@@ -1,29 +1,15 @@
 #include <gtest/gtest.h>
 
 #include "core/engine.hpp"
+#include "engine_test_support.hpp"
 
 namespace pathkeeper::core {
 namespace {
 
 using std::chrono::seconds;
+using test_support::count_with_prefix;
+using test_support::path;
 const TimePoint t0{};
-
-PathInfo path(std::string dev, unsigned minor) {
-    PathInfo p;
-    p.devnode = std::move(dev);
-    p.devt = DevT{8, minor};
-    p.wwid = "3600a";
-    p.size_sectors = 2048;
-    return p;
-}
-
-std::size_t count_of(const std::vector<Action>& actions, const std::string& prefix) {
-    std::size_t n = 0;
-    for (const Action& a : actions) {
-        n += to_string(a).rfind(prefix, 0) == 0 ? 1 : 0;
-    }
-    return n;
-}
 
 struct Started {
     Engine engine{Config{}, Bindings{}, {}};
@@ -39,14 +25,15 @@ TEST(TheEngine, DoesNotCheckOrCreateAnythingBeforeStartupDiscoveryIsDone) {
     Engine e(Config{}, Bindings{}, {});
     auto a = e.handle(PathAdded{path("sdb", 16)}, t0);
     auto b = e.handle(PathAdded{path("sdc", 32)}, t0);
-    EXPECT_EQ(count_of(a, "create") + count_of(b, "create") + count_of(b, "check"), 0U);
+    EXPECT_EQ(count_with_prefix(a, "create") + count_with_prefix(b, "create") + count_with_prefix(b, "check"),
+              0U);
     EXPECT_FALSE(e.started());
 }
 
 TEST(TheEngine, CreatesTheMapAndChecksBothPathsOnceStarted) {
     Started s;
-    EXPECT_EQ(count_of(s.created, "create 3600a"), 1U);
-    EXPECT_EQ(count_of(s.created, "check "), 2U);
+    EXPECT_EQ(count_with_prefix(s.created, "create 3600a"), 1U);
+    EXPECT_EQ(count_with_prefix(s.created, "check "), 2U);
 }
 
 TEST(TheEngine, SnapshotShowsTheMapItsGroupsAndPaths) {
@@ -72,13 +59,13 @@ TEST(TheEngine, RefusesAdminRequestsForUnknownPathsAndGroups) {
 TEST(TheEngine, KeepsAnAdminFailedPathFailedWhenItChecksUp) {
     Started s;
     auto fail = s.engine.handle(AdminRequest{AdminFailPath{"sdb"}}, t0 + seconds(1));
-    EXPECT_EQ(count_of(fail, "message 3600a fail_path 8:16"), 1U);
+    EXPECT_EQ(count_with_prefix(fail, "message 3600a fail_path 8:16"), 1U);
     auto tick = s.engine.handle(Tick{}, t0 + seconds(1));
     (void)tick;
     TopologySnapshot snap = s.engine.snapshot(t0);
     EXPECT_EQ(snap.find_path("sdb")->state, PathState::Down);
     auto reinstate = s.engine.handle(AdminRequest{AdminReinstatePath{"sdb"}}, t0 + seconds(2));
-    EXPECT_EQ(count_of(reinstate, "message 3600a reinstate_path 8:16"), 1U);
+    EXPECT_EQ(count_with_prefix(reinstate, "message 3600a reinstate_path 8:16"), 1U);
 }
 
 TEST(TheEngine, NextDeadlineIsTheFirstDueCheck) {
@@ -111,7 +98,7 @@ TEST(TheEngine, NextDeadlineStaysTheEarliestCheckAcrossResultsThatConfirmThePath
     (void)s.engine.handle(CheckerResult{"sdc", PathState::Up, "", check_id_of(s.created, "sdc")}, t0);
     EXPECT_EQ(s.engine.next_deadline(), t0 + seconds(5));
     auto tick = s.engine.handle(Tick{}, t0 + seconds(5));
-    ASSERT_EQ(count_of(tick, "check "), 2U);
+    ASSERT_EQ(count_with_prefix(tick, "check "), 2U);
     EXPECT_FALSE(s.engine.next_deadline().has_value());  // both checks in flight
     // Healthy paths are checked less and less often (max_polling_interval), both alike: sdc, answered a
     // second before sdb, stays first.
@@ -126,8 +113,8 @@ TEST(TheEngine, NextDeadlineStaysTheEarliestCheckAcrossResultsThatConfirmThePath
                           t0 + seconds(8));
     EXPECT_EQ(s.engine.next_deadline(), sdc_next);
     auto second = s.engine.handle(Tick{}, *sdc_next);
-    ASSERT_EQ(count_of(second, "check "), 1U);
-    ASSERT_EQ(count_of(second, "check sdc"), 1U);
+    ASSERT_EQ(count_with_prefix(second, "check "), 1U);
+    ASSERT_EQ(count_with_prefix(second, "check sdc"), 1U);
     EXPECT_EQ(s.engine.next_deadline(), *sdc_next + seconds(1));  // sdb's, now that sdc is in flight again
     // A result that changes the path's state re-plans: sdc down is re-checked sooner than sdb's next check.
     (void)s.engine.handle(CheckerResult{"sdc", PathState::Down, "", check_id_of(second, "sdc")}, *sdc_next);
@@ -140,14 +127,14 @@ TEST(TheEngine, NextDeadlineStaysTheEarliestCheckAcrossResultsThatConfirmThePath
 TEST(TheEngine, FailsOnlyAStartedCheckThatNeverAnsweredNotAQueuedOne) {
     Started s;
     auto long_wait = s.engine.handle(Tick{}, t0 + seconds(3600));
-    EXPECT_EQ(count_of(long_wait, "message 3600a fail_path"), 0U);
+    EXPECT_EQ(count_with_prefix(long_wait, "message 3600a fail_path"), 0U);
     EXPECT_EQ(s.engine.snapshot(t0 + seconds(3600)).find_path("sdb")->state, PathState::Pending);
     (void)s.engine.handle(CheckStarted{"sdb", check_id_of(s.created, "sdb")}, t0 + seconds(3600));
     auto before = s.engine.handle(Tick{}, t0 + seconds(3634));
-    EXPECT_EQ(count_of(before, "message 3600a fail_path"), 0U);
+    EXPECT_EQ(count_with_prefix(before, "message 3600a fail_path"), 0U);
     auto after = s.engine.handle(Tick{}, t0 + seconds(3635));
-    EXPECT_EQ(count_of(after, "message 3600a fail_path 8:16"), 1U);
-    EXPECT_EQ(count_of(after, "message 3600a fail_path 8:32"), 0U);
+    EXPECT_EQ(count_with_prefix(after, "message 3600a fail_path 8:16"), 1U);
+    EXPECT_EQ(count_with_prefix(after, "message 3600a fail_path 8:32"), 0U);
     const TopologySnapshot snap = s.engine.snapshot(t0 + seconds(3635));
     EXPECT_EQ(snap.find_path("sdb")->state, PathState::Down);
     EXPECT_EQ(snap.find_path("sdc")->state, PathState::Pending);
@@ -157,11 +144,11 @@ TEST(TheEngine, DoesNothingButRecordAResultThatConfirmsThePathsState) {
     Started s;
     // First results: pending -> up, a real change.
     auto first = s.engine.handle(CheckerResult{"sdb", PathState::Up, "", check_id_of(s.created, "sdb")}, t0);
-    EXPECT_EQ(count_of(first, "publish-path"), 1U);
+    EXPECT_EQ(count_with_prefix(first, "publish-path"), 1U);
     (void)s.engine.handle(CheckerResult{"sdc", PathState::Up, "", check_id_of(s.created, "sdc")}, t0);
     // The next round confirms "up": no dm message, no publication, no other path's check started early.
     auto round = s.engine.handle(Tick{}, t0 + seconds(5));
-    ASSERT_EQ(count_of(round, "check "), 2U);
+    ASSERT_EQ(count_with_prefix(round, "check "), 2U);
     auto again =
         s.engine.handle(CheckerResult{"sdb", PathState::Up, "", check_id_of(round, "sdb")}, t0 + seconds(5));
     for (const Action& a : again) {
@@ -174,7 +161,7 @@ TEST(TheEngine, StartsNoChecksOnATickBeforeAnyIsDue) {
     (void)s.engine.handle(CheckerResult{"sdb", PathState::Up, "", check_id_of(s.created, "sdb")}, t0);
     (void)s.engine.handle(CheckerResult{"sdc", PathState::Up, "", check_id_of(s.created, "sdc")}, t0);
     EXPECT_TRUE(s.engine.handle(Tick{}, t0 + seconds(1)).empty());
-    EXPECT_EQ(count_of(s.engine.handle(Tick{}, t0 + seconds(5)), "check "), 2U);
+    EXPECT_EQ(count_with_prefix(s.engine.handle(Tick{}, t0 + seconds(5)), "check "), 2U);
 }
 
 TEST(TheEngine, RetriesAFailedCreateAfterAPollingInterval) {
@@ -186,15 +173,15 @@ TEST(TheEngine, RetriesAFailedCreateAfterAPollingInterval) {
         }
     }
     auto failed = s.engine.handle(ActionFailed{create, Error{ErrorCode::Io, "EBUSY"}}, t0);
-    EXPECT_EQ(count_of(failed, "log error 3600a: creating the map failed"), 1U);
-    EXPECT_EQ(count_of(s.engine.handle(Tick{}, t0 + seconds(1)), "create"), 0U);
-    EXPECT_EQ(count_of(s.engine.handle(Tick{}, t0 + seconds(5)), "create 3600a"), 1U);
+    EXPECT_EQ(count_with_prefix(failed, "log error 3600a: creating the map failed"), 1U);
+    EXPECT_EQ(count_with_prefix(s.engine.handle(Tick{}, t0 + seconds(1)), "create"), 0U);
+    EXPECT_EQ(count_with_prefix(s.engine.handle(Tick{}, t0 + seconds(5)), "create 3600a"), 1U);
 }
 
 TEST(TheEngine, AsksForTheMapStatusOnADmEvent) {
     Started s;
     auto a = s.engine.handle(DmEvent{"3600a"}, t0);
-    EXPECT_EQ(count_of(a, "read-status 3600a"), 1U);
+    EXPECT_EQ(count_with_prefix(a, "read-status 3600a"), 1U);
     EXPECT_TRUE(s.engine.handle(DmEvent{"other"}, t0).empty());
 }
 
@@ -202,13 +189,14 @@ TEST(TheEngine, PlansABatchOfUeventsOnceSoAPathThatGoesAndReturnsInItLeavesTheMa
     Started one_by_one;
     auto removed = one_by_one.engine.handle(PathRemoved{"sdb", 0}, t0 + seconds(1));
     auto added = one_by_one.engine.handle(PathAdded{path("sdb", 16)}, t0 + seconds(1));
-    EXPECT_EQ(count_of(removed, "reload 3600a") + count_of(added, "reload 3600a"), 2U);  // without sdb, with
+    EXPECT_EQ(count_with_prefix(removed, "reload 3600a") + count_with_prefix(added, "reload 3600a"),
+              2U);  // without sdb, with
 
     Started batched;
     auto actions = batched.engine.handle(PathEvents{{PathRemoved{"sdb", 0}, PathAdded{path("sdb", 16)}}},
                                          t0 + seconds(1));
-    EXPECT_EQ(count_of(actions, "reload"), 0U);
-    EXPECT_EQ(count_of(actions, "remove"), 0U);
+    EXPECT_EQ(count_with_prefix(actions, "reload"), 0U);
+    EXPECT_EQ(count_with_prefix(actions, "remove"), 0U);
     ASSERT_NE(batched.engine.snapshot(t0).find_path("sdb"), nullptr);
     EXPECT_EQ(batched.engine.snapshot(t0).find_path("sdb")->map, "3600a");
 }
@@ -219,8 +207,8 @@ TEST(TheEngine, CreatesAMapWhosePathsArriveInOneBatchWithAllOfThem) {
     PathInfo e = path("sde", 64);
     d.wwid = e.wwid = "3600b";
     auto actions = s.engine.handle(PathEvents{{PathAdded{d}, PathAdded{e}}}, t0 + seconds(1));
-    ASSERT_EQ(count_of(actions, "create 3600b"), 1U);
-    EXPECT_EQ(count_of(actions, "reload"), 0U);
+    ASSERT_EQ(count_with_prefix(actions, "create 3600b"), 1U);
+    EXPECT_EQ(count_with_prefix(actions, "reload"), 0U);
     for (const Action& action : actions) {
         if (to_string(action).rfind("create 3600b", 0) == 0) {
             EXPECT_NE(to_string(action).find("8:48"), std::string::npos) << to_string(action);
@@ -267,14 +255,14 @@ TEST(TheEngine, SavesTheWwidAsKnownBeforeItCreatesTheMapAndTriggersNothingYet) {
     ASSERT_NE(text.find("save-wwids 3600a"), std::string::npos) << text;
     ASSERT_NE(text.find("create 3600a"), std::string::npos) << text;
     EXPECT_LT(text.find("save-wwids 3600a"), text.find("create 3600a"));
-    EXPECT_EQ(count_of(s.planned, "trigger-change"), 0U);  // dm does not have the map yet
+    EXPECT_EQ(count_with_prefix(s.planned, "trigger-change"), 0U);  // dm does not have the map yet
 }
 
 TEST(TheEngine, TriggersAChangeEventOnlyOnTheMembersUdevLeftUnclaimedOnceTheMapIsCreated) {
     NewLunFoundByUdev s;
     auto created = s.engine.handle(ActionCompleted{s.only<CreateMap>(s.planned)}, t0);
-    EXPECT_EQ(count_of(created, "trigger-change sdb"), 1U) << to_string(created);
-    EXPECT_EQ(count_of(created, "trigger-change"), 1U) << to_string(created);  // sdc is claimed
+    EXPECT_EQ(count_with_prefix(created, "trigger-change sdb"), 1U) << to_string(created);
+    EXPECT_EQ(count_with_prefix(created, "trigger-change"), 1U) << to_string(created);  // sdc is claimed
 }
 
 TEST(TheEngine, DoesNotTriggerAgainOnTheChangeEventItCausedNorOnALaterReload) {
@@ -282,14 +270,14 @@ TEST(TheEngine, DoesNotTriggerAgainOnTheChangeEventItCausedNorOnALaterReload) {
     (void)s.engine.handle(ActionCompleted{s.only<CreateMap>(s.planned)}, t0);
     // Even if the helper still says no, the change event it caused triggers nothing more.
     auto changed = s.engine.handle(PathChanged{s.with_claim(path("sdb", 16), UdevClaim::NotClaimed)}, t0);
-    EXPECT_EQ(count_of(changed, "trigger-change"), 0U) << to_string(changed);
+    EXPECT_EQ(count_with_prefix(changed, "trigger-change"), 0U) << to_string(changed);
     // A third path joins (unclaimed, its udev data unknown for a fourth): only the newcomer is triggered.
     auto joined = s.engine.handle(PathEvents{{PathAdded{s.with_claim(path("sdd", 48), UdevClaim::NotClaimed)},
                                               PathAdded{s.with_claim(path("sde", 64), UdevClaim::Unknown)}}},
                                   t0);
     auto reloaded = s.engine.handle(ActionCompleted{s.only<ReloadMap>(joined)}, t0);
-    EXPECT_EQ(count_of(reloaded, "trigger-change sdd"), 1U) << to_string(reloaded);
-    EXPECT_EQ(count_of(reloaded, "trigger-change"), 1U) << to_string(reloaded);
+    EXPECT_EQ(count_with_prefix(reloaded, "trigger-change sdd"), 1U) << to_string(reloaded);
+    EXPECT_EQ(count_with_prefix(reloaded, "trigger-change"), 1U) << to_string(reloaded);
 }
 
 TEST(TheEngine, TriggersNothingForAMapWhosePathsUdevClaimedOrDidNotDescribe) {
@@ -300,7 +288,7 @@ TEST(TheEngine, TriggersNothingForAMapWhosePathsUdevClaimedOrDidNotDescribe) {
             create = *c;
         }
     }
-    EXPECT_EQ(count_of(s.engine.handle(ActionCompleted{create}, t0), "trigger-change"), 0U);
+    EXPECT_EQ(count_with_prefix(s.engine.handle(ActionCompleted{create}, t0), "trigger-change"), 0U);
 }
 
 TEST(TheEngine, TriggersAgainWhenTheMapIsCreatedAnewAroundTheSamePaths) {
@@ -317,8 +305,8 @@ TEST(TheEngine, TriggersAgainWhenTheMapIsCreatedAnewAroundTheSamePaths) {
     }
     auto back = s.engine.handle(ConfigApplied{NewLunFoundByUdev::on_config()}, t0 + seconds(2));
     auto created = s.engine.handle(ActionCompleted{s.only<CreateMap>(back)}, t0 + seconds(2));
-    EXPECT_EQ(count_of(created, "trigger-change sdb"), 1U) << to_string(created);
-    EXPECT_EQ(count_of(created, "trigger-change sdc"), 1U) << to_string(created);
+    EXPECT_EQ(count_with_prefix(created, "trigger-change sdb"), 1U) << to_string(created);
+    EXPECT_EQ(count_with_prefix(created, "trigger-change sdc"), 1U) << to_string(created);
 }
 
 }  // namespace

@@ -3,29 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "core/engine.hpp"
+#include "engine_test_support.hpp"
 
 namespace pathkeeper::core {
 namespace {
 
 using std::chrono::seconds;
+using test_support::count_with_prefix;
+using test_support::path;
 const TimePoint t0{};
-
-PathInfo path(std::string dev, unsigned minor, std::string wwid = "3600a") {
-    PathInfo p;
-    p.devnode = std::move(dev);
-    p.devt = DevT{8, minor};
-    p.wwid = std::move(wwid);
-    p.size_sectors = 2048;
-    return p;
-}
-
-std::size_t count_of(const std::vector<Action>& actions, const std::string& prefix) {
-    std::size_t n = 0;
-    for (const Action& a : actions) {
-        n += to_string(a).rfind(prefix, 0) == 0 ? 1 : 0;
-    }
-    return n;
-}
 
 std::size_t count_containing(const std::vector<Action>& actions, const std::string& text) {
     std::size_t n = 0;
@@ -63,7 +49,7 @@ struct Vanished {
 
 TEST(AMapRemovedOutsideTheDaemon, IsDroppedFromTheTopologyAndItsPathsShownUnmapped) {
     Vanished s;
-    EXPECT_EQ(count_of(s.vanished, "log warning 3600a: map is gone from device-mapper"), 1U);
+    EXPECT_EQ(count_with_prefix(s.vanished, "log warning 3600a: map is gone from device-mapper"), 1U);
     const TopologySnapshot snap = s.engine.snapshot();
     EXPECT_TRUE(snap.maps.empty());
     ASSERT_NE(snap.find_path("sdb"), nullptr);
@@ -89,10 +75,10 @@ TEST(AMapRemovedOutsideTheDaemon, IsNotCreatedAgainByCheckerTicksOrRetries) {
             if (const auto* c = std::get_if<StartCheck>(&a)) {
                 actions = s.engine.handle(CheckerResult{c->devnode, PathState::Up, "", c->check_id},
                                           t0 + seconds(second));
-                EXPECT_EQ(count_of(actions, "create"), 0U);
+                EXPECT_EQ(count_with_prefix(actions, "create"), 0U);
             }
         }
-        EXPECT_EQ(count_of(actions, "create"), 0U) << "at " << second << " s";
+        EXPECT_EQ(count_with_prefix(actions, "create"), 0U) << "at " << second << " s";
     }
     EXPECT_TRUE(s.engine.snapshot().maps.empty());
 }
@@ -102,14 +88,14 @@ TEST(AMapRemovedOutsideTheDaemon, IsNotCreatedAgainByAnotherWwidsPathEvent) {
     auto other = s.engine.handle(
         PathEvents{{PathAdded{path("sdd", 48, "3600b")}, PathAdded{path("sde", 64, "3600b")}}},
         t0 + seconds(2));
-    EXPECT_EQ(count_of(other, "create 3600b"), 1U);
-    EXPECT_EQ(count_of(other, "create 3600a"), 0U);
+    EXPECT_EQ(count_with_prefix(other, "create 3600b"), 1U);
+    EXPECT_EQ(count_with_prefix(other, "create 3600a"), 0U);
 }
 
 TEST(AMapRemovedOutsideTheDaemon, IsCreatedAgainOnAChangeEventOfOneOfItsPaths) {
     Vanished s;
     auto changed = s.engine.handle(PathEvents{{PathChanged{path("sdb", 16)}}}, t0 + seconds(2));
-    EXPECT_EQ(count_of(changed, "create 3600a"), 1U);
+    EXPECT_EQ(count_with_prefix(changed, "create 3600a"), 1U);
     const TopologySnapshot snap = s.engine.snapshot();
     ASSERT_EQ(snap.maps.size(), 1U);
     EXPECT_EQ(snap.find_path("sdb")->map, "3600a");
@@ -121,13 +107,13 @@ TEST(AMapRemovedOutsideTheDaemon, IsCreatedAgainWhenOneOfItsPathsIsAdded) {
     (void)s.engine.handle(PathRemoved{"sdc", 0}, t0 + seconds(2));
     EXPECT_TRUE(s.engine.snapshot().maps.empty());
     auto added = s.engine.handle(PathAdded{path("sdc", 32)}, t0 + seconds(3));
-    EXPECT_EQ(count_of(added, "create 3600a"), 1U);
+    EXPECT_EQ(count_with_prefix(added, "create 3600a"), 1U);
 }
 
 TEST(AMapRemovedOutsideTheDaemon, IsCreatedAgainOnReconfigure) {
     Vanished s;
     auto applied = s.engine.handle(ConfigApplied{Config{}}, t0 + seconds(2));
-    EXPECT_EQ(count_of(applied, "create 3600a"), 1U);
+    EXPECT_EQ(count_with_prefix(applied, "create 3600a"), 1U);
 }
 
 TEST(AMapRemovedOutsideTheDaemon, IsConfirmedGoneByAStatusReadWhenAMessageToItFails) {
@@ -137,7 +123,7 @@ TEST(AMapRemovedOutsideTheDaemon, IsConfirmedGoneByAStatusReadWhenAMessageToItFa
     (void)engine.handle(MapsDiscovered{}, t0);
     auto failed = engine.handle(
         ActionFailed{DmMessage{"3600a", "fail_path 8:16"}, Error{ErrorCode::NotFound, "no such device"}}, t0);
-    EXPECT_EQ(count_of(failed, "read-status 3600a"), 1U);
+    EXPECT_EQ(count_with_prefix(failed, "read-status 3600a"), 1U);
     EXPECT_EQ(engine.snapshot().maps.size(), 1U);  // not dropped on a message's word alone
     (void)engine.handle(ActionFailed{ReadMapStatus{"3600a"}, Error{ErrorCode::NotFound, "no such device"}},
                         t0);
@@ -145,7 +131,7 @@ TEST(AMapRemovedOutsideTheDaemon, IsConfirmedGoneByAStatusReadWhenAMessageToItFa
     // A message queued before that is answered NotFound too: noted, not retried, no warning.
     auto late = engine.handle(
         ActionFailed{DmMessage{"3600a", "fail_path 8:16"}, Error{ErrorCode::NotFound, "no such device"}}, t0);
-    EXPECT_EQ(count_of(late, "read-status"), 0U);
+    EXPECT_EQ(count_with_prefix(late, "read-status"), 0U);
     EXPECT_EQ(count_containing(late, "warning"), 0U);
 }
 
@@ -155,15 +141,16 @@ TEST(AMapRemovedOutsideTheDaemon, IsNotConfusedWithTheDaemonsOwnRemoval) {
     (void)engine.handle(PathAdded{path("sdc", 32)}, t0);
     (void)engine.handle(MapsDiscovered{}, t0);
     auto removed = engine.handle(PathEvents{{PathRemoved{"sdb", 0}, PathRemoved{"sdc", 0}}}, t0 + seconds(1));
-    ASSERT_EQ(count_of(removed, "remove 3600a"), 1U);
+    ASSERT_EQ(count_with_prefix(removed, "remove 3600a"), 1U);
     auto read = engine.handle(ActionFailed{ReadMapStatus{"3600a"}, Error{ErrorCode::NotFound, "gone"}},
                               t0 + seconds(1));
     EXPECT_EQ(count_containing(read, "gone from device-mapper"), 0U);
     // Its paths coming back create it as usual.
-    EXPECT_EQ(count_of(engine.handle(PathEvents{{PathAdded{path("sdb", 16)}, PathAdded{path("sdc", 32)}}},
-                                     t0 + seconds(2)),
-                       "create 3600a"),
-              1U);
+    EXPECT_EQ(
+        count_with_prefix(engine.handle(PathEvents{{PathAdded{path("sdb", 16)}, PathAdded{path("sdc", 32)}}},
+                                        t0 + seconds(2)),
+                          "create 3600a"),
+        1U);
 }
 
 TEST(ARe_enumeration, AppliesTheDifferenceWithTheKnownPathsInOneBatch) {
@@ -175,15 +162,15 @@ TEST(ARe_enumeration, AppliesTheDifferenceWithTheKnownPathsInOneBatch) {
     updated.revision = "2";
     // sdb's remove and sdd's add were lost; sdc changed.
     auto actions = engine.handle(PathsReEnumerated{{updated, path("sdd", 48)}}, t0 + seconds(1));
-    EXPECT_EQ(count_of(actions,
-                       "log notice re-enumerated 2 path(s) after lost uevents: 1 added, 1 changed, "
-                       "1 removed"),
+    EXPECT_EQ(count_with_prefix(actions,
+                                "log notice re-enumerated 2 path(s) after lost uevents: 1 added, 1 changed, "
+                                "1 removed"),
               1U);
     const TopologySnapshot snap = engine.snapshot();
     EXPECT_EQ(snap.find_path("sdb"), nullptr);
     ASSERT_NE(snap.find_path("sdd"), nullptr);
     EXPECT_EQ(snap.find_path("sdd")->map, "3600a");
-    EXPECT_EQ(count_of(actions, "reload 3600a"), 1U);  // planned once, for the whole difference
+    EXPECT_EQ(count_with_prefix(actions, "reload 3600a"), 1U);  // planned once, for the whole difference
 }
 
 TEST(ARe_enumeration, ChangesNothingWhenNothingWasLost) {
@@ -191,9 +178,9 @@ TEST(ARe_enumeration, ChangesNothingWhenNothingWasLost) {
     (void)engine.handle(PathAdded{path("sdb", 16)}, t0);
     (void)engine.handle(MapsDiscovered{}, t0);
     auto actions = engine.handle(PathsReEnumerated{{path("sdb", 16)}}, t0 + seconds(1));
-    EXPECT_EQ(count_of(actions,
-                       "log notice re-enumerated 1 path(s) after lost uevents: 0 added, 0 changed, "
-                       "0 removed"),
+    EXPECT_EQ(count_with_prefix(actions,
+                                "log notice re-enumerated 1 path(s) after lost uevents: 0 added, 0 changed, "
+                                "0 removed"),
               1U);
     EXPECT_EQ(actions.size(), 1U);
 }
@@ -206,19 +193,19 @@ TEST(ARe_enumeration, ReplacesADiskThatCameBackUnderTheSameNameAsAnotherLu) {
     // sdb and sdc went, and two disks of another LU came back under the same names.
     auto actions = engine.handle(PathsReEnumerated{{path("sdb", 16, "3600b"), path("sdc", 32, "3600b")}},
                                  t0 + seconds(1));
-    EXPECT_EQ(count_of(actions, "create 3600b"), 1U);
-    EXPECT_EQ(count_of(actions, "remove 3600a"), 1U);
+    EXPECT_EQ(count_with_prefix(actions, "create 3600b"), 1U);
+    EXPECT_EQ(count_with_prefix(actions, "remove 3600a"), 1U);
     EXPECT_EQ(count_containing(actions, "WWID changed"), 0U);
 }
 
 TEST(ARe_enumeration, DoesNotBringBackAMapRemovedOutsideTheDaemonUnlessItsPathsChanged) {
     Vanished s;
     auto same = s.engine.handle(PathsReEnumerated{{path("sdb", 16), path("sdc", 32)}}, t0 + seconds(2));
-    EXPECT_EQ(count_of(same, "create"), 0U);
+    EXPECT_EQ(count_with_prefix(same, "create"), 0U);
     PathInfo updated = path("sdb", 16);
     updated.revision = "2";
     auto changed = s.engine.handle(PathsReEnumerated{{updated, path("sdc", 32)}}, t0 + seconds(3));
-    EXPECT_EQ(count_of(changed, "create 3600a"), 1U);  // as its lost change uevent would have
+    EXPECT_EQ(count_with_prefix(changed, "create 3600a"), 1U);  // as its lost change uevent would have
 }
 
 }  // namespace

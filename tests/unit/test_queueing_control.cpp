@@ -6,29 +6,15 @@
 #include <set>
 
 #include "core/engine.hpp"
+#include "engine_test_support.hpp"
 
 namespace pathkeeper::core {
 namespace {
 
 using std::chrono::seconds;
+using test_support::count_equal;
+using test_support::path;
 const TimePoint t0{};
-
-PathInfo path(std::string dev, unsigned minor, std::string wwid) {
-    PathInfo p;
-    p.devnode = std::move(dev);
-    p.devt = DevT{8, minor};
-    p.wwid = std::move(wwid);
-    p.size_sectors = 2048;
-    return p;
-}
-
-std::size_t count_of(const std::vector<Action>& actions, const std::string& text) {
-    std::size_t n = 0;
-    for (const Action& a : actions) {
-        n += to_string(a) == text ? 1 : 0;
-    }
-    return n;
-}
 
 Config config_with(NoPathRetry npr) {
     Config c;
@@ -69,8 +55,8 @@ TEST(QueueingControl, DisableFailsQueuedIoAtOnceAndShowsTheNewPolicy) {
     TwoMaps s(NoPathRetry::queue());
     ASSERT_TRUE(s.map("3600a").queue_if_no_path);
     auto actions = s.set("3600a", QueueingControl::Disable);
-    EXPECT_EQ(count_of(actions, "message 3600a fail_if_no_path"), 1U);
-    EXPECT_EQ(count_of(actions, "message 3600b fail_if_no_path"), 0U);
+    EXPECT_EQ(count_equal(actions, "message 3600a fail_if_no_path"), 1U);
+    EXPECT_EQ(count_equal(actions, "message 3600b fail_if_no_path"), 0U);
     EXPECT_FALSE(s.map("3600a").queue_if_no_path);
     EXPECT_EQ(s.map("3600a").no_path_retry, "fail");
     EXPECT_TRUE(s.map("3600b").queue_if_no_path);
@@ -80,7 +66,7 @@ TEST(QueueingControl, RestoreGoesBackToTheConfiguredPolicy) {
     TwoMaps s(NoPathRetry::retries(3));
     (void)s.set("3600a", QueueingControl::Disable);
     auto actions = s.set("3600a", QueueingControl::Restore, t0 + seconds(2));
-    EXPECT_EQ(count_of(actions, "message 3600a queue_if_no_path"), 1U);
+    EXPECT_EQ(count_equal(actions, "message 3600a queue_if_no_path"), 1U);
     EXPECT_TRUE(s.map("3600a").queue_if_no_path);
     EXPECT_EQ(s.map("3600a").no_path_retry, "3");
 }
@@ -89,15 +75,15 @@ TEST(QueueingControl, ForceQueuesOnAMapConfiguredToFail) {
     TwoMaps s(NoPathRetry::fail());
     ASSERT_FALSE(s.map("3600b").queue_if_no_path);
     auto actions = s.set("3600b", QueueingControl::Force);
-    EXPECT_EQ(count_of(actions, "message 3600b queue_if_no_path"), 1U);
+    EXPECT_EQ(count_equal(actions, "message 3600b queue_if_no_path"), 1U);
     EXPECT_EQ(s.map("3600b").no_path_retry, "queue");
 }
 
 TEST(QueueingControl, AnEmptyMapNameMeansEveryMap) {
     TwoMaps s(NoPathRetry::queue());
     auto actions = s.set("", QueueingControl::Disable);
-    EXPECT_EQ(count_of(actions, "message 3600a fail_if_no_path"), 1U);
-    EXPECT_EQ(count_of(actions, "message 3600b fail_if_no_path"), 1U);
+    EXPECT_EQ(count_equal(actions, "message 3600a fail_if_no_path"), 1U);
+    EXPECT_EQ(count_equal(actions, "message 3600b fail_if_no_path"), 1U);
 }
 
 TEST(QueueingControl, ADisabledMapDoesNotQueueAgainWhenAPathReturns) {
@@ -130,10 +116,10 @@ TEST(QueueingControl, ADisabledMapDoesNotQueueAgainWhenAPathReturns) {
         up.insert(dev);
         run(s.engine.handle(AdminRequest{AdminReinstatePath{dev}}, t0 + seconds(61)), t0 + seconds(61));
     }
-    ASSERT_EQ(count_of(seen, "message 3600a reinstate_path 8:16"), 1U);
-    ASSERT_EQ(count_of(seen, "message 3600b reinstate_path 8:48"), 1U);
-    EXPECT_EQ(count_of(seen, "message 3600a queue_if_no_path"), 1U);
-    EXPECT_EQ(count_of(seen, "message 3600b queue_if_no_path"), 0U);
+    ASSERT_EQ(count_equal(seen, "message 3600a reinstate_path 8:16"), 1U);
+    ASSERT_EQ(count_equal(seen, "message 3600b reinstate_path 8:48"), 1U);
+    EXPECT_EQ(count_equal(seen, "message 3600a queue_if_no_path"), 1U);
+    EXPECT_EQ(count_equal(seen, "message 3600b queue_if_no_path"), 0U);
     EXPECT_FALSE(s.map("3600b").queue_if_no_path);
 }
 
@@ -159,7 +145,7 @@ TEST(QueueingControl, IsKeptAcrossAReconfigure) {
     TwoMaps s(NoPathRetry::queue());
     (void)s.set("3600a", QueueingControl::Disable);
     auto actions = s.engine.handle(ConfigApplied{config_with(NoPathRetry::queue())}, t0 + seconds(2));
-    EXPECT_EQ(count_of(actions, "message 3600a queue_if_no_path"), 0U);
+    EXPECT_EQ(count_equal(actions, "message 3600a queue_if_no_path"), 0U);
     EXPECT_FALSE(s.map("3600a").queue_if_no_path);
 }
 
