@@ -68,6 +68,7 @@ int run_pathctl(int argc, const char* const* argv, Context& ctx) {
     add_switch_group_command(app, registry);
     add_queueing_command(app, registry);
     add_wwids_command(app, registry);
+    add_is_member_command(app, registry);
     add_reconfigure_command(app, registry);
     add_watch_command(app, registry);
     add_plan_command(app, registry);

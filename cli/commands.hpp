@@ -25,6 +25,7 @@ void add_reinstate_path_command(CLI::App& app, Registry& registry);
 void add_switch_group_command(CLI::App& app, Registry& registry);
 void add_queueing_command(CLI::App& app, Registry& registry);
 void add_wwids_command(CLI::App& app, Registry& registry);
+void add_is_member_command(CLI::App& app, Registry& registry);
 void add_reconfigure_command(CLI::App& app, Registry& registry);
 void add_watch_command(CLI::App& app, Registry& registry);
 void add_plan_command(CLI::App& app, Registry& registry);

@@ -160,6 +160,11 @@ expect 1 "SetQueueing with an unknown control" -- busctl --system call org.pathk
     /org/pathkeeper/PathKeeper1 org.pathkeeper.PathKeeper1.Manager SetQueueing ss "$map" off
 contains "$err" "queueing control must be disable, restore or force" "the refusal names the argument"
 
+# ---- multipath -c's question, asked of the daemon.
+expect 0 "is-member of a map's path" -- "$pathctl" is-member sdb
+contains "$out" "sdb is a valid multipath device path (map $map)" "is-member names the map"
+expect 1 "is-member of an unknown disk" -- "$pathctl" is-member sdz
+
 # ---- The known-WWIDs file: the maps' WWIDs are in it; add / remove reach it, refusals name the reason.
 wwids_file=$work/state/wwids
 has_wwid() { grep -qx "/$1/" "$wwids_file"; }

@@ -317,6 +317,22 @@ TEST_F(Pathctl, WwidsEditsSendTheTargetAndRefuseAMissingOne) {
     EXPECT_TRUE(client.calls.empty());
 }
 
+TEST_F(Pathctl, IsMemberExitsZeroOnlyForAPathOfAMap) {
+    auto member = run({"is-member", "/dev/sdb"});
+    EXPECT_EQ(member.code, 0);
+    EXPECT_EQ(member.out, "sdb is a valid multipath device path (map mpatha)\n");
+    EXPECT_EQ(run({"is-member", "8:16"}).code, 0) << "major:minor names the path too";
+    auto local = run({"is-member", "sda"});
+    EXPECT_EQ(local.code, 1);
+    EXPECT_EQ(local.out, "sda is not a valid multipath device path\n");
+    auto unknown = run({"is-member", "/dev/sdz"});
+    EXPECT_EQ(unknown.code, 1);
+    EXPECT_EQ(unknown.out, "sdz is not a valid multipath device path\n");
+    EXPECT_EQ(run({"is-member"}).code, 2);
+    unreachable = true;
+    EXPECT_EQ(run({"is-member", "sdb"}).code, 3) << "no daemon is not an answer";
+}
+
 TEST_F(Pathctl, QueueingRefusesAMissingOrUnknownControlAndAMapWithAll) {
     for (auto args : std::vector<std::vector<std::string>>{{"queueing"},
                                                            {"queueing", "mpatha"},
