@@ -65,6 +65,8 @@ int run_pathctl(int argc, const char* const* argv, Context& ctx) {
     add_status_command(app, registry);
     add_fail_path_command(app, registry);
     add_reinstate_path_command(app, registry);
+    add_remove_path_command(app, registry);
+    add_add_path_command(app, registry);
     add_switch_group_command(app, registry);
     add_queueing_command(app, registry);
     add_wwids_command(app, registry);

@@ -62,6 +62,8 @@ public:
     virtual Reply<std::string> config(bool explain) = 0;
     virtual Done fail_path(const std::string& devnode) = 0;
     virtual Done reinstate_path(const std::string& devnode) = 0;
+    virtual Done remove_path(const std::string& devnode) = 0;
+    virtual Done add_path(const std::string& devnode) = 0;
     virtual Done switch_group(const std::string& map, unsigned group) = 0;
     // map "" is every map; control is "disable", "restore" or "force".
     virtual Done set_queueing(const std::string& map, const std::string& control) = 0;

@@ -1,5 +1,6 @@
-// pathctl fail-path DEV / reinstate-path DEV: take a path out of I/O, and put it back. Both are the same
-// request shape (one path, root only, a one-line answer), so they share one implementation.
+// pathctl fail-path DEV / reinstate-path DEV: take a path out of I/O, and put it back; remove-path DEV /
+// add-path DEV: take it out of its map's table, and put it back. All are the same request shape (one path,
+// root only, a one-line answer), so they share one implementation.
 #include <functional>
 #include <memory>
 #include <string>
@@ -43,6 +44,21 @@ void add_reinstate_path_command(CLI::App& app, Registry& registry) {
     add_path_admin_command(
         app, registry, "reinstate-path", "Use a path for I/O again once it checks up (root only)",
         [](Client& client, const std::string& path) { return client.reinstate_path(path); }, "reinstated");
+}
+
+void add_remove_path_command(CLI::App& app, Registry& registry) {
+    add_path_admin_command(
+        app, registry, "remove-path",
+        "Take a path out of its map's table until add-path (multipathd del path; never the last path; root "
+        "only)",
+        [](Client& client, const std::string& path) { return client.remove_path(path); },
+        "removed from its map");
+}
+
+void add_add_path_command(CLI::App& app, Registry& registry) {
+    add_path_admin_command(
+        app, registry, "add-path", "Put a path taken out by remove-path back into its map (root only)",
+        [](Client& client, const std::string& path) { return client.add_path(path); }, "in its map");
 }
 
 }  // namespace pathkeeper::cli

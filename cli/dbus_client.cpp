@@ -141,6 +141,14 @@ Done DbusClient::reinstate_path(const std::string& devnode) {
     return call([&] { ManagerProxy(connection_, nullptr).ReinstatePath(devnode); });
 }
 
+Done DbusClient::remove_path(const std::string& devnode) {
+    return call([&] { ManagerProxy(connection_, nullptr).RemovePath(devnode); });
+}
+
+Done DbusClient::add_path(const std::string& devnode) {
+    return call([&] { ManagerProxy(connection_, nullptr).AddPath(devnode); });
+}
+
 Done DbusClient::switch_group(const std::string& map, unsigned group) {
     return call([&] { ManagerProxy(connection_, nullptr).SwitchGroup(map, group); });
 }

@@ -122,6 +122,14 @@ core::Result<void> ServiceAdapter::reinstate_path(const std::string& devnode) {
     return admin(core::AdminReinstatePath{devnode}, "reinstate path " + devnode);
 }
 
+core::Result<void> ServiceAdapter::remove_path(const std::string& devnode) {
+    return admin(core::AdminRemovePath{devnode}, "remove path " + devnode + " from its map");
+}
+
+core::Result<void> ServiceAdapter::add_path(const std::string& devnode) {
+    return admin(core::AdminAddPath{devnode}, "add path " + devnode + " back to its map");
+}
+
 core::Result<void> ServiceAdapter::switch_group(const std::string& map, unsigned group) {
     return admin(core::AdminSwitchGroup{map, group}, map + ": switch to path group " + std::to_string(group));
 }

@@ -49,6 +49,8 @@ public:
     std::uint64_t views_built() const { return views_built_; }
     core::Result<void> fail_path(const std::string& devnode) override;
     core::Result<void> reinstate_path(const std::string& devnode) override;
+    core::Result<void> remove_path(const std::string& devnode) override;
+    core::Result<void> add_path(const std::string& devnode) override;
     core::Result<void> switch_group(const std::string& map, unsigned group) override;
     core::Result<void> set_queueing(const std::string& map, core::QueueingControl control) override;
     std::vector<std::string> known_wwids() const override;

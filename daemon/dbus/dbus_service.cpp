@@ -432,6 +432,20 @@ private:
             raise(result.error(), ApiError::NoSuchPath);
     }
 
+    void RemovePath(const std::string& devnode) override {
+        require_root("RemovePath");
+        auto result = backend_.remove_path(checked_devnode(devnode));
+        if (!result)
+            raise(result.error(), ApiError::NoSuchPath);
+    }
+
+    void AddPath(const std::string& devnode) override {
+        require_root("AddPath");
+        auto result = backend_.add_path(checked_devnode(devnode));
+        if (!result)
+            raise(result.error(), ApiError::NoSuchPath);
+    }
+
     void SwitchGroup(const std::string& map, const uint32_t& group) override {
         require_root("SwitchGroup");
         auto name = checked_map_name(map);

@@ -43,6 +43,10 @@ public:
     // NotFound when no map has such a path.
     virtual core::Result<void> fail_path(const std::string& devnode) = 0;
     virtual core::Result<void> reinstate_path(const std::string& devnode) = 0;
+    // Take a path out of its map / put it back (pathctl remove-path / add-path); NotFound for an unknown
+    // path.
+    virtual core::Result<void> remove_path(const std::string& devnode) = 0;
+    virtual core::Result<void> add_path(const std::string& devnode) = 0;
     // group is 1-based, already checked to exist.
     virtual core::Result<void> switch_group(const std::string& map, unsigned group) = 0;
     // map "" is every map; a named map is not checked to exist by the service (NotFound becomes NoSuchMap).

@@ -504,6 +504,8 @@ Result<void> Engine::validate(const AdminRequest& request) const {
             return {};
         }
         Result<void> operator()(const AdminEditKnownWwids& r) const { return e.validate_known_wwids_edit(r); }
+        Result<void> operator()(const AdminRemovePath& r) const { return e.validate_path_membership(r); }
+        Result<void> operator()(const AdminAddPath& r) const { return e.validate_path_membership(r); }
         Result<void> path(const std::string& dev) const {
             const PathRecord* p = e.state_.find_path(dev);
             if (p == nullptr || e.state_.map_of(*p) == nullptr) {
@@ -560,6 +562,10 @@ void Engine::on(const AdminRequest& e, TimePoint now, ActionCollector& out) {
         set_queueing(*q, now, out);
     } else if (const auto* k = std::get_if<AdminEditKnownWwids>(&e)) {
         edit_known_wwids(*k, now, out);
+    } else if (const auto* rm = std::get_if<AdminRemovePath>(&e)) {
+        change_path_membership(*rm, now, out);
+    } else if (const auto* add = std::get_if<AdminAddPath>(&e)) {
+        change_path_membership(*add, now, out);
     }
     iscsi_.sync(state_, out);
 }

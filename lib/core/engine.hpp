@@ -91,6 +91,10 @@ private:
     void on(const ConfigApplied& e, TimePoint now, ActionCollector& out);
     void on(const AdminRequest& e, TimePoint now, ActionCollector& out);
     void set_queueing(const AdminSetQueueing& request, TimePoint now, ActionCollector& out);
+    // engine_path_membership.cpp: pathctl remove-path / add-path.
+    Result<void> validate_path_membership(const std::variant<AdminRemovePath, AdminAddPath>& request) const;
+    void change_path_membership(const std::variant<AdminRemovePath, AdminAddPath>& request, TimePoint now,
+                                ActionCollector& out);
     // engine_known_wwids.cpp: the WWID an Add / Remove names (a path's devnode is taken for its WWID), and
     // the edit itself.
     Result<std::string> known_wwids_target(const AdminEditKnownWwids& request) const;

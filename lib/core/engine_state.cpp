@@ -157,6 +157,9 @@ std::vector<const PathRecord*> EngineState::paths_in_discovery_order() const {
 std::vector<PlanPath> EngineState::plan_input() const {
     std::vector<PlanPath> out;
     for (const PathRecord* r : paths_in_discovery_order()) {
+        if (r->removed_by_admin) {
+            continue;
+        }
         out.push_back(PlanPath{r->info, r->policy.state()});
     }
     return out;

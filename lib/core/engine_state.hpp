@@ -25,6 +25,8 @@ struct PathRecord {
     // A "change" uevent was asked for since the map holding the path was created (at most one: the event it
     // causes must not cause another).
     bool udev_change_triggered = false;
+    // Taken out of its map by the administrator (pathctl remove-path): left out of planning until added back.
+    bool removed_by_admin = false;
 };
 
 struct MapRecord {

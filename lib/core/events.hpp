@@ -91,6 +91,14 @@ struct AdminFailPath {
 struct AdminReinstatePath {
     std::string devnode;
 };
+// multipathd's del path / add path: take a path out of its map's table (the disk stays; it is neither
+// checked nor planned) until added back, or until the disk itself is removed and added again.
+struct AdminRemovePath {
+    std::string devnode;
+};
+struct AdminAddPath {
+    std::string devnode;
+};
 struct AdminSwitchGroup {
     std::string map;
     unsigned group = 0;  // 1-based
@@ -120,8 +128,8 @@ struct AdminEditKnownWwids {
     KnownWwidsEdit edit = KnownWwidsEdit::Add;
     std::string target;  // Add, Remove: a WWID or a path's devnode ("sdb"); Reset: unused
 };
-using AdminRequest =
-    std::variant<AdminFailPath, AdminReinstatePath, AdminSwitchGroup, AdminSetQueueing, AdminEditKnownWwids>;
+using AdminRequest = std::variant<AdminFailPath, AdminReinstatePath, AdminRemovePath, AdminAddPath,
+                                  AdminSwitchGroup, AdminSetQueueing, AdminEditKnownWwids>;
 
 // /sys/class/iscsi_session/session<N>/state changed ("LOGGED_IN", "FAILED", "FREE", ...).
 struct IscsiSessionChanged {

@@ -98,7 +98,7 @@ contains "$out" "mpath-$map" "plan names the dm uuid"
 # ---- Mutations as nobody: refused, nothing changes.
 for cmd in "fail-path sdb" "reinstate-path sdb" "switch-group $map 2" "queueing $map disable" \
     "queueing --all disable" "reconfigure" "reconfigure --config $work/pathkeeper.yaml" "wwids add sdb" \
-    "wwids reset"; do
+    "wwids reset" "remove-path sdb" "add-path sdb"; do
     # shellcheck disable=SC2086
     expect 1 "nobody: $cmd" -- as_nobody "$pathctl" $cmd
     contains "$err" "AccessDenied" "nobody: $cmd names AccessDenied"
@@ -159,6 +159,23 @@ contains "$err" "NoSuchMap" "unknown map is NoSuchMap"
 expect 1 "SetQueueing with an unknown control" -- busctl --system call org.pathkeeper.PathKeeper1 \
     /org/pathkeeper/PathKeeper1 org.pathkeeper.PathKeeper1.Manager SetQueueing ss "$map" off
 contains "$err" "queueing control must be disable, restore or force" "the refusal names the argument"
+
+# ---- remove-path / add-path: the table loses the path and gets it back; the last path stays.
+map_table() { grep "^$map:" "$work/state/sim/tables"; }
+table_lacks() { ! map_table | grep -q " $1 "; }
+table_has() { map_table | grep -q " $1 "; }
+expect 0 "root: remove-path" -- "$pathctl" remove-path /dev/sdc
+contains "$out" "sdc: removed from its map" "remove-path says so"
+eventually 5 "the table of $map lost sdc (8:32)" table_lacks 8:32
+eventually 5 "show paths shows sdc in no map" path_field_is sdc map None
+expect 1 "remove-path of the last path" -- "$pathctl" remove-path sdb
+contains "$err" "sdb is the last path of $map" "the refusal names the map"
+contains "$err" "NotSupported" "the last path is NotSupported"
+expect 1 "remove-path of an unknown path" -- "$pathctl" remove-path sdz
+contains "$err" "NoSuchPath" "unknown path is NoSuchPath"
+expect 0 "root: add-path" -- "$pathctl" add-path sdc
+eventually 5 "the table of $map has sdc again" table_has 8:32
+eventually 5 "show paths shows sdc in $map" path_field_is sdc map "$map"
 
 # ---- multipath -c's question, asked of the daemon.
 expect 0 "is-member of a map's path" -- "$pathctl" is-member sdb

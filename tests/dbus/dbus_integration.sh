@@ -95,7 +95,8 @@ contains "$out" "multipath 1 queue_if_no_path" "plan prints the table"
 
 # ---- Mutations as nobody: AccessDenied, exit 1, nothing changed.
 for cmd in "fail-path sdb" "reinstate-path sdb" "switch-group mpatha 2" "reconfigure" \
-           "reconfigure --config $work/pathkeeper.yaml" "wwids add sdb" "wwids remove sdb" "wwids reset"; do
+           "reconfigure --config $work/pathkeeper.yaml" "wwids add sdb" "wwids remove sdb" "wwids reset" \
+           "remove-path sdb" "add-path sdb"; do
     # shellcheck disable=SC2086
     expect 1 "nobody: $cmd" -- as_nobody "$pathctl" $cmd
     contains "$err" "(AccessDenied)" "nobody: $cmd names AccessDenied"
@@ -160,6 +161,12 @@ if [ $? -eq 0 ]; then pass; else fail "watch did not exit 0 on Ctrl-C"; fi
 # ---- Error paths as root: named errors, exit 1.
 expect 1 "fail-path unknown" -- "$pathctl" fail-path sdz
 contains "$err" "no path named sdz (NoSuchPath)" "NoSuchPath"
+expect 1 "remove-path unknown" -- "$pathctl" remove-path sdz
+contains "$err" "no path named sdz (NoSuchPath)" "NoSuchPath on remove-path"
+expect 1 "remove-path of a path in no map" -- "$pathctl" remove-path sda
+contains "$err" "(NotSupported)" "NotSupported on remove-path"
+expect 1 "add-path garbage" -- "$pathctl" add-path 'sd b;rm'
+contains "$err" "(InvalidArgument)" "InvalidArgument for add-path garbage"
 expect 1 "reinstate-path unknown" -- "$pathctl" reinstate-path sdz
 contains "$err" "(NoSuchPath)" "NoSuchPath on reinstate"
 expect 1 "fail-path of a path in no map" -- "$pathctl" fail-path sda

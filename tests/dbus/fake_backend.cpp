@@ -39,6 +39,36 @@ core::Result<void> FakeBackend::reinstate_path(const std::string& devnode) {
     return set_path_state(devnode, "up", "active", "reinstated by administrator");
 }
 
+core::Result<void> FakeBackend::remove_path(const std::string& devnode) {
+    for (auto& p : topology_.paths) {
+        if (p.devnode != devnode)
+            continue;
+        if (p.map.empty())
+            return removed_.count(devnode) != 0
+                       ? core::Result<void>{}
+                       : core::make_error(core::ErrorCode::NotSupported, devnode + " is in no map");
+        removed_[devnode] = p.map;
+        p.map.clear();
+        publish();
+        return {};
+    }
+    return core::make_error(core::ErrorCode::NotFound, "no path named " + devnode);
+}
+
+core::Result<void> FakeBackend::add_path(const std::string& devnode) {
+    for (auto& p : topology_.paths) {
+        if (p.devnode != devnode)
+            continue;
+        if (auto it = removed_.find(devnode); it != removed_.end()) {
+            p.map = it->second;
+            removed_.erase(it);
+            publish();
+        }
+        return {};
+    }
+    return core::make_error(core::ErrorCode::NotFound, "no path named " + devnode);
+}
+
 core::Result<void> FakeBackend::switch_group(const std::string& map, unsigned group) {
     for (auto& m : topology_.maps) {
         if (m.name != map)

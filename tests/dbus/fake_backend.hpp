@@ -4,6 +4,7 @@
 // configuration with the real lib/config front end, so file:line:col errors are the product's own.
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ public:
     api::TopologyView snapshot() const override { return topology_; }
     core::Result<void> fail_path(const std::string& devnode) override;
     core::Result<void> reinstate_path(const std::string& devnode) override;
+    // The path leaves its map's groups and shows no map until added back; no last-path rule here.
+    core::Result<void> remove_path(const std::string& devnode) override;
+    core::Result<void> add_path(const std::string& devnode) override;
     core::Result<void> switch_group(const std::string& map, unsigned group) override;
     core::Result<void> set_queueing(const std::string& map, core::QueueingControl control) override;
     std::vector<std::string> known_wwids() const override { return known_wwids_; }
@@ -48,6 +52,7 @@ private:
     dbus::DbusService* service_ = nullptr;
     int reconfigure_count_ = 0;
     std::vector<std::string> known_wwids_;
+    std::map<std::string, std::string> removed_;  // devnode -> the map it was taken out of
     api::TopologyView before_unplug_;
     bool unplugged_ = false;
 };

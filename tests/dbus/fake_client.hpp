@@ -45,6 +45,8 @@ public:
     cli::Done reinstate_path(const std::string& devnode) override {
         return record("reinstate_path " + devnode);
     }
+    cli::Done remove_path(const std::string& devnode) override { return record("remove_path " + devnode); }
+    cli::Done add_path(const std::string& devnode) override { return record("add_path " + devnode); }
     cli::Done switch_group(const std::string& map, unsigned group) override {
         return record("switch_group " + map + " " + std::to_string(group));
     }

@@ -272,6 +272,17 @@ TEST_F(Pathctl, ReinstatePathReportsSuccess) {
     EXPECT_EQ(client.calls, std::vector<std::string>{"reinstate_path sdb"});
 }
 
+TEST_F(Pathctl, RemovePathAndAddPathSendThePathWithoutDev) {
+    auto removed = run({"remove-path", "/dev/sdc"});
+    EXPECT_EQ(removed.code, 0);
+    EXPECT_EQ(removed.out, "sdc: removed from its map\n");
+    auto added = run({"add-path", "sdc"});
+    EXPECT_EQ(added.code, 0);
+    EXPECT_EQ(added.out, "sdc: in its map\n");
+    EXPECT_EQ(run({"remove-path"}).code, 2);
+    EXPECT_EQ(client.calls, (std::vector<std::string>{"remove_path sdc", "add_path sdc"}));
+}
+
 TEST_F(Pathctl, SwitchGroupSendsMapAndGroup) {
     auto r = run({"switch-group", "mpatha", "2"});
     EXPECT_EQ(r.code, 0);
