@@ -3,8 +3,8 @@
 # writing to the map of LUN 0, which stays throughout:
 #   1. udev event storm: PK_CHURN_ROUNDS times (default 2) every path of LUNs 1..N-1 is deleted (their maps go,
 #      flush_on_last_del) and the hosts are rescanned (the maps come back);
-#   2. meanwhile 100 `pathctl reconfigure` calls, alternating two valid configurations that differ in
-#      no_path_retry, so every call reloads every map (the prober's map included) while paths come and go;
+#   2. meanwhile `pathctl reconfigure` calls until the storm is over (at least PK_CHURN_RECONFIGURES, default
+#      30), alternating two valid configurations that differ in no_path_retry, so every call reloads every map (the prober's map included) while paths come and go;
 #   3. a LUN removed on the target while mapped: scsi_debug's max_luns is lowered, so the last LUN answers
 #      LOGICAL UNIT NOT SUPPORTED; both its paths must fail in dm while the other maps are left alone; raised
 #      again, its paths are reinstated.
@@ -17,7 +17,8 @@ require_pathkeeperd "${1:-}"
 require_prober "${1:-}"
 luns=${PK_CHURN_LUNS:-6}
 rounds=${PK_CHURN_ROUNDS:-2}
-reconfigures=100
+# Reconfigure calls go on while the storm lasts, and at least this many in all (PK_CHURN_RECONFIGURES).
+min_reconfigures=${PK_CHURN_RECONFIGURES:-30}
 max_rss_growth_kib=$((16 * 1024))
 # udev under TCG needs about a second per path, so the waits for maps to go and come back grow with the size.
 step_timeout=$((120 + 3 * luns))
@@ -169,11 +170,14 @@ result=$PK_OUT/prober-churn.json
 start_prober "/dev/mapper/$stable_map" 1800 "$result"
 sleep 2
 
-step "$reconfigures reconfigure calls in the background while LUNs come and go"
+step "reconfigure calls in the background while LUNs come and go (at least $min_reconfigures)"
 reconfigure_log=$PK_OUT/reconfigure.log
+storm_over=$PK_OUT/storm-over
 (
     failures=0
-    for i in $(seq 1 "$reconfigures"); do
+    i=0
+    while [ "$i" -lt "$min_reconfigures" ] || [ ! -e "$storm_over" ]; do
+        i=$((i + 1))
         if [ $((i % 2)) -eq 0 ]; then churn_config fail; else churn_config queue; fi
         t_call=$(now_s)
         if ! "$PK_PATHCTL" reconfigure >>"$reconfigure_log" 2>&1; then
@@ -182,6 +186,7 @@ reconfigure_log=$PK_OUT/reconfigure.log
         fi
         sleep 0.5
     done
+    echo "calls $i" >>"$reconfigure_log"
     echo "failures $failures" >>"$reconfigure_log"
 ) &
 reconfigure_pid=$!
@@ -203,8 +208,10 @@ for round in $(seq 1 "$rounds"); do
     log "round $round: $luns maps back"
 done
 t_storm_end=$(now_s)
+touch "$storm_over"
 wait "$reconfigure_pid" || true
 reconfigure_failures=$(awk '/^failures/ { print $2 }' "$reconfigure_log")
+reconfigures=$(awk '/^calls/ { print $2 }' "$reconfigure_log")
 [ "${reconfigure_failures:-x}" = 0 ] || fail "reconfigure calls failed: ${reconfigure_failures:-none recorded}
 $(tail -n 20 "$reconfigure_log")
 daemon event-loop stalls: $(grep -c 'event loop held' "$PK_OUT/pathkeeperd.log")
