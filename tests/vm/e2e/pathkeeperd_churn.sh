@@ -4,7 +4,8 @@
 #   1. udev event storm: PK_CHURN_ROUNDS times (default 2) every path of LUNs 1..N-1 is deleted (their maps go,
 #      flush_on_last_del) and the hosts are rescanned (the maps come back);
 #   2. meanwhile `pathctl reconfigure` calls until the storm is over (at least PK_CHURN_RECONFIGURES, default
-#      30), alternating two valid configurations that differ in no_path_retry, so every call reloads every map (the prober's map included) while paths come and go;
+#      30), alternating two valid configurations that differ in no_path_retry, so every call reloads every
+#      map (the prober's map included) while paths come and go;
 #   3. a LUN removed on the target while mapped: scsi_debug's max_luns is lowered, so the last LUN answers
 #      LOGICAL UNIT NOT SUPPORTED; both its paths must fail in dm while the other maps are left alone; raised
 #      again, its paths are reinstated.
