@@ -66,6 +66,7 @@ std::optional<TimePoint> CheckScheduler::next_deadline(const EngineState& state)
         }
         consider(m.failback_at);
         consider(m.retry_at);
+        consider(m.size_hold_warn_at);
     }
     deadline_cache_ = best;
     return best;

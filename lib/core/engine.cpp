@@ -506,6 +506,7 @@ Result<void> Engine::validate(const AdminRequest& request) const {
         Result<void> operator()(const AdminEditKnownWwids& r) const { return e.validate_known_wwids_edit(r); }
         Result<void> operator()(const AdminRemovePath& r) const { return e.validate_path_membership(r); }
         Result<void> operator()(const AdminAddPath& r) const { return e.validate_path_membership(r); }
+        Result<void> operator()(const AdminResizeMap& r) const { return e.validate_resize(r); }
         Result<void> path(const std::string& dev) const {
             const PathRecord* p = e.state_.find_path(dev);
             if (p == nullptr || e.state_.map_of(*p) == nullptr) {
@@ -566,6 +567,8 @@ void Engine::on(const AdminRequest& e, TimePoint now, ActionCollector& out) {
         change_path_membership(*rm, now, out);
     } else if (const auto* add = std::get_if<AdminAddPath>(&e)) {
         change_path_membership(*add, now, out);
+    } else if (const auto* resize = std::get_if<AdminResizeMap>(&e)) {
+        resize_map(*resize, now, out);
     }
     iscsi_.sync(state_, out);
 }
@@ -610,6 +613,7 @@ void Engine::on(const Tick&, TimePoint now, ActionCollector& out) {
     if (retry && started_) {
         reconcile(now, out);
     }
+    warn_size_holds(now, out);
     // Lost checks: the worker started one and never answered (a queued check is not late).
     for (auto& [dev, rec] : state_.paths) {
         if (!rec.policy.check_in_flight()) {
@@ -715,9 +719,16 @@ void Engine::reconcile(TimePoint now, ActionCollector& out) {
     for (const auto& [wwid, m] : state_.maps) {
         if (m.exists) {
             ctx.existing_names[wwid] = m.plan.name;
+            LoadedLayout& layout = ctx.loaded_layouts[wwid];
+            layout.size_sectors = m.plan.size_sectors;
+            for (const PlannedPath& p : m.plan.paths) {
+                layout.devnodes.push_back(p.devnode);
+            }
         }
     }
+    ctx.shrink_allowed = shrink_allowed_;
     PlanResult plan = plan_maps(config_, input, bindings_, known_wwids_, ctx);
+    track_size_holds(plan, now);
     // Not created again behind the admin who removed it: see MapVanished.
     std::erase_if(plan.maps, [&](const PlannedMap& m) { return state_.withheld.contains(m.wwid); });
 

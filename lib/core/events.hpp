@@ -128,8 +128,12 @@ struct AdminEditKnownWwids {
     KnownWwidsEdit edit = KnownWwidsEdit::Add;
     std::string target;  // Add, Remove: a WWID or a path's devnode ("sdb"); Reset: unused
 };
+// multipathd's resize map: the map takes the size every path of it reports now, a shrink included.
+struct AdminResizeMap {
+    std::string map;  // name or WWID
+};
 using AdminRequest = std::variant<AdminFailPath, AdminReinstatePath, AdminRemovePath, AdminAddPath,
-                                  AdminSwitchGroup, AdminSetQueueing, AdminEditKnownWwids>;
+                                  AdminSwitchGroup, AdminSetQueueing, AdminEditKnownWwids, AdminResizeMap>;
 
 // /sys/class/iscsi_session/session<N>/state changed ("LOGGED_IN", "FAILED", "FREE", ...).
 struct IscsiSessionChanged {

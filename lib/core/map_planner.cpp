@@ -85,7 +85,39 @@ bool usable_for_grouping(PathState s) {
 struct WwidPaths {
     std::string wwid;
     std::vector<const PlanPath*> paths;
+    std::uint64_t size_sectors = 0;
 };
+
+// Step 2: the map's size, and the paths of another size left out (map_size.hpp).
+void keep_paths_of_map_size(WwidPaths& w, const PlanContext& context, PlanResult& result) {
+    std::vector<SizedPath> sized;
+    sized.reserve(w.paths.size());
+    for (const PlanPath* p : w.paths) {
+        sized.push_back(SizedPath{p->info.devnode, p->info.size_sectors});
+    }
+    auto layout = context.loaded_layouts.find(w.wwid);
+    const MapSizeDecision d =
+        decide_map_size(sized, layout == context.loaded_layouts.end() ? nullptr : &layout->second,
+                        context.shrink_allowed.contains(w.wwid));
+    for (const MapSizeDecision::LeftOut& out : d.left_out) {
+        result.log.push_back({LogLevel::Warning, w.paths[out.index]->info.devnode,
+                              out.reason + " for WWID " + w.wwid + "; path left out"});
+    }
+    if (d.held) {
+        result.log.push_back({LogLevel::Notice, w.wwid, *d.held});
+        result.size_held.emplace(w.wwid, *d.held);
+    }
+    if (d.resized) {
+        result.log.push_back({LogLevel::Notice, w.wwid, *d.resized});
+    }
+    std::vector<const PlanPath*> kept;
+    kept.reserve(d.admitted.size());
+    for (std::size_t index : d.admitted) {
+        kept.push_back(w.paths[index]);
+    }
+    w.paths = std::move(kept);
+    w.size_sectors = d.size_sectors;
+}
 
 bool contains(const KnownWwids& list, std::string_view wwid) {
     return std::find(list.begin(), list.end(), wwid) != list.end();
@@ -152,18 +184,14 @@ PlanResult plan_maps(const Config& config, const std::vector<PlanPath>& paths, c
                                [&](const WwidPaths& w) { return w.wwid == p.info.wwid; });
         if (it == by_wwid.end()) {
             by_wwid.push_back({p.info.wwid, {&p}});
-            continue;
+        } else {
+            it->paths.push_back(&p);
         }
-        std::uint64_t first_size = it->paths.front()->info.size_sectors;
-        if (first_size != 0 && p.info.size_sectors != 0 && p.info.size_sectors != first_size) {
-            result.log.push_back({LogLevel::Warning, p.info.devnode,
-                                  "size " + std::to_string(p.info.size_sectors) + " differs from " +
-                                      it->paths.front()->info.devnode + "'s " + std::to_string(first_size) +
-                                      " for WWID " + p.info.wwid + "; path left out"});
-            continue;
-        }
-        it->paths.push_back(&p);
     }
+    for (WwidPaths& w : by_wwid) {
+        keep_paths_of_map_size(w, context, result);
+    }
+    std::erase_if(by_wwid, [](const WwidPaths& w) { return w.paths.empty(); });
 
     for (const WwidPaths& w : by_wwid) {
         // 3: find_multipaths.
@@ -190,7 +218,7 @@ PlanResult plan_maps(const Config& config, const std::vector<PlanPath>& paths, c
         const PathInfo& first = w.paths.front()->info;
         map.vendor = first.vendor;
         map.product = first.product;
-        map.size_sectors = first.size_sectors;
+        map.size_sectors = w.size_sectors;
         map.options = resolve_map_options(config, first);
         if (auto o = context.no_path_retry_overrides.find(w.wwid);
             o != context.no_path_retry_overrides.end()) {

@@ -7,8 +7,8 @@
 // Decisions, in order:
 //  1. Paths without a WWID, or blacklisted (built-in + config rules), are skipped with a log line
 //     (steps 1 and 3 are the membership rule of membership.hpp).
-//  2. Paths are grouped by WWID in discovery order. A path whose size differs from the first path of
-//     its WWID is left out (a LUN resized on one path only, or two LUNs with a clashing WWID).
+//  2. Paths are grouped by WWID in discovery order; the map's size and which paths of another size are
+//     left out follow map_size.hpp (an existing map never loses a path to a resize under way).
 //  3. find_multipaths: greedy takes every WWID; on takes WWIDs with 2+ paths, known WWIDs, WWIDs in
 //     `multipaths:` and WWIDs that already have a map; strict only the last three. Every WWID that
 //     gets a map is added to the known-WWIDs list (multipath-tools remembers them the same way).
@@ -25,12 +25,14 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/bindings.hpp"
 #include "core/config.hpp"
 #include "core/dm_table.hpp"
+#include "core/map_size.hpp"
 #include "core/model.hpp"
 
 namespace pathkeeper::core {
@@ -91,6 +93,10 @@ struct PlanContext {
     std::map<std::string, std::string, std::less<>> existing_names;  // wwid -> name of its existing map
     // wwid -> no_path_retry the administrator set at run time (pathctl queueing disable / force).
     std::map<std::string, NoPathRetry, std::less<>> no_path_retry_overrides;
+    // wwid -> its existing map's size and paths: a resize under way holds the map, never drops a path.
+    std::map<std::string, LoadedLayout, std::less<>> loaded_layouts;
+    // WWIDs whose map may shrink to what every path reports (pathctl resize-map).
+    std::set<std::string, std::less<>> shrink_allowed;
 };
 
 struct PlanResult {
@@ -100,6 +106,8 @@ struct PlanResult {
     KnownWwids known_wwids;  // input list plus WWIDs that got a map
     bool known_wwids_changed = false;
     std::vector<PlanLogLine> log;
+    // wwid -> why its existing map stays at its size while paths report another (map_size.hpp).
+    std::map<std::string, std::string, std::less<>> size_held;
 
     const PlannedMap* find_wwid(std::string_view wwid) const;
     const PlannedMap* find_name(std::string_view name) const;
