@@ -67,6 +67,7 @@ public:
     virtual Done switch_group(const std::string& map, unsigned group) = 0;
     // map "" is every map; control is "disable", "restore" or "force".
     virtual Done set_queueing(const std::string& map, const std::string& control) = 0;
+    virtual Done resize_map(const std::string& map) = 0;
     // The known-WWIDs list; edit is "add" or "remove" with a WWID or path as target, or "reset" (target "").
     virtual Reply<std::vector<std::string>> known_wwids() = 0;
     virtual Done edit_known_wwids(const std::string& edit, const std::string& target) = 0;

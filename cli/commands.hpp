@@ -26,6 +26,7 @@ void add_remove_path_command(CLI::App& app, Registry& registry);
 void add_add_path_command(CLI::App& app, Registry& registry);
 void add_switch_group_command(CLI::App& app, Registry& registry);
 void add_queueing_command(CLI::App& app, Registry& registry);
+void add_resize_map_command(CLI::App& app, Registry& registry);
 void add_wwids_command(CLI::App& app, Registry& registry);
 void add_is_member_command(CLI::App& app, Registry& registry);
 void add_reconfigure_command(CLI::App& app, Registry& registry);

@@ -157,6 +157,10 @@ Done DbusClient::set_queueing(const std::string& map, const std::string& control
     return call([&] { ManagerProxy(connection_, nullptr).SetQueueing(map, control); });
 }
 
+Done DbusClient::resize_map(const std::string& map) {
+    return call([&] { ManagerProxy(connection_, nullptr).ResizeMap(map); });
+}
+
 Reply<std::vector<std::string>> DbusClient::known_wwids() {
     try {
         return ManagerProxy(connection_, nullptr).GetKnownWwids();

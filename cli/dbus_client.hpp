@@ -25,6 +25,7 @@ public:
     Done reinstate_path(const std::string& devnode) override;
     Done switch_group(const std::string& map, unsigned group) override;
     Done set_queueing(const std::string& map, const std::string& control) override;
+    Done resize_map(const std::string& map) override;
     Done remove_path(const std::string& devnode) override;
     Done add_path(const std::string& devnode) override;
     Reply<std::vector<std::string>> known_wwids() override;

@@ -139,6 +139,10 @@ core::Result<void> ServiceAdapter::set_queueing(const std::string& map, core::Qu
                  (map.empty() ? std::string("every map") : map) + ": queueing " + core::to_string(control));
 }
 
+core::Result<void> ServiceAdapter::resize_map(const std::string& map) {
+    return admin(core::AdminResizeMap{map}, map + ": resize to the size its paths report");
+}
+
 std::vector<std::string> ServiceAdapter::known_wwids() const {
     return engine_.known_wwids();
 }

@@ -53,6 +53,7 @@ public:
     core::Result<void> add_path(const std::string& devnode) override;
     core::Result<void> switch_group(const std::string& map, unsigned group) override;
     core::Result<void> set_queueing(const std::string& map, core::QueueingControl control) override;
+    core::Result<void> resize_map(const std::string& map) override;
     std::vector<std::string> known_wwids() const override;
     core::Result<void> edit_known_wwids(const core::AdminEditKnownWwids& edit) override;
     core::Result<void> reconfigure(const std::optional<dbus::ConfigText>& text) override;

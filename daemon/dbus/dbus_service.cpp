@@ -475,6 +475,13 @@ private:
             raise(result.error(), ApiError::NoSuchMap);
     }
 
+    void ResizeMap(const std::string& map) override {
+        require_root("ResizeMap");
+        auto result = backend_.resize_map(checked_map_name(map));
+        if (!result)
+            raise(result.error(), ApiError::NoSuchMap);
+    }
+
     std::vector<std::string> GetKnownWwids() override {
         admit_read("GetKnownWwids");
         auto wwids = backend_.known_wwids();

@@ -51,6 +51,7 @@ public:
     virtual core::Result<void> switch_group(const std::string& map, unsigned group) = 0;
     // map "" is every map; a named map is not checked to exist by the service (NotFound becomes NoSuchMap).
     virtual core::Result<void> set_queueing(const std::string& map, core::QueueingControl control) = 0;
+    virtual core::Result<void> resize_map(const std::string& map) = 0;
     // The known-WWIDs list, in file order.
     virtual std::vector<std::string> known_wwids() const = 0;
     // Add / remove / reset (core::Engine::validate_known_wwids_edit says what is refused): NotFound becomes

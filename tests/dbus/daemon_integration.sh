@@ -98,7 +98,7 @@ contains "$out" "mpath-$map" "plan names the dm uuid"
 # ---- Mutations as nobody: refused, nothing changes.
 for cmd in "fail-path sdb" "reinstate-path sdb" "switch-group $map 2" "queueing $map disable" \
     "queueing --all disable" "reconfigure" "reconfigure --config $work/pathkeeper.yaml" "wwids add sdb" \
-    "wwids reset" "remove-path sdb" "add-path sdb"; do
+    "wwids reset" "remove-path sdb" "add-path sdb" "resize-map $map"; do
     # shellcheck disable=SC2086
     expect 1 "nobody: $cmd" -- as_nobody "$pathctl" $cmd
     contains "$err" "AccessDenied" "nobody: $cmd names AccessDenied"
@@ -159,6 +159,14 @@ contains "$err" "NoSuchMap" "unknown map is NoSuchMap"
 expect 1 "SetQueueing with an unknown control" -- busctl --system call org.pathkeeper.PathKeeper1 \
     /org/pathkeeper/PathKeeper1 org.pathkeeper.PathKeeper1.Manager SetQueueing ss "$map" off
 contains "$err" "queueing control must be disable, restore or force" "the refusal names the argument"
+
+# resize-map: at the size every path reports there is nothing to do; an unknown map is NoSuchMap.
+expect 0 "root: resize-map at the paths' size" -- "$pathctl" resize-map "$map"
+contains "$out" "$map: resize to the size of its paths requested" "resize-map says so"
+eventually 5 "the daemon logged that the size is already right" grep -q "$map: resize requested; already" \
+    "$work/daemon.log"
+expect 1 "resize-map of an unknown map" -- "$pathctl" resize-map nosuchmap
+contains "$err" "NoSuchMap" "unknown map is NoSuchMap"
 
 # ---- remove-path / add-path: the table loses the path and gets it back; the last path stays.
 map_table() { grep "^$map:" "$work/state/sim/tables"; }

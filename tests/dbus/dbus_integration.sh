@@ -96,7 +96,7 @@ contains "$out" "multipath 1 queue_if_no_path" "plan prints the table"
 # ---- Mutations as nobody: AccessDenied, exit 1, nothing changed.
 for cmd in "fail-path sdb" "reinstate-path sdb" "switch-group mpatha 2" "reconfigure" \
            "reconfigure --config $work/pathkeeper.yaml" "wwids add sdb" "wwids remove sdb" "wwids reset" \
-           "remove-path sdb" "add-path sdb"; do
+           "remove-path sdb" "add-path sdb" "resize-map mpatha"; do
     # shellcheck disable=SC2086
     expect 1 "nobody: $cmd" -- as_nobody "$pathctl" $cmd
     contains "$err" "(AccessDenied)" "nobody: $cmd names AccessDenied"

@@ -82,6 +82,14 @@ core::Result<void> FakeBackend::switch_group(const std::string& map, unsigned gr
     return core::make_error(core::ErrorCode::NotFound, "no map named " + map);
 }
 
+core::Result<void> FakeBackend::resize_map(const std::string& map) {
+    for (const auto& m : topology_.maps) {
+        if (m.name == map)
+            return {};
+    }
+    return core::make_error(core::ErrorCode::NotFound, "no map named " + map);
+}
+
 // Disable and force set the map's policy as the daemon's planner would; restore goes back to queueing.
 core::Result<void> FakeBackend::set_queueing(const std::string& map, core::QueueingControl control) {
     bool found = false;

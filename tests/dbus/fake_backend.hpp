@@ -27,6 +27,7 @@ public:
     core::Result<void> remove_path(const std::string& devnode) override;
     core::Result<void> add_path(const std::string& devnode) override;
     core::Result<void> switch_group(const std::string& map, unsigned group) override;
+    core::Result<void> resize_map(const std::string& map) override;
     core::Result<void> set_queueing(const std::string& map, core::QueueingControl control) override;
     std::vector<std::string> known_wwids() const override { return known_wwids_; }
     // The list alone: a path name stands for its WWID, a bad WWID and an unlisted remove are refused. What

@@ -50,6 +50,7 @@ public:
     cli::Done switch_group(const std::string& map, unsigned group) override {
         return record("switch_group " + map + " " + std::to_string(group));
     }
+    cli::Done resize_map(const std::string& map) override { return record("resize_map " + map); }
     cli::Done set_queueing(const std::string& map, const std::string& control) override {
         return record("set_queueing " + (map.empty() ? std::string("<all>") : map) + " " + control);
     }

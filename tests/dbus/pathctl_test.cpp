@@ -301,6 +301,15 @@ TEST_F(Pathctl, QueueingSendsTheMapAndTheControl) {
                                         "set_queueing mpathb force"}));
 }
 
+TEST_F(Pathctl, ResizeMapSendsTheMapAndNeedsOne) {
+    auto r = run({"resize-map", "mpatha"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, "mpatha: resize to the size of its paths requested\n");
+    EXPECT_EQ(run({"resize-map"}).code, 2);
+    EXPECT_EQ(run({"resize-map", "mpatha", "mpathb"}).code, 2);
+    EXPECT_EQ(client.calls, std::vector<std::string>{"resize_map mpatha"});
+}
+
 TEST_F(Pathctl, WwidsListPrintsOnePerLineOrAJsonDocument) {
     client.known_wwids_value = {"3600a", "3600b"};
     auto r = run({"wwids", "list"});
