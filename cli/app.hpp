@@ -27,6 +27,8 @@ struct Context {
     Style style;                             // resolved from --color and stdout_is_terminal
     std::function<bool()> should_stop;       // watch ends when this returns true (Ctrl-C)
     std::function<std::string()> timestamp;  // watch line prefix, e.g. "12:00:01"
+    // watch --json "time": when pathctl received the event, RFC 3339 in UTC with milliseconds.
+    std::function<std::string()> event_time;
 };
 
 int run_pathctl(int argc, const char* const* argv, Context& ctx);

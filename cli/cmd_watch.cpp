@@ -18,17 +18,23 @@ void add_watch_command(CLI::App& app, Registry& registry) {
                             auto prefix = [&ctx] {
                                 return ctx.timestamp ? ctx.timestamp() + " " : std::string();
                             };
+                            auto stamped = [&ctx](nlohmann::json doc) {
+                                if (ctx.event_time) {
+                                    doc["time"] = ctx.event_time();
+                                }
+                                return api::dump_json(doc);
+                            };
                             WatchSink sink;
                             sink.path_state_changed = [&](const api::PathStateEvent& e) {
                                 if (*json) {
-                                    *ctx.out << api::dump_json(api::path_state_event_to_json(e)) << std::endl;
+                                    *ctx.out << stamped(api::path_state_event_to_json(e)) << std::endl;
                                 } else {
                                     *ctx.out << prefix() << format_path_event(e, ctx.style) << std::endl;
                                 }
                             };
                             sink.map_changed = [&](const api::MapChangeEvent& e) {
                                 if (*json) {
-                                    *ctx.out << api::dump_json(api::map_change_event_to_json(e)) << std::endl;
+                                    *ctx.out << stamped(api::map_change_event_to_json(e)) << std::endl;
                                 } else {
                                     *ctx.out << prefix() << format_map_event(e) << std::endl;
                                 }

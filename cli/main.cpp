@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -35,6 +36,17 @@ std::string local_time() {
     return text;
 }
 
+std::string utc_time_ms() {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    std::tm tm{};
+    gmtime_r(&now.tv_sec, &tm);
+    char text[32];
+    const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(text + n, sizeof text - n, ".%03ldZ", now.tv_nsec / 1000000);
+    return text;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -52,6 +64,7 @@ int main(int argc, char** argv) {
     ctx.stdout_is_terminal = colour_terminal();
     ctx.should_stop = [] { return interrupted.load(); };
     ctx.timestamp = local_time;
+    ctx.event_time = utc_time_ms;
     ctx.connect = [&]() -> Reply<Client*> {
         if (!client) {
             auto bus = connect_system_bus();

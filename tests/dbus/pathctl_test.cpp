@@ -37,6 +37,7 @@ protected:
         ctx.stdout_is_terminal = terminal;
         ctx.should_stop = [] { return true; };
         ctx.timestamp = [] { return std::string("12:00:00"); };
+        ctx.event_time = [] { return std::string("2026-01-02T12:00:00.250Z"); };
         ctx.connect = [this]() -> pathkeeper::cli::Reply<pathkeeper::cli::Client*> {
             if (unreachable) {
                 return ClientError{
@@ -405,6 +406,7 @@ TEST_F(Pathctl, WatchJsonPrintsOneDocumentPerLine) {
     EXPECT_EQ(doc["event"], "path_state_changed");
     EXPECT_TRUE(doc["map"].is_null());
     EXPECT_EQ(doc["new_state"], "down");
+    EXPECT_EQ(doc["time"], "2026-01-02T12:00:00.250Z");
 }
 
 TEST_F(Pathctl, ARefusalExitsOneAndNamesTheError) {
