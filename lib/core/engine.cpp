@@ -64,6 +64,7 @@ void Engine::on(const PathAdded& e, TimePoint now, ActionCollector& out) {
             "path added (" + e.path.devt.to_string() + ", WWID " +
                 (e.path.wwid.empty() ? std::string("none") : e.path.wwid) + ")");
     release_withheld(e.path.wwid, out);
+    release_removed_by_admin(e.path.wwid, out);
     paths_changed(now, out);
 }
 
@@ -470,6 +471,12 @@ void Engine::on(const ConfigApplied& e, TimePoint now, ActionCollector& out) {
                     " WWID(s) whose map was removed outside the daemon are planned again");
         state_.withheld.clear();
     }
+    if (!state_.removed_by_admin.empty()) {
+        out.log(LogLevel::Notice, "",
+                std::to_string(state_.removed_by_admin.size()) +
+                    " WWID(s) whose map the administrator removed are planned again");
+        state_.removed_by_admin.clear();
+    }
     out.log(LogLevel::Notice, "",
             "configuration applied" +
                 (config_.source_file.empty() ? std::string() : " from " + config_.source_file));
@@ -506,6 +513,8 @@ Result<void> Engine::validate(const AdminRequest& request) const {
         Result<void> operator()(const AdminEditKnownWwids& r) const { return e.validate_known_wwids_edit(r); }
         Result<void> operator()(const AdminRemovePath& r) const { return e.validate_path_membership(r); }
         Result<void> operator()(const AdminAddPath& r) const { return e.validate_path_membership(r); }
+        Result<void> operator()(const AdminRemoveMap& r) const { return e.validate_map_admin(r); }
+        Result<void> operator()(const AdminAddMap& r) const { return e.validate_map_admin(r); }
         Result<void> path(const std::string& dev) const {
             const PathRecord* p = e.state_.find_path(dev);
             if (p == nullptr || e.state_.map_of(*p) == nullptr) {
@@ -566,6 +575,10 @@ void Engine::on(const AdminRequest& e, TimePoint now, ActionCollector& out) {
         change_path_membership(*rm, now, out);
     } else if (const auto* add = std::get_if<AdminAddPath>(&e)) {
         change_path_membership(*add, now, out);
+    } else if (const auto* remove_map = std::get_if<AdminRemoveMap>(&e)) {
+        remove_map_by_admin(*remove_map, out);
+    } else if (const auto* add_map = std::get_if<AdminAddMap>(&e)) {
+        add_map_by_admin(*add_map, now, out);
     }
     iscsi_.sync(state_, out);
 }
@@ -718,8 +731,10 @@ void Engine::reconcile(TimePoint now, ActionCollector& out) {
         }
     }
     PlanResult plan = plan_maps(config_, input, bindings_, known_wwids_, ctx);
-    // Not created again behind the admin who removed it: see MapVanished.
-    std::erase_if(plan.maps, [&](const PlannedMap& m) { return state_.withheld.contains(m.wwid); });
+    // Not created again behind the admin who removed it: see MapVanished and AdminRemoveMap.
+    std::erase_if(plan.maps, [&](const PlannedMap& m) {
+        return state_.withheld.contains(m.wwid) || state_.removed_by_admin.contains(m.wwid);
+    });
 
     for (const PlanLogLine& line : plan.log) {
         if (std::find(last_plan_log_.begin(), last_plan_log_.end(), line) == last_plan_log_.end()) {

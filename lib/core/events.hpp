@@ -128,8 +128,20 @@ struct AdminEditKnownWwids {
     KnownWwidsEdit edit = KnownWwidsEdit::Add;
     std::string target;  // Add, Remove: a WWID or a path's devnode ("sdb"); Reset: unused
 };
-using AdminRequest = std::variant<AdminFailPath, AdminReinstatePath, AdminRemovePath, AdminAddPath,
-                                  AdminSwitchGroup, AdminSetQueueing, AdminEditKnownWwids>;
+// multipath -f / multipathd del map: remove a map (its kpartx partition maps first) and keep its WWID out of
+// planning until AddMap, a new configuration, or a path of the WWID added again by the kernel. Refused by dm
+// (the daemon names the holders) while the map or a partition is open, unless deferred.
+struct AdminRemoveMap {
+    std::string map;  // the map's name, or its WWID
+    bool deferred = false;
+};
+// multipathd add map: plan a WWID removed by AdminRemoveMap (or outside the daemon) again.
+struct AdminAddMap {
+    std::string target;  // a WWID, or a disk ("sdb") of the WWID
+};
+using AdminRequest =
+    std::variant<AdminFailPath, AdminReinstatePath, AdminRemovePath, AdminAddPath, AdminSwitchGroup,
+                 AdminSetQueueing, AdminEditKnownWwids, AdminRemoveMap, AdminAddMap>;
 
 // /sys/class/iscsi_session/session<N>/state changed ("LOGGED_IN", "FAILED", "FREE", ...).
 struct IscsiSessionChanged {
