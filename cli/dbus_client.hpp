@@ -27,6 +27,8 @@ public:
     Done set_queueing(const std::string& map, const std::string& control) override;
     Done remove_path(const std::string& devnode) override;
     Done add_path(const std::string& devnode) override;
+    Reply<std::string> remove_map(const std::string& map, bool deferred) override;
+    Done add_map(const std::string& target) override;
     Reply<std::vector<std::string>> known_wwids() override;
     Done edit_known_wwids(const std::string& edit, const std::string& target) override;
     Done reconfigure(const std::optional<std::pair<std::string, std::string>>& text_and_origin) override;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "core/bindings.hpp"
 
@@ -125,6 +126,58 @@ void ActionExecutor::keep_resuming(const std::string& map) {
     });
 }
 
+core::Result<ports::DeviceMapper::UdevHandle> ActionExecutor::start_admin_removal(
+    const core::RemoveMap& remove, bool& deferred_now) {
+    auto map = backend_.dm->get_map(remove.name);
+    if (!map) {
+        return map.error();
+    }
+    std::vector<ports::PartitionMap> partitions;
+    if (backend_.holders != nullptr) {
+        partitions = backend_.holders->partitions(map->devt, map->wwid());
+    }
+    // Open counts include the partition maps stacked on the map; anything beyond them holds it.
+    std::vector<std::string> busy;
+    if (map->open_count > static_cast<int>(partitions.size())) {
+        busy.push_back(remove.name);
+    }
+    for (const ports::PartitionMap& p : partitions) {
+        if (auto part = backend_.dm->get_map(p.name); part && part->open_count > 0) {
+            busy.push_back(p.name);
+        }
+    }
+    if (!busy.empty() && !remove.deferred) {
+        std::vector<std::string> holders;
+        if (backend_.holders != nullptr) {
+            holders = backend_.holders->holders(map->devt, partitions);
+            for (const ports::PartitionMap& p : partitions) {
+                for (std::string& h : backend_.holders->holders(p.devt, {})) {
+                    holders.push_back("partition " + p.name + " " + h);
+                }
+            }
+        }
+        std::string who;
+        for (const std::string& h : holders) {
+            who += (who.empty() ? "" : ", ") + h;
+        }
+        if (who.empty()) {
+            who = "open (" + std::to_string(map->open_count) + " openers), by whom could not be found";
+        }
+        return core::Error{core::ErrorCode::Conflict, remove.name + " is in use: " + who +
+                                                          "; not removed (--deferred removes it when "
+                                                          "it is closed)"};
+    }
+    deferred_now = remove.deferred && !busy.empty();
+    const ports::RemoveOptions options{false, remove.deferred};
+    for (const ports::PartitionMap& p : partitions) {
+        if (auto removed = backend_.dm->remove_map(p.name, options); !removed) {
+            return core::Error{removed.error().code, "partition map " + p.name + " of " + remove.name + ": " +
+                                                         removed.error().message};
+        }
+    }
+    return backend_.dm->start_remove_map(remove.name, options);
+}
+
 void ActionExecutor::save_file(const core::Action& action, const std::string& path, const std::string& text) {
     // Small files on local disk: written on the loop thread (temp file, fsync, rename).
     completed(action, backend_.files->write_atomic(path, text));
@@ -177,13 +230,24 @@ void ActionExecutor::execute(const core::Action& action) {
                     });
             },
             [&](const core::RemoveMap& a) {
+                auto deferred_now = std::make_shared<bool>(false);
                 submit_udev_synced(
                     a.name,
-                    [this, a] { return backend_.dm->start_remove_map(a.name, ports::RemoveOptions{}); },
-                    [this, a](const core::Result<void>& removed) -> DmWorker::Continuation {
-                        return [this, a, removed] {
-                            map_devices_.erase(a.name);
+                    [this, a, deferred_now] {
+                        return a.by_admin ? start_admin_removal(a, *deferred_now)
+                                          : backend_.dm->start_remove_map(a.name, ports::RemoveOptions{});
+                    },
+                    [this, a, deferred_now](const core::Result<void>& removed) -> DmWorker::Continuation {
+                        return [this, a, removed, deferred = *deferred_now] {
+                            if (removed || !a.by_admin) {
+                                map_devices_.erase(a.name);
+                            }
                             completed(a, removed);
+                            if (a.by_admin && admin_removal_done_) {
+                                admin_removal_done_(
+                                    a, removed ? core::Result<std::string>(deferred ? "deferred" : "removed")
+                                               : core::Result<std::string>(removed.error()));
+                            }
                         };
                     });
             },

@@ -4,6 +4,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -444,6 +445,44 @@ private:
         auto result = backend_.add_path(checked_devnode(devnode));
         if (!result)
             raise(result.error(), ApiError::NoSuchPath);
+    }
+
+    // The reply waits for device-mapper (the worker's answer reaches the backend on this loop thread later).
+    void RemoveMap(sdbus::Result<std::string>&& result, std::string map, bool deferred) override {
+        require_root("RemoveMap");
+        auto name = checked_map_name(map);
+        // std::function wants a copyable callable; the reply is move-only.
+        auto reply = std::make_shared<sdbus::Result<std::string>>(std::move(result));
+        backend_.remove_map(name, deferred, [reply](const core::Result<std::string>& done) {
+            try {
+                if (done) {
+                    reply->returnResults(*done);
+                    return;
+                }
+                // dm's EBUSY, or the holders found: the map is open.
+                const ApiError error = done.error().code == core::ErrorCode::Conflict
+                                           ? ApiError::Busy
+                                           : api::api_error_from_core(done.error().code, ApiError::NoSuchMap);
+                reply->returnError(sdbus::Error(std::string(api::dbus_error_name(error)),
+                                                core::text::to_valid_utf8(done.error().message)));
+            } catch (const sdbus::Error&) {
+                // The caller or the bus went away meanwhile: nobody to answer.
+            }
+        });
+    }
+
+    void AddMap(const std::string& target) override {
+        require_root("AddMap");
+        if (target.empty() || target.size() > kMaxKnownWwidTarget) {
+            raise(ApiError::InvalidArgument, "the WWID or disk is " + std::to_string(target.size()) +
+                                                 " bytes long; 1 to " + std::to_string(kMaxKnownWwidTarget) +
+                                                 " are accepted");
+        }
+        auto result = backend_.add_map(target);
+        if (!result) {
+            raise(api::api_error_from_core(result.error().code, ApiError::NoSuchMap),
+                  core::text::to_valid_utf8(result.error().message));
+        }
     }
 
     void SwitchGroup(const std::string& map, const uint32_t& group) override {

@@ -708,6 +708,9 @@ void Engine::on(const ActionFailed& e, TimePoint now, ActionCollector& out) {
                 "setting recovery_tmo failed: " + why);
     } else if (const auto* trigger = std::get_if<TriggerUdevChange>(&e.action)) {
         out.log(LogLevel::Warning, trigger->devnode, "triggering a udev change event failed: " + why);
+    } else if (const auto* remove = std::get_if<RemoveMap>(&e.action);
+               remove != nullptr && remove->by_admin && e.error.code == ErrorCode::NotFound) {
+        map_lifecycle().removal_completed(*remove, out);  // gone already: what the administrator asked for
     } else if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
         if (map_lifecycle().removal_failed(*remove, e.error, now, out)) {
             reconcile(now, out);

@@ -76,6 +76,8 @@ public:
     std::vector<PlanPath> plan_input() const;
     // A map's RemoveMap was sent and dm has not answered yet (the D-Bus reply to RemoveMap waits for that).
     bool removal_in_progress(std::string_view map) const;
+    // The name of the loaded map named name_or_wwid (by name, or by its WWID).
+    std::optional<std::string> map_name_of(std::string_view name_or_wwid) const;
 
 private:
     void on(const PathAdded& e, TimePoint now, ActionCollector& out);

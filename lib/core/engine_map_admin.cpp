@@ -19,6 +19,11 @@ const MapRecord* Engine::map_named(std::string_view name_or_wwid) const {
     return nullptr;
 }
 
+std::optional<std::string> Engine::map_name_of(std::string_view name_or_wwid) const {
+    const MapRecord* m = map_named(name_or_wwid);
+    return m != nullptr ? std::optional<std::string>(m->plan.name) : std::nullopt;
+}
+
 bool Engine::removal_in_progress(std::string_view map) const {
     return state_.removing.contains(map);
 }

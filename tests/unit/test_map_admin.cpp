@@ -130,6 +130,17 @@ TEST(RemoveMap, RefusedRemovalPutsTheMapBackAsItWas) {
     EXPECT_TRUE(s.engine.validate(AdminRemoveMap{"3600a", false}).ok());
 }
 
+TEST(RemoveMap, AMapAlreadyGoneFromDmIsRemoved) {
+    TwoMaps s;
+    auto removed = s.remove("3600a");
+    (void)s.engine.handle(
+        ActionFailed{removed.front(), Error{ErrorCode::NotFound, "no dm device named 3600a"}},
+        t0 + seconds(2));
+    EXPECT_FALSE(s.has_map("3600a"));
+    EXPECT_EQ(count_with_prefix(s.engine.handle(PathChanged{path("sdb", 16)}, t0 + seconds(3)), "create"),
+              0U);
+}
+
 TEST(AddMap, ByWwidOrDiskPlansTheMapAgain) {
     for (const std::string target : {"3600a", "sdb", "/dev/sdc"}) {
         TwoMaps s;
