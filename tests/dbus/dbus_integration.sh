@@ -256,6 +256,8 @@ contains "$out" "mpathb: removal deferred" "deferred removal said so"
 expect 0 "add-map by WWID" -- "$pathctl" add-map 36001405b1f0c0de0000000000000002
 expect 1 "add-map of an unknown WWID" -- "$pathctl" add-map 36001405b1f0c0de0000000000000077
 contains "$err" "(NoSuchMap)" "NoSuchMap on add-map"
+expect 1 "add-map of a disk that is not multipathed" -- "$pathctl" add-map sda
+contains "$err" "is not multipathed (NotSupported)" "NotSupported on add-map"
 expect 0 "remove-map by WWID" -- "$pathctl" remove-map 36001405b1f0c0de0000000000000001
 contains "$out" "removed" "remove-map takes the WWID for a name"
 expect 0 "add-map again" -- "$pathctl" add-map 36001405b1f0c0de0000000000000001

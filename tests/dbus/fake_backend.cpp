@@ -103,6 +103,11 @@ core::Result<void> FakeBackend::add_map(const std::string& target) {
             if (m.wwid == wwid)
                 return {};
         }
+        for (const auto& p : topology_.paths) {
+            if (p.wwid == wwid)
+                return core::make_error(core::ErrorCode::NotSupported,
+                                        "WWID " + wwid + " was not removed and is not multipathed");
+        }
         return core::make_error(core::ErrorCode::NotFound, "no disk with WWID " + wwid + " is known");
     }
     topology_ = it->second;

@@ -27,7 +27,8 @@ public:
     core::Result<void> remove_path(const std::string& devnode) override;
     core::Result<void> add_path(const std::string& devnode) override;
     // A map (by name or WWID) leaves the topology, its paths show no map; one named in busy_maps() is refused
-    // with that message, as the daemon refuses an open map. add_map takes a WWID (or a path of it) back.
+    // with that message, as the daemon refuses an open map. add_map takes a WWID (or a path of it) back; a
+    // WWID of a path in no map is not multipathed.
     void remove_map(const std::string& map, bool deferred, RemovalDone done) override;
     core::Result<void> add_map(const std::string& target) override;
     std::map<std::string, std::string>& busy_maps() { return busy_maps_; }
