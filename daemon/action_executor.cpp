@@ -5,9 +5,9 @@
 #include <memory>
 #include <optional>
 #include <utility>
-#include <vector>
 
 #include "core/bindings.hpp"
+#include "daemon/admin_map_removal.hpp"
 
 namespace pathkeeper::daemon {
 
@@ -126,58 +126,6 @@ void ActionExecutor::keep_resuming(const std::string& map) {
     });
 }
 
-core::Result<ports::DeviceMapper::UdevHandle> ActionExecutor::start_admin_removal(
-    const core::RemoveMap& remove, bool& deferred_now) {
-    auto map = backend_.dm->get_map(remove.name);
-    if (!map) {
-        return map.error();
-    }
-    std::vector<ports::PartitionMap> partitions;
-    if (backend_.holders != nullptr) {
-        partitions = backend_.holders->partitions(map->devt, map->wwid());
-    }
-    // Open counts include the partition maps stacked on the map; anything beyond them holds it.
-    std::vector<std::string> busy;
-    if (map->open_count > static_cast<int>(partitions.size())) {
-        busy.push_back(remove.name);
-    }
-    for (const ports::PartitionMap& p : partitions) {
-        if (auto part = backend_.dm->get_map(p.name); part && part->open_count > 0) {
-            busy.push_back(p.name);
-        }
-    }
-    if (!busy.empty() && !remove.deferred) {
-        std::vector<std::string> holders;
-        if (backend_.holders != nullptr) {
-            holders = backend_.holders->holders(map->devt, partitions);
-            for (const ports::PartitionMap& p : partitions) {
-                for (std::string& h : backend_.holders->holders(p.devt, {})) {
-                    holders.push_back("partition " + p.name + " " + h);
-                }
-            }
-        }
-        std::string who;
-        for (const std::string& h : holders) {
-            who += (who.empty() ? "" : ", ") + h;
-        }
-        if (who.empty()) {
-            who = "open (" + std::to_string(map->open_count) + " openers), by whom could not be found";
-        }
-        return core::Error{core::ErrorCode::Conflict, remove.name + " is in use: " + who +
-                                                          "; not removed (--deferred removes it when "
-                                                          "it is closed)"};
-    }
-    deferred_now = remove.deferred && !busy.empty();
-    const ports::RemoveOptions options{false, remove.deferred};
-    for (const ports::PartitionMap& p : partitions) {
-        if (auto removed = backend_.dm->remove_map(p.name, options); !removed) {
-            return core::Error{removed.error().code, "partition map " + p.name + " of " + remove.name + ": " +
-                                                         removed.error().message};
-        }
-    }
-    return backend_.dm->start_remove_map(remove.name, options);
-}
-
 void ActionExecutor::save_file(const core::Action& action, const std::string& path, const std::string& text) {
     // Small files on local disk: written on the loop thread (temp file, fsync, rename).
     completed(action, backend_.files->write_atomic(path, text));
@@ -234,8 +182,9 @@ void ActionExecutor::execute(const core::Action& action) {
                 submit_udev_synced(
                     a.name,
                     [this, a, deferred_now] {
-                        return a.by_admin ? start_admin_removal(a, *deferred_now)
-                                          : backend_.dm->start_remove_map(a.name, ports::RemoveOptions{});
+                        return a.by_admin
+                                   ? start_admin_map_removal(*backend_.dm, backend_.holders, a, *deferred_now)
+                                   : backend_.dm->start_remove_map(a.name, ports::RemoveOptions{});
                     },
                     [this, a, deferred_now](const core::Result<void>& removed) -> DmWorker::Continuation {
                         return [this, a, removed, deferred = *deferred_now] {

@@ -52,10 +52,6 @@ private:
     const std::string& queue_of(const std::string& map) const;
     // Resumes a map left suspended until it runs (or is gone), on its own DmWorker queue.
     void keep_resuming(const std::string& map);
-    // On the dm worker: the map's partition maps first, then the map; refused, naming who holds it, while
-    // the map or a partition is open (unless deferred). deferred_now is set when dm deferred the removal.
-    core::Result<ports::DeviceMapper::UdevHandle> start_admin_removal(const core::RemoveMap& remove,
-                                                                      bool& deferred_now);
     void save_file(const core::Action& action, const std::string& path, const std::string& text);
     void start_check(const core::StartCheck& check);
 
