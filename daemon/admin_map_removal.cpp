@@ -1,6 +1,7 @@
 #include "daemon/admin_map_removal.hpp"
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace pathkeeper::daemon {
@@ -18,14 +19,25 @@ core::Result<ports::DeviceMapper::UdevHandle> start_admin_map_removal(ports::Dev
         partitions = holders->partitions(map->devt, map->wwid());
     }
     // Open counts include the partition maps stacked on the map; anything beyond them holds it.
-    std::vector<std::string> busy;
-    if (map->open_count > static_cast<int>(partitions.size())) {
-        busy.push_back(remove.name);
-    }
-    for (const ports::PartitionMap& p : partitions) {
-        if (auto part = dm.get_map(p.name); part && part->open_count > 0) {
-            busy.push_back(p.name);
+    auto open_now = [&] {
+        std::vector<std::string> open;
+        if (auto now = dm.get_map(remove.name);
+            now && now->open_count > static_cast<int>(partitions.size())) {
+            open.push_back(remove.name);
         }
+        for (const ports::PartitionMap& p : partitions) {
+            if (auto part = dm.get_map(p.name); part && part->open_count > 0) {
+                open.push_back(p.name);
+            }
+        }
+        return open;
+    };
+    std::vector<std::string> busy = open_now();
+    // udev probes a device when a writer closes it (its inotify watch), right after an umount: that open
+    // lasts a moment, so an open map is looked at again a few times before it is reported as held.
+    for (int recheck = 0; recheck < kOpenRechecks && !busy.empty() && !remove.deferred; ++recheck) {
+        std::this_thread::sleep_for(kOpenRecheckInterval);
+        busy = open_now();
     }
     if (!busy.empty() && !remove.deferred) {
         std::vector<std::string> names;

@@ -15,6 +15,7 @@ class RecordingDm final : public ports::DeviceMapper {
 public:
     std::map<std::string, ports::DmMapInfo> maps;
     std::vector<std::string> removals;
+    std::map<std::string, int> transient_opens;
 
     void add(const std::string& name, core::DevT devt, int open_count, const std::string& uuid) {
         ports::DmMapInfo info;
@@ -32,7 +33,12 @@ public:
         if (it == maps.end()) {
             return core::Error{core::ErrorCode::NotFound, "no dm device named " + name};
         }
-        return it->second;
+        ports::DmMapInfo info = it->second;
+        if (auto t = transient_opens.find(name); t != transient_opens.end() && t->second > 0) {
+            --t->second;
+            ++info.open_count;  // udev's probe, gone after this many reads
+        }
+        return info;
     }
     core::Result<void> create_map(const std::string&, const std::string&, std::uint64_t,
                                   const core::DmMultipathTable&) override {
@@ -85,6 +91,13 @@ TEST_F(AMapWithTwoPartitions, RemovesThePartitionsFirstThenTheMap) {
     ASSERT_TRUE(remove(false, deferred_now).ok());
     EXPECT_FALSE(deferred_now);
     EXPECT_EQ(holders.wwid_asked, "3600a");
+    EXPECT_EQ(dm.removals, (std::vector<std::string>{"remove mpatha1", "remove mpatha2", "remove mpatha"}));
+}
+
+TEST_F(AMapWithTwoPartitions, RidesOutAMomentaryOpenByUdev) {
+    dm.transient_opens["mpatha"] = 2;
+    bool deferred_now = false;
+    ASSERT_TRUE(remove(false, deferred_now).ok());
     EXPECT_EQ(dm.removals, (std::vector<std::string>{"remove mpatha1", "remove mpatha2", "remove mpatha"}));
 }
 
