@@ -4,6 +4,8 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -231,6 +233,7 @@ public:
         apply(backend_.snapshot());
     }
     ~Impl() {
+        pending_removals_->clear();  // unanswered: the connection they would answer on goes next
         maps_.clear();
         paths_.clear();
         unregisterAdaptor();
@@ -448,23 +451,33 @@ private:
     }
 
     // The reply waits for device-mapper (the worker's answer reaches the backend on this loop thread later).
+    // The pending replies are kept here, not in the backend: a reply must not outlive the connection it
+    // answers on, and the service goes before its connection when the bus is lost.
     void RemoveMap(sdbus::Result<std::string>&& result, std::string map, bool deferred) override {
         require_root("RemoveMap");
         auto name = checked_map_name(map);
-        // std::function wants a copyable callable; the reply is move-only.
-        auto reply = std::make_shared<sdbus::Result<std::string>>(std::move(result));
-        backend_.remove_map(name, deferred, [reply](const core::Result<std::string>& done) {
+        const std::uint64_t id = next_removal_++;
+        pending_removals_->emplace(id, std::move(result));
+        std::weak_ptr<PendingRemovals> pending = pending_removals_;
+        backend_.remove_map(name, deferred, [pending, id](const core::Result<std::string>& done) {
+            auto replies = pending.lock();
+            if (!replies)
+                return;  // the service is gone, and the caller's connection with it
+            auto node = replies->extract(id);
+            if (node.empty())
+                return;
+            const sdbus::Result<std::string>& reply = node.mapped();
             try {
                 if (done) {
-                    reply->returnResults(*done);
+                    reply.returnResults(*done);
                     return;
                 }
                 // dm's EBUSY, or the holders found: the map is open.
                 const ApiError error = done.error().code == core::ErrorCode::Conflict
                                            ? ApiError::Busy
                                            : api::api_error_from_core(done.error().code, ApiError::NoSuchMap);
-                reply->returnError(sdbus::Error(std::string(api::dbus_error_name(error)),
-                                                core::text::to_valid_utf8(done.error().message)));
+                reply.returnError(sdbus::Error(std::string(api::dbus_error_name(error)),
+                                               core::text::to_valid_utf8(done.error().message)));
             } catch (const sdbus::Error&) {
                 // The caller or the bus went away meanwhile: nobody to answer.
             }
@@ -588,6 +601,9 @@ private:
     static constexpr std::size_t kSendersRemembered = 1024;
     std::unordered_map<std::string, uid_t> uid_of_sender_;
     CallQuota quota_;
+    using PendingRemovals = std::map<std::uint64_t, sdbus::Result<std::string>>;
+    std::shared_ptr<PendingRemovals> pending_removals_ = std::make_shared<PendingRemovals>();
+    std::uint64_t next_removal_ = 0;
     std::map<std::string, std::unique_ptr<MapObject>> maps_;
     std::map<std::string, std::unique_ptr<PathObject>> paths_;
 };
