@@ -64,6 +64,10 @@ public:
     virtual Done reinstate_path(const std::string& devnode) = 0;
     virtual Done remove_path(const std::string& devnode) = 0;
     virtual Done add_path(const std::string& devnode) = 0;
+    // Answers once device-mapper has tried: "removed" or "deferred" (map is a name or a WWID).
+    virtual Reply<std::string> remove_map(const std::string& map, bool deferred) = 0;
+    // target: a WWID or a disk of it.
+    virtual Done add_map(const std::string& target) = 0;
     virtual Done switch_group(const std::string& map, unsigned group) = 0;
     // map "" is every map; control is "disable", "restore" or "force".
     virtual Done set_queueing(const std::string& map, const std::string& control) = 0;

@@ -24,6 +24,8 @@ void add_fail_path_command(CLI::App& app, Registry& registry);
 void add_reinstate_path_command(CLI::App& app, Registry& registry);
 void add_remove_path_command(CLI::App& app, Registry& registry);
 void add_add_path_command(CLI::App& app, Registry& registry);
+void add_remove_map_command(CLI::App& app, Registry& registry);
+void add_add_map_command(CLI::App& app, Registry& registry);
 void add_switch_group_command(CLI::App& app, Registry& registry);
 void add_queueing_command(CLI::App& app, Registry& registry);
 void add_resize_map_command(CLI::App& app, Registry& registry);

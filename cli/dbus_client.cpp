@@ -149,6 +149,19 @@ Done DbusClient::add_path(const std::string& devnode) {
     return call([&] { ManagerProxy(connection_, nullptr).AddPath(devnode); });
 }
 
+Reply<std::string> DbusClient::remove_map(const std::string& map, bool deferred) {
+    try {
+        ManagerProxy proxy(connection_, nullptr);
+        return proxy.RemoveMap(map, deferred);
+    } catch (const sdbus::Error& e) {
+        return error_from(e);
+    }
+}
+
+Done DbusClient::add_map(const std::string& target) {
+    return call([&] { ManagerProxy(connection_, nullptr).AddMap(target); });
+}
+
 Done DbusClient::switch_group(const std::string& map, unsigned group) {
     return call([&] { ManagerProxy(connection_, nullptr).SwitchGroup(map, group); });
 }

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/bindings.hpp"
+#include "daemon/admin_map_removal.hpp"
 
 namespace pathkeeper::daemon {
 
@@ -177,13 +178,25 @@ void ActionExecutor::execute(const core::Action& action) {
                     });
             },
             [&](const core::RemoveMap& a) {
+                auto deferred_now = std::make_shared<bool>(false);
                 submit_udev_synced(
                     a.name,
-                    [this, a] { return backend_.dm->start_remove_map(a.name, ports::RemoveOptions{}); },
-                    [this, a](const core::Result<void>& removed) -> DmWorker::Continuation {
-                        return [this, a, removed] {
-                            map_devices_.erase(a.name);
+                    [this, a, deferred_now] {
+                        return a.by_admin
+                                   ? start_admin_map_removal(*backend_.dm, backend_.holders, a, *deferred_now)
+                                   : backend_.dm->start_remove_map(a.name, ports::RemoveOptions{});
+                    },
+                    [this, a, deferred_now](const core::Result<void>& removed) -> DmWorker::Continuation {
+                        return [this, a, removed, deferred = *deferred_now] {
+                            if (removed || !a.by_admin) {
+                                map_devices_.erase(a.name);
+                            }
                             completed(a, removed);
+                            if (a.by_admin && admin_removal_done_) {
+                                admin_removal_done_(
+                                    a, removed ? core::Result<std::string>(deferred ? "deferred" : "removed")
+                                               : core::Result<std::string>(removed.error()));
+                            }
                         };
                     });
             },

@@ -32,6 +32,10 @@ public:
     // Maps a failed reload left suspended, which the daemon is resuming (shown by `pathctl show maps`).
     const std::set<std::string>& suspended_maps() const { return suspended_maps_; }
 
+    // An administrator's removal (RemoveMap by_admin) was tried: "removed", "deferred", or why not.
+    using AdminRemovalDone = std::function<void(const core::RemoveMap&, const core::Result<std::string>&)>;
+    void on_admin_removal(AdminRemovalDone done) { admin_removal_done_ = std::move(done); }
+
     // A map left suspended is resumed again after kResumeRetryFirst, doubling up to kResumeRetryMax.
     static constexpr std::chrono::milliseconds kResumeRetryFirst{200};
     static constexpr std::chrono::milliseconds kResumeRetryMax{10000};
@@ -60,6 +64,7 @@ private:
     std::string wwids_path_;
     std::map<std::string, core::DevT> map_devices_;
     std::map<std::string, std::string> queue_of_map_;
+    AdminRemovalDone admin_removal_done_;
     std::set<std::string> suspended_maps_;  // renamed maps: new name -> queue of the old one
 };
 

@@ -5,6 +5,7 @@
 #include <exception>
 #include <filesystem>
 
+#include "os/block_holders.hpp"
 #include "os/checkers.hpp"
 #include "os/device_mapper.hpp"
 #include "os/state_files.hpp"
@@ -21,6 +22,7 @@ struct RealBackend final : Backend {
     std::unique_ptr<os::LibUdevSource> udev_source;
     std::unique_ptr<os::LibDeviceMapper> device_mapper;
     os::SysfsTree sysfs_tree;
+    os::BlockHolderScan holder_scan;
     os::AtomicStateFiles state_files;
     std::unique_ptr<os::ThreadWorkerPool> worker_pool;
 
@@ -96,6 +98,7 @@ core::Result<std::unique_ptr<Backend>> make_real_backend(std::size_t udev_buffer
     backend->udev = backend->udev_source.get();
     backend->dm = backend->device_mapper.get();
     backend->sysfs = &backend->sysfs_tree;
+    backend->holders = &backend->holder_scan;
     backend->files = &backend->state_files;
     backend->pool = backend->worker_pool.get();
     backend->description =

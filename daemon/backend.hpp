@@ -8,6 +8,7 @@
 
 #include "core/result.hpp"
 #include "daemon/event_loop.hpp"
+#include "ports/block_holders.hpp"
 #include "ports/device_mapper.hpp"
 #include "ports/logger.hpp"
 #include "ports/state_files.hpp"
@@ -24,6 +25,9 @@ struct Backend {
     ports::Sysfs* sysfs = nullptr;
     ports::StateFiles* files = nullptr;
     ports::WorkerPool* pool = nullptr;
+    // Who holds a map open (pathctl remove-map); null where the back end cannot tell (the simulated host:
+    // its dm refuses to remove an open map, without names).
+    ports::BlockHolders* holders = nullptr;
     std::string description;  // for the startup log line
 
     // Registers the back end's own sources beside the ports' fds and starts them, once the daemon is ready

@@ -44,7 +44,13 @@ Daemon::Daemon(DaemonOptions options, core::Config config, PersistentState state
       polls_(backend, *this, logger),
       udev_events_(*backend.udev, polls_, *this, logger),
       dm_events_(*backend.dm, dm_worker_, loop_, *this, logger),
-      check_results_(*backend.pool, polls_, *this, logger) {}
+      check_results_(*backend.pool, polls_, *this, logger) {
+    // After the engine has the outcome (completed() fed it): a caller that reads the topology next sees it.
+    executor_.on_admin_removal(
+        [this](const core::RemoveMap& removal, const core::Result<std::string>& outcome) {
+            service_.map_removal_finished(removal.name, outcome);
+        });
+}
 
 core::Result<void> Daemon::start() {
     const std::string& config_file = engine_.config().source_file;

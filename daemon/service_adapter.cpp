@@ -130,6 +130,38 @@ core::Result<void> ServiceAdapter::add_path(const std::string& devnode) {
     return admin(core::AdminAddPath{devnode}, "add path " + devnode + " back to its map");
 }
 
+void ServiceAdapter::remove_map(const std::string& map, bool deferred, RemovalDone done) {
+    const core::AdminRemoveMap request{map, deferred};
+    if (auto valid = engine_.validate(request); !valid) {
+        done(valid.error());
+        return;
+    }
+    const std::string name = engine_.map_name_of(map).value_or(map);
+    logger_.log(core::LogLevel::Notice, {},
+                "administrative request: remove map " + name + (deferred ? " (deferred)" : ""));
+    removals_[name].push_back(std::move(done));
+    sink_.feed(core::AdminRequest{request});
+    sink_.topology_changed();
+    if (!engine_.removal_in_progress(name)) {
+        map_removal_finished(name, core::make_error(core::ErrorCode::Internal,
+                                                    name + " was not removed; the daemon's log says why"));
+    }
+}
+
+void ServiceAdapter::map_removal_finished(const std::string& map, const core::Result<std::string>& outcome) {
+    auto node = removals_.extract(map);
+    if (node.empty()) {
+        return;
+    }
+    for (const RemovalDone& done : node.mapped()) {
+        done(outcome);
+    }
+}
+
+core::Result<void> ServiceAdapter::add_map(const std::string& target) {
+    return admin(core::AdminAddMap{target}, "add map " + target);
+}
+
 core::Result<void> ServiceAdapter::switch_group(const std::string& map, unsigned group) {
     return admin(core::AdminSwitchGroup{map, group}, map + ": switch to path group " + std::to_string(group));
 }

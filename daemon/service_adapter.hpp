@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/engine.hpp"
@@ -51,6 +52,10 @@ public:
     core::Result<void> reinstate_path(const std::string& devnode) override;
     core::Result<void> remove_path(const std::string& devnode) override;
     core::Result<void> add_path(const std::string& devnode) override;
+    void remove_map(const std::string& map, bool deferred, RemovalDone done) override;
+    core::Result<void> add_map(const std::string& target) override;
+    // The dm worker tried the administrator's removal of `map`: its callers are answered.
+    void map_removal_finished(const std::string& map, const core::Result<std::string>& outcome);
     core::Result<void> switch_group(const std::string& map, unsigned group) override;
     core::Result<void> set_queueing(const std::string& map, core::QueueingControl control) override;
     core::Result<void> resize_map(const std::string& map) override;
@@ -73,6 +78,7 @@ private:
     ports::Logger& logger_;
     mutable std::shared_ptr<const api::TopologyView> view_;
     mutable std::uint64_t views_built_ = 0;
+    std::map<std::string, std::vector<RemovalDone>> removals_;  // by map name: waiting for the dm worker
 };
 
 }  // namespace pathkeeper::daemon

@@ -4,6 +4,9 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -230,6 +233,7 @@ public:
         apply(backend_.snapshot());
     }
     ~Impl() {
+        pending_removals_->clear();  // unanswered: the connection they would answer on goes next
         maps_.clear();
         paths_.clear();
         unregisterAdaptor();
@@ -446,6 +450,54 @@ private:
             raise(result.error(), ApiError::NoSuchPath);
     }
 
+    // The reply waits for device-mapper (the worker's answer reaches the backend on this loop thread later).
+    // The pending replies are kept here, not in the backend: a reply must not outlive the connection it
+    // answers on, and the service goes before its connection when the bus is lost.
+    void RemoveMap(sdbus::Result<std::string>&& result, std::string map, bool deferred) override {
+        require_root("RemoveMap");
+        auto name = checked_map_name(map);
+        const std::uint64_t id = next_removal_++;
+        pending_removals_->emplace(id, std::move(result));
+        std::weak_ptr<PendingRemovals> pending = pending_removals_;
+        backend_.remove_map(name, deferred, [pending, id](const core::Result<std::string>& done) {
+            auto replies = pending.lock();
+            if (!replies)
+                return;  // the service is gone, and the caller's connection with it
+            auto node = replies->extract(id);
+            if (node.empty())
+                return;
+            const sdbus::Result<std::string>& reply = node.mapped();
+            try {
+                if (done) {
+                    reply.returnResults(*done);
+                    return;
+                }
+                // dm's EBUSY, or the holders found: the map is open.
+                const ApiError error = done.error().code == core::ErrorCode::Conflict
+                                           ? ApiError::Busy
+                                           : api::api_error_from_core(done.error().code, ApiError::NoSuchMap);
+                reply.returnError(sdbus::Error(std::string(api::dbus_error_name(error)),
+                                               core::text::to_valid_utf8(done.error().message)));
+            } catch (const sdbus::Error&) {
+                // The caller or the bus went away meanwhile: nobody to answer.
+            }
+        });
+    }
+
+    void AddMap(const std::string& target) override {
+        require_root("AddMap");
+        if (target.empty() || target.size() > kMaxKnownWwidTarget) {
+            raise(ApiError::InvalidArgument, "the WWID or disk is " + std::to_string(target.size()) +
+                                                 " bytes long; 1 to " + std::to_string(kMaxKnownWwidTarget) +
+                                                 " are accepted");
+        }
+        auto result = backend_.add_map(target);
+        if (!result) {
+            raise(api::api_error_from_core(result.error().code, ApiError::NoSuchMap),
+                  core::text::to_valid_utf8(result.error().message));
+        }
+    }
+
     void SwitchGroup(const std::string& map, const uint32_t& group) override {
         require_root("SwitchGroup");
         auto name = checked_map_name(map);
@@ -556,6 +608,9 @@ private:
     static constexpr std::size_t kSendersRemembered = 1024;
     std::unordered_map<std::string, uid_t> uid_of_sender_;
     CallQuota quota_;
+    using PendingRemovals = std::map<std::uint64_t, sdbus::Result<std::string>>;
+    std::shared_ptr<PendingRemovals> pending_removals_ = std::make_shared<PendingRemovals>();
+    std::uint64_t next_removal_ = 0;
     std::map<std::string, std::unique_ptr<MapObject>> maps_;
     std::map<std::string, std::unique_ptr<PathObject>> paths_;
 };

@@ -9,6 +9,7 @@
 // method, InvalidConfig becomes InvalidConfig (message: one "file:line:col: problem" per line), everything
 // else per api::api_error_from_core().
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,15 @@ public:
     // path.
     virtual core::Result<void> remove_path(const std::string& devnode) = 0;
     virtual core::Result<void> add_path(const std::string& devnode) = 0;
+    // Remove a map (pathctl remove-map; `map` is its name or WWID): `done` is called once device-mapper has
+    // tried, maybe before remove_map returns, with "removed" or "deferred" (dm removes it when its last
+    // opener closes it), or the error: NotFound (NoSuchMap), Conflict (Busy: the message names the holders),
+    // others.
+    using RemovalDone = std::function<void(const core::Result<std::string>&)>;
+    virtual void remove_map(const std::string& map, bool deferred, RemovalDone done) = 0;
+    // Plan a removed map again (pathctl add-map): target is a WWID or a disk of it. NotFound becomes
+    // NoSuchMap.
+    virtual core::Result<void> add_map(const std::string& target) = 0;
     // group is 1-based, already checked to exist.
     virtual core::Result<void> switch_group(const std::string& map, unsigned group) = 0;
     // map "" is every map; a named map is not checked to exist by the service (NotFound becomes NoSuchMap).

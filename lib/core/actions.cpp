@@ -39,7 +39,9 @@ struct Formatter {
         return "reload " + a.name + " size=" + std::to_string(a.size_sectors) + " table=\"" +
                format_table(a.table) + "\"";
     }
-    std::string operator()(const RemoveMap& a) const { return "remove " + a.name; }
+    std::string operator()(const RemoveMap& a) const {
+        return "remove " + a.name + (a.by_admin ? " by-admin" : "") + (a.deferred ? " deferred" : "");
+    }
     std::string operator()(const RenameMap& a) const { return "rename " + a.old_name + " " + a.new_name; }
     std::string operator()(const DmMessage& a) const { return "message " + a.map + " " + a.message; }
     std::string operator()(const ReadMapStatus& a) const { return "read-status " + a.map; }

@@ -6,7 +6,7 @@
 // Text forms (fields in this order; tokens separated by one space):
 //   create <name> uuid=<uuid> size=<sectors> table="<dm table>"
 //   reload <name> size=<sectors> table="<dm table>"          (no-flush suspend, then resume)
-//   remove <name>
+//   remove <name>[ by-admin][ deferred]
 //   rename <old> <new>
 //   message <map> <dm message>                                e.g. "message mpatha fail_path 8:16"
 //   read-status <map>                                          (answer with DmStatusRead)
@@ -50,6 +50,11 @@ struct ReloadMap {
 
 struct RemoveMap {
     std::string name;
+    // pathctl remove-map: the daemon removes the map's partition maps first, and refuses (naming who holds
+    // it) while the map or one of them is open, unless deferred.
+    bool by_admin = false;
+    // dm deferred remove: the map goes when its last opener closes it.
+    bool deferred = false;
     bool operator==(const RemoveMap&) const = default;
 };
 

@@ -64,6 +64,7 @@ void Engine::on(const PathAdded& e, TimePoint now, ActionCollector& out) {
             "path added (" + e.path.devt.to_string() + ", WWID " +
                 (e.path.wwid.empty() ? std::string("none") : e.path.wwid) + ")");
     release_withheld(e.path.wwid, out);
+    release_removed_by_admin(e.path.wwid, out);
     paths_changed(now, out);
 }
 
@@ -470,6 +471,12 @@ void Engine::on(const ConfigApplied& e, TimePoint now, ActionCollector& out) {
                     " WWID(s) whose map was removed outside the daemon are planned again");
         state_.withheld.clear();
     }
+    if (!state_.removed_by_admin.empty()) {
+        out.log(LogLevel::Notice, "",
+                std::to_string(state_.removed_by_admin.size()) +
+                    " WWID(s) whose map the administrator removed are planned again");
+        state_.removed_by_admin.clear();
+    }
     out.log(LogLevel::Notice, "",
             "configuration applied" +
                 (config_.source_file.empty() ? std::string() : " from " + config_.source_file));
@@ -506,6 +513,8 @@ Result<void> Engine::validate(const AdminRequest& request) const {
         Result<void> operator()(const AdminEditKnownWwids& r) const { return e.validate_known_wwids_edit(r); }
         Result<void> operator()(const AdminRemovePath& r) const { return e.validate_path_membership(r); }
         Result<void> operator()(const AdminAddPath& r) const { return e.validate_path_membership(r); }
+        Result<void> operator()(const AdminRemoveMap& r) const { return e.validate_map_admin(r); }
+        Result<void> operator()(const AdminAddMap& r) const { return e.validate_map_admin(r); }
         Result<void> operator()(const AdminResizeMap& r) const { return e.validate_resize(r); }
         Result<void> path(const std::string& dev) const {
             const PathRecord* p = e.state_.find_path(dev);
@@ -567,6 +576,10 @@ void Engine::on(const AdminRequest& e, TimePoint now, ActionCollector& out) {
         change_path_membership(*rm, now, out);
     } else if (const auto* add = std::get_if<AdminAddPath>(&e)) {
         change_path_membership(*add, now, out);
+    } else if (const auto* remove_map = std::get_if<AdminRemoveMap>(&e)) {
+        remove_map_by_admin(*remove_map, out);
+    } else if (const auto* add_map = std::get_if<AdminAddMap>(&e)) {
+        add_map_by_admin(*add_map, now, out);
     } else if (const auto* resize = std::get_if<AdminResizeMap>(&e)) {
         resize_map(*resize, now, out);
     }
@@ -699,6 +712,9 @@ void Engine::on(const ActionFailed& e, TimePoint now, ActionCollector& out) {
                 "setting recovery_tmo failed: " + why);
     } else if (const auto* trigger = std::get_if<TriggerUdevChange>(&e.action)) {
         out.log(LogLevel::Warning, trigger->devnode, "triggering a udev change event failed: " + why);
+    } else if (const auto* remove = std::get_if<RemoveMap>(&e.action);
+               remove != nullptr && remove->by_admin && e.error.code == ErrorCode::NotFound) {
+        map_lifecycle().removal_completed(*remove, out);  // gone already: what the administrator asked for
     } else if (const auto* remove = std::get_if<RemoveMap>(&e.action)) {
         if (map_lifecycle().removal_failed(*remove, e.error, now, out)) {
             reconcile(now, out);
@@ -729,8 +745,10 @@ void Engine::reconcile(TimePoint now, ActionCollector& out) {
     ctx.shrink_allowed = shrink_allowed_;
     PlanResult plan = plan_maps(config_, input, bindings_, known_wwids_, ctx);
     track_size_holds(plan, now);
-    // Not created again behind the admin who removed it: see MapVanished.
-    std::erase_if(plan.maps, [&](const PlannedMap& m) { return state_.withheld.contains(m.wwid); });
+    // Not created again behind the admin who removed it: see MapVanished and AdminRemoveMap.
+    std::erase_if(plan.maps, [&](const PlannedMap& m) {
+        return state_.withheld.contains(m.wwid) || state_.removed_by_admin.contains(m.wwid);
+    });
 
     for (const PlanLogLine& line : plan.log) {
         if (std::find(last_plan_log_.begin(), last_plan_log_.end(), line) == last_plan_log_.end()) {

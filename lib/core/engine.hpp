@@ -26,6 +26,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/actions.hpp"
@@ -74,6 +75,10 @@ public:
     PathEvents differences(const std::vector<PathInfo>& present_paths) const;
     // The paths as plan input (`pathctl show paths --as-plan-input`).
     std::vector<PlanPath> plan_input() const;
+    // A map's RemoveMap was sent and dm has not answered yet (the D-Bus reply to RemoveMap waits for that).
+    bool removal_in_progress(std::string_view map) const;
+    // The name of the loaded map named name_or_wwid (by name, or by its WWID).
+    std::optional<std::string> map_name_of(std::string_view name_or_wwid) const;
 
 private:
     void on(const PathAdded& e, TimePoint now, ActionCollector& out);
@@ -96,6 +101,15 @@ private:
     Result<void> validate_path_membership(const std::variant<AdminRemovePath, AdminAddPath>& request) const;
     void change_path_membership(const std::variant<AdminRemovePath, AdminAddPath>& request, TimePoint now,
                                 ActionCollector& out);
+    // engine_map_admin.cpp: pathctl remove-map / add-map.
+    const MapRecord* map_named(std::string_view name_or_wwid) const;
+    Result<std::string> add_map_target(const AdminAddMap& request) const;
+    Result<void> validate_map_admin(const AdminRemoveMap& request) const;
+    Result<void> validate_map_admin(const AdminAddMap& request) const;
+    void remove_map_by_admin(const AdminRemoveMap& request, ActionCollector& out);
+    void add_map_by_admin(const AdminAddMap& request, TimePoint now, ActionCollector& out);
+    // A path of the WWID was added by the kernel: a map the administrator removed is planned again.
+    void release_removed_by_admin(const std::string& wwid, ActionCollector& out);
     // engine_known_wwids.cpp: the WWID an Add / Remove names (a path's devnode is taken for its WWID), and
     // the edit itself.
     Result<std::string> known_wwids_target(const AdminEditKnownWwids& request) const;

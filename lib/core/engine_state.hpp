@@ -65,6 +65,9 @@ public:
     // WWIDs whose map was removed outside the daemon: not planned (so not created again) until a path of the
     // WWID is added or changed, or a configuration is applied.
     std::set<std::string, std::less<>> withheld;
+    // WWIDs whose map the administrator removed (pathctl remove-map): not planned until AddMap, a
+    // configuration is applied, or the kernel adds a path of the WWID again (a change event keeps it out).
+    std::set<std::string, std::less<>> removed_by_admin;
 
     // The next discovery / creation sequence number, for PathRecord::seq and MapRecord::seq.
     std::uint64_t take_seq() { return next_seq_++; }

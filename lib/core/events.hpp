@@ -132,8 +132,20 @@ struct AdminEditKnownWwids {
 struct AdminResizeMap {
     std::string map;  // name or WWID
 };
-using AdminRequest = std::variant<AdminFailPath, AdminReinstatePath, AdminRemovePath, AdminAddPath,
-                                  AdminSwitchGroup, AdminSetQueueing, AdminEditKnownWwids, AdminResizeMap>;
+// multipath -f / multipathd del map: remove a map (its kpartx partition maps first) and keep its WWID out of
+// planning until AddMap, a new configuration, or a path of the WWID added again by the kernel. Refused by dm
+// (the daemon names the holders) while the map or a partition is open, unless deferred.
+struct AdminRemoveMap {
+    std::string map;  // the map's name, or its WWID
+    bool deferred = false;
+};
+// multipathd add map: plan a WWID removed by AdminRemoveMap (or outside the daemon) again.
+struct AdminAddMap {
+    std::string target;  // a WWID, or a disk ("sdb") of the WWID
+};
+using AdminRequest =
+    std::variant<AdminFailPath, AdminReinstatePath, AdminRemovePath, AdminAddPath, AdminSwitchGroup,
+                 AdminSetQueueing, AdminEditKnownWwids, AdminRemoveMap, AdminAddMap, AdminResizeMap>;
 
 // /sys/class/iscsi_session/session<N>/state changed ("LOGGED_IN", "FAILED", "FREE", ...).
 struct IscsiSessionChanged {

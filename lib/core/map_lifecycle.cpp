@@ -187,6 +187,15 @@ void MapLifecycle::table_loaded(const std::string& map_name, ActionCollector& ou
 
 void MapLifecycle::removal_completed(const RemoveMap& remove, ActionCollector& out) {
     auto node = state_.removing.extract(remove.name);
+    if (remove.by_admin) {
+        out.add(PublishMapChange{remove.name, MapChange::Removed, "by the administrator"});
+        out.log(LogLevel::Notice, remove.name,
+                remove.deferred
+                    ? "removal by the administrator done or deferred: dm removes the map when its "
+                      "last opener closes it"
+                    : "removed by the administrator");
+        return;
+    }
     if (!node.empty() && node.mapped().kept_in_use) {
         out.add(PublishMapChange{remove.name, MapChange::Removed, {}});
         out.log(LogLevel::Notice, remove.name, "removed: no longer open, and no path came back");
@@ -203,6 +212,15 @@ bool MapLifecycle::removal_failed(const RemoveMap& remove, const Error& error, T
     }
     MapRecord kept = std::move(node.mapped());
     const std::string wwid = kept.plan.wwid;
+    if (remove.by_admin) {
+        state_.removed_by_admin.erase(wwid);
+        if (!state_.maps.contains(wwid)) {
+            // Refused (open, or dm failed): the map stays as it was, and the administrator was answered.
+            out.log(LogLevel::Warning, kept.plan.name, "not removed: " + why);
+            state_.maps.emplace(wwid, std::move(kept));
+            return true;
+        }
+    }
     kept.exists = true;
     kept.adopting = true;  // what dm has is known only as the engine last loaded it
     kept.retry_at = now + polling_interval_;

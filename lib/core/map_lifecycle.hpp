@@ -31,7 +31,8 @@ public:
     // yes. Once per path per map creation, so the change event cannot cause another.
     void table_loaded(const std::string& map_name, ActionCollector& out);
     void removal_completed(const RemoveMap& remove, ActionCollector& out);
-    // True when the map's paths came back meanwhile: it is taken over, and the maps need planning again.
+    // True when the map's paths came back meanwhile: it is taken over, and the maps need planning again. An
+    // administrator's removal that failed puts the map back as it was (true too).
     bool removal_failed(const RemoveMap& remove, const Error& error, TimePoint now, ActionCollector& out);
 
 private:

@@ -94,5 +94,58 @@ TEST_F(AnAdapter, FollowsTheCheckerPoolCountersWithoutAnInvalidation) {
     EXPECT_EQ(adapter.shared_snapshot(), view);
 }
 
+// The daemon's part for remove-map: the sink hands the request to the engine (as Daemon::feed does).
+class EngineSink final : public EventSink {
+public:
+    explicit EngineSink(core::Engine& engine) : engine_(engine) {}
+    void feed(const core::Event& event) override { (void)engine_.handle(event, core::TimePoint{}); }
+    void topology_changed() override {}
+
+private:
+    core::Engine& engine_;
+};
+
+struct AnAdapterWithAMap : ::testing::Test {
+    core::Engine engine{core::Config{}, core::Bindings{}, {}};
+    std::map<std::string, core::DevT> map_devices;
+    std::set<std::string> suspended_maps;
+    StatsOnlyPool pool;
+    EngineSink sink{engine};
+    NoConfigControl config;
+    SilentLogger logger;
+    ServiceAdapter adapter{engine, map_devices, suspended_maps, pool, "/etc/pathkeeper.yaml",
+                           sink,   config,      logger};
+    std::vector<std::string> answers;
+    AnAdapterWithAMap() {
+        (void)engine.handle(core::PathAdded{path("sdb", 16)}, core::TimePoint{});
+        (void)engine.handle(core::PathAdded{path("sdc", 32)}, core::TimePoint{});
+        (void)engine.handle(core::MapsDiscovered{}, core::TimePoint{});
+    }
+    dbus::ServiceBackend::RemovalDone record() {
+        return [this](const core::Result<std::string>& outcome) {
+            answers.push_back(outcome ? *outcome : "error: " + outcome.error().message);
+        };
+    }
+};
+
+TEST_F(AnAdapterWithAMap, AnswersARemovalOnlyOnceTheWorkerTried) {
+    adapter.remove_map("3600a", false, record());
+    EXPECT_TRUE(answers.empty()) << "the reply waits for the dm worker";
+    EXPECT_TRUE(engine.removal_in_progress("3600a"));
+    adapter.map_removal_finished(
+        "3600a", core::make_error(core::ErrorCode::Conflict, "3600a is in use: mounted on /srv"));
+    EXPECT_EQ(answers, std::vector<std::string>{"error: 3600a is in use: mounted on /srv"});
+    adapter.map_removal_finished("3600a", std::string("removed"));  // nobody waits any more
+    EXPECT_EQ(answers.size(), 1u);
+}
+
+TEST_F(AnAdapterWithAMap, AnswersAnUnknownMapAtOnce) {
+    adapter.remove_map("mpathz", false, record());
+    EXPECT_EQ(answers, std::vector<std::string>{"error: no map named mpathz"});
+    adapter.remove_map("3600a", true, record());
+    adapter.map_removal_finished("3600a", std::string("deferred"));
+    EXPECT_EQ(answers.back(), "deferred");
+}
+
 }  // namespace
 }  // namespace pathkeeper::daemon

@@ -98,7 +98,7 @@ contains "$out" "mpath-$map" "plan names the dm uuid"
 # ---- Mutations as nobody: refused, nothing changes.
 for cmd in "fail-path sdb" "reinstate-path sdb" "switch-group $map 2" "queueing $map disable" \
     "queueing --all disable" "reconfigure" "reconfigure --config $work/pathkeeper.yaml" "wwids add sdb" \
-    "wwids reset" "remove-path sdb" "add-path sdb" "resize-map $map"; do
+    "wwids reset" "remove-path sdb" "add-path sdb" "remove-map $map" "add-map sdb" "resize-map $map"; do
     # shellcheck disable=SC2086
     expect 1 "nobody: $cmd" -- as_nobody "$pathctl" $cmd
     contains "$err" "AccessDenied" "nobody: $cmd names AccessDenied"
@@ -184,6 +184,23 @@ contains "$err" "NoSuchPath" "unknown path is NoSuchPath"
 expect 0 "root: add-path" -- "$pathctl" add-path sdc
 eventually 5 "the table of $map has sdc again" table_has 8:32
 eventually 5 "show paths shows sdc in $map" path_field_is sdc map "$map"
+
+# ---- remove-map / add-map: the map leaves dm and stays gone until add-map.
+map_in_dm() { grep -q "^$map:" "$work/state/sim/tables"; }
+map_not_in_dm() { ! map_in_dm; }
+expect 1 "remove-map of an unknown map" -- "$pathctl" remove-map mpathz
+contains "$err" "NoSuchMap" "unknown map is NoSuchMap"
+expect 0 "root: remove-map" -- "$pathctl" remove-map "$map"
+contains "$out" "$map: removed" "remove-map says so"
+eventually 5 "$map is gone from dm" map_not_in_dm
+eventually 5 "show paths shows sdb in no map" path_field_is sdb map None
+expect 0 "an unrelated replan (queueing --all restore)" -- \
+    "$pathctl" queueing --all restore
+sleep 1
+if map_in_dm; then fail "$map came back without add-map"; else pass; fi
+expect 0 "root: add-map" -- "$pathctl" add-map sdb
+eventually 5 "$map is back in dm" map_in_dm
+eventually 5 "show paths shows sdb in $map again" path_field_is sdb map "$map"
 
 # ---- multipath -c's question, asked of the daemon.
 expect 0 "is-member of a map's path" -- "$pathctl" is-member sdb

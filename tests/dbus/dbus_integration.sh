@@ -96,7 +96,7 @@ contains "$out" "multipath 1 queue_if_no_path" "plan prints the table"
 # ---- Mutations as nobody: AccessDenied, exit 1, nothing changed.
 for cmd in "fail-path sdb" "reinstate-path sdb" "switch-group mpatha 2" "reconfigure" \
            "reconfigure --config $work/pathkeeper.yaml" "wwids add sdb" "wwids remove sdb" "wwids reset" \
-           "remove-path sdb" "add-path sdb" "resize-map mpatha"; do
+           "remove-path sdb" "add-path sdb" "remove-map mpatha" "remove-map --all" "add-map sdb" "resize-map mpatha"; do
     # shellcheck disable=SC2086
     expect 1 "nobody: $cmd" -- as_nobody "$pathctl" $cmd
     contains "$err" "(AccessDenied)" "nobody: $cmd names AccessDenied"
@@ -232,6 +232,35 @@ contains "$out" 'a(sssssssstsssbua(usisas)a{sv}) 2 "mpatha"' "GetMaps answers bo
 maps_json=$("$pathctl" show maps --json) topology_json=$("$pathctl" show topology --json)
 if python3 -c 'import json,sys; assert json.loads(sys.argv[1])["maps"] == json.loads(sys.argv[2])["maps"]' \
     "$maps_json" "$topology_json"; then pass; else fail "show maps --json differs from the topology's maps"; fi
+
+# ---- remove-map / add-map (multipath -f / -F, multipathd's del map / add map).
+expect 1 "remove-map unknown" -- "$pathctl" remove-map mpathz
+contains "$err" "no map named mpathz (NoSuchMap)" "NoSuchMap on remove-map"
+expect 1 "remove-map garbage" -- "$pathctl" remove-map 'a/b'
+contains "$err" "(InvalidArgument)" "InvalidArgument for a bad map name"
+expect 1 "remove-map of a map in use" -- "$pathctl" remove-map mpathb
+contains "$err" "mpathb is in use: mounted on /srv/data (Busy)" "Busy names the holder"
+expect 2 "remove-map with a name and --all" -- "$pathctl" remove-map mpatha --all
+expect 2 "remove-map with neither" -- "$pathctl" remove-map
+expect 1 "remove-map --all with a map in use" -- "$pathctl" remove-map --all
+contains "$out" "mpatha: removed" "remove-map --all removes what it can"
+contains "$err" "mpathb is in use: mounted on /srv/data (Busy)" "remove-map --all reports the refusal"
+expect 0 "maps after remove-map --all" -- "$pathctl" show maps
+if [[ "$out" != *mpatha* && "$out" == *mpathb* ]]; then pass; else fail "maps after remove-map --all: $out"; fi
+expect 0 "add-map by disk" -- "$pathctl" add-map /dev/sdb
+contains "$out" "/dev/sdb: map planned again" "add-map says so"
+expect 0 "maps after add-map" -- "$pathctl" show maps
+contains "$out" "mpatha" "mpatha is back"
+expect 0 "remove-map --deferred of a map in use" -- "$pathctl" remove-map --deferred mpathb
+contains "$out" "mpathb: removal deferred" "deferred removal said so"
+expect 0 "add-map by WWID" -- "$pathctl" add-map 36001405b1f0c0de0000000000000002
+expect 1 "add-map of an unknown WWID" -- "$pathctl" add-map 36001405b1f0c0de0000000000000077
+contains "$err" "(NoSuchMap)" "NoSuchMap on add-map"
+expect 1 "add-map of a disk that is not multipathed" -- "$pathctl" add-map sda
+contains "$err" "is not multipathed (NotSupported)" "NotSupported on add-map"
+expect 0 "remove-map by WWID" -- "$pathctl" remove-map 36001405b1f0c0de0000000000000001
+contains "$out" "removed" "remove-map takes the WWID for a name"
+expect 0 "add-map again" -- "$pathctl" add-map 36001405b1f0c0de0000000000000001
 
 # ---- The daemon goes away: watch notices, later commands exit 3.
 "$pathctl" watch >"$work/watch2.out" 2>&1 &

@@ -69,6 +69,53 @@ core::Result<void> FakeBackend::add_path(const std::string& devnode) {
     return core::make_error(core::ErrorCode::NotFound, "no path named " + devnode);
 }
 
+void FakeBackend::remove_map(const std::string& map, bool deferred, RemovalDone done) {
+    for (auto it = topology_.maps.begin(); it != topology_.maps.end(); ++it) {
+        if (it->name != map && it->wwid != map)
+            continue;
+        if (auto busy = busy_maps_.find(it->name); busy != busy_maps_.end() && !deferred) {
+            done(core::make_error(core::ErrorCode::Conflict, it->name + " is in use: " + busy->second));
+            return;
+        }
+        const bool held = busy_maps_.count(it->name) != 0;
+        removed_maps_[it->wwid] = topology_;
+        for (auto& p : topology_.paths) {
+            if (p.map == it->name)
+                p.map.clear();
+        }
+        topology_.maps.erase(it);
+        publish();
+        done(held ? std::string("deferred") : std::string("removed"));
+        return;
+    }
+    done(core::make_error(core::ErrorCode::NotFound, "no map named " + map));
+}
+
+core::Result<void> FakeBackend::add_map(const std::string& target) {
+    std::string wwid = target;
+    for (const auto& p : topology_.paths) {
+        if (p.devnode == target || "/dev/" + p.devnode == target)
+            wwid = p.wwid;
+    }
+    auto it = removed_maps_.find(wwid);
+    if (it == removed_maps_.end()) {
+        for (const auto& m : topology_.maps) {
+            if (m.wwid == wwid)
+                return {};
+        }
+        for (const auto& p : topology_.paths) {
+            if (p.wwid == wwid)
+                return core::make_error(core::ErrorCode::NotSupported,
+                                        "WWID " + wwid + " was not removed and is not multipathed");
+        }
+        return core::make_error(core::ErrorCode::NotFound, "no disk with WWID " + wwid + " is known");
+    }
+    topology_ = it->second;
+    removed_maps_.erase(it);
+    publish();
+    return {};
+}
+
 core::Result<void> FakeBackend::switch_group(const std::string& map, unsigned group) {
     for (auto& m : topology_.maps) {
         if (m.name != map)

@@ -26,6 +26,12 @@ public:
     // The path leaves its map's groups and shows no map until added back; no last-path rule here.
     core::Result<void> remove_path(const std::string& devnode) override;
     core::Result<void> add_path(const std::string& devnode) override;
+    // A map (by name or WWID) leaves the topology, its paths show no map; one named in busy_maps() is refused
+    // with that message, as the daemon refuses an open map. add_map takes a WWID (or a path of it) back; a
+    // WWID of a path in no map is not multipathed.
+    void remove_map(const std::string& map, bool deferred, RemovalDone done) override;
+    core::Result<void> add_map(const std::string& target) override;
+    std::map<std::string, std::string>& busy_maps() { return busy_maps_; }
     core::Result<void> switch_group(const std::string& map, unsigned group) override;
     core::Result<void> resize_map(const std::string& map) override;
     core::Result<void> set_queueing(const std::string& map, core::QueueingControl control) override;
@@ -53,7 +59,9 @@ private:
     dbus::DbusService* service_ = nullptr;
     int reconfigure_count_ = 0;
     std::vector<std::string> known_wwids_;
-    std::map<std::string, std::string> removed_;  // devnode -> the map it was taken out of
+    std::map<std::string, std::string> busy_maps_;           // map name -> who holds it
+    std::map<std::string, api::TopologyView> removed_maps_;  // WWID -> the topology before
+    std::map<std::string, std::string> removed_;             // devnode -> the map it was taken out of
     api::TopologyView before_unplug_;
     bool unplugged_ = false;
 };

@@ -1,6 +1,7 @@
 #pragma once
 // FakeClient: a Client over an in-memory topology that records the calls it gets and can be told to fail.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,17 @@ public:
     }
     cli::Done remove_path(const std::string& devnode) override { return record("remove_path " + devnode); }
     cli::Done add_path(const std::string& devnode) override { return record("add_path " + devnode); }
+    std::map<std::string, cli::ClientError> remove_map_errors;  // by map name: that map's removal refused
+    std::string remove_map_outcome = "removed";
+    cli::Reply<std::string> remove_map(const std::string& map, bool deferred) override {
+        calls.push_back("remove_map " + map + (deferred ? " deferred" : ""));
+        if (auto e = take_error())
+            return *e;
+        if (auto it = remove_map_errors.find(map); it != remove_map_errors.end())
+            return it->second;
+        return remove_map_outcome;
+    }
+    cli::Done add_map(const std::string& target) override { return record("add_map " + target); }
     cli::Done switch_group(const std::string& map, unsigned group) override {
         return record("switch_group " + map + " " + std::to_string(group));
     }

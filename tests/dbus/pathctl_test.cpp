@@ -311,6 +311,56 @@ TEST_F(Pathctl, ResizeMapSendsTheMapAndNeedsOne) {
     EXPECT_EQ(client.calls, std::vector<std::string>{"resize_map mpatha"});
 }
 
+TEST_F(Pathctl, RemoveMapRemovesOneMapAndSaysWhetherDmDeferredIt) {
+    auto removed = run({"remove-map", "mpatha"});
+    EXPECT_EQ(removed.code, 0);
+    EXPECT_EQ(removed.out, "mpatha: removed\n");
+    client.remove_map_outcome = "deferred";
+    auto deferred = run({"remove-map", "--deferred", "mpathb"});
+    EXPECT_EQ(deferred.code, 0);
+    EXPECT_EQ(deferred.out,
+              "mpathb: removal deferred: device-mapper removes it when its last opener closes it\n");
+    EXPECT_EQ(client.calls, (std::vector<std::string>{"remove_map mpatha", "remove_map mpathb deferred"}));
+}
+
+TEST_F(Pathctl, RemoveMapWantsANameOrAllButNotBoth) {
+    EXPECT_EQ(run({"remove-map"}).code, 2);
+    auto both = run({"remove-map", "mpatha", "--all"});
+    EXPECT_EQ(both.code, 2);
+    EXPECT_EQ(both.err, "pathctl remove-map: give a map name or --all (not both)\n");
+    EXPECT_TRUE(client.calls.empty());
+}
+
+TEST_F(Pathctl, RemoveMapOfAMapInUseExitsOneWithTheHolders) {
+    client.next_error = ClientError{ClientErrorKind::Refused, "org.pathkeeper.PathKeeper1.Error.Busy",
+                                    "mpatha is in use: mounted on /srv/data; not removed"};
+    auto r = run({"remove-map", "mpatha"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "pathctl: mpatha is in use: mounted on /srv/data; not removed (Busy)\n");
+}
+
+TEST_F(Pathctl, RemoveMapAllRemovesWhatItCanAndExitsOneForARefusal) {
+    client.remove_map_errors["mpatha"] =
+        ClientError{ClientErrorKind::Refused, "org.pathkeeper.PathKeeper1.Error.Busy",
+                    "mpatha is in use: LVM volume vg0-data"};
+    auto r = run({"remove-map", "--all"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.out, "mpathb: removed\n");
+    EXPECT_EQ(r.err, "pathctl: mpatha is in use: LVM volume vg0-data (Busy)\n");
+    EXPECT_EQ(client.calls, (std::vector<std::string>{"maps", "remove_map mpatha", "remove_map mpathb"}));
+    client.remove_map_errors.clear();
+    EXPECT_EQ(run({"remove-map", "--all", "--deferred"}).code, 0);
+}
+
+TEST_F(Pathctl, AddMapSendsTheTargetAsGiven) {
+    auto r = run({"add-map", "/dev/sdb"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, "/dev/sdb: map planned again\n");
+    EXPECT_EQ(run({"add-map"}).code, 2);
+    EXPECT_EQ(client.calls, (std::vector<std::string>{"add_map /dev/sdb"}));
+}
+
 TEST_F(Pathctl, WwidsListPrintsOnePerLineOrAJsonDocument) {
     client.known_wwids_value = {"3600a", "3600b"};
     auto r = run({"wwids", "list"});

@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
     try {
         auto connection = sdbus::createSystemBusConnection();
         pathkeeper::testing::FakeBackend backend(topology, config_text.str());
+        // As the daemon refuses a map that is open, naming who holds it.
+        backend.busy_maps()["mpathb"] = "mounted on /srv/data";
         pathkeeper::dbus::DbusService service(*connection, backend);
         backend.attach(&service);
         service.claim_bus_name();

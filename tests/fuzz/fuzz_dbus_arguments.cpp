@@ -37,6 +37,7 @@ void check_devnode(const std::string& raw) {
     FUZZ_CHECK(raw == *dev || raw == "/dev/" + *dev);
 }
 
+// SwitchGroup's, SetQueueing's and RemoveMap's map.
 void check_map_name(const std::string& raw) {
     const auto name = api::parse_map_name_argument(raw);
     if (!name) {
@@ -57,8 +58,8 @@ void check_origin(const std::string& text, const std::string& origin) {
     FUZZ_CHECK(api::printable(*checked));
 }
 
-// AddKnownWwid / RemoveKnownWwid's target, with one known path "sdb": what is accepted is a WWID that can go
-// into the known-WWIDs file (one "/wwid/" line).
+// AddKnownWwid / RemoveKnownWwid's and AddMap's target, with one known path "sdb": what is accepted is a WWID
+// that can go into the known-WWIDs file (one "/wwid/" line).
 void check_wwid_target(const std::string& raw) {
     const auto wwid = core::resolve_wwid_target(raw, [](std::string_view dev) -> std::optional<std::string> {
         return dev == "sdb" ? std::optional<std::string>("3600a") : std::nullopt;
