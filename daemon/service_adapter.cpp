@@ -4,6 +4,7 @@
 
 #include "config/config_file.hpp"
 #include "core/config_render.hpp"
+#include "core/explain_target.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/options.hpp"
 
@@ -171,6 +172,15 @@ core::Result<void> ServiceAdapter::reconfigure(const std::optional<dbus::ConfigT
 
 core::Result<std::string> ServiceAdapter::config_text(bool explain) const {
     return core::render_config(engine_.config(), core::ConfigRenderOptions{.explain = explain});
+}
+
+core::Result<std::string> ServiceAdapter::explain_config(const std::string& target) const {
+    auto found = core::find_explain_target(engine_.snapshot(), target);
+    if (!found) {
+        return found.error();
+    }
+    return core::render_explained_target(engine_.config(), *found,
+                                         engine_.no_path_retry_override(found->device.wwid));
 }
 
 }  // namespace pathkeeper::daemon
