@@ -1,5 +1,6 @@
 #include "core/config_render.hpp"
 
+#include <set>
 #include <sstream>
 
 #include "core/blacklist.hpp"
@@ -37,13 +38,37 @@ private:
         return "  # " + file_and_line(where);
     }
 
+    // A built-in value the parser would refuse next to the file's (fast_recheck_interval above
+    // polling_interval, flap_hold_time and flap_hold_max the wrong way round) is written as a comment: left
+    // unset, it is the same built-in value when read back.
+    static std::set<std::string> unwritable_builtins(const ResolvedGlobalOptions& g,
+                                                     const ResolvedMapOptions& m) {
+        std::set<std::string> out;
+        if (g.fast_recheck_interval.origin == Origin::BuiltIn &&
+            g.fast_recheck_interval.value > g.polling_interval.value) {
+            out.insert("fast_recheck_interval");
+        }
+        if (m.flap_hold_max.value < m.flap_hold_time.value) {
+            out.insert(m.flap_hold_max.origin == Origin::BuiltIn ? "flap_hold_max" : "flap_hold_time");
+        }
+        return out;
+    }
+
     void defaults() {
         out_ << "defaults:\n";
+        const ResolvedGlobalOptions global = resolve_global_options(config_);
+        const ResolvedMapOptions map = resolve_default_map_options(config_);
+        const std::set<std::string> unwritable = unwritable_builtins(global, map);
         auto emit = [&](const std::vector<ExplainedSetting>& settings) {
             for (const auto& s : settings) {
                 std::string origin;
                 if (options_.explain) {
                     origin = "  # " + describe_origin(config_, s);
+                }
+                if (unwritable.contains(s.name)) {
+                    out_ << "  # " << s.name << ": " << s.value
+                         << "  (built-in; conflicts with the file's value)" << origin << "\n";
+                    continue;
                 }
                 if ((s.name == "bindings_file" || s.name == "wwids_file") && s.value.empty()) {
                     // Not a value the file can hold: unset means "in the state directory".
@@ -55,8 +80,8 @@ private:
                 out_ << "  " << s.name << ": " << (text ? yaml_quoted(s.value) : s.value) << origin << "\n";
             }
         };
-        emit(explain(resolve_global_options(config_)));
-        emit(explain(resolve_default_map_options(config_)));
+        emit(explain(global));
+        emit(explain(map));
     }
 
     void pattern_list(const char* key, const std::vector<PatternRule>& builtin,

@@ -144,6 +144,22 @@ TEST(ConfigRender, TheBuiltInConfigurationRoundTripsToo) {
     expect_same_effective_config(Config{}, parsed(text, "rendered.yaml"));
 }
 
+// The file may set one side of a pair the parser checks (fast_recheck_interval <= polling_interval,
+// flap_hold_time <= flap_hold_max) beyond the other side's built-in value: that built-in value stays unset.
+TEST(ConfigRender, BuiltInValuesThatWouldConflictWithTheFilesAreLeftAsComments) {
+    for (const char* yaml : {"defaults:\n  polling_interval: 100ms\n  flap_hold_time: 10m\n",
+                             "defaults:\n  flap_hold_max: 5s\n"}) {
+        SCOPED_TRACE(yaml);
+        const Config original = parsed(yaml);
+        const std::string text = render_config(original);
+        expect_same_effective_config(original, parsed(text, "rendered.yaml"));
+    }
+    const std::string text = render_config(parsed("defaults:\n  polling_interval: 100ms\n"));
+    EXPECT_NE(text.find("  # fast_recheck_interval: 250ms  (built-in; conflicts with the file's value)\n"),
+              std::string::npos)
+        << text;
+}
+
 TEST(ConfigRender, ExplainedTextIsValidConfigurationToo) {
     const Config original = parsed(every_section);
     const std::string text = render_config(original, {.explain = true});
