@@ -162,7 +162,7 @@ private:
         for (std::size_t i = 0; i < config_.devices.size(); ++i) {
             const std::string at = file_and_line(config_.devices[i].where);
             device_rule(config_.devices[i], options_.explain && !at.empty()
-                                                ? "  # devices[" + std::to_string(i) + "] " + at
+                                                ? "  # devices[" + std::to_string(i) + "] (" + at + ")"
                                                 : std::string());
         }
     }

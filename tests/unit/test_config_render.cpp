@@ -166,7 +166,7 @@ TEST(ConfigRender, ExplainedTextIsValidConfigurationToo) {
     expect_same_effective_config(original, parsed(text, "rendered.yaml"));
     EXPECT_NE(text.find("  polling_interval: 2s  # defaults (pk.yaml:2)\n"), std::string::npos) << text;
     EXPECT_NE(text.find("  path_checker: tur  # built-in\n"), std::string::npos) << text;
-    EXPECT_NE(text.find("# devices[1] pk.yaml:27"), std::string::npos) << text;
+    EXPECT_NE(text.find("# devices[1] (pk.yaml:27)"), std::string::npos) << text;
 }
 
 TEST(ConfigRender, EverySectionAppearsWithTheUsersValues) {
