@@ -60,6 +60,8 @@ public:
     virtual Reply<std::vector<api::MapView>> maps() = 0;
     virtual Reply<api::ManagerView> status() = 0;
     virtual Reply<std::string> config(bool explain) = 0;
+    // Each per-map option of one map, WWID or path with its origin (ExplainConfig).
+    virtual Reply<std::string> explain_config(const std::string& target) = 0;
     virtual Done fail_path(const std::string& devnode) = 0;
     virtual Done reinstate_path(const std::string& devnode) = 0;
     virtual Done remove_path(const std::string& devnode) = 0;

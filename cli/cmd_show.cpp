@@ -1,5 +1,5 @@
-// pathctl show topology [NAME] | map NAME | paths | path DEV | maps | config: read-only views of the daemon's
-// state.
+// pathctl show topology [NAME] | map NAME | paths | path DEV | maps | config [--explain [TARGET]]: read-only
+// views of the daemon's state.
 #include <memory>
 
 #include "api/json.hpp"
@@ -148,16 +148,31 @@ void add_show_command(CLI::App& app, Registry& registry) {
          }});
 
     auto* config = show->add_subcommand("config", "The configuration in effect, as YAML");
-    config->add_flag("--explain", options->explain, "Show where each resolved per-map option comes from");
-    config->add_flag("--json", options->json, "Print {\"schema_version\":1,\"config\":\"<yaml text>\"}");
+    config->add_flag("--explain", options->explain,
+                     "Show where each value comes from (with TARGET: each per-map option of that map)");
+    config->add_flag(
+        "--json", options->json,
+        "Print {\"schema_version\":1,\"explain\":bool,[\"target\":\"TARGET\",]\"config\":\"<text>\"}");
+    config
+        ->add_option("TARGET", options->name,
+                     "With --explain: a map (name or WWID) or a path (kernel name, /dev node or major:minor)")
+        ->needs(config->get_option("--explain"));
     registry.push_back({config, [options](Context& ctx) {
+                            const std::string target = options->name;
                             return with_reply(
-                                ctx, [&](Client& client) { return client.config(options->explain); },
+                                ctx,
+                                [&](Client& client) {
+                                    return target.empty() ? client.config(options->explain)
+                                                          : client.explain_config(target);
+                                },
                                 [&](const std::string& text) {
                                     if (options->json) {
-                                        print_json(ctx, {{"schema_version", api::kJsonSchemaVersion},
-                                                         {"explain", options->explain},
-                                                         {"config", text}});
+                                        nlohmann::json doc{{"schema_version", api::kJsonSchemaVersion},
+                                                           {"explain", options->explain}};
+                                        if (!target.empty())
+                                            doc["target"] = target;
+                                        doc["config"] = text;
+                                        print_json(ctx, doc);
                                     } else {
                                         *ctx.out << text;
                                         if (!text.empty() && text.back() != '\n')

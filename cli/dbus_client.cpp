@@ -133,6 +133,15 @@ Reply<std::string> DbusClient::config(bool explain) {
     }
 }
 
+Reply<std::string> DbusClient::explain_config(const std::string& target) {
+    try {
+        ManagerProxy proxy(connection_, nullptr);
+        return proxy.ExplainConfig(target);
+    } catch (const sdbus::Error& e) {
+        return error_from(e);
+    }
+}
+
 Done DbusClient::fail_path(const std::string& devnode) {
     return call([&] { ManagerProxy(connection_, nullptr).FailPath(devnode); });
 }

@@ -21,6 +21,7 @@ public:
     Reply<std::vector<api::MapView>> maps() override;
     Reply<api::ManagerView> status() override;
     Reply<std::string> config(bool explain) override;
+    Reply<std::string> explain_config(const std::string& target) override;
     Done fail_path(const std::string& devnode) override;
     Done reinstate_path(const std::string& devnode) override;
     Done switch_group(const std::string& map, unsigned group) override;

@@ -1,9 +1,10 @@
 #include "daemon/service_adapter.hpp"
 
-#include <sstream>
 #include <utility>
 
 #include "config/config_file.hpp"
+#include "core/config_render.hpp"
+#include "core/explain_target.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/options.hpp"
 
@@ -206,35 +207,16 @@ core::Result<void> ServiceAdapter::reconfigure(const std::optional<dbus::ConfigT
 }
 
 core::Result<std::string> ServiceAdapter::config_text(bool explain) const {
-    const core::Config& config = engine_.config();
-    std::ostringstream out;
-    out << "# effective pathkeeper configuration"
-        << (config.source_file.empty() ? " (built-in defaults)" : " from " + config.source_file) << "\n";
-    out << "defaults:\n";
-    auto emit = [&](const std::vector<core::ExplainedSetting>& settings) {
-        for (const auto& s : settings) {
-            out << "  " << s.name << ": " << s.value;
-            if (explain) {
-                out << "  # " << core::to_string(s.origin);
-                if (s.where.known()) {
-                    out << " (" << s.where.to_string() << ")";
-                }
-            }
-            out << "\n";
-        }
-    };
-    emit(core::explain(core::resolve_global_options(config)));
-    emit(core::explain(core::resolve_map_options(config, "", "", "")));
-    if (!config.multipaths.empty()) {
-        out << "multipaths:\n";
-        for (const auto& entry : config.multipaths) {
-            out << "  - wwid: \"" << entry.wwid << "\"\n";
-            if (entry.alias) {
-                out << "    alias: " << *entry.alias << "\n";
-            }
-        }
+    return core::render_config(engine_.config(), core::ConfigRenderOptions{.explain = explain});
+}
+
+core::Result<std::string> ServiceAdapter::explain_config(const std::string& target) const {
+    auto found = core::find_explain_target(engine_.snapshot(), target);
+    if (!found) {
+        return found.error();
     }
-    return out.str();
+    return core::render_explained_target(engine_.config(), *found,
+                                         engine_.no_path_retry_override(found->device.wwid));
 }
 
 }  // namespace pathkeeper::daemon

@@ -17,6 +17,7 @@
 #include "api/arguments.hpp"
 #include "api/dbus_codec.hpp"
 #include "api/errors.hpp"
+#include "core/explain_target.hpp"
 #include "core/text.hpp"
 #include "daemon/dbus/call_quota.hpp"
 
@@ -416,6 +417,22 @@ private:
         if (!text)
             raise(text.error(), ApiError::Failed);
         return std::move(*text);
+    }
+
+    // An unknown target written like a path is NoSuchPath, anything else NoSuchMap.
+    std::string ExplainConfig(const std::string& target) override {
+        admit_read("ExplainConfig");
+        auto checked = api::parse_explain_target_argument(target);
+        if (!checked)
+            raise(checked.error(), ApiError::InvalidArgument);
+        auto text = backend_.explain_config(*checked);
+        if (!text) {
+            raise(api::api_error_from_core(text.error().code, core::names_a_path(*checked)
+                                                                  ? ApiError::NoSuchPath
+                                                                  : ApiError::NoSuchMap),
+                  core::text::to_valid_utf8(text.error().message));
+        }
+        return core::text::to_valid_utf8(*text);
     }
 
     // Whether the path exists is the backend's to say (NotFound becomes NoSuchPath): one look-up, no

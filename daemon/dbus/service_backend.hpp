@@ -71,6 +71,9 @@ public:
     virtual core::Result<void> reconfigure(const std::optional<ConfigText>& text) = 0;
     // The effective configuration as YAML; explain adds each resolved option's origin.
     virtual core::Result<std::string> config_text(bool explain) const = 0;
+    // Each per-map option of one map with its origin (ExplainConfig). target: a map name or WWID, or a path
+    // standing for its map or WWID; NotFound (naming it) for an unknown one.
+    virtual core::Result<std::string> explain_config(const std::string& target) const = 0;
 };
 
 }  // namespace pathkeeper::dbus

@@ -50,4 +50,10 @@ core::Result<std::string> parse_config_text_arguments(std::string_view text, std
     return origin.empty() ? std::string("<dbus>") : std::string(origin);
 }
 
+core::Result<std::string> parse_explain_target_argument(std::string_view target) {
+    if (target.empty() || target.size() > kMaxExplainTargetLength || !printable(target))
+        return invalid("explain target must be a map name, WWID or path of 1 to 256 printable characters");
+    return std::string(target);
+}
+
 }  // namespace pathkeeper::api

@@ -31,4 +31,10 @@ core::Result<std::string> parse_map_name_argument(std::string_view name);
 // use.
 core::Result<std::string> parse_config_text_arguments(std::string_view text, std::string_view origin);
 
+inline constexpr std::size_t kMaxExplainTargetLength = 256;  // a WWID, map name or /dev path
+
+// ExplainConfig's target: a map, WWID or path as the caller wrote it (1 to 256 printable bytes); which one it
+// names is the daemon's look-up.
+core::Result<std::string> parse_explain_target_argument(std::string_view target);
+
 }  // namespace pathkeeper::api

@@ -460,22 +460,7 @@ Resolved<T> pick(const std::vector<Level>& levels, std::optional<T> MapOptions::
     return {};
 }
 
-}  // namespace
-
-ResolvedMapOptions resolve_map_options(const Config& config, std::string_view wwid, std::string_view vendor,
-                                       std::string_view product, std::string_view revision) {
-    std::vector<Level> levels;
-    const MultipathEntry* entry = config.find_multipath(wwid);
-    if (entry != nullptr) {
-        levels.push_back({&entry->options, Origin::Multipath, &entry->where});
-    }
-    levels.push_back({&config.overrides, Origin::Overrides, nullptr});
-    for (const auto& match : matching_device_rules(config, vendor, product, revision)) {
-        levels.push_back({&match.rule->options, match.origin, &match.rule->where});
-    }
-    levels.push_back({&config.defaults.map, Origin::Defaults, nullptr});
-    levels.push_back({&builtin_map_options(), Origin::BuiltIn, nullptr});
-
+ResolvedMapOptions resolve_levels(const std::vector<Level>& levels) {
     ResolvedMapOptions r;
     r.path_grouping_policy = pick(levels, &MapOptions::path_grouping_policy, "path_grouping_policy");
     r.path_selector = pick(levels, &MapOptions::path_selector, "path_selector");
@@ -499,12 +484,36 @@ ResolvedMapOptions resolve_map_options(const Config& config, std::string_view ww
     r.flap_threshold = pick(levels, &MapOptions::flap_threshold, "flap_threshold");
     r.flap_hold_time = pick(levels, &MapOptions::flap_hold_time, "flap_hold_time");
     r.flap_hold_max = pick(levels, &MapOptions::flap_hold_max, "flap_hold_max");
+    return r;
+}
+
+}  // namespace
+
+ResolvedMapOptions resolve_map_options(const Config& config, std::string_view wwid, std::string_view vendor,
+                                       std::string_view product, std::string_view revision) {
+    std::vector<Level> levels;
+    const MultipathEntry* entry = config.find_multipath(wwid);
+    if (entry != nullptr) {
+        levels.push_back({&entry->options, Origin::Multipath, &entry->where});
+    }
+    levels.push_back({&config.overrides, Origin::Overrides, nullptr});
+    for (const auto& match : matching_device_rules(config, vendor, product, revision)) {
+        levels.push_back({&match.rule->options, match.origin, &match.rule->where});
+    }
+    levels.push_back({&config.defaults.map, Origin::Defaults, nullptr});
+    levels.push_back({&builtin_map_options(), Origin::BuiltIn, nullptr});
+    ResolvedMapOptions r = resolve_levels(levels);
     if (entry != nullptr && entry->alias) {
         r.alias = entry->alias;
         const auto it = entry->options.locations.find("alias");
         r.alias_where = it != entry->options.locations.end() ? it->second : entry->where;
     }
     return r;
+}
+
+ResolvedMapOptions resolve_default_map_options(const Config& config) {
+    return resolve_levels({{&config.defaults.map, Origin::Defaults, nullptr},
+                           {&builtin_map_options(), Origin::BuiltIn, nullptr}});
 }
 
 namespace {
@@ -587,46 +596,42 @@ std::string format_option_value(const std::string& v) {
     return v;
 }
 
-namespace {
+std::string format_option_value(GroupingPolicy v) {
+    return to_string(v);
+}
+std::string format_option_value(PathSelector v) {
+    return to_string(v);
+}
+std::string format_option_value(CheckerKind v) {
+    return to_string(v);
+}
+std::string format_option_value(PrioKind v) {
+    return to_string(v);
+}
+std::string format_option_value(RrWeight v) {
+    return to_string(v);
+}
+std::string format_option_value(HardwareHandler v) {
+    return to_string(v);
+}
+std::string format_option_value(FindMultipaths v) {
+    return to_string(v);
+}
+std::string format_option_value(LogLevel v) {
+    return to_string(v);
+}
+std::string format_option_value(const Failback& v) {
+    return to_string(v);
+}
+std::string format_option_value(const NoPathRetry& v) {
+    return to_string(v);
+}
 
-std::string value_text(GroupingPolicy v) {
-    return to_string(v);
-}
-std::string value_text(PathSelector v) {
-    return to_string(v);
-}
-std::string value_text(CheckerKind v) {
-    return to_string(v);
-}
-std::string value_text(PrioKind v) {
-    return to_string(v);
-}
-std::string value_text(RrWeight v) {
-    return to_string(v);
-}
-std::string value_text(HardwareHandler v) {
-    return to_string(v);
-}
-std::string value_text(FindMultipaths v) {
-    return to_string(v);
-}
-std::string value_text(LogLevel v) {
-    return to_string(v);
-}
-std::string value_text(const Failback& v) {
-    return to_string(v);
-}
-std::string value_text(const NoPathRetry& v) {
-    return to_string(v);
-}
-template <typename T>
-std::string value_text(const T& v) {
-    return format_option_value(v);
-}
+namespace {
 
 template <typename T>
 void add(std::vector<ExplainedSetting>& out, const char* name, const Resolved<T>& r) {
-    out.push_back(ExplainedSetting{name, value_text(r.value), r.origin, r.where});
+    out.push_back(ExplainedSetting{name, format_option_value(r.value), r.origin, r.where});
 }
 
 }  // namespace

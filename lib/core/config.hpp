@@ -407,6 +407,9 @@ inline ResolvedMapOptions resolve_map_options(const Config& config, const PathIn
     return resolve_map_options(config, path.wwid, path.vendor, path.product, path.revision);
 }
 ResolvedGlobalOptions resolve_global_options(const Config& config);
+// The per-map values of the defaults section: the file's defaults over the built-in ones, nothing else
+// (what `show config` prints under defaults:, without overrides or any device's rules).
+ResolvedMapOptions resolve_default_map_options(const Config& config);
 
 // One line of `pathctl show config --explain`.
 struct ExplainedSetting {
@@ -434,5 +437,15 @@ std::string format_option_value(unsigned v);
 std::string format_option_value(Millis v);
 std::string format_option_value(std::chrono::seconds v);
 std::string format_option_value(const std::string& v);
+std::string format_option_value(GroupingPolicy v);
+std::string format_option_value(PathSelector v);
+std::string format_option_value(CheckerKind v);
+std::string format_option_value(PrioKind v);
+std::string format_option_value(RrWeight v);
+std::string format_option_value(HardwareHandler v);
+std::string format_option_value(FindMultipaths v);
+std::string format_option_value(LogLevel v);
+std::string format_option_value(const Failback& v);
+std::string format_option_value(const NoPathRetry& v);
 
 }  // namespace pathkeeper::core

@@ -130,6 +130,13 @@ bool same_path_facts(const PathInfo& a, const PathInfo& b) {
 
 }  // namespace
 
+std::optional<NoPathRetry> Engine::no_path_retry_override(std::string_view wwid) const {
+    if (auto it = state_.no_path_retry_overrides.find(wwid); it != state_.no_path_retry_overrides.end()) {
+        return it->second;
+    }
+    return std::nullopt;
+}
+
 PathEvents Engine::differences(const std::vector<PathInfo>& present_paths) const {
     PathEvents batch;
     std::set<std::string, std::less<>> present;

@@ -70,6 +70,8 @@ public:
     const ResolvedGlobalOptions& global_options() const noexcept { return global_; }
     const Bindings& bindings() const noexcept { return bindings_; }
     const KnownWwids& known_wwids() const noexcept { return known_wwids_; }
+    // The no_path_retry the administrator set for this WWID at run time (pathctl queueing), if any.
+    std::optional<NoPathRetry> no_path_retry_override(std::string_view wwid) const;
     // What a re-enumeration (PathsReEnumerated) changes: the path events that turn the known paths into
     // present_paths.
     PathEvents differences(const std::vector<PathInfo>& present_paths) const;

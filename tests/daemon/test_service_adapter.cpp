@@ -94,6 +94,36 @@ TEST_F(AnAdapter, FollowsTheCheckerPoolCountersWithoutAnInvalidation) {
     EXPECT_EQ(adapter.shared_snapshot(), view);
 }
 
+TEST_F(AnAdapter, ShowsTheWholeConfigurationAndExplainsOnePathsMapWithItsDevice) {
+    const auto text = adapter.config_text(false);
+    ASSERT_TRUE(text.ok());
+    for (const char* section : {"\ndefaults:\n", "\nblacklist:\n", "\nblacklist_exceptions:\n",
+                                "\ndevices:\n", "\noverrides: {}\n", "\nmultipaths: []\n"}) {
+        EXPECT_NE(text->find(section), std::string::npos) << section << " in " << *text;
+    }
+
+    core::PathInfo lio = path("sdb", 16);
+    lio.vendor = "LIO-ORG";
+    lio.product = "TCMU device";
+    lio.revision = "4.0";
+    (void)engine.handle(core::PathAdded{lio}, core::TimePoint{});
+    for (const char* target : {"sdb", "/dev/sdb", "8:16", "3600a"}) {
+        const auto explained = adapter.explain_config(target);
+        ASSERT_TRUE(explained.ok()) << target << ": " << explained.error().message;
+        EXPECT_NE(
+            explained->find("# resolved for vendor \"LIO-ORG\" product \"TCMU device\" revision \"4.0\""),
+            std::string::npos)
+            << *explained;
+        EXPECT_NE(explained->find("\nno_path_retry: 12  # built-in device table: (LIO-ORG|SUSE) .*\n"),
+                  std::string::npos)
+            << *explained;
+    }
+    const auto unknown = adapter.explain_config("/dev/sdq");
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().code, core::ErrorCode::NotFound);
+    EXPECT_EQ(unknown.error().message, "no path /dev/sdq is known");
+}
+
 // The daemon's part for remove-map: the sink hands the request to the engine (as Daemon::feed does).
 class EngineSink final : public EventSink {
 public:

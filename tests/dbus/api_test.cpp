@@ -169,6 +169,10 @@ TEST(LoadConfigArguments, RefuseOversizeTextAndUnprintableOrigins) {
     EXPECT_NE(big.error().message.find("1 MiB"), std::string::npos);
     EXPECT_FALSE(api::parse_config_text_arguments("", "evil\nline").ok());
     EXPECT_FALSE(api::parse_config_text_arguments("", std::string(4097, 'o')).ok());
+    EXPECT_EQ(api::parse_explain_target_argument("/dev/mapper/mpatha").value(), "/dev/mapper/mpatha");
+    EXPECT_FALSE(api::parse_explain_target_argument("").ok());
+    EXPECT_FALSE(api::parse_explain_target_argument(std::string(api::kMaxExplainTargetLength + 1, 'a')).ok());
+    EXPECT_FALSE(api::parse_explain_target_argument("sdb\n").ok());
 }
 
 api::TopologyView topology_with_raw_inquiry_bytes() {

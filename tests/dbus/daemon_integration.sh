@@ -82,6 +82,19 @@ for who in root nobody; do
     expect 0 "$who: show maps" -- "${run[@]}" "$pathctl" show maps
     expect 0 "$who: show config --explain" -- "${run[@]}" "$pathctl" show config --explain
     contains "$out" "polling_interval: 2s" "$who: config shows the file's polling_interval"
+    expect 0 "$who: show config --explain $map" -- "${run[@]}" "$pathctl" show config --explain "$map"
+    contains "$out" "map $map (WWID $map)" "$who: the explanation names the map"
+    contains "$out" "path_grouping_policy: failover  # overrides ($work/pathkeeper.yaml:5)" \
+        "$who: an overrides value names its file:line"
+    contains "$out" "no_path_retry: 12  # built-in device table: (LIO-ORG|SUSE) .*" \
+        "$who: the LIO-ORG paths get the built-in device table entry"
+    expect 0 "$who: show config" -- "${run[@]}" "$pathctl" show config
+    contains "$out" "
+overrides:
+  path_grouping_policy: failover
+" "$who: show config prints the overrides section"
+    expect 1 "$who: explain an unknown path" -- "${run[@]}" "$pathctl" show config --explain sdzz
+    contains "$err" "NoSuchPath" "$who: unknown path is NoSuchPath"
     for cmd in "show topology" "show paths" "show maps" "show config" "status"; do
         # shellcheck disable=SC2086  # the command words are meant to split
         expect 0 "$who: $cmd --json" -- "${run[@]}" "$pathctl" $cmd --json

@@ -75,6 +75,24 @@ for who in root nobody; do
     contains "$out" "polling_interval: 5s" "$who: config text"
     expect 0 "$who: show config --explain" -- "${run[@]}" "$pathctl" show config --explain
     contains "$out" "built-in default" "$who: explained config"
+    expect 0 "$who: show config --explain mpatha" -- "${run[@]}" "$pathctl" show config --explain mpatha
+    contains "$out" "map mpatha (WWID 36001405b1f0c0de0000000000000001)" "$who: explained map named"
+    contains "$out" "path_grouping_policy: group_by_prio  # built-in device table: (LIO-ORG|SUSE) .*" \
+        "$who: explained map shows the built-in device table entry"
+    expect 0 "$who: show config --explain /dev/sdb" -- "${run[@]}" "$pathctl" show config --explain /dev/sdb
+    contains "$out" "of path sdb: map mpatha" "$who: a path stands for its map"
+    expect 0 "$who: show config --explain mpatha --json" -- "${run[@]}" "$pathctl" show config --explain mpatha --json
+    if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["target"]=="mpatha" and d["explain"]' <<<"$out"
+    then pass; else fail "$who: show config --explain mpatha --json: $out"; fi
+    expect 1 "$who: explain an unknown map" -- "${run[@]}" "$pathctl" show config --explain nosuchmap
+    contains "$err" "NoSuchMap" "$who: unknown map is NoSuchMap"
+    contains "$err" "nosuchmap" "$who: unknown map is named"
+    expect 1 "$who: explain an unknown path" -- "${run[@]}" "$pathctl" show config --explain /dev/sdq
+    contains "$err" "NoSuchPath" "$who: unknown path is NoSuchPath"
+    contains "$err" "/dev/sdq" "$who: unknown path is named"
+    expect 1 "$who: ExplainConfig with an empty target" -- "${run[@]}" busctl --system call \
+        org.pathkeeper.PathKeeper1 /org/pathkeeper/PathKeeper1 org.pathkeeper.PathKeeper1.Manager ExplainConfig s ""
+    contains "$err" "explain target must be" "$who: an empty target is an invalid argument"
     for show in topology paths maps config; do
         expect 0 "$who: show $show --json" -- "${run[@]}" "$pathctl" show $show --json
         if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema_version"]==1' <<<"$out"; then pass; else

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "config/config_file.hpp"
+#include "core/explain_target.hpp"
 #include "core/wwid.hpp"
 
 namespace pathkeeper::testing {
@@ -200,6 +201,36 @@ core::Result<std::string> FakeBackend::config_text(bool explain) const {
     if (!explain)
         return config_text_;
     return "# every option below is at its built-in default unless the file sets it\n" + config_text_;
+}
+
+core::Result<std::string> FakeBackend::explain_config(const std::string& target) const {
+    core::TopologySnapshot snapshot;
+    for (const auto& m : topology_.maps) {
+        core::MapSnapshot map;
+        map.name = m.name;
+        map.wwid = m.wwid;
+        map.vendor = m.vendor;
+        map.product = m.product;
+        snapshot.maps.push_back(std::move(map));
+    }
+    for (const auto& p : topology_.paths) {
+        core::PathSnapshot path;
+        path.devnode = p.devnode;
+        path.devt = p.devt;
+        path.wwid = p.wwid;
+        path.map = p.map;
+        path.vendor = p.vendor;
+        path.product = p.product;
+        path.revision = p.revision;
+        snapshot.paths.push_back(std::move(path));
+    }
+    auto found = core::find_explain_target(snapshot, target);
+    if (!found)
+        return found.error();
+    auto config = config::parse_config(config_text_, "pathkeeper.yaml");
+    if (!config)
+        return config.error();
+    return core::render_explained_target(*config, *found);
 }
 
 void FakeBackend::unplug(const std::string& devnode) {

@@ -41,6 +41,7 @@ public:
     core::Result<void> edit_known_wwids(const core::AdminEditKnownWwids& edit) override;
     core::Result<void> reconfigure(const std::optional<dbus::ConfigText>& text) override;
     core::Result<std::string> config_text(bool explain) const override;
+    core::Result<std::string> explain_config(const std::string& target) const override;
 
     int reconfigure_count() const { return reconfigure_count_; }
 

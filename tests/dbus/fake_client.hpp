@@ -42,6 +42,12 @@ public:
             return *e;
         return config_value;
     }
+    cli::Reply<std::string> explain_config(const std::string& target) override {
+        calls.push_back("explain_config " + target);
+        if (auto e = take_error())
+            return *e;
+        return "# per-map options of " + target + "\n" + config_value;
+    }
     cli::Done fail_path(const std::string& devnode) override { return record("fail_path " + devnode); }
     cli::Done reinstate_path(const std::string& devnode) override {
         return record("reinstate_path " + devnode);

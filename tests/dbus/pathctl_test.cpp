@@ -201,6 +201,42 @@ TEST_F(Pathctl, ShowConfigExplainAsksTheDaemonToExplain) {
     EXPECT_EQ(client.calls, std::vector<std::string>{"config explain"});
 }
 
+TEST_F(Pathctl, ShowConfigExplainWithATargetAsksForThatMapOrPath) {
+    auto r = run({"show", "config", "--explain", "mpatha"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "# per-map options of mpatha\n" + client.config_value);
+    EXPECT_EQ(client.calls, std::vector<std::string>{"explain_config mpatha"});
+    client.calls.clear();
+    auto doc = nlohmann::json::parse(run({"show", "config", "--explain", "/dev/sdb", "--json"}).out);
+    EXPECT_EQ(doc["schema_version"], 1);
+    EXPECT_EQ(doc["explain"], true);
+    EXPECT_EQ(doc["target"], "/dev/sdb");
+    EXPECT_EQ(doc["config"], "# per-map options of /dev/sdb\n" + client.config_value);
+    EXPECT_EQ(client.calls, std::vector<std::string>{"explain_config /dev/sdb"});
+    auto plain = nlohmann::json::parse(run({"show", "config", "--json"}).out);
+    EXPECT_FALSE(plain.contains("target"));
+}
+
+TEST_F(Pathctl, ShowConfigExplainOfAnUnknownTargetExitsOneWithTheDaemonsError) {
+    client.next_error = ClientError{ClientErrorKind::Refused, "org.pathkeeper.PathKeeper1.Error.NoSuchMap",
+                                    "no map, WWID or path named nosuch"};
+    auto r = run({"show", "config", "--explain", "nosuch"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_NE(r.err.find("no map, WWID or path named nosuch"), std::string::npos) << r.err;
+    client.next_error = ClientError{ClientErrorKind::Refused, "org.pathkeeper.PathKeeper1.Error.NoSuchPath",
+                                    "no path sdq is known"};
+    r = run({"show", "config", "--explain", "sdq"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("no path sdq is known"), std::string::npos) << r.err;
+}
+
+TEST_F(Pathctl, ShowConfigTargetNeedsExplain) {
+    EXPECT_EQ(run({"show", "config", "mpatha"}).code, 2);
+    EXPECT_EQ(run({"show", "config", "--explain", "mpatha", "mpathb"}).code, 2);
+    EXPECT_TRUE(client.calls.empty());
+}
+
 // One map by any name an admin may type: the tree of that map alone, with its own paths and no unmapped ones.
 TEST_F(Pathctl, ShowTopologyOfOneMapPrintsItsTreeOnly) {
     auto by_name = run({"show", "topology", "mpathb"});
