@@ -23,6 +23,7 @@ mapfile -t disks < <(scsi_disks)
 # dm devices whose uuid names the WWID: the map (mpath-WWID) and its partitions (partN-mpath-WWID).
 wwid_devices() { dmsetup info -c --noheadings -o name,uuid --separator ' ' 2>/dev/null | awk -v w="mpath-$wwid" 'index($2, w)' || true; }
 no_wwid_device() { [ -z "$(wwid_devices)" ]; }
+map_node_ready() { map_count_is 1 && [ -b "/dev/mapper/$map" ]; }
 partition_maps() { wwid_devices | awk '$2 ~ /^part[0-9]+-mpath-/' | wc -l; }
 partition_maps_are() { [ "$(partition_maps)" -eq "$1" ]; }
 
@@ -66,13 +67,13 @@ done
 
 step "add-map brings it back"
 pathctl add-map "$wwid" || fail "add-map $wwid failed"
-wait_until 30 "$map created again" map_count_is 1
+wait_until 30 "$map created again, its node made by udev" map_node_ready
 
 step "remove-map --all, add-map by disk"
 pathctl remove-map --all || fail "remove-map --all failed"
 wait_until 20 "no dm device of $wwid left" no_wwid_device
 pathctl add-map "${disks[0]}" || fail "add-map ${disks[0]} failed"
-wait_until 30 "$map created again" map_count_is 1
+wait_until 30 "$map created again, its node made by udev" map_node_ready
 
 step "remove-map --deferred while open: the map goes when it is closed"
 exec 3<"/dev/mapper/$map"
