@@ -118,7 +118,6 @@ private:
     Result<void> validate_known_wwids_edit(const AdminEditKnownWwids& request) const;
     void edit_known_wwids(const AdminEditKnownWwids& request, TimePoint now, ActionCollector& out);
     // engine_map_resize.cpp: pathctl resize-map, and the warning about a resize that stays half seen.
-    const MapRecord* resize_target(const std::string& name_or_wwid) const;
     Result<void> validate_resize(const AdminResizeMap& request) const;
     void resize_map(const AdminResizeMap& request, TimePoint now, ActionCollector& out);
     void track_size_holds(const PlanResult& plan, TimePoint now);
@@ -157,7 +156,6 @@ private:
     CheckScheduler checks_;
     IscsiTimeouts iscsi_;
     std::set<std::string, std::less<>> shrink_allowed_;  // during a resize-map: the WWID that may shrink
-    std::map<std::string, std::string, std::less<>> size_holds_;  // the last plan's, for the warning
     std::vector<PlanLogLine> last_plan_log_;  // logged once: a plan repeats its log lines every time
     bool started_ = false;
     bool in_path_batch_ = false;       // inside PathEvents: planning waits for its end

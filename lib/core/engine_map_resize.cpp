@@ -22,16 +22,8 @@ std::vector<SizedPath> member_sizes(const EngineState& state, const MapRecord& m
 
 }  // namespace
 
-const MapRecord* Engine::resize_target(const std::string& name_or_wwid) const {
-    if (const MapRecord* m = state_.find_map_by_name(name_or_wwid)) {
-        return m;
-    }
-    auto it = state_.maps.find(name_or_wwid);
-    return it != state_.maps.end() && it->second.exists ? &it->second : nullptr;
-}
-
 Result<void> Engine::validate_resize(const AdminResizeMap& request) const {
-    const MapRecord* m = resize_target(request.map);
+    const MapRecord* m = map_named(request.map);
     if (m == nullptr) {
         return make_error(ErrorCode::NotFound, "no map named " + request.map);
     }
@@ -48,7 +40,7 @@ Result<void> Engine::validate_resize(const AdminResizeMap& request) const {
 }
 
 void Engine::resize_map(const AdminResizeMap& request, TimePoint now, ActionCollector& out) {
-    const MapRecord* m = resize_target(request.map);
+    const MapRecord* m = map_named(request.map);
     const std::uint64_t size = *agreed_size(member_sizes(state_, *m));
     if (size == m->plan.size_sectors) {
         out.log(LogLevel::Notice, m->plan.name,
@@ -67,15 +59,18 @@ void Engine::resize_map(const AdminResizeMap& request, TimePoint now, ActionColl
 
 void Engine::track_size_holds(const PlanResult& plan, TimePoint now) {
     for (auto& [wwid, m] : state_.maps) {
-        if (!plan.size_held.contains(wwid)) {
+        auto held = plan.size_held.find(wwid);
+        if (held == plan.size_held.end()) {
+            m.size_hold.reset();
             m.size_hold_warn_at.reset();
-            m.size_hold_warned = false;
-        } else if (!m.size_hold_warn_at && !m.size_hold_warned) {
+            continue;
+        }
+        if (!m.size_hold) {
             m.size_hold_warn_at = now + kSizeHoldWarnAfter;
             checks_.forget_deadline();
         }
+        m.size_hold = held->second;
     }
-    size_holds_ = plan.size_held;
 }
 
 void Engine::warn_size_holds(TimePoint now, ActionCollector& out) {
@@ -84,11 +79,9 @@ void Engine::warn_size_holds(TimePoint now, ActionCollector& out) {
             continue;
         }
         m.size_hold_warn_at.reset();
-        m.size_hold_warned = true;
-        auto held = size_holds_.find(wwid);
         out.log(LogLevel::Warning, m.plan.name,
-                (held != size_holds_.end() ? held->second : std::string("held at its size")) +
-                    "; still so after " + std::to_string(kSizeHoldWarnAfter.count()) +
+                m.size_hold.value_or("held at its size") + "; still so after " +
+                    std::to_string(kSizeHoldWarnAfter.count()) +
                     " s: rescan the paths that lag, or run resize-map when every path agrees");
     }
 }

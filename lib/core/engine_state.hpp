@@ -48,9 +48,10 @@ struct MapRecord {
     // Its removal (no path left) was refused because the map is open: it stays, and the removal is retried
     // quietly every polling interval until the last opener closes it or its paths come back.
     bool kept_in_use = false;
-    // Its paths disagree on the size (map_size.hpp): when the hold is still on, a warning says so, once.
+    // Why it is held at its size while its paths disagree (map_size.hpp); a warning says so once, at
+    // size_hold_warn_at, when the hold lasts.
+    std::optional<std::string> size_hold;
     std::optional<TimePoint> size_hold_warn_at;
-    bool size_hold_warned = false;
 };
 
 class EngineState {
