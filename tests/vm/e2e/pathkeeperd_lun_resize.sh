@@ -6,18 +6,8 @@
 require_pathkeeperd "${1:-}"
 require_prober
 
-load_multipath_modules
-start_udev
-scsi_debug_setup add_host=2 vpd_use_hostno=0 num_tgts=1 max_luns=1 dev_size_mb=16
-wait_for_disks 2
-start_system_dbus
-config=/etc/pathkeeper/pathkeeper.yaml
-write_pathkeeper_config "$config" "defaults:
-  polling_interval: 2s
-  find_multipaths: greedy"
-start_pathkeeperd "$config"
-wait_until 60 "one multipath map" map_count_is 1
-map=$(mpath_maps | awk '{ print $1; exit }')
+start_one_scsi_debug_map
+map=$PK_MAP
 mapfile -t disks < <(scsi_disks)
 first=${disks[0]}
 second=${disks[1]}

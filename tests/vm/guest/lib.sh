@@ -738,6 +738,23 @@ scsi_debug_hosts() {
     return 0
 }
 
+# start_one_scsi_debug_map: one scsi_debug LUN (16 MiB) on two paths, pathkeeperd (find_multipaths greedy,
+# polling 2 s) with its map made; the map's name in PK_MAP. For scenarios about one map's lifecycle.
+start_one_scsi_debug_map() {
+    load_multipath_modules
+    start_udev
+    scsi_debug_setup add_host=2 vpd_use_hostno=0 num_tgts=1 max_luns=1 dev_size_mb=16
+    wait_for_disks 2
+    start_system_dbus
+    local config=/etc/pathkeeper/pathkeeper.yaml
+    write_pathkeeper_config "$config" "defaults:
+  polling_interval: 2s
+  find_multipaths: greedy"
+    start_pathkeeperd "$config"
+    wait_until 60 "one multipath map" map_count_is 1
+    PK_MAP=$(mpath_maps | awk '{ print $1; exit }')
+}
+
 # Rescans every scsi_debug host for new targets and LUNs (after max_luns or num_tgts was raised).
 scsi_debug_rescan() {
     local h
