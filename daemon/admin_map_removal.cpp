@@ -6,6 +6,23 @@
 
 namespace pathkeeper::daemon {
 
+namespace {
+
+// dm refuses a removal while the device is open; right after a map or its partitions appeared, udev's probe
+// holds them open for a moment, so a refused removal is tried again as an open map is looked at again.
+template <typename Remove>
+auto retried_while_probed(Remove remove) {
+    auto result = remove();
+    for (int retry = 0; retry < kOpenRechecks && !result && result.error().code == core::ErrorCode::Conflict;
+         ++retry) {
+        std::this_thread::sleep_for(kOpenRecheckInterval);
+        result = remove();
+    }
+    return result;
+}
+
+}  // namespace
+
 core::Result<ports::DeviceMapper::UdevHandle> start_admin_map_removal(ports::DeviceMapper& dm,
                                                                       ports::BlockHolders* holders,
                                                                       const core::RemoveMap& remove,
@@ -63,12 +80,12 @@ core::Result<ports::DeviceMapper::UdevHandle> start_admin_map_removal(ports::Dev
     deferred_now = remove.deferred && !busy.empty();
     const ports::RemoveOptions options{false, remove.deferred};
     for (const ports::PartitionMap& p : partitions) {
-        if (auto removed = dm.remove_map(p.name, options); !removed) {
+        if (auto removed = retried_while_probed([&] { return dm.remove_map(p.name, options); }); !removed) {
             return core::Error{removed.error().code, "partition map " + p.name + " of " + remove.name + ": " +
                                                          removed.error().message};
         }
     }
-    return dm.start_remove_map(remove.name, options);
+    return retried_while_probed([&] { return dm.start_remove_map(remove.name, options); });
 }
 
 }  // namespace pathkeeper::daemon
