@@ -8,6 +8,7 @@
 
 #include "core/bindings.hpp"
 #include "daemon/admin_map_removal.hpp"
+#include "daemon/partition_maps.hpp"
 
 namespace pathkeeper::daemon {
 
@@ -182,9 +183,8 @@ void ActionExecutor::execute(const core::Action& action) {
                 submit_udev_synced(
                     a.name,
                     [this, a, deferred_now] {
-                        return a.by_admin
-                                   ? start_admin_map_removal(*backend_.dm, backend_.holders, a, *deferred_now)
-                                   : backend_.dm->start_remove_map(a.name, ports::RemoveOptions{});
+                        // The daemon's own removals take the map's unused partition maps first too.
+                        return start_admin_map_removal(*backend_.dm, backend_.holders, a, *deferred_now);
                     },
                     [this, a, deferred_now](const core::Result<void>& removed) -> DmWorker::Continuation {
                         return [this, a, removed, deferred = *deferred_now] {
@@ -204,10 +204,21 @@ void ActionExecutor::execute(const core::Action& action) {
                 // Jobs for the new name queue behind the rename (and every earlier job of the map).
                 const std::string queue = queue_of(a.old_name);
                 queue_of_map_[a.new_name] = queue;
+                auto partitions_left = std::make_shared<std::string>();
                 submit_udev_synced(
-                    a.old_name, [this, a] { return backend_.dm->start_rename_map(a.old_name, a.new_name); },
-                    [this, a](const core::Result<void>& renamed) -> DmWorker::Continuation {
-                        return [this, a, renamed] {
+                    a.old_name,
+                    [this, a, partitions_left] {
+                        if (backend_.holders != nullptr) {
+                            *partitions_left = rename_partition_maps(*backend_.dm, *backend_.holders,
+                                                                     a.old_name, a.new_name);
+                        }
+                        return backend_.dm->start_rename_map(a.old_name, a.new_name);
+                    },
+                    [this, a, partitions_left](const core::Result<void>& renamed) -> DmWorker::Continuation {
+                        return [this, a, renamed, partitions_left] {
+                            if (!partitions_left->empty()) {
+                                logger_.log(core::LogLevel::Warning, {a.old_name, ""}, *partitions_left);
+                            }
                             if (renamed) {
                                 if (auto it = map_devices_.find(a.old_name); it != map_devices_.end()) {
                                     map_devices_[a.new_name] = it->second;

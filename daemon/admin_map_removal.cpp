@@ -73,9 +73,9 @@ core::Result<ports::DeviceMapper::UdevHandle> start_admin_map_removal(ports::Dev
         if (who.empty()) {
             who = "open (" + std::to_string(map->open_count) + " openers), by whom could not be found";
         }
-        return core::Error{core::ErrorCode::Conflict, remove.name + " is in use: " + who +
-                                                          "; not removed (--deferred removes it when "
-                                                          "it is closed)"};
+        return core::Error{core::ErrorCode::Conflict,
+                           remove.name + " is in use: " + who + "; not removed" +
+                               (remove.by_admin ? " (--deferred removes it when it is closed)" : "")};
     }
     deferred_now = remove.deferred && !busy.empty();
     const ports::RemoveOptions options{false, remove.deferred};

@@ -1,7 +1,8 @@
 #pragma once
-// pathctl remove-map on the dm worker: the map's kpartx partition maps first, then the map. Refused while the
-// map or a partition is open, with a message naming who holds it (holders may be null: then dm's open count
-// alone refuses, without names), unless deferred: dm then removes an open map when its last opener closes it.
+// Removing a map on the dm worker (pathctl remove-map, and the daemon's own removals): the map's kpartx
+// partition maps first, then the map. Refused while the map or a partition is open, with a message naming who
+// holds it (holders may be null: then dm's open count alone refuses, without names), unless deferred: dm then
+// removes an open map when its last opener closes it.
 
 #include <chrono>
 

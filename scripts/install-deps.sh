@@ -21,7 +21,7 @@ build_packages=(
 vm_packages=(
     qemu-system-x86 busybox-static cpio kmod
     udev open-iscsi tgt targetcli-fb multipath-tools fio sg3-utils
-    iproute2 python3 dbus jq dmsetup
+    iproute2 python3 dbus jq dmsetup kpartx fdisk mdadm
 )
 packaging_packages=(
     debhelper devscripts lintian fakeroot

@@ -2,7 +2,7 @@
 //
 //   pathkeeper-udev-helper [options] path KERNEL   (56-pathkeeper.rules, for sd* disks)
 //     DM_MULTIPATH_DEVICE_PATH=1|0 and PATHKEEPER_WWID=<wwid>: is this disk a path of a multipath map?
-//   pathkeeper-udev-helper [options] map KERNEL    (11-dm-pathkeeper.rules, for dm-* maps)
+//   pathkeeper-udev-helper [options] map KERNEL    (56-dm-pathkeeper.rules, for dm-* maps)
 //     PATHKEEPER_MAP_USABLE=1|0: does the dm-multipath map have an active path (safe to probe)?
 //   pathkeeper-udev-helper [options] forget KERNEL (56-pathkeeper.rules, a removed sd* disk)
 //     no output: drops the disk from the WWID index.

@@ -1,5 +1,7 @@
-// pathctl remove-map on the dm worker: partitions first, refusals that name the holders, deferred removal.
+// Partition maps on the dm worker: removed first with their map (pathctl remove-map and the daemon's own
+// removals, refusals that name the holders, deferred removal), renamed with it.
 #include "daemon/admin_map_removal.hpp"
+#include "daemon/partition_maps.hpp"
 
 #include <gtest/gtest.h>
 
@@ -52,7 +54,19 @@ public:
         maps.erase(name);
         return {};
     }
-    core::Result<void> rename_map(const std::string&, const std::string&) override { return {}; }
+    core::Result<void> rename_map(const std::string& from, const std::string& to) override {
+        renames.push_back(from + " -> " + to);
+        if (refuse_rename == from) {
+            return core::Error{core::ErrorCode::Conflict, "device busy"};
+        }
+        if (auto node = maps.extract(from)) {
+            node.key() = to;
+            maps.insert(std::move(node));
+        }
+        return {};
+    }
+    std::vector<std::string> renames;
+    std::string refuse_rename;
     core::Result<void> send_message(const std::string&, const std::string&) override { return {}; }
     int event_fd() const override { return -1; }
     core::Result<std::vector<std::string>> changed_maps() override { return std::vector<std::string>{}; }
@@ -92,6 +106,50 @@ TEST_F(AMapWithTwoPartitions, RemovesThePartitionsFirstThenTheMap) {
     EXPECT_FALSE(deferred_now);
     EXPECT_EQ(holders.wwid_asked, "3600a");
     EXPECT_EQ(dm.removals, (std::vector<std::string>{"remove mpatha1", "remove mpatha2", "remove mpatha"}));
+}
+
+TEST_F(AMapWithTwoPartitions, TheDaemonsOwnRemovalTakesThePartitionsFirstToo) {
+    bool deferred_now = false;
+    ASSERT_TRUE(
+        start_admin_map_removal(dm, &holders, core::RemoveMap{"mpatha", false, false}, deferred_now).ok());
+    EXPECT_EQ(dm.removals, (std::vector<std::string>{"remove mpatha1", "remove mpatha2", "remove mpatha"}));
+}
+
+TEST_F(AMapWithTwoPartitions, TheDaemonsOwnRemovalOfAHeldMapOffersNoDeferredHint) {
+    dm.maps["mpatha"].open_count = 3;
+    bool deferred_now = false;
+    auto refused =
+        start_admin_map_removal(dm, &holders, core::RemoveMap{"mpatha", false, false}, deferred_now);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().message.find("--deferred"), std::string::npos) << refused.error().message;
+    EXPECT_TRUE(dm.removals.empty());
+}
+
+TEST_F(AMapWithTwoPartitions, ItsPartitionMapsFollowARename) {
+    dm.maps["mpatha1"].name = "mpatha-part1";
+    holders.partition_maps = {{"mpatha-part1", {253, 1}}, {"other-name", {253, 2}}};
+    EXPECT_EQ(rename_partition_maps(dm, holders, "mpatha", "db_lun"), "");
+    EXPECT_EQ(dm.renames, (std::vector<std::string>{"mpatha-part1 -> db_lun-part1"}))
+        << "a partition map named by someone else is left alone";
+    EXPECT_EQ(holders.wwid_asked, "3600a");
+}
+
+TEST_F(AMapWithTwoPartitions, ARenameThatFailsForOnePartitionSaysWhichAndGoesOn) {
+    holders.partition_maps = {{"mpatha-part1", {253, 1}}, {"mpatha-part2", {253, 2}}};
+    dm.refuse_rename = "mpatha-part1";
+    const std::string left = rename_partition_maps(dm, holders, "mpatha", "db_lun");
+    EXPECT_NE(left.find("partition map mpatha-part1 not renamed to db_lun-part1: device busy"),
+              std::string::npos)
+        << left;
+    EXPECT_EQ(dm.renames,
+              (std::vector<std::string>{"mpatha-part1 -> db_lun-part1", "mpatha-part2 -> db_lun-part2"}));
+}
+
+TEST(PartitionMapsOfAMissingMap, AreLeftAloneWithAReason) {
+    RecordingDm dm;
+    FakeHolders holders;
+    EXPECT_NE(rename_partition_maps(dm, holders, "gone", "new").find("no dm device named gone"),
+              std::string::npos);
 }
 
 TEST_F(AMapWithTwoPartitions, RidesOutAMomentaryOpenByUdev) {

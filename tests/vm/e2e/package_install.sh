@@ -188,7 +188,7 @@ $(tail -n 30 "$PK_OUT/apt-install.log")"
 log "installed in $(elapsed "$t0" "$(now_s)") s: $(dpkg-query -W -f '${Package} ${Version} ${Status}' pathkeeper)," \
     "beside open-iscsi $(dpkg-query -W -f '${Version}' open-iscsi)"
 for f in /usr/sbin/pathkeeperd /usr/sbin/pathctl /usr/libexec/pathkeeper/pathkeeper-udev-helper \
-    /lib/udev/rules.d/56-pathkeeper.rules /lib/udev/rules.d/60-pathkeeper.rules /lib/udev/rules.d/11-dm-pathkeeper.rules \
+    /lib/udev/rules.d/56-pathkeeper.rules /lib/udev/rules.d/60-pathkeeper.rules /lib/udev/rules.d/56-dm-pathkeeper.rules \
     "$unit" \
     /usr/share/dbus-1/system.d/org.pathkeeper.PathKeeper1.conf /etc/pathkeeper/pathkeeper.yaml; do
     [ -e "$f" ] || fail "the package did not install $f"

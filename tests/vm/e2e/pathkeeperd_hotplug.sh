@@ -87,11 +87,7 @@ log "RESULT: map added in $t_add s, removed in $t_del s; other maps untouched; p
     "$(json_field "$result" writes), errors $(json_field "$result" errors), mismatches $(json_field "$result" mismatches)"
 
 step "find_multipaths on, udev rule installed: a new LUN's first path is claimed once its map exists"
-helper=${PK_BUILD_DIR:-}/udev-rules/pathkeeper-udev-helper
-[ -x "$helper" ] || fail "pathkeeper-udev-helper is not built in ${PK_BUILD_DIR:-?}"
-install -D -m 0755 "$helper" /usr/libexec/pathkeeper/pathkeeper-udev-helper
-install -D -m 0644 "${PK_SOURCE_DIR:?}/udev-rules/56-pathkeeper.rules" /run/udev/rules.d/56-pathkeeper.rules
-udevadm control --reload
+install_pathkeeper_udev_rules
 write_pathkeeper_config "$config" "defaults:
   polling_interval: 2s
   find_multipaths: \"on\"

@@ -279,10 +279,57 @@ disk_session() { readlink -f "/sys/block/$1/device" | grep -o 'session[0-9]*' | 
 
 session_state() { cat "/sys/class/iscsi_session/$(disk_session "$1")/state"; }
 
-# The disk reached over a cable: a -> 10.77.1.2, b -> 10.77.2.2.
+# san_second_server [--size-mb N]: a second SAN server beside san_setup's (run that first: it starts iscsid),
+# for layouts that mirror across two servers: netns 'san2', tgtd on its own control port (two tgtd share one
+# control socket otherwise), target tid 2 (tgt's WWID carries the tid, so its LUN gets a WWID of its own), two
+# cables: cable-c 10.77.5.1 <-> san-c 10.77.5.2, cable-d 10.77.6.1 <-> san-d 10.77.6.2. Logs in over both.
+PK_SAN2_IQN=iqn.2026-11.org.example:pathkeeper-san2
+PK_SAN2_PORTALS=(10.77.5.2 10.77.6.2)
+san_second_server() {
+    local size_mb=64
+    [ "${1:-}" != --size-mb ] || size_mb=$2
+    local before i cable
+    before=$(disk_count)
+    ip netns add san2
+    ip -n san2 link set lo up
+    for i in 5 6; do
+        cable=$([ "$i" = 5 ] && echo c || echo d)
+        ip link add "cable-$cable" type veth peer name "san-$cable" netns san2
+        ip addr add "10.77.$i.1/24" dev "cable-$cable"
+        ip link set "cable-$cable" up
+        ip -n san2 addr add "10.77.$i.2/24" dev "san-$cable"
+        ip -n san2 link set "san-$cable" up
+    done
+    wait_until 10 "cable-c to carry traffic" busybox ping -c1 -W1 10.77.5.2
+    wait_until 10 "cable-d to carry traffic" busybox ping -c1 -W1 10.77.6.2
+    log "starting a second tgtd in netns san2 (control port 1)"
+    truncate -s "${size_mb}M" /tmp/san/lun2.img
+    setsid ip netns exec san2 tgtd -f --control-port 1 >"$PK_OUT/tgtd2.log" 2>&1 &
+    PK_PIDS+=($!)
+    local tgtadm2=(ip netns exec san2 tgtadm -C 1 --lld iscsi)
+    wait_until 20 "the second tgtd's management socket" "${tgtadm2[@]}" --op show --mode target
+    "${tgtadm2[@]}" --op new --mode target --tid 2 -T "$PK_SAN2_IQN"
+    "${tgtadm2[@]}" --op new --mode logicalunit --tid 2 --lun 1 -b /tmp/san/lun2.img
+    "${tgtadm2[@]}" --op bind --mode target --tid 2 -I ALL
+    local portal
+    for portal in "${PK_SAN2_PORTALS[@]}"; do
+        iscsiadm -m discovery -t sendtargets -p "$portal:3260" >/dev/null
+        iscsiadm -m node -T "$PK_SAN2_IQN" -p "$portal:3260" --login >/dev/null
+    done
+    wait_for_disks $((before + 2)) 120
+}
+
+# The disk reached over a cable: a -> 10.77.1.2, b -> 10.77.2.2 (san_setup), c -> 10.77.5.2, d -> 10.77.6.2
+# (san_second_server).
 cable_disk() {
     local want d
-    want=$([ "${1#cable-}" = a ] && echo 10.77.1.2 || echo 10.77.2.2)
+    case "${1#cable-}" in
+    a) want=10.77.1.2 ;;
+    b) want=10.77.2.2 ;;
+    c) want=10.77.5.2 ;;
+    d) want=10.77.6.2 ;;
+    *) fail "cable_disk: no cable $1" ;;
+    esac
     for d in $(iscsi_disks); do
         [ "$(disk_portal "$d")" = "$want" ] && echo "$d"
     done
@@ -443,6 +490,18 @@ stop_multipathd() {
 }
 
 # --- pathkeeperd -----------------------------------------------------------------------------------------------
+
+# install_pathkeeper_udev_rules: the build's udev helper and the source tree's rules, as the package installs
+# them (rules under /run/udev/rules.d, which shadows nothing the host ships), then udev reloads them.
+install_pathkeeper_udev_rules() {
+    local helper=${PK_BUILD_DIR:-}/udev-rules/pathkeeper-udev-helper rules
+    [ -x "$helper" ] || fail "pathkeeper-udev-helper is not built in ${PK_BUILD_DIR:-?}"
+    install -D -m 0755 "$helper" /usr/libexec/pathkeeper/pathkeeper-udev-helper
+    for rules in "${PK_SOURCE_DIR:?}"/udev-rules/*.rules; do
+        install -D -m 0644 "$rules" "/run/udev/rules.d/$(basename "$rules")"
+    done
+    udevadm control --reload
+}
 
 # Binaries under test, from the build tree (the CTest registration passes their exact paths as PK_*).
 find_pathkeeper_binaries() {
