@@ -2,7 +2,7 @@
 # Partition maps: an iSCSI LUN already carrying a GPT with two partitions when pathkeeperd starts (as at boot).
 # With the package's udev rules and Debian's kpartx rules, the map gets <map>-part1/2 (dm uuid
 # part<N>-mpath-<wwid>), the paths' own partitions (sdX1, sdX2) are deleted and never scanned, reloads leave the
-# partition maps alone, writes to a partition map survive a cable pull with 0 errors and 0 mismatches, a
+# partition maps alone, a partition the admin adds on the map gets its map, writes to a partition map survive a cable pull with 0 errors and 0 mismatches, a
 # reconfigure that gives the map an alias renames its partition maps, and the daemon's removal of the map
 # takes them first.
 . "$(dirname "$0")/../guest/lib.sh"
@@ -89,10 +89,17 @@ for minor in $minors_before; do
 done
 log "the map's reload: $(grep -c "dm-$map_minor (block)" "$PK_OUT/udev-reload.log") uevent(s) of $map, none of its partitions"
 
+step "a partition added on the map by the admin gets its partition map"
+# The kernel does not partition a dm device (the partition maps hold the map open, so sfdisk must not try);
+# udev's watch sees sfdisk close the map and sends the change event kpartx's rule acts on.
+printf ',16MiB\n' | sfdisk --quiet --no-reread --append "/dev/mapper/$map" >&2
+wait_until 60 "kpartx to make $map-part3" partition_maps_are "$map" "$map-part1 $map-part2 $map-part3 "
+[ "$(dmsetup info -c --noheadings -o uuid "$map-part3")" = "part3-mpath-$wwid" ] || fail "$map-part3 has a wrong dm uuid"
+
 step "writes to $map-part2 survive a cable pull"
 cable_pull_under_load "/dev/mapper/$map-part2" 10
 [ "$PULL_ERRORS" = 0 ] && [ "$PULL_MISMATCHES" = 0 ] || fail "writes to the partition map failed"
-partition_maps_are "$map" "$map-part1 $map-part2 " || fail "partition maps changed: $(partition_maps "$map")"
+partition_maps_are "$map" "$map-part1 $map-part2 $map-part3 " || fail "partition maps changed: $(partition_maps "$map")"
 path_partitions_gone || fail "a path's partitions came back after the cable pull: $(ls -d /sys/class/block/sd*[0-9])"
 
 step "an alias given at a reconfigure renames the partition maps with the map"
@@ -107,7 +114,7 @@ multipaths:
     alias: sanvol"
 kill -HUP "$PK_PATHKEEPERD_PID"
 wait_until 30 "the map renamed to sanvol" test -e /dev/mapper/sanvol
-wait_until 30 "its partition maps renamed" partition_maps_are sanvol "sanvol-part1 sanvol-part2 "
+wait_until 30 "its partition maps renamed" partition_maps_are sanvol "sanvol-part1 sanvol-part2 sanvol-part3 "
 [ -z "$(partition_maps "$map")" ] || fail "partition maps left under the old name: $(partition_maps "$map")"
 wait_until 30 "/dev/mapper/sanvol-part2 to exist" test -b /dev/mapper/sanvol-part2
 log "after the rename: $(dmsetup ls | awk '{ print $1 }' | sort | tr '\n' ' ')"
