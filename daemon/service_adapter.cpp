@@ -216,7 +216,8 @@ core::Result<std::string> ServiceAdapter::explain_config(const std::string& targ
         return found.error();
     }
     return core::render_explained_target(engine_.config(), *found,
-                                         engine_.no_path_retry_override(found->device.wwid));
+                                         engine_.no_path_retry_override(found->device.wwid),
+                                         engine_.holder_verdict(found->device.wwid));
 }
 
 }  // namespace pathkeeper::daemon

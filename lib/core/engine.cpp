@@ -245,7 +245,7 @@ void Engine::on(const MapHoldersRead& e, TimePoint now, ActionCollector& out) {
             known == state_.holders.end() ? verdict.has_value() : known->second.verdict != verdict;
         if (verdict_changed) {
             out.log(LogLevel::Notice, name,
-                    verdict ? "holder " + holder->device + ": " + verdict->reason
+                    verdict ? "holder " + verdict->reason
                             : "held by " + holder->device + " (" + holder->kind +
                                   ", not redundant); no_path_retry as configured");
             changed = true;
