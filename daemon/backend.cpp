@@ -129,6 +129,7 @@ core::Result<std::unique_ptr<Backend>> make_sim_backend(const std::string& scena
     backend->udev = &backend->host->udev();
     backend->dm = &backend->host->device_mapper();
     backend->sysfs = &backend->host->sysfs();
+    backend->holders = &backend->host->holders();
     backend->files = &backend->state_files;
     backend->pool = backend->worker_pool.get();
     backend->description = "sim (scenario " + scenario_path + ")";

@@ -85,6 +85,9 @@ std::vector<ExplainedValue> explain_map(const Config& config, const DeviceIdenti
         std::string origin = describe_origin(config, setting, device);
         if (setting.origin == Origin::Holder && holder) {
             origin += ": " + holder->reason;
+        } else if (setting.name == "no_path_retry" && holder) {
+            // The verdict left the configured value: a queue verdict keeps it, an explicit origin wins.
+            origin += " (holder: " + holder->reason + (holder->fail_fast ? "; not applied)" : ")");
         }
         out.push_back({setting.name, setting.value, std::move(origin)});
     }

@@ -142,6 +142,20 @@ TEST(HolderVerdict, ExplainNamesTheHolderAsTheOrigin) {
     for (const auto& line : explain_map(Config{}, lio, NoPathRetry::queue(), fail)) {
         if (line.name == "no_path_retry") {
             EXPECT_EQ(line.value, "queue");
+            EXPECT_EQ(line.origin,
+                      "administrator (pathctl queueing) (holder: md0 (raid1) has another in-sync "
+                      "leg: fail fast; not applied)");
+        }
+    }
+    // A queue verdict keeps the configured value, and says so.
+    const HolderVerdict queue{false, "md0 (raid1) is degraded: queue to protect the only copy"};
+    for (const auto& line : explain_map(Config{}, lio, std::nullopt, queue)) {
+        if (line.name == "no_path_retry") {
+            EXPECT_EQ(line.value, "12");
+            EXPECT_EQ(line.origin,
+                      "built-in device table: (LIO-ORG|SUSE) .* (holder: md0 (raid1) is degraded: queue to "
+                      "protect the "
+                      "only copy)");
         }
     }
 }
