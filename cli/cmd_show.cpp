@@ -95,7 +95,8 @@ void add_show_command(CLI::App& app, Registry& registry) {
                                     if (options->json) {
                                         print_json(ctx, api::maps_document({m}));
                                     } else {
-                                        *ctx.out << format_maps_table(topology_of(t, m), ctx.style);
+                                        *ctx.out << format_maps_table(topology_of(t, m), ctx.style)
+                                                 << format_holder(m);
                                     }
                                 });
                         }});

@@ -118,6 +118,17 @@ std::string format_size(std::uint64_t sectors) {
     return fmt::format("{:.0f}{}", value, kUnits[unit]);
 }
 
+std::string format_holder(const api::MapView& map) {
+    if (!map.holder) {
+        return {};
+    }
+    const api::HolderView& h = *map.holder;
+    if (h.verdict.empty()) {
+        return fmt::format("holder: {} ({}), not redundant\n", h.device, h.kind);
+    }
+    return fmt::format("holder: {} ({}), verdict {}: {}\n", h.device, h.kind, h.verdict, h.reason);
+}
+
 std::string format_topology(const api::TopologyView& topology, const Style& style) {
     std::string out;
     for (const auto& map : topology.maps) {
@@ -132,6 +143,7 @@ std::string format_topology(const api::TopologyView& topology, const Style& styl
             out +=
                 paint("suspended: a reload could not resume it; the daemon keeps resuming it\n", kRed, style);
         }
+        out += format_holder(map);
         for (std::size_t g = 0; g < map.groups.size(); ++g) {
             const auto& group = map.groups[g];
             bool last_group = g + 1 == map.groups.size();

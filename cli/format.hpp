@@ -22,6 +22,9 @@ std::string format_size(std::uint64_t sectors);
 // ("H:C:T:L devnode maj:min dm-state checker-state [portal]"). Paths in no map follow under their own
 // heading.
 std::string format_topology(const api::TopologyView& topology, const Style& style);
+// "holder: md0 (md raid1), verdict fail: md0 (raid1) has another in-sync leg: fail fast\n"; "" when nothing
+// is stacked on the map.
+std::string format_holder(const api::MapView& map);
 std::string format_paths_table(const std::vector<api::PathView>& paths, const Style& style);
 std::string format_maps_table(const api::TopologyView& topology, const Style& style);
 std::string format_status(const api::ManagerView& manager);

@@ -98,6 +98,11 @@ core::Result<std::unique_ptr<Backend>> make_real_backend(std::size_t udev_buffer
     backend->udev = backend->udev_source.get();
     backend->dm = backend->device_mapper.get();
     backend->sysfs = &backend->sysfs_tree;
+    backend->holder_scan.read_dm_status_with(
+        [dm = backend->device_mapper.get()](const std::string& name) -> std::optional<std::string> {
+            auto status = dm->target_status(name);
+            return status ? std::optional<std::string>(*status) : std::nullopt;
+        });
     backend->holders = &backend->holder_scan;
     backend->files = &backend->state_files;
     backend->pool = backend->worker_pool.get();
@@ -124,6 +129,7 @@ core::Result<std::unique_ptr<Backend>> make_sim_backend(const std::string& scena
     backend->udev = &backend->host->udev();
     backend->dm = &backend->host->device_mapper();
     backend->sysfs = &backend->host->sysfs();
+    backend->holders = &backend->host->holders();
     backend->files = &backend->state_files;
     backend->pool = backend->worker_pool.get();
     backend->description = "sim (scenario " + scenario_path + ")";

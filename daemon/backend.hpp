@@ -25,8 +25,8 @@ struct Backend {
     ports::Sysfs* sysfs = nullptr;
     ports::StateFiles* files = nullptr;
     ports::WorkerPool* pool = nullptr;
-    // Who holds a map open (pathctl remove-map); null where the back end cannot tell (the simulated host:
-    // its dm refuses to remove an open map, without names).
+    // Who holds a map open (pathctl remove-map), and what holds it for its queueing; null where the back end
+    // cannot tell. The simulated host names no opener (its dm refuses to remove an open map, without names).
     ports::BlockHolders* holders = nullptr;
     std::string description;  // for the startup log line
 

@@ -44,7 +44,8 @@ Daemon::Daemon(DaemonOptions options, core::Config config, PersistentState state
       polls_(backend, *this, logger),
       udev_events_(*backend.udev, polls_, *this, logger),
       dm_events_(*backend.dm, dm_worker_, loop_, *this, logger),
-      check_results_(*backend.pool, polls_, *this, logger) {
+      check_results_(*backend.pool, polls_, *this, logger),
+      holder_watch_(backend.holders, dm_worker_, *this) {
     // After the engine has the outcome (completed() fed it): a caller that reads the topology next sees it.
     executor_.on_admin_removal(
         [this](const core::RemoveMap& removal, const core::Result<std::string>& outcome) {
@@ -233,6 +234,12 @@ void Daemon::feed(const core::Event& event) {
     } else {
         polls_.learn(event);
     }
+    // What holds the maps may change with the maps themselves, or when a path of one fails (md then fails
+    // the leg, the other map's verdict turns): read the holders again at the next housekeeping second.
+    if (std::holds_alternative<core::MapsDiscovered>(event) || std::holds_alternative<core::DmEvent>(event) ||
+        std::holds_alternative<core::ActionCompleted>(event)) {
+        holder_watch_.request();
+    }
     const auto actions = engine_.handle(event, MonotonicClock::now());
     service_.invalidate();  // whatever the event changed, the API's view shows it from now on
     for (const auto& action : actions) {
@@ -277,6 +284,8 @@ void Daemon::on_housekeeping() {
         return;
     }
     polls_.sweep();
+    holder_watch_.poll(MonotonicClock::now(), engine_.global_options().polling_interval.value,
+                       executor_.map_devices());
     check_results_.collect();  // reports checks that overran their deadline
     if (backend_.dm->event_fd() < 0) {
         dm_events_.read();  // no DM_DEV_ARM_POLL: poll the event counters once a second

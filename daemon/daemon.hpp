@@ -24,6 +24,7 @@
 #include "daemon/event_loop.hpp"
 #include "daemon/event_sink.hpp"
 #include "daemon/event_sources.hpp"
+#include "daemon/holder_watch.hpp"
 #include "daemon/notifier.hpp"
 #include "daemon/options.hpp"
 #include "daemon/path_state_polls.hpp"
@@ -96,6 +97,7 @@ private:
     UdevEvents udev_events_;
     DmEvents dm_events_;
     CheckResults check_results_;
+    HolderWatch holder_watch_;
     // Last, so its thread is joined before the parts its jobs use are destroyed.
     DmWorker dm_worker_;
 };

@@ -73,6 +73,11 @@ api::TopologyView ServiceAdapter::build_view(const ports::WorkerPoolStats& check
         map.queueing = m.queueing;
         map.active_group = m.active_group;
         map.suspended = suspended_maps_.contains(map.name);
+        if (m.holder) {
+            map.holder =
+                api::HolderView{std::move(m.holder->device), std::move(m.holder->kind), m.holder->redundant,
+                                std::move(m.holder->verdict), std::move(m.holder->reason)};
+        }
         for (auto& g : m.groups) {
             map.groups.push_back(api::GroupView{g.index, std::move(g.selector), g.priority,
                                                 std::move(g.state), std::move(g.paths)});
@@ -216,7 +221,8 @@ core::Result<std::string> ServiceAdapter::explain_config(const std::string& targ
         return found.error();
     }
     return core::render_explained_target(engine_.config(), *found,
-                                         engine_.no_path_retry_override(found->device.wwid));
+                                         engine_.no_path_retry_override(found->device.wwid),
+                                         engine_.holder_verdict(found->device.wwid));
 }
 
 }  // namespace pathkeeper::daemon

@@ -77,6 +77,7 @@ std::vector<std::string> changed_map_properties(const api::MapView& a, const api
     check("HardwareHandler", a.hardware_handler == b.hardware_handler);
     check("NoPathRetry", a.no_path_retry == b.no_path_retry);
     check("Queueing", a.queueing == b.queueing);
+    check("Holder", a.holder == b.holder);
     check("ActiveGroup", a.active_group == b.active_group);
     check("Groups", a.groups == b.groups);
     check("Paths", member_devnodes(a) == member_devnodes(b));
@@ -152,6 +153,17 @@ private:
     std::string HardwareHandler() override { return view_.hardware_handler; }
     std::string NoPathRetry() override { return view_.no_path_retry; }
     bool Queueing() override { return view_.queueing; }
+    std::map<std::string, sdbus::Variant> Holder() override {
+        std::map<std::string, sdbus::Variant> out;
+        if (view_.holder) {
+            out.emplace("Device", sdbus::Variant(view_.holder->device));
+            out.emplace("Kind", sdbus::Variant(view_.holder->kind));
+            out.emplace("Redundant", sdbus::Variant(view_.holder->redundant));
+            out.emplace("Verdict", sdbus::Variant(view_.holder->verdict));
+            out.emplace("Reason", sdbus::Variant(view_.holder->reason));
+        }
+        return out;
+    }
     uint32_t ActiveGroup() override { return view_.active_group; }
     std::vector<sdbus::Struct<uint32_t, std::string, int32_t, std::string, std::vector<std::string>>> Groups()
         override {

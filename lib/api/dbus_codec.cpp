@@ -62,10 +62,20 @@ MapStruct encode_map(const MapView& m) {
     groups.reserve(m.groups.size());
     for (const auto& g : m.groups)
         groups.push_back(encode_group(g));
+    Dict extra;
+    if (m.suspended) {
+        extra.emplace("Suspended", sdbus::Variant(true));
+    }
+    if (m.holder) {
+        extra.emplace("HolderDevice", sdbus::Variant(m.holder->device));
+        extra.emplace("HolderKind", sdbus::Variant(m.holder->kind));
+        extra.emplace("HolderRedundant", sdbus::Variant(m.holder->redundant));
+        extra.emplace("HolderVerdict", sdbus::Variant(m.holder->verdict));
+        extra.emplace("HolderReason", sdbus::Variant(m.holder->reason));
+    }
     return MapStruct(m.name, m.wwid, m.dm_uuid, m.dm_device, m.dm_devt, m.vendor, m.product, m.revision,
                      m.size_sectors, m.features, m.hardware_handler, m.no_path_retry, m.queueing,
-                     m.active_group, std::move(groups),
-                     m.suspended ? Dict{{"Suspended", sdbus::Variant(true)}} : Dict{});
+                     m.active_group, std::move(groups), std::move(extra));
 }
 
 PathStruct encode_path(const PathView& p) {
@@ -90,6 +100,15 @@ MapView decode_map(const MapStruct& s) {
              groups, extra) = s;
     std::string ignored;
     (void)read_field(extra, "Suspended", m.suspended, ignored);
+    if (extra.contains("HolderDevice")) {
+        HolderView h;
+        (void)read_field(extra, "HolderDevice", h.device, ignored);
+        (void)read_field(extra, "HolderKind", h.kind, ignored);
+        (void)read_field(extra, "HolderRedundant", h.redundant, ignored);
+        (void)read_field(extra, "HolderVerdict", h.verdict, ignored);
+        (void)read_field(extra, "HolderReason", h.reason, ignored);
+        m.holder = std::move(h);
+    }
     m.groups.reserve(groups.size());
     for (const auto& g : groups)
         m.groups.push_back(decode_group(g));

@@ -29,6 +29,19 @@ private:
     nlohmann::json::object_t object_;
 };
 
+nlohmann::json holder_to_json(const std::optional<HolderView>& h) {
+    if (!h) {
+        return nullptr;
+    }
+    return Object()
+        .add("device", h->device)
+        .add("kind", h->kind)
+        .add("redundant", h->redundant)
+        .add("verdict", string_or_null(h->verdict))
+        .add("reason", string_or_null(h->reason))
+        .take();
+}
+
 }  // namespace
 
 nlohmann::json path_to_json(const PathView& p) {
@@ -94,6 +107,7 @@ nlohmann::json map_to_json(const MapView& m) {
         .add("active_group", index_or_null(m.active_group))
         .add("groups", std::move(groups))
         .add("suspended", m.suspended)
+        .add("holder", holder_to_json(m.holder))
         .take();
 }
 

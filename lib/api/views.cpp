@@ -46,6 +46,9 @@ void make_valid_utf8(TopologyView& t) {
     for (auto& m : t.maps) {
         fix({&m.name, &m.wwid, &m.dm_uuid, &m.dm_device, &m.dm_devt, &m.vendor, &m.product, &m.revision,
              &m.features, &m.hardware_handler, &m.no_path_retry});
+        if (m.holder) {
+            fix({&m.holder->device, &m.holder->kind, &m.holder->verdict, &m.holder->reason});
+        }
         for (auto& g : m.groups) {
             fix({&g.selector, &g.state});
             for (auto& p : g.paths)

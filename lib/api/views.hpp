@@ -52,6 +52,17 @@ struct GroupView {
     bool operator==(const GroupView&) const = default;
 };
 
+// What holds a map and what that means for its queueing (core/holder_policy.hpp).
+struct HolderView {
+    std::string device;  // "md0", "vg0-data"
+    std::string kind;    // "md raid1", "LVM raid1", "LVM mirror", "LVM volume", ...
+    bool redundant = false;
+    std::string verdict;  // "fail" | "queue"; "" when not redundant
+    std::string reason;   // "md0 (raid1) has another in-sync leg: fail fast"
+
+    bool operator==(const HolderView&) const = default;
+};
+
 struct MapView {
     std::string name;  // dm name: alias or WWID
     std::string wwid;
@@ -70,6 +81,7 @@ struct MapView {
     std::vector<GroupView> groups;
     // A reload failed to resume the map: it holds its I/O until the daemon's retried resume succeeds.
     bool suspended = false;
+    std::optional<HolderView> holder;  // nullopt: nothing is stacked on the map
 
     bool operator==(const MapView&) const = default;
 };

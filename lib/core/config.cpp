@@ -378,6 +378,8 @@ const char* to_string(Origin o) noexcept {
             return "detected";
         case Origin::Administrator:
             return "administrator (pathctl queueing)";
+        case Origin::Holder:
+            return "holder";
     }
     return "unknown";
 }

@@ -346,6 +346,7 @@ enum class Origin {
     Multipath,      // the multipaths: entry for this WWID
     Detected,       // derived from what the device reports (detect_prio, retain_attached_hw_handler)
     Administrator,  // set at run time by the administrator (pathctl queueing)
+    Holder,         // the verdict of the redundant layer holding the map (holder_policy.hpp)
 };
 const char* to_string(Origin o) noexcept;  // "built-in", "built-in device table", "defaults", ...
 

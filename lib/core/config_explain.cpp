@@ -62,22 +62,34 @@ std::string describe_origin(const Config& config, const ExplainedSetting& settin
         case Origin::BuiltIn:
         case Origin::Detected:
         case Origin::Administrator:
+        case Origin::Holder:
             break;
     }
     return to_string(setting.origin);
 }
 
 std::vector<ExplainedValue> explain_map(const Config& config, const DeviceIdentity& device,
-                                        const std::optional<NoPathRetry>& administrator_no_path_retry) {
+                                        const std::optional<NoPathRetry>& administrator_no_path_retry,
+                                        const std::optional<HolderVerdict>& holder) {
     ResolvedMapOptions resolved =
         resolve_map_options(config, device.wwid, device.vendor, device.product, device.revision);
+    if (holder) {
+        resolved.no_path_retry = apply_holder_verdict(resolved.no_path_retry, *holder);
+    }
     if (administrator_no_path_retry) {
         resolved.no_path_retry =
             Resolved<NoPathRetry>{*administrator_no_path_retry, Origin::Administrator, {}};
     }
     std::vector<ExplainedValue> out;
     for (const auto& setting : explain(resolved)) {
-        out.push_back({setting.name, setting.value, describe_origin(config, setting, device)});
+        std::string origin = describe_origin(config, setting, device);
+        if (setting.origin == Origin::Holder && holder) {
+            origin += ": " + holder->reason;
+        } else if (setting.name == "no_path_retry" && holder) {
+            // The verdict left the configured value: a queue verdict keeps it, an explicit origin wins.
+            origin += " (holder: " + holder->reason + (holder->fail_fast ? "; not applied)" : ")");
+        }
+        out.push_back({setting.name, setting.value, std::move(origin)});
     }
     return out;
 }

@@ -2,13 +2,15 @@
 // `pathctl show config --explain`: where each resolved value comes from, in words that name the rule or
 // section and the file:line it was written at:
 //   built-in | built-in device table: VENDOR PRODUCT | devices[i] (file:line) | defaults (file:line) |
-//   overrides (file:line) | multipaths (file:line) | detected | administrator (pathctl queueing)
+//   overrides (file:line) | multipaths (file:line) | detected | administrator (pathctl queueing) |
+//   holder: REASON (the verdict of the redundant layer holding the map, holder_policy.hpp)
 
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/holder_policy.hpp"
 
 namespace pathkeeper::core {
 
@@ -37,7 +39,9 @@ struct ExplainedValue {
 
 // Every per-map option as the map of this device gets it, with its origin. administrator_no_path_retry:
 // the no_path_retry set at run time by `pathctl queueing` for the map, if any (it wins over the file).
+// holder: the verdict of the redundant layer holding the map, if any (it wins over what yields to it).
 std::vector<ExplainedValue> explain_map(const Config& config, const DeviceIdentity& device,
-                                        const std::optional<NoPathRetry>& administrator_no_path_retry = {});
+                                        const std::optional<NoPathRetry>& administrator_no_path_retry = {},
+                                        const std::optional<HolderVerdict>& holder = {});
 
 }  // namespace pathkeeper::core

@@ -137,6 +137,13 @@ std::optional<NoPathRetry> Engine::no_path_retry_override(std::string_view wwid)
     return std::nullopt;
 }
 
+std::optional<HolderVerdict> Engine::holder_verdict(std::string_view wwid) const {
+    if (auto it = state_.holders.find(wwid); it != state_.holders.end()) {
+        return it->second.verdict;
+    }
+    return std::nullopt;
+}
+
 PathEvents Engine::differences(const std::vector<PathInfo>& present_paths) const {
     PathEvents batch;
     std::set<std::string, std::less<>> present;
@@ -203,6 +210,56 @@ void Engine::on(const MapVanished& e, TimePoint, ActionCollector& out) {
 void Engine::confirm_map_exists(const std::string& map, const Error& error, ActionCollector& out) {
     if (error.code == ErrorCode::NotFound && state_.find_map_by_name(map) != nullptr) {
         out.add(ReadMapStatus{map});
+    }
+}
+
+// A changed verdict becomes the map's no_path_retry at the next plan (where it yields, holder_policy.hpp):
+// the diff then sends queue_if_no_path or fail_if_no_path and restarts the retry count, as for pathctl
+// queueing.
+void Engine::on(const MapHoldersRead& e, TimePoint now, ActionCollector& out) {
+    bool changed = false;
+    for (const auto& [name, holder] : e.holders) {
+        const MapRecord* map = state_.find_map_by_name(name);
+        if (map == nullptr) {
+            continue;
+        }
+        const std::string& wwid = map->plan.wwid;
+        auto known = state_.holders.find(wwid);
+        if (!holder) {
+            if (known != state_.holders.end()) {
+                if (known->second.verdict) {
+                    out.log(
+                        LogLevel::Notice, name,
+                        "no longer held by " + known->second.facts.device + "; no_path_retry as configured");
+                    changed = true;
+                }
+                state_.holders.erase(known);
+            }
+            continue;
+        }
+        if (known != state_.holders.end() && known->second.facts == *holder) {
+            continue;
+        }
+        std::optional<HolderVerdict> verdict = decide_holder_verdict(*holder);
+        const bool verdict_changed =
+            known == state_.holders.end() ? verdict.has_value() : known->second.verdict != verdict;
+        if (verdict_changed) {
+            out.log(LogLevel::Notice, name,
+                    verdict ? "holder " + verdict->reason
+                            : "held by " + holder->device + " (" + holder->kind +
+                                  ", not redundant); no_path_retry as configured");
+            changed = true;
+        }
+        state_.holders[wwid] = EngineState::Holder{*holder, std::move(verdict)};
+    }
+    // A map that is gone takes its holder with it.
+    std::erase_if(state_.holders, [&](const auto& entry) {
+        auto m = state_.maps.find(entry.first);
+        return m == state_.maps.end() || !m->second.exists;
+    });
+    if (changed && started_) {
+        reconcile(now, out);
+        evaluate_all(now, out);
     }
 }
 
@@ -739,6 +796,11 @@ void Engine::reconcile(TimePoint now, ActionCollector& out) {
     std::vector<PlanPath> input = plan_input();
     PlanContext ctx;
     ctx.no_path_retry_overrides = state_.no_path_retry_overrides;
+    for (const auto& [wwid, holder] : state_.holders) {
+        if (holder.verdict) {
+            ctx.holder_verdicts.emplace(wwid, *holder.verdict);
+        }
+    }
     for (const auto& [wwid, m] : state_.maps) {
         if (m.exists) {
             ctx.existing_names[wwid] = m.plan.name;

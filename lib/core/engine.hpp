@@ -72,6 +72,8 @@ public:
     const KnownWwids& known_wwids() const noexcept { return known_wwids_; }
     // The no_path_retry the administrator set for this WWID at run time (pathctl queueing), if any.
     std::optional<NoPathRetry> no_path_retry_override(std::string_view wwid) const;
+    // The verdict of the redundant layer holding the map of this WWID, if any (holder_policy.hpp).
+    std::optional<HolderVerdict> holder_verdict(std::string_view wwid) const;
     // What a re-enumeration (PathsReEnumerated) changes: the path events that turn the known paths into
     // present_paths.
     PathEvents differences(const std::vector<PathInfo>& present_paths) const;
@@ -130,6 +132,7 @@ private:
     void on(const ActionFailed& e, TimePoint now, ActionCollector& out);
     void on(const PathsReEnumerated& e, TimePoint now, ActionCollector& out);
     void on(const MapVanished& e, TimePoint now, ActionCollector& out);
+    void on(const MapHoldersRead& e, TimePoint now, ActionCollector& out);
     // A path event of a WWID whose map was removed outside the daemon: it may be planned (created) again.
     void release_withheld(const std::string& wwid, ActionCollector& out);
     // dm said NotFound to an action on `map`: a status read confirms whether the map is gone.

@@ -63,6 +63,12 @@ public:
     std::map<std::string, MapRecord, std::less<>> removing;
     // no_path_retry set by the administrator at run time (pathctl queueing), by WWID; kept until restored.
     std::map<std::string, NoPathRetry, std::less<>> no_path_retry_overrides;
+    // What holds each loaded map, by WWID, as last read (MapHoldersRead); and the verdict drawn from it.
+    struct Holder {
+        MapHolder facts;
+        std::optional<HolderVerdict> verdict;
+    };
+    std::map<std::string, Holder, std::less<>> holders;
     // WWIDs whose map was removed outside the daemon: not planned (so not created again) until a path of the
     // WWID is added or changed, or a configuration is applied.
     std::set<std::string, std::less<>> withheld;

@@ -7,6 +7,7 @@
 // re-created or reloaded with half of its paths.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "core/actions.hpp"
 #include "core/config.hpp"
 #include "core/dm_table.hpp"
+#include "core/holder_policy.hpp"
 #include "core/model.hpp"
 #include "core/result.hpp"
 
@@ -201,9 +203,15 @@ struct MapVanished {
     std::string map;
 };
 
+// What holds each map, read again (every polling interval while the daemon runs, and after map changes): by
+// map name; nullopt when nothing is stacked on the map. Maps not named keep what was last read for them.
+struct MapHoldersRead {
+    std::map<std::string, std::optional<MapHolder>> holders;
+};
+
 using Event = std::variant<PathAdded, PathChanged, PathRemoved, PathEvents, CheckerResult, DmStatusRead,
                            DmEvent, MapsDiscovered, Tick, ConfigApplied, AdminRequest, IscsiSessionChanged,
                            DeviceStateChanged, AluaStateChanged, ActionCompleted, ActionFailed,
-                           AluaStatesChanged, CheckStarted, PathsReEnumerated, MapVanished>;
+                           AluaStatesChanged, CheckStarted, PathsReEnumerated, MapVanished, MapHoldersRead>;
 
 }  // namespace pathkeeper::core

@@ -117,7 +117,8 @@ Result<ExplainTarget> find_explain_target(const TopologySnapshot& topology, std:
 }
 
 std::string render_explained_target(const Config& config, const ExplainTarget& target,
-                                    const std::optional<NoPathRetry>& administrator_no_path_retry) {
+                                    const std::optional<NoPathRetry>& administrator_no_path_retry,
+                                    const std::optional<HolderVerdict>& holder) {
     const DeviceIdentity& device = target.device;
     std::string out = "# per-map options of";
     if (!target.path.empty()) {
@@ -132,7 +133,7 @@ std::string render_explained_target(const Config& config, const ExplainTarget& t
         out += " (as path " + target.device_path + " reports)";
     }
     out += "\n";
-    for (const auto& line : explain_map(config, device, administrator_no_path_retry)) {
+    for (const auto& line : explain_map(config, device, administrator_no_path_retry, holder)) {
         out += line.name + ": " + line.value + "  # " + line.origin + "\n";
     }
     return out;

@@ -31,6 +31,7 @@ bool names_a_path(std::string_view target);
 // `show config --explain TARGET`'s text: a comment naming the map, WWID and device, then one
 // "name: value  # origin" line per per-map option.
 std::string render_explained_target(const Config& config, const ExplainTarget& target,
-                                    const std::optional<NoPathRetry>& administrator_no_path_retry = {});
+                                    const std::optional<NoPathRetry>& administrator_no_path_retry = {},
+                                    const std::optional<HolderVerdict>& holder = {});
 
 }  // namespace pathkeeper::core

@@ -220,6 +220,9 @@ PlanResult plan_maps(const Config& config, const std::vector<PlanPath>& paths, c
         map.product = first.product;
         map.size_sectors = w.size_sectors;
         map.options = resolve_map_options(config, first);
+        if (auto v = context.holder_verdicts.find(w.wwid); v != context.holder_verdicts.end()) {
+            map.options.no_path_retry = apply_holder_verdict(map.options.no_path_retry, v->second);
+        }
         if (auto o = context.no_path_retry_overrides.find(w.wwid);
             o != context.no_path_retry_overrides.end()) {
             map.options.no_path_retry = Resolved<NoPathRetry>{o->second, Origin::Administrator, {}};

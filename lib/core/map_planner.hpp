@@ -16,10 +16,11 @@
 //     allocated one (Bindings::allocate_alias, skipping other WWIDs' YAML aliases and existing map
 //     names); else the WWID. dm uuid is always "mpath-<wwid>".
 //  5. Options resolved per map (multipaths > overrides > devices > defaults > built-in) from the
-//     first path's vendor/product/revision; priorities per path (explicit priority, else the
-//     effective prioritizer: const = 1, alua/sysfs = from the ALUA state); groups and their order by
-//     grouping.hpp; the table: features (queue_if_no_path unless no_path_retry is fail,
-//     pg_init_retries N when N > 0), hardware handler (effective: alua on TPGS devices while
+//     first path's vendor/product/revision; no_path_retry then from the administrator's override, else the
+//     holder's verdict where the configured value yields to it (holder_policy.hpp); priorities per path
+//     (explicit priority, else the effective prioritizer: const = 1, alua/sysfs = from the ALUA state);
+//     groups and their order by grouping.hpp; the table: features (queue_if_no_path unless no_path_retry is
+//     fail, pg_init_retries N when N > 0), hardware handler (effective: alua on TPGS devices while
 //     retain_attached_hw_handler is on), initial group = best group, selector with no args, one
 //     per-path arg: the repeat count rr_min_io_rq (times the path priority with rr_weight priorities).
 
@@ -32,6 +33,7 @@
 #include "core/bindings.hpp"
 #include "core/config.hpp"
 #include "core/dm_table.hpp"
+#include "core/holder_policy.hpp"
 #include "core/map_size.hpp"
 #include "core/model.hpp"
 
@@ -93,6 +95,8 @@ struct PlanContext {
     std::map<std::string, std::string, std::less<>> existing_names;  // wwid -> name of its existing map
     // wwid -> no_path_retry the administrator set at run time (pathctl queueing disable / force).
     std::map<std::string, NoPathRetry, std::less<>> no_path_retry_overrides;
+    // wwid -> the verdict of the redundant layer holding its map (holder_policy.hpp).
+    std::map<std::string, HolderVerdict, std::less<>> holder_verdicts;
     // wwid -> its existing map's size and paths: a resize under way holds the map, never drops a path.
     std::map<std::string, LoadedLayout, std::less<>> loaded_layouts;
     // WWIDs whose map may shrink to what every path reports (pathctl resize-map).

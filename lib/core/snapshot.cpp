@@ -33,6 +33,26 @@ std::vector<const PathSnapshot*> TopologySnapshot::paths_of(std::string_view map
     return out;
 }
 
+namespace {
+
+HolderSnapshot holder_snapshot(const EngineState::Holder& holder, Origin no_path_retry_origin) {
+    HolderSnapshot out;
+    out.device = holder.facts.device;
+    out.kind = holder.facts.kind;
+    out.redundant = holder.facts.redundant;
+    if (holder.verdict) {
+        out.verdict = holder.verdict->fail_fast ? "fail" : "queue";
+        out.reason = holder.verdict->reason;
+        if (no_path_retry_origin != Origin::Holder && !yields_to_holder(no_path_retry_origin)) {
+            out.reason += std::string(" (not applied: no_path_retry is set by ") +
+                          to_string(no_path_retry_origin) + ")";
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
 TopologySnapshot take_snapshot(const EngineState& state) {
     TopologySnapshot snap;
     for (const MapRecord* m : state.maps_in_creation_order()) {
@@ -85,6 +105,9 @@ TopologySnapshot take_snapshot(const EngineState& state) {
             ms.groups.push_back(std::move(gs));
         }
         ms.queueing = ms.queue_if_no_path && !carries_io;
+        if (auto h = state.holders.find(m->plan.wwid); h != state.holders.end()) {
+            ms.holder = holder_snapshot(h->second, m->plan.options.no_path_retry.origin);
+        }
         snap.maps.push_back(std::move(ms));
     }
     for (const PathRecord* r : state.paths_in_discovery_order()) {

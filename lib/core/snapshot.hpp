@@ -4,6 +4,7 @@
 // what the daemon shows is copied.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,17 @@ struct GroupSnapshot {
     std::vector<std::string> paths;  // devnodes
 };
 
+// What holds a map and what that means for its queueing (holder_policy.hpp).
+struct HolderSnapshot {
+    std::string device;  // "md0"
+    std::string kind;    // "md raid1"
+    bool redundant = false;
+    std::string verdict;  // "fail", "queue"; "" when not redundant
+    // "md0 (raid1) has another in-sync leg: fail fast", with "(not applied: ...)" when the map's
+    // no_path_retry is set explicitly.
+    std::string reason;
+};
+
 struct MapSnapshot {
     std::string name;
     std::string wwid;
@@ -55,6 +67,7 @@ struct MapSnapshot {
     bool queueing = false;          // I/O is being queued now: the flag is set and no path can carry I/O
     unsigned active_group = 0;      // 1-based
     std::vector<GroupSnapshot> groups;
+    std::optional<HolderSnapshot> holder;
 };
 
 struct TopologySnapshot {

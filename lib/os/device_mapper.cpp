@@ -272,6 +272,21 @@ core::Result<ports::DmMapInfo> LibDeviceMapper::get_map(const std::string& name)
     return map;
 }
 
+core::Result<std::string> LibDeviceMapper::target_status(const std::string& name) {
+    auto task = make_task(DM_DEVICE_STATUS, name);
+    if (!task) {
+        return task.error();
+    }
+    if (auto ran = run(task->get(), "read status of " + name); !ran) {
+        return ran.error();
+    }
+    Target target = single_target(task->get());
+    if (target.count == 0) {
+        return core::Error(core::ErrorCode::NotFound, name + " has no live table");
+    }
+    return target.type + " " + target.params;
+}
+
 core::Result<std::string> LibDeviceMapper::uuid_of(const std::string& name, std::uint64_t dev) {
     // Keyed by name and device number, so a map removed and re-created under the same name is looked up
     // again.

@@ -56,6 +56,7 @@ public:
     core::Result<void> send_message(const std::string& name, const std::string& message) override;
     int event_fd() const override { return control_fd_; }
     core::Result<std::vector<std::string>> changed_maps() override;
+    core::Result<std::string> target_status(const std::string& name) override;
 
     // "4.48.0": the kernel's dm ioctl interface version, for logs and the probe tool.
     std::string driver_version() const;

@@ -117,6 +117,12 @@ public:
     virtual int event_fd() const = 0;
     virtual core::Result<std::vector<std::string>> changed_maps() = 0;
 
+    // The status of any dm device's (first) target as "<target type> <params>" ("raid raid1 2 AA 2048/2048
+    // idle 0 0 -"): what an LVM raid or mirror LV holding a map says of its legs. NotSupported by default.
+    virtual core::Result<std::string> target_status(const std::string& name) {
+        return core::Error(core::ErrorCode::NotSupported, "no dm status of " + name + " here");
+    }
+
 protected:
     // A blocking call's result as a start_ half's: udev was already waited for.
     static core::Result<UdevHandle> finished(const core::Result<void>& done) {

@@ -387,13 +387,24 @@ core::Result<SimCommand> parse_sim_command(std::string_view text) {
         }
         c.kind = SimCommand::Kind::ResumeFail;
         c.argument = w[2];
+    } else if (w[0] == "holder") {
+        if (w.size() == 3 && w[2] == "none") {
+            c.kind = SimCommand::Kind::Holder;
+        } else if (auto ok = arity(5); !ok) {
+            return ok.error();
+        } else if (w[4].find_first_not_of("AaD") != std::string::npos) {
+            return core::make_error(ErrorCode::InvalidArgument, "holder legs are A, a or D");
+        } else {
+            c.kind = SimCommand::Kind::Holder;
+            c.argument = w[2] + " " + w[3] + " " + w[4];
+        }
     } else {
         return core::make_error(
             ErrorCode::InvalidArgument,
             "unknown command '" + w[0] +
                 "' (checker, alua, add, remove, change, kernel-fail, open, udev-hold, udev-release, "
                 "dm-remove, "
-                "checker-hang, checker-release, suspend-hold, suspend-release, resume-fail)");
+                "checker-hang, checker-release, suspend-hold, suspend-release, resume-fail, holder)");
     }
     c.target = w[1];
     return c;

@@ -81,6 +81,10 @@ struct SimMap {
 //                               reading a map that queues I/O): creates, reloads, removes and renames of
 //                               MAP complete only after
 //   udev-release MAP            which finishes that work
+//   holder MAP DEV LEVEL LEGS   an md array DEV of LEVEL (raid1, raid5, ...) holds MAP; LEGS are its members'
+//                               states, MAP's own first, in dm-raid's health chars (A in sync, a syncing,
+//                               D failed): "holder mpatha md0 raid1 AA"
+//   holder MAP none             nothing holds MAP any more
 struct SimCommand {
     enum class Kind {
         Checker,
@@ -97,7 +101,8 @@ struct SimCommand {
         CheckerRelease,
         SuspendHold,
         SuspendRelease,
-        ResumeFail
+        ResumeFail,
+        Holder
     };
     Kind kind = Kind::Checker;
     std::string target;  // devnode or map name

@@ -112,6 +112,8 @@ struct SimHost::World {
     std::condition_variable suspend_released;
     // resume-fail MAP N: the next N resumes of MAP fail (a reload's, or a resume of its own).
     std::map<std::string, int> resume_failures;
+    // holder MAP ...: what holds each map, by map name.
+    std::map<std::string, core::MapHolder> holders;
 
     ~World() {
         close(udev_fd);
@@ -658,6 +660,29 @@ private:
     std::shared_ptr<SimHost::World> world_;
 };
 
+class SimHolders final : public ports::BlockHolders {
+public:
+    explicit SimHolders(std::shared_ptr<SimHost::World> world) : world_(std::move(world)) {}
+
+    std::vector<ports::PartitionMap> partitions(core::DevT, const std::string&) override { return {}; }
+    std::vector<std::string> holders(core::DevT, const std::vector<ports::PartitionMap>&) override {
+        return {};
+    }
+    std::optional<core::MapHolder> map_holder(core::DevT map) override {
+        std::lock_guard lock(world_->mutex);
+        for (const auto& [name, m] : world_->maps) {
+            if (m.devt == map) {
+                auto h = world_->holders.find(name);
+                return h == world_->holders.end() ? std::nullopt : std::optional<core::MapHolder>(h->second);
+            }
+        }
+        return std::nullopt;
+    }
+
+private:
+    std::shared_ptr<SimHost::World> world_;
+};
+
 class SimSysfs final : public ports::Sysfs {
 public:
     explicit SimSysfs(std::shared_ptr<SimHost::World> world) : world_(std::move(world)) {}
@@ -836,6 +861,7 @@ SimHost::SimHost(Scenario scenario, std::string dump_dir) : world_(std::make_sha
     dm_ = std::make_unique<SimDeviceMapper>(world_);
     checker_ = std::make_shared<SimChecker>(world_);
     sysfs_ = std::make_unique<SimSysfs>(world_);
+    holders_ = std::make_unique<SimHolders>(world_);
     std::lock_guard lock(world_->mutex);
     world_->dump();
 }
@@ -857,6 +883,10 @@ std::shared_ptr<ports::PathChecker> SimHost::checker() {
 }
 ports::Sysfs& SimHost::sysfs() {
     return *sysfs_;
+}
+
+ports::BlockHolders& SimHost::holders() {
+    return *holders_;
 }
 
 void SimHost::start_timeline(Clock::time_point now) {
@@ -951,6 +981,35 @@ core::Result<void> SimHost::apply(const SimCommand& command) {
             w.suspend_released.notify_all();
         }
         w.record(std::string("sim ") + (hold ? "suspend-hold " : "suspend-release ") + command.target);
+        return {};
+    }
+    if (command.kind == SimCommand::Kind::Holder) {
+        if (command.argument.empty()) {
+            w.holders.erase(command.target);
+            w.record("sim holder " + command.target + " none");
+            return {};
+        }
+        std::istringstream words(command.argument);
+        std::string device, level, legs;
+        words >> device >> level >> legs;
+        core::MapHolder h;
+        h.device = device;
+        h.kind = "md " + level;
+        h.redundant = true;
+        h.level = level;
+        h.members = static_cast<unsigned>(legs.size());
+        for (std::size_t i = 0; i < legs.size(); ++i) {
+            h.degraded += legs[i] != 'A' ? 1U : 0U;
+            if (i == 0) {
+                h.leg = legs[i] == 'A'   ? core::LegState::InSync
+                        : legs[i] == 'a' ? core::LegState::Syncing
+                                         : core::LegState::Faulty;
+            } else if (legs[i] == 'A') {
+                ++h.other_in_sync;
+            }
+        }
+        w.holders[command.target] = h;
+        w.record("sim holder " + command.target + " " + command.argument);
         return {};
     }
     if (command.kind == SimCommand::Kind::ResumeFail) {
@@ -1061,6 +1120,7 @@ core::Result<void> SimHost::apply(const SimCommand& command) {
         case SimCommand::Kind::SuspendHold:
         case SimCommand::Kind::SuspendRelease:
         case SimCommand::Kind::ResumeFail:
+        case SimCommand::Kind::Holder:
         case SimCommand::Kind::DmRemove:
             break;  // handled above: they name a map, not a path
     }

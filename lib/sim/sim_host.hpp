@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "ports/block_holders.hpp"
 #include "ports/device_mapper.hpp"
 #include "ports/path_checker.hpp"
 #include "ports/sysfs.hpp"
@@ -52,6 +53,8 @@ public:
     ports::DeviceMapper& device_mapper();
     std::shared_ptr<ports::PathChecker> checker();
     ports::Sysfs& sysfs();
+    // What holds each map (the `holder` command); nothing is found to hold a map open by name.
+    ports::BlockHolders& holders();
 
     // Timeline: steps are due `at` after start_timeline(now).
     void start_timeline(Clock::time_point now);
@@ -78,6 +81,7 @@ private:
     std::unique_ptr<ports::DeviceMapper> dm_;
     std::shared_ptr<ports::PathChecker> checker_;
     std::unique_ptr<ports::Sysfs> sysfs_;
+    std::unique_ptr<ports::BlockHolders> holders_;
     std::vector<TimelineStep> timeline_;
     std::size_t next_step_ = 0;
     std::optional<Clock::time_point> timeline_start_;

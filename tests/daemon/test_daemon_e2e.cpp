@@ -338,6 +338,29 @@ TEST_F(ASimulatedHost, KeepsMapsQueueingAtStopWithQueueWithoutDaemon) {
     EXPECT_EQ(ops().find("fail_if_no_path"), std::string::npos) << ops();
 }
 
+TEST_F(ASimulatedHost, FailsFastOnMirrorLegsAndQueuesOnTheLastCopy) {
+    auto daemon = start("md-mirror.yaml");
+    ASSERT_TRUE(eventually([&] { return daemon->log_contains("ready: 2 maps, 4 paths"); })) << daemon->log();
+    const std::string a = "36001405aaaaaaaaaaaaaaaaaaaaaaaa1";
+    const std::string b = "36001405bbbbbbbbbbbbbbbbbbbbbbbb2";
+    // Both legs in sync: each map fails fast (its built-in no_path_retry 12 gives way).
+    ASSERT_TRUE(eventually([&] {
+        return ops().find("message " + a + " fail_if_no_path") != std::string::npos &&
+               ops().find("message " + b + " fail_if_no_path") != std::string::npos;
+    })) << ops();
+    EXPECT_TRUE(daemon->log_contains(a + ": holder md0 (raid1) has another in-sync leg: fail fast"))
+        << daemon->log();
+    // md failed the first leg: the second map holds the only copy and queues again; the first stays failing.
+    ASSERT_TRUE(eventually([&] {
+        return ops().find("message " + b + " queue_if_no_path") != std::string::npos;
+    })) << ops();
+    EXPECT_TRUE(daemon->log_contains(b + ": holder md0 (raid1) is degraded: queue to protect the only copy"))
+        << daemon->log();
+    EXPECT_TRUE(daemon->log_contains(a + ": holder md0 (raid1) has already failed this leg: fail fast"))
+        << daemon->log();
+    EXPECT_EQ(ops().find("message " + a + " queue_if_no_path"), std::string::npos) << ops();
+}
+
 TEST_F(ASimulatedHost, KeepsTheOldConfigWhenSighupFindsABadOneAndAppliesAGoodOneLater) {
     auto daemon = start("two-luns.yaml");
     ASSERT_TRUE(eventually([&] { return daemon->log_contains("ready:"); })) << daemon->log();

@@ -177,5 +177,35 @@ TEST_F(AnAdapterWithAMap, AnswersAnUnknownMapAtOnce) {
     EXPECT_EQ(answers.back(), "deferred");
 }
 
+TEST_F(AnAdapterWithAMap, ShowsWhatHoldsTheMapAndExplainsItsNoPathRetry) {
+    for (const core::Action& a : engine.handle(core::MapsDiscovered{}, core::TimePoint{})) {
+        if (std::holds_alternative<core::CreateMap>(a)) {
+            (void)engine.handle(core::ActionCompleted{a}, core::TimePoint{});
+        }
+    }
+    core::MapHolder md0;
+    md0.device = "md0";
+    md0.kind = "md raid1";
+    md0.redundant = true;
+    md0.level = "raid1";
+    md0.members = 2;
+    md0.other_in_sync = 1;
+    md0.leg = core::LegState::InSync;
+    (void)engine.handle(core::MapHoldersRead{{{"3600a", md0}}}, core::TimePoint{});
+    adapter.invalidate();
+    const auto view = adapter.shared_snapshot();
+    ASSERT_EQ(view->maps.size(), 1u);
+    ASSERT_TRUE(view->maps[0].holder);
+    EXPECT_EQ(*view->maps[0].holder, (api::HolderView{"md0", "md raid1", true, "fail",
+                                                      "md0 (raid1) has another in-sync leg: fail fast"}));
+    EXPECT_EQ(view->maps[0].no_path_retry, "fail");
+    const auto explained = adapter.explain_config("3600a");
+    ASSERT_TRUE(explained.ok());
+    EXPECT_NE(
+        explained->find("no_path_retry: fail  # holder: md0 (raid1) has another in-sync leg: fail fast\n"),
+        std::string::npos)
+        << *explained;
+}
+
 }  // namespace
 }  // namespace pathkeeper::daemon

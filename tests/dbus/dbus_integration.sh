@@ -240,6 +240,13 @@ done
 expect 0 "busctl get-property" -- busctl --system get-property org.pathkeeper.PathKeeper1 \
     /org/pathkeeper/PathKeeper1/paths/sdb org.pathkeeper.PathKeeper1.Path CheckerState
 contains "$out" 's "up"' "path property"
+expect 0 "busctl get-property Holder" -- busctl --system get-property org.pathkeeper.PathKeeper1 \
+    /org/pathkeeper/PathKeeper1/maps/mpathb org.pathkeeper.PathKeeper1.Map Holder
+contains "$out" '"Verdict" s "queue"' "map Holder property carries the verdict"
+contains "$out" '"Device" s "md0"' "map Holder property names the holder"
+expect 0 "busctl get-property Holder of a map nothing holds" -- busctl --system get-property \
+    org.pathkeeper.PathKeeper1 /org/pathkeeper/PathKeeper1/maps/mpatha org.pathkeeper.PathKeeper1.Map Holder
+contains "$out" 'a{sv} 0' "an empty Holder when nothing is stacked on the map"
 expect 0 "GetManagedObjects" -- busctl --system call org.pathkeeper.PathKeeper1 /org/pathkeeper/PathKeeper1 \
     org.freedesktop.DBus.ObjectManager GetManagedObjects
 contains "$out" "/org/pathkeeper/PathKeeper1/maps/mpatha" "ObjectManager lists maps"

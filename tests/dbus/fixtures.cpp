@@ -76,6 +76,8 @@ api::TopologyView sample_topology() {
     b.hardware_handler = "0";
     b.no_path_retry = "12";
     b.groups = {{1, "round-robin 0", 1, "active", {"sdd", "sde"}}};
+    b.holder = api::HolderView{"md0", "md raid1", true, "queue",
+                               "md0 (raid1) is degraded: queue to protect the only copy"};
     t.maps.push_back(b);
 
     api::PathView sda;

@@ -135,6 +135,14 @@ TEST_F(Pathctl, ShowTopologyJsonFollowsTheDocumentedSchema) {
     EXPECT_EQ(a["active_group"], 1);
     EXPECT_EQ(a["groups"][1]["paths"], nlohmann::json::array({"sdc"}));
     EXPECT_EQ(a["groups"][0]["priority"], 50);
+    EXPECT_TRUE(a["holder"].is_null());
+    const auto& b = doc["maps"][1];
+    EXPECT_EQ(b["holder"],
+              (nlohmann::json{{"device", "md0"},
+                              {"kind", "md raid1"},
+                              {"redundant", true},
+                              {"verdict", "queue"},
+                              {"reason", "md0 (raid1) is degraded: queue to protect the only copy"}}));
     ASSERT_EQ(doc["paths"].size(), 5u);
     const auto& sda = doc["paths"][0];
     EXPECT_TRUE(sda["map"].is_null());
@@ -266,6 +274,14 @@ TEST_F(Pathctl, ShowMapAndShowPathPrintOneRowOrOneJsonObject) {
     EXPECT_EQ(map_doc["schema_version"], 1);
     ASSERT_EQ(map_doc["maps"].size(), 1u);
     EXPECT_EQ(map_doc["maps"][0]["wwid"], "36001405b1f0c0de0000000000000001");
+    // A map under a redundant layer: the verdict and why, below its row.
+    auto held = run({"show", "map", "mpathb"});
+    ASSERT_EQ(held.code, 0) << held.err;
+    EXPECT_NE(
+        held.out.find("holder: md0 (md raid1), verdict queue: md0 (raid1) is degraded: queue to protect "
+                      "the only copy\n"),
+        std::string::npos)
+        << held.out;
 
     auto path = run({"show", "path", "/dev/sde"});
     ASSERT_EQ(path.code, 0) << path.err;
