@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/engine.hpp"
 #include "daemon/journal_events.hpp"
 
 namespace pathkeeper::daemon {
@@ -168,6 +170,84 @@ TEST(JournalEvents, SinksWithoutFieldsKeepTheLine) {
                                    &line));
     EXPECT_EQ(logger.lines,
               std::vector<std::string>{"warning mpatha|sdb|path up -> down: checker reports down"});
+}
+
+// The engine's own batches: every change it publishes comes with its line, so nothing is logged twice.
+struct EngineRun {
+    core::Engine engine{core::Config{}, core::Bindings{}, {}};
+    core::TimePoint now{};
+    std::vector<ports::LogEvent> entries;
+    std::vector<std::string> lone_publications;
+    std::vector<Action> last;
+
+    void feed(const core::Event& event) {
+        last = engine.handle(event, now);
+        const auto lines = lines_of_publications(last);
+        for (std::size_t i = 0; i < last.size(); ++i) {
+            const Log* line = lines[i] ? std::get_if<Log>(&last[*lines[i]]) : nullptr;
+            if (const auto* p = std::get_if<PublishPathStateChange>(&last[i])) {
+                entries.push_back(journal_entry(*p, line));
+            } else if (const auto* m = std::get_if<PublishMapChange>(&last[i])) {
+                entries.push_back(journal_entry(*m, line));
+            } else {
+                continue;
+            }
+            if (line == nullptr) {
+                lone_publications.push_back(core::to_string(last[i]));
+            }
+        }
+    }
+    std::uint64_t check_id(const std::string& dev) const {
+        for (const Action& a : last) {
+            if (const auto* c = std::get_if<core::StartCheck>(&a); c != nullptr && c->devnode == dev) {
+                return c->check_id;
+            }
+        }
+        return 0;
+    }
+};
+
+core::PathInfo scsi_path(std::string dev, unsigned minor) {
+    core::PathInfo p;
+    p.devnode = std::move(dev);
+    p.devt = core::DevT{8, minor};
+    p.wwid = "3600a";
+    p.size_sectors = 2048;
+    return p;
+}
+
+TEST(JournalEvents, EveryChangeOfAFailoverIsOneEntryWithTheEngineLine) {
+    EngineRun run;
+    run.feed(core::PathAdded{scsi_path("sdb", 16)});
+    run.feed(core::PathAdded{scsi_path("sdc", 32)});
+    run.feed(core::MapsDiscovered{});
+    const std::uint64_t sdb = run.check_id("sdb");
+    const std::uint64_t sdc = run.check_id("sdc");
+    run.feed(core::CheckerResult{"sdb", PathState::Up, "", sdb});
+    run.feed(core::CheckerResult{"sdc", PathState::Up, "", sdc});
+    run.feed(core::AdminRequest{core::AdminFailPath{"sdb"}});
+    run.feed(core::AdminRequest{core::AdminFailPath{"sdc"}});
+    run.feed(core::AdminRequest{core::AdminReinstatePath{"sdb"}});
+
+    EXPECT_EQ(run.lone_publications, std::vector<std::string>{});
+    std::vector<std::string> seen;
+    for (const ports::LogEvent& e : run.entries) {
+        seen.push_back(e.context.map + "|" + e.context.path + "|" + e.message);
+        EXPECT_EQ(field(e, "WWID"), "3600a") << e.message;
+    }
+    ASSERT_GE(seen.size(), 7u);
+    const std::string map = run.entries.front().context.map;
+    EXPECT_EQ(run.entries.front().message_id, message_id(JournalEvent::MapCreated));
+    auto has = [&](JournalEvent event, const std::string& path) {
+        return std::any_of(run.entries.begin(), run.entries.end(), [&](const ports::LogEvent& e) {
+            return e.message_id == message_id(event) && e.context.map == map && e.context.path == path;
+        });
+    };
+    EXPECT_TRUE(has(JournalEvent::PathReinstated, "sdb"));  // pending -> up
+    EXPECT_TRUE(has(JournalEvent::PathFailed, "sdb"));
+    EXPECT_TRUE(has(JournalEvent::PathFailed, "sdc"));
+    EXPECT_TRUE(has(JournalEvent::MapAllPathsDown, ""));
+    EXPECT_TRUE(has(JournalEvent::MapPathsRestored, ""));
 }
 
 // The catalog explains every id the daemon writes, and nothing else.
