@@ -1,6 +1,8 @@
-// pathctl show topology [NAME] | map NAME | paths | path DEV | maps | config [--explain [TARGET]]: read-only
-// views of the daemon's state.
+// pathctl show topology [NAME] | map NAME | paths [--stats] | path DEV | maps | config [--explain [TARGET]]:
+// read-only views of the daemon's state.
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "api/json.hpp"
 #include "cli/commands.hpp"
@@ -14,6 +16,8 @@ struct ShowOptions {
     bool json = false;
     bool as_plan_input = false;
     bool explain = false;
+    bool stats = false;
+    std::string sysfs_root = "/sys";
     std::string name;  // one map or one path, for the commands that take it
 };
 
@@ -56,6 +60,28 @@ int with_selected(Context& ctx, const std::function<Reply<T>(const api::Topology
         print(t, selected.value());
     });
     return fetched != kExitOk ? fetched : code;
+}
+
+std::vector<std::optional<BlockStats>> read_stats(const std::vector<api::PathView>& paths,
+                                                  const std::string& sysfs_root) {
+    std::vector<std::optional<BlockStats>> stats;
+    stats.reserve(paths.size());
+    for (const api::PathView& p : paths) {
+        stats.push_back(read_block_stats(sysfs_root, p.devnode));
+    }
+    return stats;
+}
+
+nlohmann::json stats_to_json(const std::optional<BlockStats>& s) {
+    if (!s) {
+        return nullptr;
+    }
+    return {{"reads", s->reads},
+            {"writes", s->writes},
+            {"sectors_read", s->sectors_read},
+            {"sectors_written", s->sectors_written},
+            {"in_flight", s->in_flight},
+            {"io_ticks_ms", s->io_ticks_ms}};
 }
 
 }  // namespace
@@ -105,10 +131,25 @@ void add_show_command(CLI::App& app, Registry& registry) {
     paths->add_flag("--json", options->json, "Print JSON (schema: docs/json-schema.md)");
     paths->add_flag("--as-plan-input", options->as_plan_input,
                     "Print the paths as PATHS.yaml for `pathctl plan --paths`");
+    paths->add_flag("--stats", options->stats,
+                    "I/O counters per path, from /sys/block/DEV/stat (with --json: a \"stats\" object)");
+    // Where pathctl reads the counters; for tests.
+    paths->add_option("--sysfs-root", options->sysfs_root)->group("");
     registry.push_back({paths, [options](Context& ctx) {
                             return with_topology(ctx, [&](const api::TopologyView& t) {
                                 if (options->as_plan_input) {
                                     *ctx.out << format_plan_input(t.paths);
+                                } else if (options->stats) {
+                                    const auto stats = read_stats(t.paths, options->sysfs_root);
+                                    if (options->json) {
+                                        nlohmann::json doc = api::paths_document(t.paths);
+                                        for (std::size_t i = 0; i < stats.size(); ++i) {
+                                            doc["paths"][i]["stats"] = stats_to_json(stats[i]);
+                                        }
+                                        print_json(ctx, doc);
+                                    } else {
+                                        *ctx.out << format_path_stats_table(t.paths, stats, ctx.style);
+                                    }
                                 } else if (options->json) {
                                     print_json(ctx, api::paths_document(t.paths));
                                 } else {
@@ -117,6 +158,7 @@ void add_show_command(CLI::App& app, Registry& registry) {
                             });
                         }});
     paths->get_option("--json")->excludes(paths->get_option("--as-plan-input"));
+    paths->get_option("--stats")->excludes(paths->get_option("--as-plan-input"));
 
     auto* path = show->add_subcommand("path", "One path: a line like show paths, or its JSON object");
     path->add_flag("--json", options->json, "Print JSON (schema: docs/json-schema.md)");

@@ -189,6 +189,29 @@ std::string format_paths_table(const std::vector<api::PathView>& paths, const St
     return table.render(style);
 }
 
+std::string format_mib(std::uint64_t sectors) {
+    // Whole tenths, rounded down, computed in integers so no counter is too large to show exactly.
+    const std::uint64_t tenths = sectors / 2048 * 10 + (sectors % 2048) * 10 / 2048;
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10);
+}
+
+std::string format_path_stats_table(const std::vector<api::PathView>& paths,
+                                    const std::vector<std::optional<BlockStats>>& stats, const Style& style) {
+    Table table({"DEV", "MAP", "STATE", "READS", "WRITES", "READ_MIB", "WRITTEN_MIB", "IN_FLIGHT"});
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        const api::PathView& p = paths[i];
+        const std::optional<BlockStats>& s = i < stats.size() ? stats[i] : std::nullopt;
+        auto number = [&](std::uint64_t BlockStats::*field) {
+            return s ? std::to_string((*s).*field) : std::string("-");
+        };
+        table.add({p.devnode, or_dash(p.map), p.checker_state, number(&BlockStats::reads),
+                   number(&BlockStats::writes), s ? format_mib(s->sectors_read) : "-",
+                   s ? format_mib(s->sectors_written) : "-", number(&BlockStats::in_flight)},
+                  {nullptr, nullptr, state_colour(p.checker_state)});
+    }
+    return table.render(style);
+}
+
 std::string format_maps_table(const api::TopologyView& topology, const Style& style) {
     Table table(
         {"NAME", "WWID", "DM", "SIZE", "PATHS", "GROUPS", "ACTIVE", "NO_PATH_RETRY", "QUEUEING", "MODEL"});

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/views.hpp"
+#include "cli/block_stats.hpp"
 
 namespace pathkeeper::cli {
 
@@ -26,6 +27,12 @@ std::string format_topology(const api::TopologyView& topology, const Style& styl
 // is stacked on the map.
 std::string format_holder(const api::MapView& map);
 std::string format_paths_table(const std::vector<api::PathView>& paths, const Style& style);
+// `show paths --stats`: per path its map, state and I/O counters; stats[i] belongs to paths[i], "-" where
+// the counters could not be read.
+std::string format_path_stats_table(const std::vector<api::PathView>& paths,
+                                    const std::vector<std::optional<BlockStats>>& stats, const Style& style);
+// Sectors as MiB with one decimal: "0.0", "1536.5".
+std::string format_mib(std::uint64_t sectors);
 std::string format_maps_table(const api::TopologyView& topology, const Style& style);
 std::string format_status(const api::ManagerView& manager);
 // One line each, for `pathctl watch`; time_prefix ("12:00:01 ") is supplied by the caller.

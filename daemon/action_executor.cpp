@@ -8,6 +8,7 @@
 
 #include "core/bindings.hpp"
 #include "daemon/admin_map_removal.hpp"
+#include "daemon/journal_events.hpp"
 #include "daemon/partition_maps.hpp"
 
 namespace pathkeeper::daemon {
@@ -130,6 +131,28 @@ void ActionExecutor::keep_resuming(const std::string& map) {
 void ActionExecutor::save_file(const core::Action& action, const std::string& path, const std::string& text) {
     // Small files on local disk: written on the loop thread (temp file, fsync, rename).
     completed(action, backend_.files->write_atomic(path, text));
+}
+
+void ActionExecutor::execute(const std::vector<core::Action>& actions) {
+    const std::vector<std::optional<std::size_t>> lines = lines_of_publications(actions);
+    std::vector<bool> carried(actions.size(), false);
+    for (const auto& line : lines) {
+        if (line) {
+            carried[*line] = true;
+        }
+    }
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+        if (carried[i]) {
+            continue;  // the MESSAGE of its publication's entry
+        }
+        const core::Log* line = lines[i] ? std::get_if<core::Log>(&actions[*lines[i]]) : nullptr;
+        if (const auto* path = std::get_if<core::PublishPathStateChange>(&actions[i])) {
+            logger_.log_event(journal_entry(*path, line));
+        } else if (const auto* map = std::get_if<core::PublishMapChange>(&actions[i])) {
+            logger_.log_event(journal_entry(*map, line));
+        }
+        execute(actions[i]);
+    }
 }
 
 void ActionExecutor::execute(const core::Action& action) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/actions.hpp"
 #include "daemon/backend.hpp"
@@ -24,7 +25,9 @@ public:
     ActionExecutor(Backend& backend, DmWorker& dm_worker, EventSink& sink, BusLink& bus,
                    ports::Logger& logger, std::string bindings_path, std::string wwids_path);
 
-    void execute(const core::Action& action);
+    // The actions of one engine batch, in order. A path or map change is written as one structured journal
+    // entry (journal_events.hpp), carrying the engine's Log line for it.
+    void execute(const std::vector<core::Action>& actions);
 
     // The dm device of each map, as last read (at startup and by the dm operations).
     const std::map<std::string, core::DevT>& map_devices() const { return map_devices_; }
@@ -41,6 +44,7 @@ public:
     static constexpr std::chrono::milliseconds kResumeRetryMax{10000};
 
 private:
+    void execute(const core::Action& action);
     void completed(const core::Action& action, const core::Result<void>& result);
     // A dm change that ends in udev's work (create, reload, remove, rename), as a deferred DmWorker job:
     // `start` runs the ioctl on the worker; once udev is done with it (or at once when it failed) `finish`

@@ -242,9 +242,7 @@ void Daemon::feed(const core::Event& event) {
     }
     const auto actions = engine_.handle(event, MonotonicClock::now());
     service_.invalidate();  // whatever the event changed, the API's view shows it from now on
-    for (const auto& action : actions) {
-        executor_.execute(action);
-    }
+    executor_.execute(actions);
     // Re-armed once per loop iteration, not per event: a batch of checker results would otherwise scan every
     // path's deadline once per result.
     engine_deadline_stale_ = true;

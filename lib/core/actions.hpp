@@ -115,13 +115,14 @@ struct SaveKnownWwids {
     bool operator==(const SaveKnownWwids&) const = default;
 };
 
-// For the D-Bus path-state signal.
+// For the D-Bus path-state signal and the daemon's structured journal entry.
 struct PublishPathStateChange {
     std::string map;  // empty when the path is in no map
     std::string devnode;
     PathState old_state = PathState::Pending;
     PathState new_state = PathState::Pending;
     std::string reason;
+    std::string wwid;  // of the path; not part of the text form
     bool operator==(const PublishPathStateChange&) const = default;
 };
 
@@ -139,11 +140,12 @@ enum class MapChange {
 };
 const char* to_string(MapChange c) noexcept;
 
-// For the D-Bus map PropertiesChanged and the compact event stream.
+// For the D-Bus map PropertiesChanged, the compact event stream and the structured journal entry.
 struct PublishMapChange {
     std::string map;
     MapChange change = MapChange::Created;
     std::string detail;
+    std::string wwid;  // of the map; not part of the text form
     bool operator==(const PublishMapChange&) const = default;
 };
 

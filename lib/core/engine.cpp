@@ -201,7 +201,7 @@ void Engine::on(const MapVanished& e, TimePoint, ActionCollector& out) {
             "map is gone from device-mapper (removed outside pathkeeper): dropped, its " +
                 std::to_string(m->plan.paths.size()) +
                 " path(s) unmapped; created again on the next uevent of one of its paths or on reconfigure");
-    out.add(PublishMapChange{e.map, MapChange::Removed, "removed outside pathkeeper"});
+    out.add(PublishMapChange{e.map, MapChange::Removed, "removed outside pathkeeper", wwid});
     state_.maps.erase(wwid);
     state_.withheld.insert(wwid);
     iscsi_.sync(state_, out);
@@ -603,7 +603,8 @@ void Engine::on(const AdminRequest& e, TimePoint now, ActionCollector& out) {
             out.log(LogLevel::Notice, state_.context(rec),
                     "failed by the administrator; stays failed until reinstated");
             out.add(PublishPathStateChange{state_.map_of(rec)->plan.name, rec.info.devnode,
-                                           rec.policy.state(), PathState::Down, "failed by administrator"});
+                                           rec.policy.state(), PathState::Down, "failed by administrator",
+                                           rec.info.wwid});
         }
         io().evaluate(*state_.map_of(rec), now, out);
     } else if (const auto* reinstate = std::get_if<AdminReinstatePath>(&e)) {
@@ -619,7 +620,7 @@ void Engine::on(const AdminRequest& e, TimePoint now, ActionCollector& out) {
             if (was_admin_failed) {
                 out.add(PublishPathStateChange{state_.map_of(rec)->plan.name, rec.info.devnode,
                                                PathState::Down, rec.policy.state(),
-                                               "reinstated by administrator"});
+                                               "reinstated by administrator", rec.info.wwid});
             }
         } else {
             out.log(

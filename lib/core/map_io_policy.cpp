@@ -65,7 +65,7 @@ void MapIoPolicy::evaluate(MapRecord& m, TimePoint now, ActionCollector& out) {
                 }
             }
             out.log(LogLevel::Warning, m.plan.name, "no usable path left; " + what);
-            out.add(PublishMapChange{m.plan.name, MapChange::AllPathsDown, to_string(npr)});
+            out.add(PublishMapChange{m.plan.name, MapChange::AllPathsDown, to_string(npr), m.plan.wwid});
         }
         if (npr.mode == NoPathRetry::Mode::Count && m.queueing && m.fail_io_at && now >= *m.fail_io_at) {
             out.add(DmMessage{m.plan.name, "fail_if_no_path"});
@@ -75,19 +75,20 @@ void MapIoPolicy::evaluate(MapRecord& m, TimePoint now, ActionCollector& out) {
             out.log(LogLevel::Warning, m.plan.name,
                     "no path returned within " + std::to_string(npr.count) +
                         " checks; queued I/O now fails (no_path_retry " + std::to_string(npr.count) + ")");
-            out.add(PublishMapChange{m.plan.name, MapChange::QueueingDisabled, "no_path_retry exhausted"});
+            out.add(PublishMapChange{m.plan.name, MapChange::QueueingDisabled, "no_path_retry exhausted",
+                                     m.plan.wwid});
         }
     } else if (m.no_path_since) {
         m.no_path_since.reset();
         m.fail_io_at.reset();
         out.log(LogLevel::Notice, m.plan.name, std::to_string(usable) + " usable path(s) again");
-        out.add(PublishMapChange{m.plan.name, MapChange::PathsRestored, {}});
+        out.add(PublishMapChange{m.plan.name, MapChange::PathsRestored, {}, m.plan.wwid});
         if (!m.queueing && npr.mode != NoPathRetry::Mode::Fail) {
             out.add(DmMessage{m.plan.name, "queue_if_no_path"});
             m.queueing = true;
             m.retries_exhausted = false;
             out.log(LogLevel::Notice, m.plan.name, "queue_if_no_path restored");
-            out.add(PublishMapChange{m.plan.name, MapChange::QueueingRestored, {}});
+            out.add(PublishMapChange{m.plan.name, MapChange::QueueingRestored, {}, m.plan.wwid});
         }
     }
     failback(m, now, out);
@@ -110,7 +111,7 @@ void MapIoPolicy::restart_no_path_retry(MapRecord& m, const NoPathRetry& npr, Ti
 void MapIoPolicy::switch_group(MapRecord& m, unsigned group, const std::string& why, ActionCollector& out) {
     out.add(DmMessage{m.plan.name, "switch_group " + std::to_string(group)});
     out.add(PublishMapChange{m.plan.name, MapChange::GroupSwitched,
-                             std::to_string(m.current_group) + "->" + std::to_string(group)});
+                             std::to_string(m.current_group) + "->" + std::to_string(group), m.plan.wwid});
     out.log(LogLevel::Notice, m.plan.name, "switched to path group " + std::to_string(group) + ": " + why);
     m.current_group = group;
     m.failback_at.reset();

@@ -37,7 +37,7 @@ void MapLifecycle::apply(MapUpdate& u, TimePoint now, ActionCollector& out) {
             break;  // above: a create makes the record, there is none to look up
         case Kind::Rename:
             out.add(RenameMap{u.old_name, u.name});
-            out.add(PublishMapChange{u.name, MapChange::Renamed, "was " + u.old_name});
+            out.add(PublishMapChange{u.name, MapChange::Renamed, "was " + u.old_name, u.wwid});
             out.log(LogLevel::Notice, u.name, "renamed from " + u.old_name);
             break;
         case Kind::RestartNoPathRetry:
@@ -45,7 +45,7 @@ void MapLifecycle::apply(MapUpdate& u, TimePoint now, ActionCollector& out) {
             break;
         case Kind::Keep:
             if (u.adopted) {
-                out.add(PublishMapChange{u.name, MapChange::Adopted, "table unchanged, no reload"});
+                out.add(PublishMapChange{u.name, MapChange::Adopted, "table unchanged, no reload", u.wwid});
                 out.log(LogLevel::Notice, u.name, "adopted existing map; table matches, not reloaded");
             }
             if (u.queueing) {
@@ -59,7 +59,7 @@ void MapLifecycle::apply(MapUpdate& u, TimePoint now, ActionCollector& out) {
                                 " (no_path_retry " + npr + ")");
                     out.add(PublishMapChange{
                         u.name, want_queue ? MapChange::QueueingRestored : MapChange::QueueingDisabled,
-                        "no_path_retry " + npr});
+                        "no_path_retry " + npr, u.wwid});
                 }
             }
             m.plan = std::move(u.map);
@@ -71,7 +71,7 @@ void MapLifecycle::apply(MapUpdate& u, TimePoint now, ActionCollector& out) {
             }
             m.adopting = false;
             out.add(ReloadMap{u.name, want.size_sectors, want.table});
-            out.add(PublishMapChange{u.name, MapChange::Reloaded, {}});
+            out.add(PublishMapChange{u.name, MapChange::Reloaded, {}, u.wwid});
             out.log(LogLevel::Notice, u.name,
                     "reloaded: " + std::to_string(want.paths.size()) + " path(s) in " +
                         std::to_string(want.groups.size()) + " group(s)");
@@ -106,7 +106,7 @@ void MapLifecycle::apply(MapUpdate& u, TimePoint now, ActionCollector& out) {
             }
             out.add(RemoveMap{u.name});
             if (!u.quiet) {  // a quiet retry: it was published as kept, and is published removed when it is
-                out.add(PublishMapChange{u.name, MapChange::Removed, {}});
+                out.add(PublishMapChange{u.name, MapChange::Removed, {}, u.wwid});
                 out.log(LogLevel::Notice, u.name, "removed: no path left");
             }
             m.plan.paths.clear();
@@ -125,7 +125,7 @@ void MapLifecycle::create(PlannedMap want, TimePoint now, ActionCollector& out) 
     fresh.current_group = want.table.initial_group;
     fresh.queueing = has_feature(want.table, "queue_if_no_path");
     out.add(CreateMap{want.name, want.uuid, want.size_sectors, want.table});
-    out.add(PublishMapChange{want.name, MapChange::Created, {}});
+    out.add(PublishMapChange{want.name, MapChange::Created, {}, want.wwid});
     out.log(LogLevel::Notice, want.name,
             "created map for WWID " + want.wwid + " with " + std::to_string(want.paths.size()) +
                 " path(s) in " + std::to_string(want.groups.size()) + " group(s)");
@@ -187,8 +187,9 @@ void MapLifecycle::table_loaded(const std::string& map_name, ActionCollector& ou
 
 void MapLifecycle::removal_completed(const RemoveMap& remove, ActionCollector& out) {
     auto node = state_.removing.extract(remove.name);
+    const std::string wwid = node.empty() ? std::string() : node.mapped().plan.wwid;
     if (remove.by_admin) {
-        out.add(PublishMapChange{remove.name, MapChange::Removed, "by the administrator"});
+        out.add(PublishMapChange{remove.name, MapChange::Removed, "by the administrator", wwid});
         out.log(LogLevel::Notice, remove.name,
                 remove.deferred
                     ? "removal by the administrator done or deferred: dm removes the map when its "
@@ -197,7 +198,7 @@ void MapLifecycle::removal_completed(const RemoveMap& remove, ActionCollector& o
         return;
     }
     if (!node.empty() && node.mapped().kept_in_use) {
-        out.add(PublishMapChange{remove.name, MapChange::Removed, {}});
+        out.add(PublishMapChange{remove.name, MapChange::Removed, {}, wwid});
         out.log(LogLevel::Notice, remove.name, "removed: no longer open, and no path came back");
     }
 }
@@ -242,7 +243,7 @@ bool MapLifecycle::removal_failed(const RemoveMap& remove, const Error& error, T
             out.log(LogLevel::Warning, kept.plan.name,
                     what + ", trying the removal again every " + format_duration(polling_interval_));
             out.add(PublishMapChange{kept.plan.name, MapChange::Adopted,
-                                     in_use ? "open while its last path went" : "its removal failed"});
+                                     in_use ? "open while its last path went" : "its removal failed", wwid});
         }
         state_.maps.emplace(wwid, std::move(kept));
         return false;

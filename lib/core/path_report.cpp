@@ -12,7 +12,7 @@ void report_path_transition(const EngineState& state, const PathRecord& path, co
     out.log(level, state.context(path),
             std::string("path ") + to_string(t.old_state) + " -> " + to_string(t.new_state) + ": " + reason);
     out.add(PublishPathStateChange{m != nullptr ? m->plan.name : std::string(), path.info.devnode,
-                                   t.old_state, t.new_state, reason});
+                                   t.old_state, t.new_state, reason, path.info.wwid});
 }
 
 }  // namespace pathkeeper::core

@@ -71,6 +71,15 @@ std::string JournalLogger::format_line(const ports::LogContext& context, std::st
 }
 
 void JournalLogger::log(core::LogLevel level, const ports::LogContext& context, std::string_view message) {
+    write(level, context, message, nullptr);
+}
+
+void JournalLogger::log_event(const ports::LogEvent& event) {
+    write(event.level, event.context, event.message, &event);
+}
+
+void JournalLogger::write(core::LogLevel level, const ports::LogContext& context, std::string_view message,
+                          const ports::LogEvent* event) {
     std::lock_guard lock(mutex_);
     if (level > min_level_) {  // core::LogLevel runs from Error down to Debug
         return;
@@ -90,6 +99,14 @@ void JournalLogger::log(core::LogLevel level, const ports::LogContext& context, 
         }
         if (!context.path.empty()) {
             fields.push_back("PATH=" + context.path);
+        }
+        if (event != nullptr) {
+            fields.push_back("MESSAGE_ID=" + event->message_id);
+            for (const auto& [name, value] : event->fields) {
+                if (!value.empty()) {
+                    fields.push_back(name + "=" + value);
+                }
+            }
         }
         std::vector<iovec> iov;
         for (auto& field : fields) {

@@ -2,12 +2,17 @@
 // code, the JSON documents' validity and schema, and the error reporting.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "api/json.hpp"
 #include "cli/app.hpp"
+#include "cli/block_stats.hpp"
+#include "cli/format.hpp"
 #include "fake_client.hpp"
 #include "fixtures.hpp"
 
@@ -598,6 +603,97 @@ TEST_F(Pathctl, VersionPrintsItselfWithoutASubcommandOrTheDaemon) {
         EXPECT_EQ(r.out, "pathctl " PATHKEEPER_VERSION "\n") << flag;
     }
     EXPECT_TRUE(client.calls.empty());
+}
+
+// show paths --stats reads /sys/block/DEV/stat itself; a fake tree stands in for /sys.
+class PathctlStats : public Pathctl {
+protected:
+    void SetUp() override {
+        std::string pattern = ::testing::TempDir() + "/pathctl-sysfs-XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        root = pattern;
+        // sda: too short; sdb: a 17-field stat of a newer kernel; sdc: 11 fields; sdd: garbage; sde: no
+        // device.
+        write_stat("sda", "1 2 3\n");
+        write_stat("sdb",
+                   "    1200        0    98304     5000      800        0   409600     3000        2     6100"
+                   "     8000        0        0        0        0        0        0\n");
+        write_stat("sdc", "1199 0 2049 10 801 0 3071 20 0 25 30\n");
+        write_stat("sdd", "12 abc 7 0 0 0 0 0 0 0 0\n");
+    }
+    void TearDown() override { std::filesystem::remove_all(root); }
+
+    void write_stat(const std::string& dev, const std::string& text) {
+        std::filesystem::create_directories(root + "/block/" + dev);
+        std::ofstream(root + "/block/" + dev + "/stat") << text;
+    }
+
+    std::string root;
+};
+
+TEST(BlockStats, ParsesTheCountersOfAStatFile) {
+    const auto s =
+        pathkeeper::cli::parse_block_stats("1200 3 98304 5000 800 4 409600 3000 2 6100 8000 0 0 0 0 0 0\n");
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(*s, (pathkeeper::cli::BlockStats{1200, 800, 98304, 409600, 2, 6100}));
+}
+
+TEST(BlockStats, RefusesShortOrGarbledText) {
+    using pathkeeper::cli::parse_block_stats;
+    EXPECT_FALSE(parse_block_stats(""));
+    EXPECT_FALSE(parse_block_stats("1 2 3 4 5 6 7 8 9 10\n"));
+    EXPECT_FALSE(parse_block_stats("1 2 3 4 5 6 7 8 9 10 x\n"));
+    EXPECT_FALSE(parse_block_stats("1 2 3 4 5 6 7 8 9 10 -11\n"));
+    EXPECT_FALSE(parse_block_stats("1 2 3 4 5 6 7 8 9 10 11z\n"));
+    EXPECT_FALSE(parse_block_stats("1 2 3 4 5 6 7 8 9 10 99999999999999999999999\n"));
+    EXPECT_TRUE(parse_block_stats("1\t2 3 4 5 6 7 8 9 10 11"));
+}
+
+TEST(BlockStats, ReadsNothingForAMissingDeviceOrAPathLikeName) {
+    using pathkeeper::cli::read_block_stats;
+    EXPECT_FALSE(read_block_stats(::testing::TempDir() + "/no-such-sysfs", "sdb"));
+    EXPECT_FALSE(read_block_stats("/sys", "../../etc"));
+    EXPECT_FALSE(read_block_stats("/sys", ""));
+}
+
+TEST(BlockStats, ShowsMiBInTenthsRoundedDown) {
+    using pathkeeper::cli::format_mib;
+    EXPECT_EQ(format_mib(0), "0.0");
+    EXPECT_EQ(format_mib(2047), "0.9");
+    EXPECT_EQ(format_mib(2048), "1.0");
+    EXPECT_EQ(format_mib(3071), "1.4");
+    EXPECT_EQ(format_mib(409600), "200.0");
+}
+
+TEST_F(PathctlStats, ShowPathsStatsPrintsTheCountersOfEachPath) {
+    auto r = run({"show", "paths", "--stats", "--sysfs-root", root});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.out, golden("show_paths_stats.txt", r.out));
+    EXPECT_EQ(client.calls.size(), 1u) << "one round trip for the list";
+}
+
+TEST_F(PathctlStats, ShowPathsStatsJsonAddsAStatsObjectPerPath) {
+    auto r = run({"show", "paths", "--stats", "--json", "--sysfs-root", root});
+    ASSERT_EQ(r.code, 0);
+    auto doc = nlohmann::json::parse(r.out);
+    ASSERT_EQ(doc["paths"].size(), 5u);
+    const auto& sdb = doc["paths"][1];
+    EXPECT_EQ(sdb["devnode"], "sdb");
+    EXPECT_EQ(sdb["stats"], (nlohmann::json{{"reads", 1200},
+                                            {"writes", 800},
+                                            {"sectors_read", 98304},
+                                            {"sectors_written", 409600},
+                                            {"in_flight", 2},
+                                            {"io_ticks_ms", 6100}}));
+    for (std::size_t unreadable : {0u, 3u, 4u}) {
+        EXPECT_TRUE(doc["paths"][unreadable]["stats"].is_null()) << unreadable;
+    }
+    EXPECT_FALSE(nlohmann::json::parse(run({"show", "paths", "--json"}).out)["paths"][1].contains("stats"));
+}
+
+TEST_F(PathctlStats, StatsAndPlanInputExcludeEachOther) {
+    EXPECT_EQ(run({"show", "paths", "--stats", "--as-plan-input"}).code, 2);
 }
 
 }  // namespace

@@ -13,6 +13,20 @@ TEST(LogLines, NameTheMapAndThePathBeforeTheMessage) {
     EXPECT_EQ(JournalLogger::format_line({}, "ready"), "ready");
 }
 
+TEST(LogLines, AStructuredEventReadsOnStderrLikeAnyLine) {
+    JournalLogger logger(LoggerOptions{.to_stderr = true, .to_journal = false});
+    ports::LogEvent event;
+    event.level = core::LogLevel::Warning;
+    event.message_id = "996359377edb431d9c7c49138d90e433";
+    event.context = {"mpatha", "sdb"};
+    event.fields = {{"WWID", "3600"}, {"OLD", "up"}, {"NEW", "down"}};
+    event.message = "path up -> down: checker reports down";
+    testing::internal::CaptureStderr();
+    logger.log_event(event);
+    EXPECT_EQ(testing::internal::GetCapturedStderr(),
+              "pathkeeperd[warning]: mpatha: sdb: path up -> down: checker reports down\n");
+}
+
 TEST(TheLibdevmapperAdaptor, ReturnsErrorsInsteadOfCrashingWhenAMapDoesNotExist) {
     // On a host without device-mapper this exercises the "no control device" path; in the VM the "no such
     // map" path. Either way: an error Result, no exception, no abort.
