@@ -149,6 +149,18 @@ Target single_target(dm_task* task) {
     return target;
 }
 
+// The live table's status line(s): the first target's, and how many there are.
+core::Result<Target> status_target(const std::string& name) {
+    auto task = make_task(DM_DEVICE_STATUS, name);
+    if (!task) {
+        return task.error();
+    }
+    if (auto ran = run(task->get(), "read status of " + name); !ran) {
+        return ran.error();
+    }
+    return single_target(task->get());
+}
+
 std::uint32_t* event_nr_after_name(dm_names* names) {
     // DM_DEVICE_LIST (dm ioctl >= 4.37) stores the device's event counter after the name's NUL, 8-byte
     // aligned.
@@ -250,14 +262,11 @@ core::Result<ports::DmMapInfo> LibDeviceMapper::get_map(const std::string& name)
         }
     }
     {
-        auto task = make_task(DM_DEVICE_STATUS, name);
-        if (!task) {
-            return task.error();
+        auto status = status_target(name);
+        if (!status) {
+            return status.error();
         }
-        if (auto ran = run(task->get(), "read status of " + name); !ran) {
-            return ran.error();
-        }
-        Target target = single_target(task->get());
+        const Target& target = *status;
         if (target.count == 1 && target.type == kTargetType) {
             map.status_text = target.params;
             if (auto parsed = core::parse_status(target.params)) {
@@ -273,14 +282,12 @@ core::Result<ports::DmMapInfo> LibDeviceMapper::get_map(const std::string& name)
 }
 
 core::Result<std::string> LibDeviceMapper::target_status(const std::string& name) {
-    auto task = make_task(DM_DEVICE_STATUS, name);
-    if (!task) {
-        return task.error();
+    std::lock_guard lock(mutex_);  // holder reads run on the dm worker beside other maps' jobs
+    auto status = status_target(name);
+    if (!status) {
+        return status.error();
     }
-    if (auto ran = run(task->get(), "read status of " + name); !ran) {
-        return ran.error();
-    }
-    Target target = single_target(task->get());
+    const Target& target = *status;
     if (target.count == 0) {
         return core::Error(core::ErrorCode::NotFound, name + " has no live table");
     }
