@@ -171,20 +171,23 @@ EOF
 #   noop 2 s + 2 s and replacement_timeout 5 s.
 #   --block-lun N DEVICE (repeatable) adds LUN N backed by the block device DEVICE, which tgtd opens O_DIRECT so
 #   its page cache never answers for the device; added before the login, so one login scan finds every LUN.
-# san_cables: the 'san' network namespace joined to the guest by two veth cables (cable-a 10.77.1.0/24, cable-b
-# 10.77.2.0/24), the target's side named san-a / san-b.
+# san_cables [NETNS CABLE:N...]: a target network namespace joined to the guest by veth cables, cable-X on
+# 10.77.N.1/24 in the guest, san-X on 10.77.N.2 in the namespace. Default: 'san' with cable-a (N=1), cable-b (N=2).
 san_cables() {
+    local netns=${1:-san}
+    local cables=("${@:2}")
+    [ "${#cables[@]}" -gt 0 ] || cables=(a:1 b:2)
     modprobe -a veth iscsi_tcp
-    ip netns add san
-    ip -n san link set lo up
-    local i cable
-    for i in 1 2; do
-        cable=$([ "$i" = 1 ] && echo a || echo b)
-        ip link add "cable-$cable" type veth peer name "san-$cable" netns san
+    ip netns add "$netns"
+    ip -n "$netns" link set lo up
+    local spec cable i
+    for spec in "${cables[@]}"; do
+        cable=${spec%%:*} i=${spec##*:}
+        ip link add "cable-$cable" type veth peer name "san-$cable" netns "$netns"
         ip addr add "10.77.$i.1/24" dev "cable-$cable"
         ip link set "cable-$cable" up
-        ip -n san addr add "10.77.$i.2/24" dev "san-$cable"
-        ip -n san link set "san-$cable" up
+        ip -n "$netns" addr add "10.77.$i.2/24" dev "san-$cable"
+        ip -n "$netns" link set "san-$cable" up
     done
 }
 
@@ -288,18 +291,9 @@ PK_SAN2_PORTALS=(10.77.5.2 10.77.6.2)
 san_second_server() {
     local size_mb=64
     [ "${1:-}" != --size-mb ] || size_mb=$2
-    local before i cable
+    local before
     before=$(disk_count)
-    ip netns add san2
-    ip -n san2 link set lo up
-    for i in 5 6; do
-        cable=$([ "$i" = 5 ] && echo c || echo d)
-        ip link add "cable-$cable" type veth peer name "san-$cable" netns san2
-        ip addr add "10.77.$i.1/24" dev "cable-$cable"
-        ip link set "cable-$cable" up
-        ip -n san2 addr add "10.77.$i.2/24" dev "san-$cable"
-        ip -n san2 link set "san-$cable" up
-    done
+    san_cables san2 c:5 d:6
     wait_until 10 "cable-c to carry traffic" busybox ping -c1 -W1 10.77.5.2
     wait_until 10 "cable-d to carry traffic" busybox ping -c1 -W1 10.77.6.2
     log "starting a second tgtd in netns san2 (control port 1)"
