@@ -22,6 +22,7 @@ vm_packages=(
     qemu-system-x86 busybox-static cpio kmod
     udev open-iscsi tgt targetcli-fb multipath-tools fio sg3-utils
     iproute2 python3 dbus jq dmsetup kpartx fdisk mdadm
+    prometheus prometheus-node-exporter
 )
 packaging_packages=(
     debhelper devscripts lintian fakeroot
