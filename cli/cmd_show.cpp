@@ -67,7 +67,7 @@ std::vector<std::optional<BlockStats>> read_stats(const std::vector<api::PathVie
     std::vector<std::optional<BlockStats>> stats;
     stats.reserve(paths.size());
     for (const api::PathView& p : paths) {
-        stats.push_back(read_block_stats(sysfs_root, p.devnode));
+        stats.push_back(os::read_block_stats(sysfs_root, p.devnode));
     }
     return stats;
 }

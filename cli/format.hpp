@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "api/views.hpp"
-#include "cli/block_stats.hpp"
+#include "os/block_stats.hpp"
 
 namespace pathkeeper::cli {
+
+using os::BlockStats;
 
 struct Style {
     bool colour = false;  // ANSI colours for states; only when stdout is a terminal

@@ -98,6 +98,7 @@ core::Result<std::unique_ptr<Backend>> make_real_backend(std::size_t udev_buffer
     backend->udev = backend->udev_source.get();
     backend->dm = backend->device_mapper.get();
     backend->sysfs = &backend->sysfs_tree;
+    backend->block_stats_root = "/sys";
     backend->holder_scan.read_dm_status_with(
         [dm = backend->device_mapper.get()](const std::string& name) -> std::optional<std::string> {
             auto status = dm->target_status(name);
@@ -133,6 +134,7 @@ core::Result<std::unique_ptr<Backend>> make_sim_backend(const std::string& scena
     backend->files = &backend->state_files;
     backend->pool = backend->worker_pool.get();
     backend->description = "sim (scenario " + scenario_path + ")";
+    backend->files_root = (std::filesystem::path(state_dir) / "sim-root").string();
     return std::unique_ptr<Backend>(std::move(backend));
 }
 

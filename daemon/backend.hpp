@@ -29,6 +29,11 @@ struct Backend {
     // cannot tell. The simulated host names no opener (its dm refuses to remove an open map, without names).
     ports::BlockHolders* holders = nullptr;
     std::string description;  // for the startup log line
+    // Where the paths' block-layer I/O counters are (<root>/block/<dev>/stat); "" where there are none.
+    std::string block_stats_root;
+    // Prefixed to the paths of files the daemon shares with other programs (the metrics file): "" on a real
+    // host; a simulated host has a directory of its own, so tests and benchmarks never touch the real ones.
+    std::string files_root;
 
     // Registers the back end's own sources beside the ports' fds and starts them, once the daemon is ready
     // (the simulated host: its timeline and control FIFO, whose commands it logs). Events they cause reach

@@ -44,8 +44,9 @@ Daemon::Daemon(DaemonOptions options, core::Config config, PersistentState state
       polls_(backend, *this, logger),
       udev_events_(*backend.udev, polls_, *this, logger),
       dm_events_(*backend.dm, dm_worker_, loop_, *this, logger),
-      check_results_(*backend.pool, polls_, *this, logger),
-      holder_watch_(backend.holders, dm_worker_, *this) {
+      check_results_(*backend.pool, polls_, *this, metrics_counters_, logger),
+      holder_watch_(backend.holders, dm_worker_, *this),
+      metrics_file_(dm_worker_, logger, backend.block_stats_root, backend.files_root) {
     // After the engine has the outcome (completed() fed it): a caller that reads the topology next sees it.
     executor_.on_admin_removal(
         [this](const core::RemoveMap& removal, const core::Result<std::string>& outcome) {
@@ -215,6 +216,7 @@ void Daemon::wait_for_startup_dm_work() {
 int Daemon::run() {
     loop_.run();
     notifier_.stopping();
+    metrics_file_.stop();
     if (!engine_.global_options().queue_without_daemon.value) {
         // Without a daemon no path is ever reinstated, so I/O queued on a map with no path would wait for
         // ever (and hold a shutdown's unmount); the next daemon restores queueing when it adopts the maps.
@@ -240,8 +242,17 @@ void Daemon::feed(const core::Event& event) {
         std::holds_alternative<core::ActionCompleted>(event)) {
         holder_watch_.request();
     }
-    const auto actions = engine_.handle(event, MonotonicClock::now());
+    const auto now = MonotonicClock::now();
+    metrics_counters_.observe(event);
+    const auto actions = engine_.handle(event, now);
     service_.invalidate();  // whatever the event changed, the API's view shows it from now on
+    metrics_counters_.observe(actions);
+    if (std::any_of(actions.begin(), actions.end(), [](const core::Action& a) {
+            return std::holds_alternative<core::PublishPathStateChange>(a) ||
+                   std::holds_alternative<core::PublishMapChange>(a);
+        })) {
+        metrics_file_.changed();
+    }
     executor_.execute(actions);
     // Re-armed once per loop iteration, not per event: a batch of checker results would otherwise scan every
     // path's deadline once per result.
@@ -284,6 +295,7 @@ void Daemon::on_housekeeping() {
     polls_.sweep();
     holder_watch_.poll(MonotonicClock::now(), engine_.global_options().polling_interval.value,
                        executor_.map_devices());
+    metrics_file_.poll(MonotonicClock::now(), engine_.global_options(), [this] { return metrics_sample(); });
     check_results_.collect();  // reports checks that overran their deadline
     if (backend_.dm->event_fd() < 0) {
         dm_events_.read();  // no DM_DEV_ARM_POLL: poll the event counters once a second
@@ -295,20 +307,38 @@ void Daemon::apply_config(core::Config config, const std::string& origin) {
         logger_.set_min_level(core::resolve_global_options(config).log_level.value);
     }
     logger_.log(core::LogLevel::Info, {}, "new configuration from " + origin);
+    metrics_counters_.config_reload(true);
     feed(core::ConfigApplied{std::move(config)});
     bus_.topology_changed();
+    metrics_file_.changed();
+}
+
+void Daemon::reject_config(const std::string& origin, const core::Error& error) {
+    std::string message = error.message;
+    while (!message.empty() && message.back() == '\n') {
+        message.pop_back();
+    }
+    logger_.log(
+        core::LogLevel::Error, {},
+        "configuration reload failed, keeping the previous configuration: " + origin + ": " + message);
+    metrics_counters_.config_reload(false);
+    metrics_file_.changed();
+}
+
+api::MetricsSample Daemon::metrics_sample() const {
+    api::MetricsSample sample;
+    sample.topology = service_.shared_snapshot();
+    sample.path_counters = metrics_counters_.path_counters();
+    sample.check_duration = metrics_counters_.check_duration();
+    sample.config_reloads = metrics_counters_.config_reloads();
+    return sample;
 }
 
 core::Result<void> Daemon::reload_config_file() {
     notifier_.reloading();
     auto loaded = load_daemon_config(options_.config_path, options_.config_path_explicit);
     if (!loaded) {
-        std::string message = loaded.error().message;
-        while (!message.empty() && message.back() == '\n') {
-            message.pop_back();
-        }
-        logger_.log(core::LogLevel::Error, {},
-                    "configuration reload failed, keeping the previous configuration: " + message);
+        reject_config(options_.config_path, loaded.error());
         notifier_.ready("configuration reload failed; running with the previous configuration");
         return loaded.error();
     }

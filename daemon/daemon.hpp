@@ -25,6 +25,8 @@
 #include "daemon/event_sink.hpp"
 #include "daemon/event_sources.hpp"
 #include "daemon/holder_watch.hpp"
+#include "daemon/metrics_counters.hpp"
+#include "daemon/metrics_textfile.hpp"
 #include "daemon/notifier.hpp"
 #include "daemon/options.hpp"
 #include "daemon/path_state_polls.hpp"
@@ -58,9 +60,12 @@ private:
     void topology_changed() override {
         service_.invalidate();
         bus_.topology_changed();
+        metrics_file_.changed();
     }
     // ConfigControl
     void apply_config(core::Config config, const std::string& origin) override;
+    void reject_config(const std::string& origin, const core::Error& error) override;
+    api::MetricsSample metrics_sample() const;
 
     core::Result<void> register_sources();
     void wait_for_startup_dm_work();
@@ -89,6 +94,7 @@ private:
     DeadlineTimer watchdog_timer_;
     core::Engine engine_;
 
+    MetricsCounters metrics_counters_;
     // The parts, in the order they need each other.
     ActionExecutor executor_;
     ServiceAdapter service_;
@@ -98,6 +104,7 @@ private:
     DmEvents dm_events_;
     CheckResults check_results_;
     HolderWatch holder_watch_;
+    MetricsTextfile metrics_file_;
     // Last, so its thread is joined before the parts its jobs use are destroyed.
     DmWorker dm_worker_;
 };

@@ -102,6 +102,9 @@ void CheckResults::collect() {
     }
     for (const auto& done : pool_.drain_completed()) {
         logger_.log(core::LogLevel::Debug, {"", done.request.devnode}, done.outcome.message);
+        if (done.duration.count() > 0) {
+            metrics_.check_finished(done.duration);
+        }
         sink_.feed(core::CheckerResult{done.request.devnode, done.outcome.state, done.outcome.message,
                                        done.request.check_id});
         polls_.after_check(done.request.devnode, core::is_usable(done.outcome.state));

@@ -8,6 +8,7 @@
 #include "daemon/dm_worker.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/event_sink.hpp"
+#include "daemon/metrics_counters.hpp"
 #include "daemon/path_state_polls.hpp"
 #include "ports/logger.hpp"
 
@@ -53,14 +54,16 @@ private:
 // The worker pool's started and finished checks, each with the engine's check id.
 class CheckResults {
 public:
-    CheckResults(ports::WorkerPool& pool, PathStatePolls& polls, EventSink& sink, ports::Logger& logger)
-        : pool_(pool), polls_(polls), sink_(sink), logger_(logger) {}
+    CheckResults(ports::WorkerPool& pool, PathStatePolls& polls, EventSink& sink, MetricsCounters& metrics,
+                 ports::Logger& logger)
+        : pool_(pool), polls_(polls), sink_(sink), metrics_(metrics), logger_(logger) {}
     void collect();
 
 private:
     ports::WorkerPool& pool_;
     PathStatePolls& polls_;
     EventSink& sink_;
+    MetricsCounters& metrics_;
     ports::Logger& logger_;
     ports::WorkerPoolStats published_;  // the pool's counters as last published
 };

@@ -203,8 +203,7 @@ core::Result<void> ServiceAdapter::reconfigure(const std::optional<dbus::ConfigT
     }
     auto parsed = config::parse_config(text->text, text->origin);
     if (!parsed) {
-        logger_.log(core::LogLevel::Warning, {},
-                    "configuration from D-Bus rejected: " + parsed.error().message);
+        config_control_.reject_config(text->origin + " (via D-Bus)", parsed.error());
         return parsed.error();
     }
     config_control_.apply_config(std::move(*parsed), text->origin + " (via D-Bus)");

@@ -27,6 +27,8 @@ public:
     // Re-reads the configuration file. Returns the error when the previous configuration was kept.
     virtual core::Result<void> reload_config_file() = 0;
     virtual void apply_config(core::Config config, const std::string& origin) = 0;
+    // A configuration that did not parse: logged and counted; the previous one stays.
+    virtual void reject_config(const std::string& origin, const core::Error& error) = 0;
 };
 
 class ServiceAdapter final : public dbus::ServiceBackend {

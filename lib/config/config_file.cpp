@@ -208,6 +208,12 @@ private:
             store(g.multipath_bindings_file, read_path(v, path), l, name, key);
         } else if (name == "log_level") {
             store(g.log_level, read_with(v, path, "a log level", core::parse_log_level), l, name, key);
+        } else if (name == "metrics_textfile_directory") {
+            const bool off = v.IsScalar() && v.Scalar() == "off";
+            store(g.metrics_textfile_directory, off ? std::optional<std::string>("off") : read_path(v, path),
+                  l, name, key);
+        } else if (name == "metrics_interval") {
+            store(g.metrics_interval, read_duration(v, path, 1s), l, name, key);
         } else {
             return false;
         }

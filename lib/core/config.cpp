@@ -428,6 +428,9 @@ const GlobalOptions& builtin_global_options() {
         g.import_multipath_bindings = true;
         g.multipath_bindings_file = "/etc/multipath/bindings";
         g.queue_without_daemon = false;
+        // Debian's prometheus-node-exporter reads this directory; nothing is written while it does not exist.
+        g.metrics_textfile_directory = "/var/lib/prometheus/node-exporter";
+        g.metrics_interval = 15s;
         g.log_level = LogLevel::Info;
         return g;
     }();
@@ -554,6 +557,9 @@ ResolvedGlobalOptions resolve_global_options(const Config& config) {
     r.log_level = pick_global(config, &GlobalOptions::log_level, "log_level");
     r.queue_without_daemon =
         pick_global(config, &GlobalOptions::queue_without_daemon, "queue_without_daemon");
+    r.metrics_textfile_directory =
+        pick_global(config, &GlobalOptions::metrics_textfile_directory, "metrics_textfile_directory");
+    r.metrics_interval = pick_global(config, &GlobalOptions::metrics_interval, "metrics_interval");
     // multipath-tools: an unset max_polling_interval is 4 x polling_interval.
     if (r.max_polling_interval.origin == Origin::BuiltIn) {
         r.max_polling_interval.value = 4 * r.polling_interval.value;
@@ -680,6 +686,8 @@ std::vector<ExplainedSetting> explain(const ResolvedGlobalOptions& r) {
     add(out, "multipath_bindings_file", r.multipath_bindings_file);
     add(out, "log_level", r.log_level);
     add(out, "queue_without_daemon", r.queue_without_daemon);
+    add(out, "metrics_textfile_directory", r.metrics_textfile_directory);
+    add(out, "metrics_interval", r.metrics_interval);
     return out;
 }
 

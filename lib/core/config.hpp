@@ -241,6 +241,9 @@ struct GlobalOptions {
     // When the daemon stops, maps keep queueing (yes) or stop queueing (no, as multipath-tools' default):
     // with no daemon nobody reinstates a path, so queued I/O would wait for ever.
     std::optional<bool> queue_without_daemon;
+    // Where the daemon writes its Prometheus metrics for node_exporter's textfile collector; "off": nowhere.
+    std::optional<std::string> metrics_textfile_directory;
+    std::optional<Millis> metrics_interval;  // rewritten at least this often (I/O counters, timestamp)
 
     std::map<std::string, SourceLocation, std::less<>> locations;
 
@@ -260,6 +263,8 @@ void for_each_global_option(GlobalOptions& o, F&& f) {
     f("multipath_bindings_file", o.multipath_bindings_file);
     f("log_level", o.log_level);
     f("queue_without_daemon", o.queue_without_daemon);
+    f("metrics_textfile_directory", o.metrics_textfile_directory);
+    f("metrics_interval", o.metrics_interval);
 }
 template <typename F>
 void for_each_global_option(const GlobalOptions& o, F&& f) {
@@ -395,6 +400,8 @@ struct ResolvedGlobalOptions {
     Resolved<std::string> multipath_bindings_file;
     Resolved<LogLevel> log_level;
     Resolved<bool> queue_without_daemon;
+    Resolved<std::string> metrics_textfile_directory;  // "off": no metrics file
+    Resolved<Millis> metrics_interval;
 };
 
 // The built-in values every level falls back to (all fields set).

@@ -76,7 +76,7 @@ struct ThreadWorkerPool::State {
     // Threads not held by a slow check: the pool keeps `options.workers` of them while checks wait.
     std::size_t available_workers(Clock::time_point now) const { return live_workers - held_count(now); }
 
-    void finish_locked(ports::JobId id, ports::CheckOutcome outcome) {
+    void finish_locked(ports::JobId id, ports::CheckOutcome outcome, std::chrono::microseconds ran) {
         auto it = jobs.find(id);
         if (it == jobs.end()) {
             return;
@@ -90,7 +90,7 @@ struct ThreadWorkerPool::State {
             // drain collects what was left. Nothing is lost: this runs under the mutex that
             // drain_completed() takes to swap the list and reset `wake_pending`.
             const bool urgent = queue.empty() || !core::is_usable(outcome.state);
-            completed.push_back({id, it->second.request, std::move(outcome), false});
+            completed.push_back({id, it->second.request, std::move(outcome), false, ran});
             if (urgent && !wake_pending) {
                 signal_completion();
                 wake_pending = true;
@@ -149,14 +149,17 @@ void worker_main(std::shared_ptr<ThreadWorkerPool::State> state) {
         lock.unlock();
 
         ports::CheckOutcome outcome;
+        const auto began = std::chrono::steady_clock::now();
         try {
             outcome = state->checker->check(request);
         } catch (const std::exception& e) {
             outcome = {core::PathState::Down, std::string("checker failed: ") + e.what()};
         }
+        const auto ran =
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began);
 
         lock.lock();
-        state->finish_locked(id, std::move(outcome));
+        state->finish_locked(id, std::move(outcome), ran);
     }
     --state->live_workers;
     state->worker_exited.notify_all();
@@ -253,7 +256,8 @@ std::vector<ports::CompletedCheck> ThreadWorkerPool::drain_completed() {
                  {core::PathState::Down, std::string(core::to_string(job.request.kind)) +
                                              " checker timed out after " + std::to_string(waited.count()) +
                                              " ms"},
-                 true});
+                 true,
+                 std::chrono::duration_cast<std::chrono::microseconds>(now - job.started)});
         }
     }
     state_->replace_held_locked(state_, now);

@@ -20,6 +20,7 @@
 // - drain_started() returns, once each, the checks that started on a worker since the last call and are
 //   still running (a check already answered needs no start notice). It is never signalled on its own.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -36,6 +37,8 @@ struct CompletedCheck {
     CheckRequest request;
     CheckOutcome outcome;
     bool timed_out = false;  // outcome synthesised because the job overran its deadline
+    // How long the checker ran; for a timed-out job, how long it was waited for; 0 when it never ran.
+    std::chrono::microseconds duration{0};
 };
 
 struct StartedCheck {

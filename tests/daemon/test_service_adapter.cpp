@@ -28,6 +28,7 @@ class NoConfigControl final : public ConfigControl {
 public:
     core::Result<void> reload_config_file() override { return {}; }
     void apply_config(core::Config, const std::string&) override {}
+    void reject_config(const std::string&, const core::Error&) override {}
 };
 
 class SilentLogger final : public ports::Logger {

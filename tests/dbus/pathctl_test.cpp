@@ -11,10 +11,10 @@
 
 #include "api/json.hpp"
 #include "cli/app.hpp"
-#include "cli/block_stats.hpp"
 #include "cli/format.hpp"
 #include "fake_client.hpp"
 #include "fixtures.hpp"
+#include "os/block_stats.hpp"
 
 namespace {
 
@@ -633,13 +633,13 @@ protected:
 
 TEST(BlockStats, ParsesTheCountersOfAStatFile) {
     const auto s =
-        pathkeeper::cli::parse_block_stats("1200 3 98304 5000 800 4 409600 3000 2 6100 8000 0 0 0 0 0 0\n");
+        pathkeeper::os::parse_block_stats("1200 3 98304 5000 800 4 409600 3000 2 6100 8000 0 0 0 0 0 0\n");
     ASSERT_TRUE(s.has_value());
-    EXPECT_EQ(*s, (pathkeeper::cli::BlockStats{1200, 800, 98304, 409600, 2, 6100}));
+    EXPECT_EQ(*s, (pathkeeper::os::BlockStats{1200, 800, 98304, 409600, 2, 6100}));
 }
 
 TEST(BlockStats, RefusesShortOrGarbledText) {
-    using pathkeeper::cli::parse_block_stats;
+    using pathkeeper::os::parse_block_stats;
     EXPECT_FALSE(parse_block_stats(""));
     EXPECT_FALSE(parse_block_stats("1 2 3 4 5 6 7 8 9 10\n"));
     EXPECT_FALSE(parse_block_stats("1 2 3 4 5 6 7 8 9 10 x\n"));
@@ -650,7 +650,7 @@ TEST(BlockStats, RefusesShortOrGarbledText) {
 }
 
 TEST(BlockStats, ReadsNothingForAMissingDeviceOrAPathLikeName) {
-    using pathkeeper::cli::read_block_stats;
+    using pathkeeper::os::read_block_stats;
     EXPECT_FALSE(read_block_stats(::testing::TempDir() + "/no-such-sysfs", "sdb"));
     EXPECT_FALSE(read_block_stats("/sys", "../../etc"));
     EXPECT_FALSE(read_block_stats("/sys", ""));

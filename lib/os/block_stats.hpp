@@ -1,14 +1,14 @@
 #pragma once
-// A path's I/O counters from its block device's stat file (/sys/block/<dev>/stat, the kernel's
-// Documentation/block/stat.rst), read by pathctl itself: it runs on the daemon's host, so the daemon only
-// lists the paths.
+// A block device's I/O counters from its stat file (/sys/block/<dev>/stat, the kernel's
+// Documentation/block/stat.rst). Its own small library: pathctl reads them too and must not load libudev or
+// libdevmapper for it.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace pathkeeper::cli {
+namespace pathkeeper::os {
 
 struct BlockStats {
     std::uint64_t reads = 0;  // read requests completed
@@ -26,4 +26,4 @@ std::optional<BlockStats> parse_block_stats(std::string_view text);
 // <sysfs_root>/block/<devnode>/stat; nullopt when the device is gone or the file does not parse.
 std::optional<BlockStats> read_block_stats(const std::string& sysfs_root, const std::string& devnode);
 
-}  // namespace pathkeeper::cli
+}  // namespace pathkeeper::os

@@ -1,11 +1,11 @@
-#include "cli/block_stats.hpp"
+#include "os/block_stats.hpp"
 
 #include <charconv>
 #include <fstream>
 #include <sstream>
 #include <vector>
 
-namespace pathkeeper::cli {
+namespace pathkeeper::os {
 
 std::optional<BlockStats> parse_block_stats(std::string_view text) {
     std::vector<std::uint64_t> fields;
@@ -52,4 +52,4 @@ std::optional<BlockStats> read_block_stats(const std::string& sysfs_root, const 
     return parse_block_stats(text.str());
 }
 
-}  // namespace pathkeeper::cli
+}  // namespace pathkeeper::os
