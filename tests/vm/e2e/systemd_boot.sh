@@ -248,6 +248,27 @@ $verify"
     else
         bad "pathctl show topology did not answer within 30 s: $(pathctl show topology 2>&1 | tail -n 3)"
     fi
+
+    step "the metrics file in node_exporter's directory (through the unit's sandbox); the alert rules"
+    local prom=/var/lib/prometheus/node-exporter/pathkeeper.prom
+    deadline=$((SECONDS + 30))
+    until grep -qE '^pathkeeper_map_usable_paths\{map="[^"]+"\} 2$' "$prom" 2>/dev/null; do
+        [ "$SECONDS" -lt "$deadline" ] || break
+        sleep 0.5
+    done
+    grep -qE '^pathkeeper_map_usable_paths\{map="[^"]+"\} 2$' "$prom" 2>/dev/null ||
+        bad "no map with 2 usable paths in $prom: $(grep -E 'usable_paths|^#' "$prom" 2>&1 | tail -n 3);" \
+            "journal: $(journalctl -b -u pathkeeperd.service --no-pager | grep -i metrics | tail -n 3)"
+    [ -s /usr/share/pathkeeper/prometheus/pathkeeper.rules.yml ] || bad "the package installed no alert rules"
+
+    step "the journal: the map's creation or adoption as a structured entry, explained by the catalog"
+    local ids=(MESSAGE_ID=393d2ac8426745708a7975f5f7ac3976 MESSAGE_ID=36c3b25e61bd456d8ef49b5b3c054ebb) fields
+    fields=$(journalctl -b -u pathkeeperd.service -o export "${ids[@]}" | grep -E '^(MAP|WWID)=' | sort -u)
+    log "map entry fields: $(tr '\n' ' ' <<<"$fields")"
+    grep -q '^MAP=.' <<<"$fields" && grep -q '^WWID=.' <<<"$fields" ||
+        bad "no map-created/adopted journal entry with MAP= and WWID= fields"
+    journalctl -b -u pathkeeperd.service -x --no-pager "${ids[@]}" | grep -q 'Look closer with: pathctl show map' ||
+        bad "journalctl -x shows no catalog text for the map entry (catalog not installed or not indexed)"
 }
 
 # pathctl_answers_within SECONDS: polls pathctl show topology; true once it answers.
