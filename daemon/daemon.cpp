@@ -232,9 +232,13 @@ int Daemon::run() {
 
 void Daemon::feed(const core::Event& event) {
     if (const auto* enumerated = std::get_if<core::PathsReEnumerated>(&event)) {
-        polls_.learn(engine_.differences(enumerated->paths));  // before the engine has applied them
+        // Before the engine has applied them; the paths it drops lose their counters too.
+        const core::Event differences{engine_.differences(enumerated->paths)};
+        polls_.learn(differences);
+        metrics_counters_.observe(differences);
     } else {
         polls_.learn(event);
+        metrics_counters_.observe(event);
     }
     // What holds the maps may change with the maps themselves, or when a path of one fails (md then fails
     // the leg, the other map's verdict turns): read the holders again at the next housekeeping second.
@@ -243,7 +247,6 @@ void Daemon::feed(const core::Event& event) {
         holder_watch_.request();
     }
     const auto now = MonotonicClock::now();
-    metrics_counters_.observe(event);
     const auto actions = engine_.handle(event, now);
     service_.invalidate();  // whatever the event changed, the API's view shows it from now on
     metrics_counters_.observe(actions);

@@ -119,14 +119,8 @@ void MetricsTextfile::poll(MonotonicClock::time_point now, const core::ResolvedG
 
 void MetricsTextfile::finished(const Outcome& outcome) {
     in_flight_ = false;
-    if (outcome.problem.empty()) {
-        written_directory_ = outcome.directory;
-        if (!last_problem_.empty()) {
-            logger_.log(core::LogLevel::Notice, {},
-                        "metrics: writing " + file_in(outcome.directory) + " again");
-        }
-        last_problem_.clear();
-    } else if (outcome.no_directory) {
+    // A missing directory leaves `problem` empty (nothing was tried): it must be told apart before a write.
+    if (outcome.no_directory) {
         // The default directory exists only where node_exporter is installed: its absence is no fault.
         const std::string problem = "no directory " + outcome.directory;
         if (problem != last_problem_) {
@@ -134,6 +128,13 @@ void MetricsTextfile::finished(const Outcome& outcome) {
                         "metrics: not written, " + problem + " (prometheus-node-exporter not installed?)");
         }
         last_problem_ = problem;
+    } else if (outcome.problem.empty()) {
+        written_directory_ = outcome.directory;
+        if (!last_problem_.empty()) {
+            logger_.log(core::LogLevel::Notice, {},
+                        "metrics: writing " + file_in(outcome.directory) + " again");
+        }
+        last_problem_.clear();
     } else {
         if (outcome.problem != last_problem_) {
             logger_.log(core::LogLevel::Warning, {}, "metrics: not written: " + outcome.problem);

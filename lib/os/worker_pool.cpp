@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -155,8 +156,10 @@ void worker_main(std::shared_ptr<ThreadWorkerPool::State> state) {
         } catch (const std::exception& e) {
             outcome = {core::PathState::Down, std::string("checker failed: ") + e.what()};
         }
-        const auto ran =
-            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began);
+        // At least 1 us: 0 means "never ran", and a checker answering from memory can be quicker.
+        const auto ran = std::max(
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began),
+            std::chrono::microseconds(1));
 
         lock.lock();
         state->finish_locked(id, std::move(outcome), ran);

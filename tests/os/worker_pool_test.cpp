@@ -110,6 +110,27 @@ TEST(AWorkerPool, ReportsACompletedCheckThroughItsEventfd) {
     EXPECT_EQ(done[0].request.devnode, "sdb");
     EXPECT_EQ(done[0].outcome.state, core::PathState::Up);
     EXPECT_FALSE(done[0].timed_out);
+    EXPECT_GT(done[0].duration.count(), 0) << "a check that ran took some time, however short";
+}
+
+TEST(AWorkerPool, MeasuresHowLongEachCheckRan) {
+    auto checker = std::make_shared<ScriptedChecker>(std::set<std::string>{}, std::set<std::string>{"sdc"},
+                                                     std::set<std::string>{"sdslow"});
+    ThreadWorkerPool pool(checker, {2, 1000ms});
+    pool.submit(request_for("sdc"));
+    pool.submit(request_for("sdslow"));
+    auto done = wait_for_completions(pool, 2);
+    ASSERT_EQ(done.size(), 2u);
+    for (const auto& d : done) {
+        SCOPED_TRACE(d.request.devnode);
+        EXPECT_GT(d.duration.count(), 0);
+        if (d.request.devnode == "sdslow") {
+            EXPECT_GE(d.duration, 300ms);  // the checker slept that long
+            EXPECT_LT(d.duration, 3000ms);
+        } else {
+            EXPECT_LT(d.duration, 300ms);
+        }
+    }
 }
 
 // Drains once, after the completion eventfd became readable: what one wake-up of the loop gets.
@@ -201,6 +222,7 @@ TEST(AWorkerPool, ReportsAHungCheckAsDownOnceItsDeadlinePasses) {
     EXPECT_TRUE(done[0].timed_out);
     EXPECT_EQ(done[0].outcome.state, core::PathState::Down);
     EXPECT_NE(done[0].outcome.message.find("timed out"), std::string::npos);
+    EXPECT_GE(done[0].duration, 50ms) << "how long it was waited for";
     EXPECT_EQ(pool.stats().overdue, 1u);
     EXPECT_TRUE(pool.drain_completed().empty()) << "a timeout is reported once";
     checker->release();
@@ -234,6 +256,7 @@ TEST(AWorkerPool, AnswersARecheckOfAStillHungPathAtOnceWithoutTakingAnotherWorke
     EXPECT_EQ(done[0].id, again);
     EXPECT_EQ(done[0].outcome.state, core::PathState::Down);
     EXPECT_NE(done[0].outcome.message.find("still hung"), std::string::npos);
+    EXPECT_EQ(done[0].duration.count(), 0) << "answered without running a check";
     EXPECT_EQ(checker->calls(), 1);
     EXPECT_EQ(pool.stats().running, 1u);
     checker->release();

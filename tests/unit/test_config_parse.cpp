@@ -321,6 +321,44 @@ TEST(AConfigFile, WithARelativeBindingsPathIsRejected) {
                 HasSubstr("defaults.bindings_file: must be an absolute path"));
 }
 
+TEST(AConfigFile, TakesAnAbsoluteMetricsDirectoryOrOff) {
+    const auto config =
+        parsed("defaults:\n  metrics_textfile_directory: /run/node-exporter\n  metrics_interval: 1m\n");
+    EXPECT_EQ(config.defaults.global.metrics_textfile_directory, "/run/node-exporter");
+    EXPECT_EQ(config.defaults.global.metrics_interval, 60s);
+    EXPECT_EQ(
+        parsed("defaults:\n  metrics_textfile_directory: off\n").defaults.global.metrics_textfile_directory,
+        "off");
+    const auto resolved = core::resolve_global_options(parsed(""));
+    EXPECT_EQ(resolved.metrics_textfile_directory.value, "/var/lib/prometheus/node-exporter");
+    EXPECT_EQ(resolved.metrics_interval.value, 15s);
+}
+
+TEST(AConfigFile, WithARelativeOrEmptyMetricsDirectoryIsRejected) {
+    EXPECT_THAT(errors_of("defaults:\n  metrics_textfile_directory: prometheus\n"),
+                HasSubstr("test.yaml:2:31: defaults.metrics_textfile_directory: must be an absolute path"));
+    EXPECT_THAT(errors_of("defaults:\n  metrics_textfile_directory: \"\"\n"),
+                HasSubstr("defaults.metrics_textfile_directory: must not be empty"));
+    EXPECT_THAT(errors_of("defaults:\n  metrics_textfile_directory:\n"),
+                HasSubstr("defaults.metrics_textfile_directory: missing value"));
+    EXPECT_THAT(errors_of("defaults:\n  metrics_textfile_directory: [/a, /b]\n"),
+                HasSubstr("defaults.metrics_textfile_directory: expected a string, got a list"));
+}
+
+TEST(AConfigFile, WithAMetricsIntervalUnderASecondIsRejected) {
+    EXPECT_THAT(errors_of("defaults:\n  metrics_interval: 500ms\n"),
+                HasSubstr("defaults.metrics_interval: duration \"500ms\" is too short (minimum 1s)"));
+    EXPECT_THAT(errors_of("defaults:\n  metrics_interval: 0\n"), HasSubstr("defaults.metrics_interval: "));
+    EXPECT_EQ(parsed("defaults:\n  metrics_interval: 1s\n").defaults.global.metrics_interval, 1s);
+}
+
+TEST(AConfigFile, TakesTheMetricsOptionsOnlyUnderDefaults) {
+    EXPECT_THAT(errors_of("devices:\n  - vendor: ACME\n    metrics_interval: 5s\n"),
+                HasSubstr("unknown key"));
+    EXPECT_THAT(errors_of("multipaths:\n  - wwid: 3600a\n    metrics_textfile_directory: /tmp\n"),
+                HasSubstr("unknown key"));
+}
+
 TEST(AConfigFile, WithATopLevelListIsRejected) {
     EXPECT_THAT(errors_of("- defaults\n"), HasSubstr("test.yaml:1:1: the top level must be a mapping"));
 }

@@ -144,6 +144,24 @@ TEST(ConfigRender, TheBuiltInConfigurationRoundTripsToo) {
     expect_same_effective_config(Config{}, parsed(text, "rendered.yaml"));
 }
 
+TEST(ConfigRender, TheMetricsOptionsRoundTrip) {
+    for (const char* yaml : {"defaults:\n  metrics_textfile_directory: off\n  metrics_interval: 1s\n",
+                             "defaults:\n  metrics_textfile_directory: \"/srv/node exporter/#1\"\n"
+                             "  metrics_interval: 2m\n"}) {
+        SCOPED_TRACE(yaml);
+        const Config original = parsed(yaml);
+        const std::string text = render_config(original);
+        const Config reread = parsed(text, "rendered.yaml");
+        expect_same_effective_config(original, reread);
+        EXPECT_EQ(reread.defaults.global.metrics_textfile_directory,
+                  original.defaults.global.metrics_textfile_directory);
+        EXPECT_EQ(reread.defaults.global.metrics_interval, original.defaults.global.metrics_interval);
+    }
+    const std::string text = render_config(parsed("defaults:\n  metrics_textfile_directory: off\n"));
+    EXPECT_NE(text.find("  metrics_textfile_directory: off"), std::string::npos) << text;
+    EXPECT_NE(text.find("  metrics_interval: 15s"), std::string::npos) << text;
+}
+
 // The file may set one side of a pair the parser checks (fast_recheck_interval <= polling_interval,
 // flap_hold_time <= flap_hold_max) beyond the other side's built-in value: that built-in value stays unset.
 TEST(ConfigRender, BuiltInValuesThatWouldConflictWithTheFilesAreLeftAsComments) {
