@@ -16,6 +16,9 @@ namespace pathkeeper::daemon {
 namespace {
 
 constexpr std::chrono::seconds kMinimumGap{1};
+// poll() runs at the loop's once-a-second housekeeping, whose ticks jitter by milliseconds: without slack a
+// tick that comes a little early would push a write that is due by a whole second.
+constexpr std::chrono::milliseconds kTickSlack{100};
 
 std::string file_in(const std::string& directory) {
     return directory + "/" + MetricsTextfile::kFileName;
@@ -99,8 +102,8 @@ void MetricsTextfile::poll(MonotonicClock::time_point now, const core::ResolvedG
     if (off) {
         return;
     }
-    const bool due = !last_start_ || now - *last_start_ >= options.metrics_interval.value;
-    const bool allowed = !last_start_ || now - *last_start_ >= kMinimumGap;
+    const bool due = !last_start_ || now - *last_start_ + kTickSlack >= options.metrics_interval.value;
+    const bool allowed = !last_start_ || now - *last_start_ + kTickSlack >= kMinimumGap;
     if (!(due || (changed_ && allowed))) {
         return;
     }

