@@ -9,6 +9,9 @@ PersistentState load_persistent_state(const core::Config& config, const std::str
     state.bindings_path =
         global.bindings_file.value.empty() ? state_dir + "/bindings" : global.bindings_file.value;
     state.wwids_path = global.wwids_file.value.empty() ? state_dir + "/wwids" : global.wwids_file.value;
+    state.reservation_keys_path = global.reservation_keys_file.value.empty()
+                                      ? state_dir + "/prkeys"
+                                      : global.reservation_keys_file.value;
     auto warn = [&](const std::string& text) { logger.log(core::LogLevel::Warning, {}, text); };
 
     auto load_bindings = [&](const std::string& path) -> bool {

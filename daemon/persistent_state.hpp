@@ -19,6 +19,9 @@ struct PersistentState {
     core::KnownWwids known_wwids;
     std::string bindings_path;
     std::string wwids_path;
+    // Not read here: the keys of maps with reservation_key "file" are read when a path is registered, so a
+    // key another tool recorded meanwhile is the one used.
+    std::string reservation_keys_path;
 };
 
 PersistentState load_persistent_state(const core::Config& config, const std::string& state_dir,

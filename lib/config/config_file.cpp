@@ -162,6 +162,14 @@ private:
             store(o.flap_hold_time, read_duration(v, path, 0ms), l, name, key);
         } else if (name == "flap_hold_max") {
             store(o.flap_hold_max, read_duration(v, path, 0ms), l, name, key);
+        } else if (name == "reservation_key") {
+            store(o.reservation_key,
+                  read_with(v, path, "a reservation key (0x...), file or none", core::parse_reservation_key),
+                  l, name, key);
+        } else if (name == "reservation_aptpl") {
+            store(o.reservation_aptpl, read_bool(v, path), l, name, key);
+        } else if (name == "reservation_all_tg_pt") {
+            store(o.reservation_all_tg_pt, read_bool(v, path), l, name, key);
         } else {
             return false;
         }
@@ -200,6 +208,8 @@ private:
             store(g.bindings_file, read_path(v, path), l, name, key);
         } else if (name == "wwids_file") {
             store(g.wwids_file, read_path(v, path), l, name, key);
+        } else if (name == "reservation_keys_file") {
+            store(g.reservation_keys_file, read_path(v, path), l, name, key);
         } else if (name == "queue_without_daemon") {
             store(g.queue_without_daemon, read_bool(v, path), l, name, key);
         } else if (name == "import_multipath_bindings") {

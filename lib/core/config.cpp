@@ -283,6 +283,66 @@ Result<NoPathRetry> parse_no_path_retry(std::string_view text) {
                           "\" (valid: queue, fail, or a number of checks 1..999999)");
 }
 
+std::optional<std::uint64_t> parse_hex_key(std::string_view text) noexcept {
+    if (text.size() < 3 || text.size() > 18 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X')) {
+        return std::nullopt;
+    }
+    std::uint64_t key = 0;
+    for (char c : text.substr(2)) {
+        unsigned digit = 0;
+        if (c >= '0' && c <= '9') {
+            digit = static_cast<unsigned>(c - '0');
+        } else if (c >= 'a' && c <= 'f') {
+            digit = static_cast<unsigned>(c - 'a' + 10);
+        } else if (c >= 'A' && c <= 'F') {
+            digit = static_cast<unsigned>(c - 'A' + 10);
+        } else {
+            return std::nullopt;
+        }
+        key = (key << 4) | digit;  // at most 16 digits: never overflows
+    }
+    return key;
+}
+
+std::string to_string(const ReservationKey& v) {
+    switch (v.mode) {
+        case ReservationKey::Mode::None:
+            return "none";
+        case ReservationKey::Mode::File:
+            return "file";
+        case ReservationKey::Mode::Fixed:
+            break;
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string digits;
+    for (std::uint64_t k = v.key; k != 0; k >>= 4) {
+        digits.insert(digits.begin(), hex[k & 0xf]);
+    }
+    return "0x" + (digits.empty() ? std::string("0") : digits);
+}
+
+Result<ReservationKey> parse_reservation_key(std::string_view text) {
+    const std::string_view t = trim(text);
+    const std::string word = lower(t);
+    if (word == "none") {
+        return ReservationKey::none();
+    }
+    if (word == "file") {
+        return ReservationKey::file();
+    }
+    const auto key = parse_hex_key(t);
+    if (!key) {
+        return make_error(ErrorCode::InvalidArgument,
+                          "invalid reservation_key \"" + std::string(text) +
+                              "\": not a hexadecimal key (0x followed by 1 to 16 hex digits), file or none");
+    }
+    if (*key == 0) {
+        return make_error(ErrorCode::InvalidArgument, "invalid reservation_key \"" + std::string(text) +
+                                                          "\": the key must not be zero (none: no key)");
+    }
+    return ReservationKey::fixed(*key);
+}
+
 Result<Pattern> Pattern::compile(std::string_view text) {
     Pattern p;
     p.text_ = std::string(text);
@@ -410,6 +470,10 @@ const MapOptions& builtin_map_options() {
         o.flap_threshold = 2;
         o.flap_hold_time = 10s;
         o.flap_hold_max = 5min;
+        // multipath-tools: no key unless one is configured; APTPL and ALL_TG_PT off.
+        o.reservation_key = ReservationKey::none();
+        o.reservation_aptpl = false;
+        o.reservation_all_tg_pt = false;
         return o;
     }();
     return options;
@@ -425,6 +489,7 @@ const GlobalOptions& builtin_global_options() {
         g.alias_prefix = "mpath";
         g.bindings_file = "";
         g.wwids_file = "";
+        g.reservation_keys_file = "";
         g.import_multipath_bindings = true;
         g.multipath_bindings_file = "/etc/multipath/bindings";
         g.queue_without_daemon = false;
@@ -489,6 +554,9 @@ ResolvedMapOptions resolve_levels(const std::vector<Level>& levels) {
     r.flap_threshold = pick(levels, &MapOptions::flap_threshold, "flap_threshold");
     r.flap_hold_time = pick(levels, &MapOptions::flap_hold_time, "flap_hold_time");
     r.flap_hold_max = pick(levels, &MapOptions::flap_hold_max, "flap_hold_max");
+    r.reservation_key = pick(levels, &MapOptions::reservation_key, "reservation_key");
+    r.reservation_aptpl = pick(levels, &MapOptions::reservation_aptpl, "reservation_aptpl");
+    r.reservation_all_tg_pt = pick(levels, &MapOptions::reservation_all_tg_pt, "reservation_all_tg_pt");
     return r;
 }
 
@@ -550,6 +618,8 @@ ResolvedGlobalOptions resolve_global_options(const Config& config) {
     r.alias_prefix = pick_global(config, &GlobalOptions::alias_prefix, "alias_prefix");
     r.bindings_file = pick_global(config, &GlobalOptions::bindings_file, "bindings_file");
     r.wwids_file = pick_global(config, &GlobalOptions::wwids_file, "wwids_file");
+    r.reservation_keys_file =
+        pick_global(config, &GlobalOptions::reservation_keys_file, "reservation_keys_file");
     r.import_multipath_bindings =
         pick_global(config, &GlobalOptions::import_multipath_bindings, "import_multipath_bindings");
     r.multipath_bindings_file =
@@ -634,6 +704,9 @@ std::string format_option_value(const Failback& v) {
 std::string format_option_value(const NoPathRetry& v) {
     return to_string(v);
 }
+std::string format_option_value(const ReservationKey& v) {
+    return to_string(v);
+}
 
 namespace {
 
@@ -667,6 +740,9 @@ std::vector<ExplainedSetting> explain(const ResolvedMapOptions& r) {
     add(out, "flap_threshold", r.flap_threshold);
     add(out, "flap_hold_time", r.flap_hold_time);
     add(out, "flap_hold_max", r.flap_hold_max);
+    add(out, "reservation_key", r.reservation_key);
+    add(out, "reservation_aptpl", r.reservation_aptpl);
+    add(out, "reservation_all_tg_pt", r.reservation_all_tg_pt);
     if (r.alias) {
         out.push_back(ExplainedSetting{"alias", *r.alias, Origin::Multipath, r.alias_where});
     }
@@ -682,6 +758,7 @@ std::vector<ExplainedSetting> explain(const ResolvedGlobalOptions& r) {
     add(out, "alias_prefix", r.alias_prefix);
     add(out, "bindings_file", r.bindings_file);
     add(out, "wwids_file", r.wwids_file);
+    add(out, "reservation_keys_file", r.reservation_keys_file);
     add(out, "import_multipath_bindings", r.import_multipath_bindings);
     add(out, "multipath_bindings_file", r.multipath_bindings_file);
     add(out, "log_level", r.log_level);

@@ -123,6 +123,27 @@ std::string to_string(const NoPathRetry& v);  // "queue", "fail", "12"
 // "queue" | "fail" | N; N = 0 means fail, as in multipath-tools.
 Result<NoPathRetry> parse_no_path_retry(std::string_view text);
 
+// The SCSI-3 persistent reservation key the daemon registers on every path of a map (multipath-tools'
+// reservation_key). None: no key, nothing registered. Fixed: this key. File: the key recorded for the map's
+// WWID in the reservation keys file (core/reservation_keys.hpp), which `mpathpersist --register` keeps.
+struct ReservationKey {
+    enum class Mode { None, Fixed, File };
+    Mode mode = Mode::None;
+    std::uint64_t key = 0;  // Fixed only, never 0 (a zero key means "no key" in SCSI PR OUT)
+
+    static ReservationKey none() { return {Mode::None, 0}; }
+    static ReservationKey fixed(std::uint64_t k) { return {Mode::Fixed, k}; }
+    static ReservationKey file() { return {Mode::File, 0}; }
+    bool operator==(const ReservationKey&) const = default;
+};
+std::string to_string(const ReservationKey& v);  // "none", "file", "0x123abc" (lower case, no leading 0s)
+// "none" | "file" | "0x" followed by 1 to 16 hex digits, not zero. multipath-tools' ":aptpl" suffix is
+// not accepted here: APTPL is the separate option reservation_aptpl (the importer splits it off).
+Result<ReservationKey> parse_reservation_key(std::string_view text);
+// "0x" + 1..16 hex digits (either case, "0X" too) -> the key; nullopt for anything else. Zero is returned
+// as 0: callers decide what a zero key means.
+std::optional<std::uint64_t> parse_hex_key(std::string_view text) noexcept;
+
 // A POSIX extended regular expression as multipath.conf uses them: unanchored search, and a leading
 // "!" inverts the match (multipath-tools' blacklist syntax, e.g. "!^(sd[a-z]|dasd[a-z]|nvme[0-9])").
 class Pattern {
@@ -186,6 +207,12 @@ struct MapOptions {
     std::optional<unsigned> flap_threshold;
     std::optional<Millis> flap_hold_time;
     std::optional<Millis> flap_hold_max;
+    // Persistent reservations: the key registered on every path of the map, also on paths added or
+    // reinstated later, before they carry I/O; APTPL (the registration survives a target power loss) and
+    // ALL_TG_PT (one registration covers every target port) as sent with it.
+    std::optional<ReservationKey> reservation_key;
+    std::optional<bool> reservation_aptpl;
+    std::optional<bool> reservation_all_tg_pt;
 
     // Where each set option was written, keyed by its YAML name (for --explain and error messages).
     std::map<std::string, SourceLocation, std::less<>> locations;
@@ -218,6 +245,9 @@ void for_each_map_option(MapOptions& o, F&& f) {
     f("flap_threshold", o.flap_threshold);
     f("flap_hold_time", o.flap_hold_time);
     f("flap_hold_max", o.flap_hold_max);
+    f("reservation_key", o.reservation_key);
+    f("reservation_aptpl", o.reservation_aptpl);
+    f("reservation_all_tg_pt", o.reservation_all_tg_pt);
 }
 template <typename F>
 void for_each_map_option(const MapOptions& o, F&& f) {
@@ -234,6 +264,9 @@ struct GlobalOptions {
     std::optional<std::string> alias_prefix;   // user_friendly_names: prefix + a, b, ... z, aa, ...
     std::optional<std::string> bindings_file;  // unset: <state-dir>/bindings
     std::optional<std::string> wwids_file;     // unset: <state-dir>/wwids
+    // Per-WWID keys of maps with reservation_key: file (multipath-tools' prkeys format); unset:
+    // <state-dir>/prkeys.
+    std::optional<std::string> reservation_keys_file;
     // On first start (no bindings file yet) import multipath-tools' bindings so devices keep names.
     std::optional<bool> import_multipath_bindings;
     std::optional<std::string> multipath_bindings_file;  // default /etc/multipath/bindings
@@ -259,6 +292,7 @@ void for_each_global_option(GlobalOptions& o, F&& f) {
     f("alias_prefix", o.alias_prefix);
     f("bindings_file", o.bindings_file);
     f("wwids_file", o.wwids_file);
+    f("reservation_keys_file", o.reservation_keys_file);
     f("import_multipath_bindings", o.import_multipath_bindings);
     f("multipath_bindings_file", o.multipath_bindings_file);
     f("log_level", o.log_level);
@@ -384,6 +418,9 @@ struct ResolvedMapOptions {
     Resolved<unsigned> flap_threshold;
     Resolved<Millis> flap_hold_time;
     Resolved<Millis> flap_hold_max;
+    Resolved<ReservationKey> reservation_key;
+    Resolved<bool> reservation_aptpl;
+    Resolved<bool> reservation_all_tg_pt;
     std::optional<std::string> alias;  // from the multipaths entry, if any
     SourceLocation alias_where;
 };
@@ -394,8 +431,9 @@ struct ResolvedGlobalOptions {
     Resolved<Millis> fast_recheck_interval;
     Resolved<FindMultipaths> find_multipaths;
     Resolved<std::string> alias_prefix;
-    Resolved<std::string> bindings_file;  // empty value: <state-dir>/bindings
-    Resolved<std::string> wwids_file;     // empty value: <state-dir>/wwids
+    Resolved<std::string> bindings_file;          // empty value: <state-dir>/bindings
+    Resolved<std::string> wwids_file;             // empty value: <state-dir>/wwids
+    Resolved<std::string> reservation_keys_file;  // empty value: <state-dir>/prkeys
     Resolved<bool> import_multipath_bindings;
     Resolved<std::string> multipath_bindings_file;
     Resolved<LogLevel> log_level;
@@ -455,5 +493,6 @@ std::string format_option_value(FindMultipaths v);
 std::string format_option_value(LogLevel v);
 std::string format_option_value(const Failback& v);
 std::string format_option_value(const NoPathRetry& v);
+std::string format_option_value(const ReservationKey& v);
 
 }  // namespace pathkeeper::core

@@ -2,6 +2,7 @@
 
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "core/blacklist.hpp"
 #include "core/config_explain.hpp"
@@ -54,6 +55,20 @@ private:
         return out;
     }
 
+    // The state-directory file an unset *_file option stands for, or nullptr.
+    static const char* state_dir_file(std::string_view option) {
+        if (option == "bindings_file") {
+            return "bindings";
+        }
+        if (option == "wwids_file") {
+            return "wwids";
+        }
+        if (option == "reservation_keys_file") {
+            return "prkeys";
+        }
+        return nullptr;
+    }
+
     void defaults() {
         out_ << "defaults:\n";
         const ResolvedGlobalOptions global = resolve_global_options(config_);
@@ -70,10 +85,9 @@ private:
                          << "  (built-in; conflicts with the file's value)" << origin << "\n";
                     continue;
                 }
-                if ((s.name == "bindings_file" || s.name == "wwids_file") && s.value.empty()) {
+                if (const char* in_state_dir = state_dir_file(s.name); in_state_dir && s.value.empty()) {
                     // Not a value the file can hold: unset means "in the state directory".
-                    out_ << "  # " << s.name << ": <state-dir>/"
-                         << (s.name == "bindings_file" ? "bindings" : "wwids") << origin << "\n";
+                    out_ << "  # " << s.name << ": <state-dir>/" << in_state_dir << origin << "\n";
                     continue;
                 }
                 const bool text = s.name == "alias_prefix" || s.name.ends_with("_file");

@@ -17,6 +17,8 @@ namespace {
 
 using Kind = ImportNote::Kind;
 
+constexpr const char* kMultipathKeysFile = "/etc/multipath/prkeys";  // multipath-tools' default prkeys_file
+
 // Where an options block sits; some keywords are valid only in some of them.
 enum class Scope { Defaults, Device, Multipath, Overrides };
 
@@ -55,9 +57,6 @@ const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
         {"skip_kpartx", "pathkeeper leaves partition mappings to the udev rules (kpartx)"},
         {"max_sectors_kb", "pathkeeper does not change queue limits; set max_sectors_kb with a udev rule"},
         {"ghost_delay", "pathkeeper sets a map up as soon as it has a usable path"},
-        {"all_tg_pt", "persistent reservations are not managed by pathkeeper (mpathpersist)"},
-        {"reservation_key", "persistent reservations are not managed by pathkeeper (mpathpersist)"},
-        {"prkeys_file", "persistent reservations are not managed by pathkeeper (mpathpersist)"},
         {"detect_checker", "pathkeeper has no hardware-specific checkers to detect; tur is used"},
         {"vpd_vendor", "vendor-specific VPD pages are not read by pathkeeper"},
         {"reassign_maps", "obsolete: pathkeeper never remaps devices stacked on a path"},
@@ -95,7 +94,8 @@ const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
 
 bool is_global_keyword(std::string_view k) {
     return k == "verbosity" || k == "polling_interval" || k == "max_polling_interval" ||
-           k == "find_multipaths" || k == "bindings_file" || k == "queue_without_daemon";
+           k == "find_multipaths" || k == "bindings_file" || k == "queue_without_daemon" ||
+           k == "prkeys_file";
 }
 
 bool all_digits(std::string_view s) {
@@ -210,6 +210,7 @@ public:
         for (const auto& section : conf.sections) {
             top_level(section);
         }
+        keep_multipath_keys_file();
         finish_block(defaults_, "defaults");
         finish_block(overrides_, "overrides");
         for (auto& d : devices_) {
@@ -590,6 +591,16 @@ private:
             } else {
                 invalid("invalid value \"" + v + "\" (valid: yes, no)");
             }
+        } else if (k == "reservation_key") {
+            reservation_key(a, block);
+        } else if (k == "all_tg_pt") {
+            auto b = parse_bool(v);
+            if (!b) {
+                invalid("invalid boolean \"" + v + "\" (valid: yes, no)");
+                return;
+            }
+            set(block, "reservation_all_tg_pt", *b ? "yes" : "no", a.line);
+            note(Kind::Translated, a.line, k, "written as reservation_all_tg_pt");
         } else if (k == "failback") {
             auto r = core::parse_failback(v);
             r.ok() ? set(block, k, core::to_string(*r), a.line) : invalid(r.error().message);
@@ -684,6 +695,55 @@ private:
         }
     }
 
+    // "<hex key>[:aptpl]" (with or without 0x, as multipath-tools reads it) or "file". The APTPL suffix
+    // becomes the option reservation_aptpl.
+    void reservation_key(const ConfAttribute& a, Block& block) {
+        const std::string& k = a.keyword;
+        std::string_view key = a.value;
+        std::optional<std::string_view> flag;
+        if (const auto colon = key.find(':'); colon != std::string_view::npos) {
+            flag = key.substr(colon + 1);
+            key = key.substr(0, colon);
+        }
+        if (lower(key) == "file") {
+            set(block, k, "file", a.line);
+            if (!file_key_line_) {
+                file_key_line_ = a.line;
+            }
+            if (flag) {
+                note(Kind::NotMapped, a.line, k,
+                     "\":" + std::string(*flag) +
+                         "\" after file left out: the keys file records APTPL with each key (0X)");
+            }
+            return;
+        }
+        const std::string hex =
+            key.starts_with("0x") || key.starts_with("0X") ? std::string(key) : "0x" + std::string(key);
+        const auto parsed = core::parse_hex_key(hex);
+        if (!parsed) {
+            note(Kind::InvalidValue, a.line, k,
+                 "invalid reservation_key \"" + a.value +
+                     "\" (expected a hexadecimal key of 1 to 16 digits, optionally followed by :aptpl, or "
+                     "file); left out");
+            return;
+        }
+        if (*parsed == 0) {
+            note(Kind::NotMapped, a.line, k, "a zero key registers nothing; left out");
+            return;
+        }
+        set(block, k, core::to_string(core::ReservationKey::fixed(*parsed)), a.line);
+        if (!flag) {
+            return;
+        }
+        if (*flag == "aptpl") {
+            set(block, "reservation_aptpl", "yes", a.line);
+            note(Kind::Translated, a.line, k, "the :aptpl suffix written as reservation_aptpl: yes");
+        } else {
+            note(Kind::NotMapped, a.line, k,
+                 "unknown flag \":" + std::string(*flag) + "\" left out (only :aptpl exists)");
+        }
+    }
+
     void global_option(const ConfAttribute& a, Block& block) {
         const std::string& k = a.keyword;
         const std::string& v = a.value;
@@ -745,6 +805,15 @@ private:
                  "written as multipath_bindings_file: pathkeeper keeps its own bindings "
                  "(<state-dir>/bindings) and "
                  "imports this file on first start, so every map keeps its name");
+        } else if (k == "prkeys_file") {
+            if (!v.starts_with("/")) {
+                invalid("prkeys_file \"" + v + "\" is not an absolute path");
+                return;
+            }
+            set(block, "reservation_keys_file", quote(v), a.line);
+            note(Kind::Translated, a.line, k,
+                 "written as reservation_keys_file: pathkeeper reads and writes the keys of maps with "
+                 "reservation_key file in the same file and format");
         }
     }
 
@@ -817,6 +886,19 @@ private:
         }
         set(block, "no_path_retry", q.yaml, q.line);
         note(Kind::Translated, q.line, "features", "queue_if_no_path written as no_path_retry: queue");
+    }
+
+    // multipath-tools keeps the keys of "reservation_key file" maps in /etc/multipath/prkeys unless
+    // prkeys_file says otherwise; pathkeeper's default is its state directory. Pointing pathkeeper at the
+    // same file keeps the keys mpathpersist --register recorded.
+    void keep_multipath_keys_file() {
+        if (!file_key_line_ || defaults_.find("reservation_keys_file")) {
+            return;
+        }
+        set(defaults_, "reservation_keys_file", quote(kMultipathKeysFile), *file_key_line_);
+        note(Kind::Translated, *file_key_line_, "reservation_key",
+             std::string("file: reservation_keys_file set to ") + kMultipathKeysFile +
+                 ", where multipath-tools keeps the keys mpathpersist --register recorded");
     }
 
     void check_defaults() {
@@ -936,6 +1018,7 @@ private:
     Blacklist blacklist_, exceptions_;
     std::vector<Device> devices_;
     std::vector<Multipath> multipaths_;
+    std::optional<int> file_key_line_;  // the first "reservation_key file"
 };
 
 }  // namespace

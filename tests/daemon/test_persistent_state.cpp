@@ -55,5 +55,16 @@ TEST(TheKnownWwidsFile, KeepsValidWwidsAndLogsEachRefusedLineWithFileAndLine) {
     EXPECT_TRUE(logged("/state/bindings:2: line ignored: WWID '3600/a0b8' contains '/'"));
 }
 
+TEST(TheReservationKeysFile, IsInTheStateDirectoryUnlessTheConfigNamesOne) {
+    MemoryFiles files;
+    RecordingLogger logger;
+    EXPECT_EQ(load_persistent_state(core::Config{}, "/state", files, logger).reservation_keys_path,
+              "/state/prkeys");
+    core::Config config;
+    config.defaults.global.reservation_keys_file = "/etc/multipath/prkeys";
+    EXPECT_EQ(load_persistent_state(config, "/state", files, logger).reservation_keys_path,
+              "/etc/multipath/prkeys");
+}
+
 }  // namespace
 }  // namespace pathkeeper::daemon

@@ -150,6 +150,79 @@ TEST(AConfigFile, AcceptsLastPathRecoveryTmoSessionOrWholeSecondsAndNamesAnythin
                 HasSubstr("defaults.last_path_recovery_tmo: must be whole seconds"));
 }
 
+TEST(AConfigFile, ReadsReservationOptionsInEverySection) {
+    auto config = parsed(
+        "defaults:\n"
+        "  reservation_key: 0x123abc\n"
+        "  reservation_aptpl: yes\n"
+        "  reservation_all_tg_pt: yes\n"
+        "  reservation_keys_file: /etc/multipath/prkeys\n"
+        "devices:\n"
+        "  - vendor: ACME\n"
+        "    product: Disk\n"
+        "    reservation_key: file\n"
+        "overrides:\n"
+        "  reservation_key: 0XFFFFFFFFFFFFFFFF\n"
+        "  reservation_aptpl: no\n"
+        "multipaths:\n"
+        "  - wwid: 3600a\n"
+        "    reservation_key: none\n"
+        "    reservation_all_tg_pt: no\n");
+    EXPECT_EQ(config.defaults.map.reservation_key, core::ReservationKey::fixed(0x123abc));
+    EXPECT_EQ(config.defaults.map.reservation_aptpl, true);
+    EXPECT_EQ(config.defaults.map.reservation_all_tg_pt, true);
+    EXPECT_EQ(config.defaults.global.reservation_keys_file, "/etc/multipath/prkeys");
+    ASSERT_EQ(config.devices.size(), 1u);
+    EXPECT_EQ(config.devices[0].options.reservation_key, core::ReservationKey::file());
+    EXPECT_EQ(config.overrides.reservation_key, core::ReservationKey::fixed(0xffffffffffffffffULL));
+    EXPECT_EQ(config.overrides.reservation_aptpl, false);
+    ASSERT_EQ(config.multipaths.size(), 1u);
+    EXPECT_EQ(config.multipaths[0].options.reservation_key, core::ReservationKey::none());
+    EXPECT_EQ(config.multipaths[0].options.reservation_all_tg_pt, false);
+    EXPECT_EQ(config.multipaths[0].options.locations.at("reservation_key").to_string(), "test.yaml:15:5");
+}
+
+TEST(AConfigFile, AcceptsAReservationKeyOfOneToSixteenHexDigits) {
+    EXPECT_EQ(parsed("defaults:\n  reservation_key: 0x1\n").defaults.map.reservation_key,
+              core::ReservationKey::fixed(1));
+    EXPECT_EQ(parsed("defaults:\n  reservation_key: \"0x00000000000000aB\"\n").defaults.map.reservation_key,
+              core::ReservationKey::fixed(0xab));
+    EXPECT_EQ(parsed("defaults:\n  reservation_key: FILE\n").defaults.map.reservation_key,
+              core::ReservationKey::file());
+}
+
+TEST(AConfigFile, WithABadReservationKeyNamesTheKeyAndTheValueInEverySection) {
+    EXPECT_THAT(errors_of("defaults:\n  reservation_key: 0xZZ\n"),
+                HasSubstr("test.yaml:2:20: defaults.reservation_key: invalid reservation_key \"0xZZ\": not a "
+                          "hexadecimal key (0x followed by 1 to 16 hex digits), file or none"));
+    EXPECT_THAT(errors_of("devices:\n  - vendor: A\n    product: B\n    reservation_key: 123abc\n"),
+                HasSubstr("devices[0].reservation_key: invalid reservation_key \"123abc\""));
+    EXPECT_THAT(errors_of("overrides:\n  reservation_key: 0x12345678901234567\n"),
+                HasSubstr("overrides.reservation_key: invalid reservation_key \"0x12345678901234567\""));
+    EXPECT_THAT(errors_of("multipaths:\n  - wwid: 3600a\n    reservation_key: 0x\n"),
+                HasSubstr("multipaths[0].reservation_key: invalid reservation_key \"0x\""));
+    EXPECT_THAT(errors_of("defaults:\n  reservation_key: 0x123abc:aptpl\n"),
+                HasSubstr("defaults.reservation_key: invalid reservation_key \"0x123abc:aptpl\""));
+    EXPECT_THAT(errors_of("defaults:\n  reservation_key: [0x1]\n"), HasSubstr("defaults.reservation_key"));
+}
+
+TEST(AConfigFile, WithAZeroReservationKeySaysThatNoneMeansNoKey) {
+    EXPECT_THAT(errors_of("defaults:\n  reservation_key: 0x0000\n"),
+                HasSubstr("defaults.reservation_key: invalid reservation_key \"0x0000\": the key must not be "
+                          "zero (none: no key)"));
+}
+
+TEST(AConfigFile, WithBadReservationFlagsOrKeysFileIsRejected) {
+    EXPECT_THAT(errors_of("defaults:\n  reservation_aptpl: maybe\n"),
+                HasSubstr("defaults.reservation_aptpl"));
+    EXPECT_THAT(errors_of("overrides:\n  reservation_all_tg_pt: 2\n"),
+                HasSubstr("overrides.reservation_all_tg_pt"));
+    EXPECT_THAT(errors_of("defaults:\n  reservation_keys_file: prkeys\n"),
+                HasSubstr("defaults.reservation_keys_file: must be an absolute path"));
+    EXPECT_THAT(errors_of("overrides:\n  reservation_keys_file: /etc/multipath/prkeys\n"),
+                HasSubstr("reservation_keys_file"));
+}
+
 TEST(AConfigFile, WithAGlobalOptionOutsideDefaultsIsRejected) {
     EXPECT_THAT(errors_of("overrides:\n  polling_interval: 5s\n"),
                 HasSubstr("test.yaml:2:3: overrides.polling_interval: unknown key in overrides"));

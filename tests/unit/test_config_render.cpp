@@ -28,6 +28,8 @@ const char* const every_section =
     "  no_path_retry: 5\n"
     "  failback: 20s\n"
     "  flap_threshold: 3\n"
+    "  reservation_key: file\n"
+    "  reservation_keys_file: /var/lib/pk/prkeys\n"
     "blacklist:\n"
     "  devnode: [\"^hd[a-z]\", \"^loop\"]\n"
     "  wwid: \"^36000dead\"\n"
@@ -50,15 +52,19 @@ const char* const every_section =
     "    product: .*\n"
     "    failback: followover\n"
     "    flap_hold_time: 20s\n"
+    "    reservation_all_tg_pt: yes\n"
     "overrides:\n"
     "  rr_min_io_rq: 4\n"
     "  fast_io_fail: off\n"
+    "  reservation_aptpl: yes\n"
     "multipaths:\n"
     "  - wwid: 3600a\n"
     "    alias: db\n"
     "    no_path_retry: queue\n"
     "    last_path_recovery_tmo: 20s\n"
+    "    reservation_key: 0xABCDEF0123456789\n"
     "  - wwid: 3600b\n"
+    "    reservation_key: none\n"
     "    path_selector: round-robin\n";
 
 struct Device {
@@ -184,7 +190,7 @@ TEST(ConfigRender, ExplainedTextIsValidConfigurationToo) {
     expect_same_effective_config(original, parsed(text, "rendered.yaml"));
     EXPECT_NE(text.find("  polling_interval: 2s  # defaults (pk.yaml:2)\n"), std::string::npos) << text;
     EXPECT_NE(text.find("  path_checker: tur  # built-in\n"), std::string::npos) << text;
-    EXPECT_NE(text.find("# devices[1] (pk.yaml:27)"), std::string::npos) << text;
+    EXPECT_NE(text.find("# devices[1] (pk.yaml:29)"), std::string::npos) << text;
 }
 
 TEST(ConfigRender, EverySectionAppearsWithTheUsersValues) {
@@ -222,7 +228,8 @@ TEST(ConfigRender, EverySectionAppearsWithTheUsersValues) {
         << text;
     EXPECT_NE(devices.find("    failback: followover\n    flap_hold_time: 20s\n"), std::string::npos);
 
-    EXPECT_EQ(section(text, "overrides"), "overrides:\n  rr_min_io_rq: 4\n  fast_io_fail: off\n");
+    EXPECT_EQ(section(text, "overrides"),
+              "overrides:\n  rr_min_io_rq: 4\n  fast_io_fail: off\n  reservation_aptpl: yes\n");
 
     const std::string multipaths = section(text, "multipaths");
     EXPECT_NE(multipaths.find("  - wwid: \"3600a\"\n    alias: \"db\"\n    no_path_retry: queue\n"
@@ -230,6 +237,29 @@ TEST(ConfigRender, EverySectionAppearsWithTheUsersValues) {
               std::string::npos)
         << text;
     EXPECT_NE(multipaths.find("  - wwid: \"3600b\"\n    path_selector: round-robin\n"), std::string::npos);
+}
+
+TEST(ConfigRender, WritesTheReservationOptionsInTheirYamlSpelling) {
+    const std::string text = render_config(parsed(every_section));
+    const std::string defaults = section(text, "defaults");
+    EXPECT_NE(defaults.find("  reservation_keys_file: \"/var/lib/pk/prkeys\"\n"), std::string::npos) << text;
+    EXPECT_NE(defaults.find("  reservation_key: file\n"), std::string::npos) << text;
+    EXPECT_NE(defaults.find("  reservation_aptpl: no\n"), std::string::npos) << text;
+    EXPECT_NE(defaults.find("  reservation_all_tg_pt: no\n"), std::string::npos) << text;
+    EXPECT_NE(section(text, "devices").find("    flap_hold_time: 20s\n    reservation_all_tg_pt: yes\n"),
+              std::string::npos)
+        << text;
+    const std::string multipaths = section(text, "multipaths");
+    EXPECT_NE(multipaths.find("    last_path_recovery_tmo: 20s\n    reservation_key: 0xabcdef0123456789\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(multipaths.find("    path_selector: round-robin\n    reservation_key: none\n"),
+              std::string::npos)
+        << text;
+
+    const std::string builtin = render_config(Config{});
+    EXPECT_NE(builtin.find("  # reservation_keys_file: <state-dir>/prkeys\n"), std::string::npos) << builtin;
+    EXPECT_NE(builtin.find("  reservation_key: none\n"), std::string::npos) << builtin;
 }
 
 TEST(ConfigRender, OverridesAreNotPrintedUnderDefaults) {

@@ -130,7 +130,7 @@ TEST(OptionResolution, DerivesMaxPollingIntervalFromPollingIntervalLikeMultipath
 
 TEST(OptionResolution, ExplainsEveryMapOptionWithItsOrigin) {
     auto lines = explain(resolve_map_options(parsed(layered), "3600a", "ACME", "Disk"));
-    EXPECT_EQ(lines.size(), 22u);  // 21 options and the alias
+    EXPECT_EQ(lines.size(), 25u);  // 24 options and the alias
     auto find = [&](const std::string& name) {
         return *std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.name == name; });
     };
@@ -169,6 +169,99 @@ TEST(OptionResolution, RetainsTheKernelsAluaHandlerForTpgsDevices) {
     EXPECT_EQ(effective_hardware_handler(r, false).value, HardwareHandler::None);
     auto off = resolve_map_options(parsed("defaults:\n  retain_attached_hw_handler: no\n"), "w", "X", "Y");
     EXPECT_EQ(effective_hardware_handler(off, true).value, HardwareHandler::None);
+}
+
+TEST(OptionResolution, HasNoReservationKeyUnlessOneIsConfigured) {
+    auto r = resolve_map_options(Config{}, "3600", "NOBODY", "NOTHING");
+    EXPECT_EQ(r.reservation_key.value, ReservationKey::none());
+    EXPECT_EQ(r.reservation_key.origin, Origin::BuiltIn);
+    EXPECT_FALSE(r.reservation_aptpl.value);
+    EXPECT_FALSE(r.reservation_all_tg_pt.value);
+    auto g = resolve_global_options(Config{});
+    EXPECT_EQ(g.reservation_keys_file.value, "");
+    EXPECT_EQ(g.reservation_keys_file.origin, Origin::BuiltIn);
+}
+
+TEST(OptionResolution, TakesTheReservationOptionsFromMultipathsOverridesDevicesDefaultsInThatOrder) {
+    const char* const reservations =
+        "defaults:\n"
+        "  reservation_key: 0x1\n"
+        "  reservation_aptpl: yes\n"
+        "  reservation_keys_file: /srv/prkeys\n"
+        "devices:\n"
+        "  - vendor: ACME\n"
+        "    product: Disk\n"
+        "    reservation_key: 0x2\n"
+        "    reservation_all_tg_pt: yes\n"
+        "  - vendor: ACME\n"
+        "    product: Tape\n"
+        "    reservation_key: 0x5\n"
+        "overrides:\n"
+        "  reservation_key: 0x3\n"
+        "multipaths:\n"
+        "  - wwid: 3600a\n"
+        "    reservation_key: file\n"
+        "    reservation_aptpl: no\n";
+    const Config config = parsed(reservations);
+    auto entry = resolve_map_options(config, "3600a", "ACME", "Disk");
+    EXPECT_EQ(entry.reservation_key.value, ReservationKey::file());
+    EXPECT_EQ(entry.reservation_key.origin, Origin::Multipath);
+    EXPECT_EQ(entry.reservation_key.where.to_string(), "pk.yaml:17:5");
+    EXPECT_FALSE(entry.reservation_aptpl.value);
+    EXPECT_EQ(entry.reservation_aptpl.origin, Origin::Multipath);
+    EXPECT_TRUE(entry.reservation_all_tg_pt.value);
+    EXPECT_EQ(entry.reservation_all_tg_pt.origin, Origin::Device);
+
+    auto other = resolve_map_options(config, "3600b", "ACME", "Disk");
+    EXPECT_EQ(other.reservation_key.value, ReservationKey::fixed(3));
+    EXPECT_EQ(other.reservation_key.origin, Origin::Overrides);
+    EXPECT_TRUE(other.reservation_aptpl.value);
+    EXPECT_EQ(other.reservation_aptpl.origin, Origin::Defaults);
+
+    Config without_overrides = config;
+    without_overrides.overrides = MapOptions{};
+    auto device = resolve_map_options(without_overrides, "3600b", "ACME", "Disk");
+    EXPECT_EQ(device.reservation_key.value, ReservationKey::fixed(2));
+    EXPECT_EQ(device.reservation_key.origin, Origin::Device);
+    auto fallback = resolve_map_options(without_overrides, "3600b", "NOBODY", "NOTHING");
+    EXPECT_EQ(fallback.reservation_key.value, ReservationKey::fixed(1));
+    EXPECT_EQ(fallback.reservation_key.origin, Origin::Defaults);
+    EXPECT_FALSE(fallback.reservation_all_tg_pt.value);
+    EXPECT_EQ(fallback.reservation_all_tg_pt.origin, Origin::BuiltIn);
+
+    auto g = resolve_global_options(config);
+    EXPECT_EQ(g.reservation_keys_file.value, "/srv/prkeys");
+    EXPECT_EQ(g.reservation_keys_file.origin, Origin::Defaults);
+}
+
+TEST(OptionResolution, ExplainsTheReservationKeyInItsYamlSpelling) {
+    auto lines =
+        explain(resolve_map_options(parsed("overrides:\n  reservation_key: 0X00ABC\n"), "w", "A", "B"));
+    auto find = [&](const std::string& name) {
+        return *std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.name == name; });
+    };
+    EXPECT_EQ(find("reservation_key").value, "0xabc");
+    EXPECT_EQ(find("reservation_key").origin, Origin::Overrides);
+    EXPECT_EQ(find("reservation_aptpl").value, "no");
+    EXPECT_EQ(find("reservation_all_tg_pt").value, "no");
+}
+
+TEST(OptionParsing, RoundTripsReservationKeySpellings) {
+    for (const ReservationKey& key :
+         {ReservationKey::none(), ReservationKey::file(), ReservationKey::fixed(1),
+          ReservationKey::fixed(0x123abc), ReservationKey::fixed(~0ULL)}) {
+        auto back = parse_reservation_key(to_string(key));
+        ASSERT_TRUE(back.ok()) << to_string(key);
+        EXPECT_EQ(*back, key) << to_string(key);
+    }
+    EXPECT_EQ(to_string(ReservationKey::fixed(0x123abc)), "0x123abc");
+    EXPECT_EQ(to_string(ReservationKey::fixed(~0ULL)), "0xffffffffffffffff");
+    EXPECT_EQ(parse_hex_key("0x0"), 0u);
+    EXPECT_FALSE(parse_hex_key("0x").has_value());
+    EXPECT_FALSE(parse_hex_key("x12").has_value());
+    EXPECT_FALSE(parse_hex_key("0x12g").has_value());
+    EXPECT_FALSE(parse_hex_key("0x 12").has_value());
+    EXPECT_FALSE(parse_hex_key("0x00000000000000001").has_value());
 }
 
 TEST(OptionParsing, RoundTripsFailbackAndNoPathRetrySpellings) {

@@ -142,10 +142,7 @@ TEST(TheManPageDefaultsExample, ReportsEachOptionPathkeeperHasNoEquivalentFor) {
                                 "dev_loss_tmo",
                                 "eh_deadline",
                                 "wwids_file",
-                                "prkeys_file",
                                 "log_checker_err",
-                                "reservation_key",
-                                "all_tg_pt",
                                 "detect_checker",
                                 "force_sync",
                                 "strict_timing",
@@ -203,6 +200,11 @@ TEST(TheManPageDefaultsExample, KeepsTheDefaultsPathkeeperShares) {
     EXPECT_EQ(g.queue_without_daemon, false);
     EXPECT_NE(find_note(result, "fast_io_fail_tmo", Kind::Translated), nullptr);
     EXPECT_NE(find_note(result, "verbosity", Kind::Translated), nullptr);
+    EXPECT_EQ(m.reservation_key, core::ReservationKey::file());
+    EXPECT_EQ(g.reservation_keys_file, "/etc/multipath/prkeys");
+    EXPECT_EQ(m.reservation_all_tg_pt, false);
+    EXPECT_NE(find_note(result, "prkeys_file", Kind::Translated), nullptr);
+    EXPECT_NE(find_note(result, "all_tg_pt", Kind::Translated), nullptr);
 }
 
 TEST(TheManPageDevicesExample, WritesTheRulesAndReportsHardwareSpecificOptions) {
@@ -250,6 +252,8 @@ TEST(TheManPageMultipathsExample, MergesEntriesForOneWwidLaterSettingsWinning) {
     EXPECT_EQ(ora->options.rr_min_io_rq, 4u);
     // features queue_if_no_path yields to the explicit no_path_retry, as in multipath-tools.
     EXPECT_EQ(ora->options.no_path_retry, NoPathRetry::retries(12));
+    EXPECT_EQ(ora->options.reservation_key, core::ReservationKey::fixed(0x123abc));
+    EXPECT_FALSE(ora->options.reservation_aptpl.has_value());
     const auto* iscsi = config.find_multipath("36001405d27e5d898829468b90ce4ef8c");
     ASSERT_NE(iscsi, nullptr);
     EXPECT_EQ(iscsi->options.no_path_retry, NoPathRetry::queue());
@@ -512,6 +516,98 @@ TEST(StringsWithYamlSpecialCharacters, SurviveTheRoundTrip) {
     EXPECT_EQ(c.blacklist.devnode[0].pattern.text(), "^(a|b): #x\\\\d");
     ASSERT_EQ(c.multipaths.size(), 1u);
     EXPECT_EQ(c.multipaths[0].alias, "yes");
+}
+
+TEST(AnImportedReservationKey, KeepsAFixedKeyWithOrWithout0x) {
+    EXPECT_EQ(defaults_map("reservation_key 0x123ABC").reservation_key,
+              core::ReservationKey::fixed(0x123abc));
+    EXPECT_EQ(defaults_map("reservation_key 123abc").reservation_key, core::ReservationKey::fixed(0x123abc));
+    EXPECT_EQ(defaults_map("reservation_key 0xffffffffffffffff").reservation_key,
+              core::ReservationKey::fixed(0xffffffffffffffffULL));
+    EXPECT_FALSE(defaults_map("reservation_key 0x123abc").reservation_aptpl.has_value());
+}
+
+TEST(AnImportedReservationKey, TurnsTheAptplSuffixIntoReservationAptpl) {
+    ImportResult result;
+    auto c = import_and_parse("defaults {\nreservation_key 0x123abc:aptpl\n}\n", &result);
+    EXPECT_EQ(c.defaults.map.reservation_key, core::ReservationKey::fixed(0x123abc));
+    EXPECT_EQ(c.defaults.map.reservation_aptpl, true);
+    const ImportNote* n = find_note(result, "reservation_key", Kind::Translated);
+    ASSERT_NE(n, nullptr) << all_notes(result);
+    EXPECT_EQ(n->line, 2);
+    EXPECT_NE(result.yaml.find("reservation_aptpl: yes  # line 2\n"), std::string::npos) << result.yaml;
+}
+
+TEST(AnImportedReservationKey, InEachSectionLandsInThatSection) {
+    auto c = import_and_parse(
+        "defaults {\nreservation_key 0x1\n}\n"
+        "devices {\ndevice {\nvendor LIO-ORG\nproduct .*\nreservation_key 0x2:aptpl\nall_tg_pt yes\n}\n}\n"
+        "overrides {\nreservation_key file\n}\n"
+        "multipaths {\nmultipath {\nwwid 3600a0b80\nreservation_key 0x4\n}\n}\n");
+    EXPECT_EQ(c.defaults.map.reservation_key, core::ReservationKey::fixed(1));
+    ASSERT_EQ(c.devices.size(), 1u);
+    EXPECT_EQ(c.devices[0].options.reservation_key, core::ReservationKey::fixed(2));
+    EXPECT_EQ(c.devices[0].options.reservation_aptpl, true);
+    EXPECT_EQ(c.devices[0].options.reservation_all_tg_pt, true);
+    EXPECT_EQ(c.overrides.reservation_key, core::ReservationKey::file());
+    ASSERT_EQ(c.multipaths.size(), 1u);
+    EXPECT_EQ(c.multipaths[0].options.reservation_key, core::ReservationKey::fixed(4));
+}
+
+TEST(AnImportedFileReservationKey, PointsPathkeeperAtMultipathToolsKeysFile) {
+    ImportResult result;
+    auto c =
+        import_and_parse("multipaths {\nmultipath {\nwwid 3600a0b80\nreservation_key file\n}\n}\n", &result);
+    ASSERT_EQ(c.multipaths.size(), 1u);
+    EXPECT_EQ(c.multipaths[0].options.reservation_key, core::ReservationKey::file());
+    EXPECT_EQ(c.defaults.global.reservation_keys_file, "/etc/multipath/prkeys");
+    EXPECT_NE(find_note(result, "reservation_key", Kind::Translated), nullptr) << all_notes(result);
+}
+
+TEST(AnImportedPrkeysFile, BecomesReservationKeysFileAndWinsOverTheDefaultLocation) {
+    ImportResult result;
+    auto c = import_and_parse("defaults {\nreservation_key file\nprkeys_file /srv/keys\n}\n", &result);
+    EXPECT_EQ(c.defaults.map.reservation_key, core::ReservationKey::file());
+    EXPECT_EQ(c.defaults.global.reservation_keys_file, "/srv/keys");
+    const ImportNote* n = find_note(result, "prkeys_file", Kind::Translated);
+    ASSERT_NE(n, nullptr) << all_notes(result);
+    EXPECT_EQ(n->line, 3);
+}
+
+TEST(AnImportedPrkeysFile, OutsideDefaultsIsReportedAndLeftOut) {
+    ImportResult result;
+    auto c = import_and_parse("overrides {\nprkeys_file /srv/keys\n}\n", &result);
+    EXPECT_FALSE(c.defaults.global.reservation_keys_file.has_value());
+    EXPECT_NE(find_note(result, "prkeys_file", Kind::NotMapped), nullptr) << all_notes(result);
+}
+
+TEST(AnImportedReservationKey, ReportsBadKeysZeroAndUnknownFlags) {
+    ImportResult result;
+    auto c = import_and_parse(
+        "defaults {\nreservation_key 0xZZ\nreservation_key 0x12345678901234567\nreservation_key 0\n"
+        "prkeys_file keys\nall_tg_pt maybe\n}\n"
+        "multipaths {\nmultipath {\nwwid 3600a0b80\nreservation_key 0x5:persist\n}\n}\n",
+        &result);
+    EXPECT_FALSE(c.defaults.map.reservation_key.has_value());
+    EXPECT_FALSE(c.defaults.global.reservation_keys_file.has_value());
+    EXPECT_FALSE(c.defaults.map.reservation_all_tg_pt.has_value());
+    int invalid_keys = 0;
+    for (const auto& n : result.notes) {
+        if (n.option == "reservation_key" && n.kind == Kind::InvalidValue) {
+            ++invalid_keys;
+            EXPECT_TRUE(n.line == 2 || n.line == 3) << n.line;
+        }
+    }
+    EXPECT_EQ(invalid_keys, 2) << all_notes(result);
+    const ImportNote* zero = find_note(result, "reservation_key", Kind::NotMapped);
+    ASSERT_NE(zero, nullptr);
+    EXPECT_EQ(zero->line, 4);
+    EXPECT_NE(find_note(result, "prkeys_file", Kind::InvalidValue), nullptr);
+    EXPECT_NE(find_note(result, "all_tg_pt", Kind::InvalidValue), nullptr);
+    // An unknown flag is reported; the key itself is kept, as multipath-tools keeps it.
+    ASSERT_EQ(c.multipaths.size(), 1u);
+    EXPECT_EQ(c.multipaths[0].options.reservation_key, core::ReservationKey::fixed(5));
+    EXPECT_FALSE(c.multipaths[0].options.reservation_aptpl.has_value());
 }
 
 TEST(AnEmptyFile, ImportsToAnEmptyConfiguration) {
