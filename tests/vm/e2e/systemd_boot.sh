@@ -263,10 +263,14 @@ $verify"
 
     step "the journal: the map's creation or adoption as a structured entry, explained by the catalog"
     local ids=(MESSAGE_ID=393d2ac8426745708a7975f5f7ac3976 MESSAGE_ID=36c3b25e61bd456d8ef49b5b3c054ebb) fields
-    fields=$(journalctl -b -u pathkeeperd.service -o export "${ids[@]}" | grep -E '^(MAP|WWID)=' | sort -u)
+    # -a: an export stream carries binary-framed fields, which would make grep print "binary file matches".
+    fields=$(journalctl -b -u pathkeeperd.service -o export "${ids[@]}" | grep -aE '^(MAP|WWID)=' | sort -u)
     log "map entry fields: $(tr '\n' ' ' <<<"$fields")"
-    grep -q '^MAP=.' <<<"$fields" && grep -q '^WWID=.' <<<"$fields" ||
-        bad "no map-created/adopted journal entry with MAP= and WWID= fields"
+    if ! grep -q '^MAP=.' <<<"$fields" || ! grep -q '^WWID=.' <<<"$fields"; then
+        bad "no map-created/adopted journal entry with MAP= and WWID= fields; the daemon's entries:
+$(journalctl -b -u pathkeeperd.service -o export --no-pager | grep -aE '^(MESSAGE_ID|MAP|WWID|MESSAGE)=' | head -n 40)
+without -u: $(journalctl -b -o export --no-pager "${ids[@]}" | grep -aE '^(MESSAGE_ID|MAP|_SYSTEMD_UNIT)=' | head)"
+    fi
     journalctl -b -u pathkeeperd.service -x --no-pager "${ids[@]}" | grep -q 'Look closer with: pathctl show map' ||
         bad "journalctl -x shows no catalog text for the map entry (catalog not installed or not indexed)"
 }
