@@ -71,6 +71,12 @@ api::TopologyView ServiceAdapter::build_view(const ports::WorkerPoolStats& check
         map.hardware_handler = std::move(m.hw_handler);
         map.no_path_retry = std::move(m.no_path_retry);
         map.queueing = m.queueing;
+        if (m.queueing_left) {
+            map.queueing_ends_at =
+                std::chrono::duration_cast<std::chrono::seconds>(
+                    (std::chrono::system_clock::now() + *m.queueing_left).time_since_epoch())
+                    .count();
+        }
         map.active_group = m.active_group;
         map.suspended = suspended_maps_.contains(map.name);
         if (m.holder) {

@@ -66,6 +66,9 @@ MapStruct encode_map(const MapView& m) {
     if (m.suspended) {
         extra.emplace("Suspended", sdbus::Variant(true));
     }
+    if (m.queueing_ends_at) {
+        extra.emplace("QueueingEndsAt", sdbus::Variant(*m.queueing_ends_at));
+    }
     if (m.holder) {
         extra.emplace("HolderDevice", sdbus::Variant(m.holder->device));
         extra.emplace("HolderKind", sdbus::Variant(m.holder->kind));
@@ -100,6 +103,10 @@ MapView decode_map(const MapStruct& s) {
              groups, extra) = s;
     std::string ignored;
     (void)read_field(extra, "Suspended", m.suspended, ignored);
+    if (std::int64_t ends_at = 0;
+        extra.contains("QueueingEndsAt") && read_field(extra, "QueueingEndsAt", ends_at, ignored)) {
+        m.queueing_ends_at = ends_at;
+    }
     if (extra.contains("HolderDevice")) {
         HolderView h;
         (void)read_field(extra, "HolderDevice", h.device, ignored);

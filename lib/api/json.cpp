@@ -104,6 +104,7 @@ nlohmann::json map_to_json(const MapView& m) {
         .add("hardware_handler", m.hardware_handler)
         .add("no_path_retry", m.no_path_retry)
         .add("queueing", m.queueing)
+        .add("queueing_ends_at", m.queueing_ends_at ? nlohmann::json(*m.queueing_ends_at) : nlohmann::json())
         .add("active_group", index_or_null(m.active_group))
         .add("groups", std::move(groups))
         .add("suspended", m.suspended)

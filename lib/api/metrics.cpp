@@ -171,6 +171,14 @@ void render_maps(const MetricsSample& s, Exposition& e) {
     for (const MapView& m : maps) {
         e.sample("pathkeeper_map_queueing", {{"map", m.name}}, m.queueing ? "1" : "0");
     }
+    e.family("pathkeeper_map_queueing_ends_timestamp_seconds", "gauge",
+             "While no_path_retry counts down with no path left: the Unix time at which queued I/O fails.");
+    for (const MapView& m : maps) {
+        if (m.queueing_ends_at) {
+            e.sample("pathkeeper_map_queueing_ends_timestamp_seconds", {{"map", m.name}},
+                     std::to_string(*m.queueing_ends_at));
+        }
+    }
     e.family("pathkeeper_map_suspended", "gauge",
              "1 while a reload left the map suspended, until the daemon's retried resume succeeds.");
     for (const MapView& m : maps) {

@@ -77,6 +77,8 @@ struct MapView {
     std::string hardware_handler = "0";  // "1 alua"
     std::string no_path_retry;           // "queue" | "fail" | "<n>"
     bool queueing = false;
+    // While no_path_retry counts down with no path left: the Unix time at which queued I/O fails.
+    std::optional<std::int64_t> queueing_ends_at;
     std::uint32_t active_group = 0;  // 1-based, 0 if none
     std::vector<GroupView> groups;
     // A reload failed to resume the map: it holds its I/O until the daemon's retried resume succeeds.

@@ -869,8 +869,8 @@ std::vector<PlanPath> Engine::plan_input() const {
     return state_.plan_input();
 }
 
-TopologySnapshot Engine::snapshot(TimePoint) const {
-    return take_snapshot(state_);
+TopologySnapshot Engine::snapshot(TimePoint now) const {
+    return take_snapshot(state_, now);
 }
 
 }  // namespace pathkeeper::core

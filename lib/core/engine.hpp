@@ -57,9 +57,9 @@ public:
     // failback, a retry); nullopt when nothing is scheduled.
     std::optional<TimePoint> next_deadline() const;
 
-    // What the daemon shows. The time is not used (nothing shown depends on it); both forms stay for callers.
+    // What the daemon shows; with the time, also how long each no_path_retry countdown has left.
     TopologySnapshot snapshot(TimePoint now) const;
-    TopologySnapshot snapshot() const { return snapshot(TimePoint{}); }
+    TopologySnapshot snapshot() const { return take_snapshot(state_); }  // without countdowns
 
     // Checks an admin request before it is sent (NotFound for an unknown path / map, InvalidArgument
     // for a group out of range), so the D-Bus layer can answer with a named error.

@@ -1,5 +1,8 @@
 #include "core/snapshot.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include "core/engine_state.hpp"
 #include "core/grouping.hpp"
 
@@ -53,7 +56,7 @@ HolderSnapshot holder_snapshot(const EngineState::Holder& holder, Origin no_path
 
 }  // namespace
 
-TopologySnapshot take_snapshot(const EngineState& state) {
+TopologySnapshot take_snapshot(const EngineState& state, std::optional<TimePoint> now) {
     TopologySnapshot snap;
     for (const MapRecord* m : state.maps_in_creation_order()) {
         MapSnapshot ms;
@@ -81,6 +84,9 @@ TopologySnapshot take_snapshot(const EngineState& state) {
         ms.hw_handler = t.hw_handler.empty() ? "0" : "1 " + t.hw_handler;
         ms.no_path_retry = to_string(m->plan.options.no_path_retry.value);
         ms.queue_if_no_path = m->queueing;
+        if (m->fail_io_at && now) {
+            ms.queueing_left = std::max(Millis{0}, std::chrono::duration_cast<Millis>(*m->fail_io_at - *now));
+        }
         bool carries_io = false;
         ms.active_group = m->current_group;
         for (std::size_t g = 0; g < m->plan.groups.size(); ++g) {

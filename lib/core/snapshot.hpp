@@ -9,7 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/duration.hpp"
 #include "core/model.hpp"
+#include "core/path_policy.hpp"
 
 namespace pathkeeper::core {
 
@@ -65,7 +67,10 @@ struct MapSnapshot {
     std::string no_path_retry;
     bool queue_if_no_path = false;  // the flag in effect: I/O would be queued if no path were left
     bool queueing = false;          // I/O is being queued now: the flag is set and no path can carry I/O
-    unsigned active_group = 0;      // 1-based
+    // While a no_path_retry count runs (no path left): how long until queued I/O fails. Only in a snapshot
+    // taken with the time.
+    std::optional<Millis> queueing_left;
+    unsigned active_group = 0;  // 1-based
     std::vector<GroupSnapshot> groups;
     std::optional<HolderSnapshot> holder;
 };
@@ -81,6 +86,7 @@ struct TopologySnapshot {
 
 class EngineState;
 // The engine's state as plain copies: maps in creation order, paths in discovery order.
-TopologySnapshot take_snapshot(const EngineState& state);
+// now: the time the snapshot is taken at, for the countdowns in it; nullopt when not known.
+TopologySnapshot take_snapshot(const EngineState& state, std::optional<TimePoint> now = std::nullopt);
 
 }  // namespace pathkeeper::core

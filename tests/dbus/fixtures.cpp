@@ -75,6 +75,7 @@ api::TopologyView sample_topology() {
     b.features = "0";
     b.hardware_handler = "0";
     b.no_path_retry = "12";
+    b.queueing_ends_at = 1796640000;
     b.groups = {{1, "round-robin 0", 1, "active", {"sdd", "sde"}}};
     b.holder = api::HolderView{"md0", "md raid1", true, "queue",
                                "md0 (raid1) is degraded: queue to protect the only copy"};

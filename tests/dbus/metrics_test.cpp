@@ -48,6 +48,7 @@ const std::map<std::string, std::string> kFamilies{
     {"pathkeeper_map_paths", "gauge"},
     {"pathkeeper_map_usable_paths", "gauge"},
     {"pathkeeper_map_queueing", "gauge"},
+    {"pathkeeper_map_queueing_ends_timestamp_seconds", "gauge"},
     {"pathkeeper_map_suspended", "gauge"},
     {"pathkeeper_path_info", "gauge"},
     {"pathkeeper_path_state", "gauge"},
@@ -177,6 +178,10 @@ TEST(RenderMetrics, MapFamiliesCountTheMapsPathsAndUsablePathsAreUpOrGhost) {
     EXPECT_EQ(value_of(text, "pathkeeper_map_usable_paths{map=\"db\\nlogs\"}"), "0");
     EXPECT_EQ(value_of(text, "pathkeeper_map_queueing{map=\"db\\nlogs\"}"), "1");
     EXPECT_EQ(value_of(text, "pathkeeper_map_suspended{map=\"db\\nlogs\"}"), "1");
+    // Only a map whose no_path_retry counts down has the time its queued I/O fails.
+    EXPECT_EQ(value_of(text, "pathkeeper_map_queueing_ends_timestamp_seconds{map=\"db\\nlogs\"}"),
+              "1796640000");
+    EXPECT_EQ(lines_starting_with(text, "pathkeeper_map_queueing_ends_timestamp_seconds{").size(), 1U);
     for (const char* family :
          {"pathkeeper_map_info{", "pathkeeper_map_paths{", "pathkeeper_map_usable_paths{",
           "pathkeeper_map_queueing{", "pathkeeper_map_suspended{"}) {

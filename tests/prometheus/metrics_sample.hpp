@@ -45,6 +45,7 @@ inline api::MetricsSample metrics_sample() {
     b.product = "TCMU device";
     b.no_path_retry = "5";
     b.queueing = true;
+    b.queueing_ends_at = 1796640000;
     b.suspended = true;
     topology->maps = {a, b};
 

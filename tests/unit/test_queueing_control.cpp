@@ -123,6 +123,23 @@ TEST(QueueingControl, ADisabledMapDoesNotQueueAgainWhenAPathReturns) {
     EXPECT_FALSE(s.map("3600b").queue_if_no_path);
 }
 
+// With no path left, no_path_retry N counts down: a snapshot taken with the time says how long queued I/O
+// has.
+TEST(QueueingControl, ASnapshotTellsHowLongQueuedIoHasLeft) {
+    TwoMaps s(NoPathRetry::retries(3));
+    EXPECT_FALSE(s.engine.snapshot(t0 + seconds(1)).maps[0].queueing_left) << "paths left: no countdown";
+    for (const char* dev : {"sdb", "sdc"}) {
+        (void)s.engine.handle(AdminRequest{AdminFailPath{dev}}, t0 + seconds(2));
+    }
+    const auto at = [&](TimePoint now) { return s.engine.snapshot(now).find_map("3600a")->queueing_left; };
+    // 3 checks at the default 5 s polling interval, counted from the last path's failure.
+    ASSERT_TRUE(at(t0 + seconds(2)));
+    EXPECT_EQ(*at(t0 + seconds(2)), seconds(15));
+    EXPECT_EQ(*at(t0 + seconds(12)), seconds(5));
+    EXPECT_FALSE(s.engine.snapshot().find_map("3600a")->queueing_left) << "no time given, no countdown";
+    EXPECT_FALSE(s.engine.snapshot(t0 + seconds(2)).find_map("3600b")->queueing_left);
+}
+
 // "queueing" is what an admin watching a hung map needs: I/O held now, not the policy. The features echo the
 // current flag, as `dmsetup table` does after the daemon's messages.
 TEST(QueueingControl, QueueingMeansIoIsHeldNowAndFeaturesShowTheCurrentFlag) {
