@@ -58,6 +58,15 @@ step "both cables pulled: queueing for $retries checks, then off"
 result=$PK_OUT/prober-no-path-retry.json
 start_prober "/dev/mapper/$map" 180 "$result"
 sleep 3
+# The countdown as pathctl shows it: every answer that has queueing_ends_at, with the wall clock of the call.
+countdown_log=$PK_OUT/queueing-ends-at.txt
+(while :; do
+    ends_at=$(map_json "$map" queueing_ends_at)
+    [ "$ends_at" = null ] || [ -z "$ends_at" ] || echo "$(date +%s) $ends_at"
+    sleep 0.3
+done) >"$countdown_log" 2>/dev/null &
+PK_PIDS+=($!)
+countdown_pid=$!
 t_pull=$(now_s)
 kmsg_mark "pulling both cables"
 pull_cable a
@@ -75,6 +84,12 @@ log "queueing switched off $(elapsed "$t_nopath" "$t_off") s after the daemon sa
 log "  dmsetup table:  $(dmsetup table "$map")"
 log "  dmsetup status: $(dmsetup status "$map")"
 wait_until 10 "the daemon's log line about it" has_timed_log_after "$t_pull" "queued I/O now fails"
+kill "$countdown_pid" 2>/dev/null || true
+log "pathctl's queueing_ends_at during the countdown (call time, deadline): $(head -n 3 "$countdown_log" | tr '\n' ' ')"
+[ -s "$countdown_log" ] || fail "pathctl never showed queueing_ends_at while the map counted down"
+awk -v e="$expected_s" '{ left = $2 - $1; if (left < -1 || left > e + 1) bad = 1 } END { exit bad }' "$countdown_log" ||
+    fail "queueing_ends_at is not within ${expected_s} s of the calls: $(cat "$countdown_log")"
+[ "$(map_json "$map" queueing_ends_at)" = null ] || fail "queueing_ends_at still set after queueing stopped"
 t_logline=$(timed_log_after "$t_pull" "queued I/O now fails")
 log "daemon: $(grep -m1 'queued I/O now fails' "$PK_OUT/pathkeeperd.log")"
 watch_map_line_after() { awk -v t="$1" -v m="$map" '$1 + 0 >= t + 0 && /map_changed/ && index($0, m) { print $1; exit }' "$watch_log"; }
