@@ -48,6 +48,10 @@ struct Formatter {
     std::string operator()(const StartCheck& a) const {
         return "check " + a.devnode + " " + to_string(a.checker) + " timeout=" + format_duration(a.timeout);
     }
+    std::string operator()(const SyncRegistration& a) const {
+        return "sync-registration " + a.devnode + " key=" + to_string(a.key) + (a.aptpl ? " aptpl" : "") +
+               (a.all_tg_pt ? " all-tg-pt" : "");
+    }
     std::string operator()(const SetRecoveryTmo& a) const {
         return "set-recovery-tmo session" + std::to_string(a.session_id) + " " +
                std::to_string(a.value.count()) + "s";

@@ -89,6 +89,20 @@ struct StartCheck {
     bool operator==(const StartCheck&) const = default;
 };
 
+// Keep the host's reservation key registered through one path (path_registration.hpp): read the keys the
+// LU lists through it and, when the host's key is among them, register the key on this path too (REGISTER
+// AND IGNORE EXISTING KEY). Answered with RegistrationSynced carrying the same sync_id.
+struct SyncRegistration {
+    std::string devnode;
+    std::string wwid;
+    ReservationKey key;  // Fixed, or File: the key recorded for the WWID in the keys file
+    bool aptpl = false;
+    bool all_tg_pt = false;
+    Millis timeout{30000};
+    std::uint64_t sync_id = 0;
+    bool operator==(const SyncRegistration&) const = default;
+};
+
 // Write /sys/class/iscsi_session/session<N>/recovery_tmo.
 struct SetRecoveryTmo {
     unsigned session_id = 0;
@@ -157,7 +171,7 @@ struct Log {
 };
 
 using Action = std::variant<CreateMap, ReloadMap, RemoveMap, RenameMap, DmMessage, ReadMapStatus, StartCheck,
-                            SetRecoveryTmo, TriggerUdevChange, SaveBindings, SaveKnownWwids,
+                            SyncRegistration, SetRecoveryTmo, TriggerUdevChange, SaveBindings, SaveKnownWwids,
                             PublishPathStateChange, PublishMapChange, Log>;
 
 std::string to_string(const Action& action);

@@ -25,6 +25,9 @@ std::vector<Action> Engine::handle(const Event& event, TimePoint now) {
         checks_.forget_deadline();  // checker results keep it up to date themselves; a start moves none
     }
     std::visit([&](const auto& e) { on(e, now, out); }, event);
+    if (!registration_work_.empty()) {
+        sync_registrations(now, out);
+    }
     return out.take();
 }
 
@@ -57,9 +60,13 @@ void Engine::on(const PathAdded& e, TimePoint now, ActionCollector& out) {
         (void)existing;
         return;
     }
-    PathRecord rec{e.path, PathPolicy(now), state_.take_seq(), DmPathState::Unknown};
+    PathRecord rec{e.path, PathPolicy(now), state_.take_seq(), DmPathState::Unknown, false, false, {}};
     iscsi_.learn(e.path);
-    state_.paths.emplace(e.path.devnode, std::move(rec));
+    PathRecord& added = state_.paths.emplace(e.path.devnode, std::move(rec)).first->second;
+    configure_registration(added);
+    if (started_) {
+        require_registration(added, state_.map_of(added) == nullptr);
+    }
     out.log(LogLevel::Info, e.path.devnode,
             "path added (" + e.path.devt.to_string() + ", WWID " +
                 (e.path.wwid.empty() ? std::string("none") : e.path.wwid) + ")");
@@ -308,6 +315,7 @@ void Engine::on(const CheckerResult& e, TimePoint now, ActionCollector& out) {
         reason += "; held out by flap damping until stable";
     }
     report_path_transition(state_, *rec, *t, reason, out);
+    after_transition(*rec, *t);
     // Most results confirm the state the path already had: nothing about its map can have changed, and
     // re-evaluating every map and session on each of them would make a check round quadratic in paths.
     if (!t->state_changed()) {
@@ -331,6 +339,7 @@ void Engine::external_failure(PathRecord& path, TimePoint now, const std::string
     }
     PathTransition t = path.policy.on_external_failure(now, timing_for(m));
     report_path_transition(state_, path, t, reason, out);
+    after_transition(path, t);
 }
 
 void Engine::on(const DmStatusRead& e, TimePoint now, ActionCollector& out) {
@@ -546,6 +555,11 @@ void Engine::on(const ConfigApplied& e, TimePoint now, ActionCollector& out) {
                 (config_.source_file.empty() ? std::string() : " from " + config_.source_file));
     if (started_) {
         reconcile(now, out);
+    }
+    for (auto& [dev, rec] : state_.paths) {
+        configure_registration(rec);
+    }
+    if (started_) {
         evaluate_all(now, out);
         checks_.run_checks(state_, now, out);
     }
@@ -862,7 +876,14 @@ MapIoPolicy Engine::io() {
 }
 
 std::optional<TimePoint> Engine::next_deadline() const {
-    return checks_.next_deadline(state_);
+    std::optional<TimePoint> at = checks_.next_deadline(state_);
+    for (const std::string& dev : registration_work_) {
+        const PathRecord* rec = state_.find_path(dev);
+        if (rec != nullptr && rec->registration.retry_at() && (!at || *rec->registration.retry_at() < *at)) {
+            at = rec->registration.retry_at();
+        }
+    }
+    return at;
 }
 
 std::vector<PlanPath> Engine::plan_input() const {

@@ -133,6 +133,16 @@ private:
     void on(const PathsReEnumerated& e, TimePoint now, ActionCollector& out);
     void on(const MapVanished& e, TimePoint now, ActionCollector& out);
     void on(const MapHoldersRead& e, TimePoint now, ActionCollector& out);
+    // engine_registration.cpp: the host's reservation key on each path (path_registration.hpp).
+    void on(const RegistrationSynced& e, TimePoint now, ActionCollector& out);
+    ResolvedMapOptions registration_options(const PathRecord& path) const;
+    // The path's map has a key (or not): sets what the path owes, without taking it out of service.
+    void configure_registration(PathRecord& path);
+    // The path left service (or was added while running): it is synced before it carries I/O again.
+    void require_registration(PathRecord& path, bool new_path);
+    void after_transition(PathRecord& path, const PathTransition& t);
+    // Sends SyncRegistration for every path that owes one and checks usable.
+    void sync_registrations(TimePoint now, ActionCollector& out);
     // A path event of a WWID whose map was removed outside the daemon: it may be planned (created) again.
     void release_withheld(const std::string& wwid, ActionCollector& out);
     // dm said NotFound to an action on `map`: a status read confirms whether the map is gone.
@@ -161,6 +171,8 @@ private:
     std::set<std::string, std::less<>> shrink_allowed_;  // during a resize-map: the WWID that may shrink
     std::vector<PlanLogLine> last_plan_log_;  // logged once: a plan repeats its log lines every time
     bool started_ = false;
+    std::set<std::string, std::less<>> registration_work_;  // paths whose registration is not settled
+    std::uint64_t next_sync_id_ = 1;
     bool in_path_batch_ = false;       // inside PathEvents: planning waits for its end
     bool path_batch_changed_ = false;  // ... and is needed then
 };

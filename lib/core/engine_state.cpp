@@ -71,6 +71,9 @@ bool EngineState::any_in_service(const MapRecord& map) const {
 }
 
 bool EngineState::carries_io(const MapRecord& map, const PathRecord& path) const {
+    if (path.registration.holds_out()) {
+        return false;  // not even as a last resort: a write through it would end in RESERVATION CONFLICT
+    }
     if (path.policy.in_service()) {
         return true;
     }
@@ -157,7 +160,7 @@ std::vector<const PathRecord*> EngineState::paths_in_discovery_order() const {
 std::vector<PlanPath> EngineState::plan_input() const {
     std::vector<PlanPath> out;
     for (const PathRecord* r : paths_in_discovery_order()) {
-        if (r->removed_by_admin) {
+        if (r->removed_by_admin || r->registration.keeps_out_of_table()) {
             continue;
         }
         out.push_back(PlanPath{r->info, r->policy.state()});

@@ -14,6 +14,7 @@
 #include "core/map_planner.hpp"
 #include "core/model.hpp"
 #include "core/path_policy.hpp"
+#include "core/path_registration.hpp"
 
 namespace pathkeeper::core {
 
@@ -27,6 +28,8 @@ struct PathRecord {
     bool udev_change_triggered = false;
     // Taken out of its map by the administrator (pathctl remove-path): left out of planning until added back.
     bool removed_by_admin = false;
+    // The host's reservation key on this path's I_T nexus (maps with reservation_key).
+    PathRegistration registration;
 };
 
 struct MapRecord {

@@ -19,6 +19,7 @@
 #include "core/dm_table.hpp"
 #include "core/holder_policy.hpp"
 #include "core/model.hpp"
+#include "core/path_registration.hpp"
 #include "core/result.hpp"
 
 namespace pathkeeper::core {
@@ -52,6 +53,14 @@ struct CheckerResult {
     PathState state = PathState::Down;  // Up, Down or Ghost
     std::string message;                // "tur checker reports path is down"
     std::uint64_t check_id = 0;
+};
+
+// The answer to a SyncRegistration. Answers whose sync_id is not the sync in flight are ignored.
+struct RegistrationSynced {
+    std::string devnode;
+    std::uint64_t sync_id = 0;
+    RegistrationVerdict verdict = RegistrationVerdict::Failed;
+    std::string detail;  // what the target said: "key 0xa1 registered", "RESERVATION CONFLICT ..."
 };
 
 // The answer to ReadMapStatus (or a status read on the daemon's own initiative).
@@ -212,6 +221,7 @@ struct MapHoldersRead {
 using Event = std::variant<PathAdded, PathChanged, PathRemoved, PathEvents, CheckerResult, DmStatusRead,
                            DmEvent, MapsDiscovered, Tick, ConfigApplied, AdminRequest, IscsiSessionChanged,
                            DeviceStateChanged, AluaStateChanged, ActionCompleted, ActionFailed,
-                           AluaStatesChanged, CheckStarted, PathsReEnumerated, MapVanished, MapHoldersRead>;
+                           AluaStatesChanged, CheckStarted, PathsReEnumerated, MapVanished, MapHoldersRead,
+                           RegistrationSynced>;
 
 }  // namespace pathkeeper::core

@@ -136,6 +136,10 @@ TopologySnapshot take_snapshot(const EngineState& state, std::optional<TimePoint
         ps.alua_state = to_string(i.alua_state);
         ps.state = r->policy.admin_failed() ? PathState::Down : r->policy.state();
         ps.dm_state = r->dm_state;
+        if (r->registration.state() != RegistrationState::Unneeded) {
+            ps.registration = to_string(r->registration.state());
+            ps.registration_detail = r->registration.detail();
+        }
         if (const MapRecord* m = state.map_of(*r)) {
             ps.map = m->plan.name;
             ps.group = m->plan.group_of(i.devnode);

@@ -34,6 +34,10 @@ struct PathSnapshot {
     std::string alua_state;                       // "active/optimized", ... ; "unknown" when not ALUA
     PathState state = PathState::Pending;         // what the admin sees: Down while failed by the admin
     DmPathState dm_state = DmPathState::Unknown;  // what dm has (as the engine last set or read it)
+    // The host's reservation key on this path (path_registration.hpp): "registered", "failed", ...; empty
+    // when the map has no reservation_key. The detail says what the target last answered.
+    std::string registration;
+    std::string registration_detail;
 };
 
 struct GroupSnapshot {

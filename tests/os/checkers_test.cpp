@@ -65,6 +65,16 @@ TEST(ATestUnitReady, ThatSucceedsMeansThePathIsUp) {
     EXPECT_EQ(interpret_tur_reply({}).verdict, TurVerdict::Up);
 }
 
+// Another host's reservation (or our key preempted by a fence) is about access, not about the path: failing
+// the path would turn a fenced host's I/O errors into a path outage on every host.
+TEST(ATestUnitReady, EndingInReservationConflictMeansThePathIsUp) {
+    TurReply reply;
+    reply.scsi_status = 0x18;
+    const TurDecision decision = interpret_tur_reply(reply);
+    EXPECT_EQ(decision.verdict, TurVerdict::Up);
+    EXPECT_NE(decision.message.find("reservation conflict"), std::string::npos);
+}
+
 TEST(ATestUnitReady, AnsweredInAluaStandbyMeansGhost) {
     auto decision = interpret_tur_reply(check_condition(0x2, 0x04, 0x0b));
     EXPECT_EQ(decision.verdict, TurVerdict::Ghost);
