@@ -22,9 +22,9 @@ public:
                                 std::chrono::milliseconds timeout) override;
 };
 
-// What the transport said, as sg_io_hdr reports it, turned into a completion. host_status and
-// driver_status (DRIVER_SENSE aside) decide before the SCSI status: a command that did not reach the target
-// or did not come back has no status worth reading. Exposed for tests.
+// What the transport said, as sg_io_hdr reports it, turned into a completion. A SCSI status other than GOOD
+// is the target's answer; with GOOD, a host_status or driver_status (DRIVER_SENSE aside) means the command
+// did not reach the target or did not come back. Exposed for tests.
 struct SgIoStatus {
     std::uint8_t status = 0;  // SAM status byte
     std::uint16_t host_status = 0;
