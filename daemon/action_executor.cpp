@@ -32,10 +32,12 @@ ports::LogContext split_context(const std::string& context) {
 
 }  // namespace
 
-ActionExecutor::ActionExecutor(Backend& backend, DmWorker& dm_worker, EventSink& sink, BusLink& bus,
-                               ports::Logger& logger, std::string bindings_path, std::string wwids_path)
+ActionExecutor::ActionExecutor(Backend& backend, DmWorker& dm_worker, RegistrationSyncs& registration_syncs,
+                               EventSink& sink, BusLink& bus, ports::Logger& logger, std::string bindings_path,
+                               std::string wwids_path)
     : backend_(backend),
       dm_worker_(dm_worker),
+      registration_syncs_(registration_syncs),
       sink_(sink),
       bus_(bus),
       logger_(logger),
@@ -277,6 +279,7 @@ void ActionExecutor::execute(const core::Action& action) {
                 });
             },
             [&](const core::StartCheck& a) { start_check(a); },
+            [&](const core::SyncRegistration& a) { registration_syncs_.start(a); },
             [&](const core::SetRecoveryTmo& a) {
                 auto set = backend_.sysfs->set_iscsi_recovery_tmo(a.session_id,
                                                                   static_cast<unsigned>(a.value.count()));

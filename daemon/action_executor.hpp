@@ -16,14 +16,15 @@
 #include "daemon/bus_link.hpp"
 #include "daemon/dm_worker.hpp"
 #include "daemon/event_sink.hpp"
+#include "daemon/registration_syncs.hpp"
 #include "ports/logger.hpp"
 
 namespace pathkeeper::daemon {
 
 class ActionExecutor {
 public:
-    ActionExecutor(Backend& backend, DmWorker& dm_worker, EventSink& sink, BusLink& bus,
-                   ports::Logger& logger, std::string bindings_path, std::string wwids_path);
+    ActionExecutor(Backend& backend, DmWorker& dm_worker, RegistrationSyncs& registration_syncs, EventSink& sink,
+                   BusLink& bus, ports::Logger& logger, std::string bindings_path, std::string wwids_path);
 
     // The actions of one engine batch, in order. A path or map change is written as one structured journal
     // entry (journal_events.hpp), carrying the engine's Log line for it.
@@ -61,6 +62,7 @@ private:
 
     Backend& backend_;
     DmWorker& dm_worker_;
+    RegistrationSyncs& registration_syncs_;
     EventSink& sink_;
     BusLink& bus_;
     ports::Logger& logger_;

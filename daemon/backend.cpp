@@ -8,6 +8,7 @@
 #include "os/block_holders.hpp"
 #include "os/checkers.hpp"
 #include "os/device_mapper.hpp"
+#include "os/scsi_persistent_reservations.hpp"
 #include "os/state_files.hpp"
 #include "os/sysfs_tree.hpp"
 #include "os/udev_source.hpp"
@@ -24,6 +25,7 @@ struct RealBackend final : Backend {
     os::SysfsTree sysfs_tree;
     os::BlockHolderScan holder_scan;
     os::AtomicStateFiles state_files;
+    os::SgIoPersistentReservations sg_reservations;
     std::unique_ptr<os::ThreadWorkerPool> worker_pool;
 
     core::Result<void> start_own_sources(EventLoop&, ports::Logger& logger) override {
@@ -105,6 +107,7 @@ core::Result<std::unique_ptr<Backend>> make_real_backend(std::size_t udev_buffer
             return status ? std::optional<std::string>(*status) : std::nullopt;
         });
     backend->holders = &backend->holder_scan;
+    backend->reservations = &backend->sg_reservations;
     backend->files = &backend->state_files;
     backend->pool = backend->worker_pool.get();
     backend->description =

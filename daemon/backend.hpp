@@ -11,6 +11,7 @@
 #include "ports/block_holders.hpp"
 #include "ports/device_mapper.hpp"
 #include "ports/logger.hpp"
+#include "ports/persistent_reservations.hpp"
 #include "ports/state_files.hpp"
 #include "ports/sysfs.hpp"
 #include "ports/udev_source.hpp"
@@ -28,6 +29,9 @@ struct Backend {
     // Who holds a map open (pathctl remove-map), and what holds it for its queueing; null where the back end
     // cannot tell. The simulated host names no opener (its dm refuses to remove an open map, without names).
     ports::BlockHolders* holders = nullptr;
+    // SCSI-3 persistent reservation commands through a path; null where the back end has no target to send
+    // them to (the simulated host): registration syncs then answer "unsupported".
+    ports::PersistentReservations* reservations = nullptr;
     std::string description;  // for the startup log line
     // Where the paths' block-layer I/O counters are (<root>/block/<dev>/stat); "" where there are none.
     std::string block_stats_root;

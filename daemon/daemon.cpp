@@ -36,7 +36,8 @@ Daemon::Daemon(DaemonOptions options, core::Config config, PersistentState state
       logger_(logger),
       notifier_(notifier),
       engine_(std::move(config), std::move(state.bindings), std::move(state.known_wwids)),
-      executor_(backend, dm_worker_, *this, bus_, logger, std::move(state.bindings_path),
+      registration_syncs_(backend.reservations, *backend.files, state.reservation_keys_path, *this),
+      executor_(backend, dm_worker_, registration_syncs_, *this, bus_, logger, std::move(state.bindings_path),
                 std::move(state.wwids_path)),
       service_(engine_, executor_.map_devices(), executor_.suspended_maps(), *backend.pool,
                options_.config_path, *this, *this, logger),
@@ -144,6 +145,9 @@ core::Result<void> Daemon::register_sources() {
         must(loop_.add(
             dm_worker_.fd(), EPOLLIN, [this](std::uint32_t) { dm_worker_.run_completions(); },
             "dm completions"));
+        must(loop_.add(
+            registration_syncs_.fd(), EPOLLIN, [this](std::uint32_t) { registration_syncs_.run_completions(); },
+            "registration syncs"));
         must(loop_.add(
             engine_timer_.fd(), EPOLLIN,
             [this](std::uint32_t) {

@@ -18,6 +18,7 @@
 #include "core/config.hpp"
 #include "core/engine.hpp"
 #include "daemon/action_executor.hpp"
+#include "daemon/registration_syncs.hpp"
 #include "daemon/backend.hpp"
 #include "daemon/bus_link.hpp"
 #include "daemon/dm_worker.hpp"
@@ -97,6 +98,7 @@ private:
 
     MetricsCounters metrics_counters_;
     // The parts, in the order they need each other.
+    RegistrationSyncs registration_syncs_;
     ActionExecutor executor_;
     ServiceAdapter service_;
     BusLink bus_;

@@ -1,0 +1,38 @@
+#pragma once
+// RegistrationSyncs: runs the engine's SyncRegistration actions (path_registration.hpp) and feeds back
+// RegistrationSynced. On threads of their own: a PR command through a dead path waits out its timeout, and
+// must hold up neither dm operations nor path checks. The keys of maps with reservation_key "file" are read
+// from the keys file at each sync, so a key recorded meanwhile (by the mpathpersist front end) is the one
+// used.
+
+#include <string>
+
+#include "core/actions.hpp"
+#include "daemon/dm_worker.hpp"
+#include "daemon/event_sink.hpp"
+#include "ports/persistent_reservations.hpp"
+#include "ports/state_files.hpp"
+
+namespace pathkeeper::daemon {
+
+class RegistrationSyncs {
+public:
+    // transport null: the back end sends no PR commands, every sync answers Unsupported.
+    RegistrationSyncs(ports::PersistentReservations* transport, ports::StateFiles& files, std::string keys_path,
+                      EventSink& sink);
+
+    void start(const core::SyncRegistration& sync);
+    int fd() const { return worker_.fd(); }
+    void run_completions() { worker_.run_completions(); }
+
+    static constexpr std::size_t kThreads = 2;
+
+private:
+    ports::PersistentReservations* transport_;
+    ports::StateFiles& files_;
+    std::string keys_path_;
+    EventSink& sink_;
+    DmWorker worker_{kThreads};  // one queue per path: a path's syncs run in order
+};
+
+}  // namespace pathkeeper::daemon
