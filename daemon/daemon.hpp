@@ -67,7 +67,6 @@ private:
     void apply_config(core::Config config, const std::string& origin) override;
     void reject_config(const std::string& origin, const core::Error& error) override;
     api::MetricsSample metrics_sample() const;
-    void warn_unregistered_reservation_keys(const core::Config& config);
 
     core::Result<void> register_sources();
     void wait_for_startup_dm_work();
