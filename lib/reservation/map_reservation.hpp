@@ -7,6 +7,7 @@
 // Blocking (it calls the port): only from worker threads or a command-line tool.
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,7 @@ struct PathTarget {
     // The initiator port the path leaves through ("host3"); empty: unknown, taken as a port of its own.
     // A registration with ALL_TG_PT covers every target port an initiator port reaches, so it goes through
     // one path per initiator port: a second one would find the nexus already registered.
-    std::string initiator;
+    std::string initiator = {};
 };
 
 struct PathResult {
@@ -58,8 +59,8 @@ public:
     InResult<core::PrReservation> read_reservation();
     InResult<core::PrCapabilities> report_capabilities();
 
-    // Through every path (one per initiator port with all_tg_pt). ignore_existing: REGISTER AND IGNORE EXISTING KEY (current_key is not checked
-    // and not sent). new_key 0 unregisters.
+    // Through every path (one per initiator port with all_tg_pt). ignore_existing: REGISTER AND IGNORE
+    // EXISTING KEY (current_key is not checked and not sent). new_key 0 unregisters.
     CommandResult register_key(core::PrKey current_key, core::PrKey new_key, bool ignore_existing, bool aptpl,
                                bool all_tg_pt);
     CommandResult reserve(core::PrKey key, core::PrType type);
@@ -70,13 +71,18 @@ public:
     CommandResult preempt(core::PrKey key, core::PrKey victim_key, core::PrType type, bool abort);
 
 private:
-    struct Attempt;
-    CommandResult one_path_out(core::PrOutAction action, std::optional<core::PrType> type,
-                               const core::PrOutParameters& parameters);
-    CommandResult one_path_in(core::PrInAction action, std::uint16_t allocation_length,
-                              std::vector<std::uint8_t>& data);
+    // Sends through one path, retrying unit attentions there; returns the last attempt's completion.
     template <typename Send>
-    CommandResult on_one_path(const std::string& command, Send send);
+    core::ScsiCompletion send_with_retries(const PathTarget& path, Send&& send);
+    // The one-path rule: paths in order until one delivers the command or the target gives a final answer.
+    // `explain` turns a completion into the admin's text.
+    template <typename Send, typename Explain>
+    CommandResult on_one_path(const std::string& command, Send&& send, Explain&& explain);
+    CommandResult pr_in(core::PrInAction action, std::uint16_t allocation_length,
+                        std::vector<std::uint8_t>& data);
+    CommandResult pr_out(const std::string& command, core::PrOutAction action,
+                         std::optional<core::PrType> type, const core::PrOutParameters& parameters,
+                         const std::string& conflict_hint);
 
     ports::PersistentReservations& transport_;
     std::vector<PathTarget> paths_;
