@@ -39,7 +39,7 @@ public:
     void queue_unit_attention(const std::string& device_path);
 
     // For assertions.
-    std::size_t command_count(const std::string& device_path) const;  // every command sent through it
+    std::size_t command_count(const std::string& device_path) const;          // every command sent through it
     std::optional<core::PrKey> key_of(const std::string& device_path) const;  // nullopt: not registered
     struct ReservationState {
         // The holding nexus; nullopt for the all-registrants types, which every registrant holds.
