@@ -127,6 +127,10 @@ wait_until 10 "/dev/mapper/hostb" test -b /dev/mapper/hostb
 table_b=$(dmsetup table hostb)
 sleep 4 # two check intervals: the daemon must leave a map of blacklisted paths alone
 [ "$(dmsetup table hostb)" = "$table_b" ] || fail "host B's map changed: $(dmsetup table hostb), was $table_b"
+for d in "$b1" "$b2"; do
+    [ "$(path_letter hostb "$(<"/sys/block/$d/dev")")" = A ] ||
+        fail "host B's map has $d failed, nothing of B may fail it: $(dmsetup status hostb)"
+done
 dmsetup table >&2
 dmsetup status >&2
 dev_a=/dev/mapper/$map_a dev_b=/dev/mapper/hostb
