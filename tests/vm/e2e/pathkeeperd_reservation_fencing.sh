@@ -121,7 +121,8 @@ wait_until 30 "$a2 active in $map_a" dm_path_is "$a2" A
 [ "$(map_groups "$map_a" | tr '\n' ' ')" = "$(<"/sys/block/$a1/dev") $(<"/sys/block/$a2/dev") " ] ||
     fail "host A's map groups are [$(map_groups "$map_a" | tr '\n' ' ')], expected $a1's then $a2's"
 sectors=$(blockdev --getsz "/dev/$b1")
-dmsetup create hostb --uuid mpath-hostb-test --table \
+# Not "mpath-": that prefix marks the maps a multipath daemon owns.
+dmsetup create hostb --uuid hostb-test --table \
     "0 $sectors multipath 0 0 1 1 round-robin 0 2 1 $(<"/sys/block/$b1/dev") 1 $(<"/sys/block/$b2/dev") 1"
 wait_until 10 "/dev/mapper/hostb" test -b /dev/mapper/hostb
 table_b=$(dmsetup table hostb)
