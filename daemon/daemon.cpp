@@ -145,8 +145,8 @@ core::Result<void> Daemon::register_sources() {
             dm_worker_.fd(), EPOLLIN, [this](std::uint32_t) { dm_worker_.run_completions(); },
             "dm completions"));
         must(loop_.add(
-            registration_syncs_.fd(), EPOLLIN, [this](std::uint32_t) { registration_syncs_.run_completions(); },
-            "registration syncs"));
+            registration_syncs_.fd(), EPOLLIN,
+            [this](std::uint32_t) { registration_syncs_.run_completions(); }, "registration syncs"));
         must(loop_.add(
             engine_timer_.fd(), EPOLLIN,
             [this](std::uint32_t) {

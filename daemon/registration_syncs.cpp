@@ -23,7 +23,8 @@ KeyToUse key_for(const core::SyncRegistration& sync, ports::StateFiles& files, c
     }
     auto text = files.read(keys_path);
     if (!text) {
-        return {std::nullopt, false, "no key recorded for WWID " + sync.wwid + " (" + text.error().message + ")"};
+        return {std::nullopt, false,
+                "no key recorded for WWID " + sync.wwid + " (" + text.error().message + ")"};
     }
     auto parsed = core::parse_reservation_keys(*text);
     if (!parsed) {
@@ -48,9 +49,9 @@ void RegistrationSyncs::start(const core::SyncRegistration& sync) {
             answer.verdict = core::RegistrationVerdict::HostUnregistered;
             answer.detail = k.why_none;
         } else {
-            reservation::RegistrationSyncResult r = reservation::sync_path_registration(
-                *transport_, {sync.devnode, "/dev/" + sync.devnode, {}}, *k.key, k.aptpl, sync.all_tg_pt,
-                sync.timeout);
+            reservation::RegistrationSyncResult r =
+                reservation::sync_path_registration(*transport_, {sync.devnode, "/dev/" + sync.devnode, {}},
+                                                    *k.key, k.aptpl, sync.all_tg_pt, sync.timeout);
             answer.verdict = r.verdict;
             answer.detail = std::move(r.detail);
         }

@@ -18,8 +18,8 @@ namespace pathkeeper::daemon {
 class RegistrationSyncs {
 public:
     // transport null: the back end sends no PR commands, every sync answers Unsupported.
-    RegistrationSyncs(ports::PersistentReservations* transport, ports::StateFiles& files, std::string keys_path,
-                      EventSink& sink);
+    RegistrationSyncs(ports::PersistentReservations* transport, ports::StateFiles& files,
+                      std::string keys_path, EventSink& sink);
 
     void start(const core::SyncRegistration& sync);
     int fd() const { return worker_.fd(); }

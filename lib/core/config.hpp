@@ -374,7 +374,6 @@ struct Config {
     const MultipathEntry* find_multipath(std::string_view wwid) const;
 };
 
-
 // ---- Resolution.
 
 enum class Origin {

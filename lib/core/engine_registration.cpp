@@ -67,7 +67,8 @@ void Engine::on(const RegistrationSynced& e, TimePoint now, ActionCollector& out
     }
     const bool was_out_of_table = rec->registration.keeps_out_of_table();
     const RegistrationState before = rec->registration.state();
-    if (!rec->registration.sync_finished(e.sync_id, e.verdict, e.detail, now, global_.polling_interval.value)) {
+    if (!rec->registration.sync_finished(e.sync_id, e.verdict, e.detail, now,
+                                         global_.polling_interval.value)) {
         return;
     }
     const RegistrationState after = rec->registration.state();
@@ -77,7 +78,8 @@ void Engine::on(const RegistrationSynced& e, TimePoint now, ActionCollector& out
         case RegistrationState::Unsupported:
             registration_work_.erase(rec->info.devnode);
             break;
-        default: break;
+        default:
+            break;
     }
     if (after == RegistrationState::Failed) {
         out.log(LogLevel::Warning, state_.context(*rec),

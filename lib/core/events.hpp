@@ -218,10 +218,10 @@ struct MapHoldersRead {
     std::map<std::string, std::optional<MapHolder>> holders;
 };
 
-using Event = std::variant<PathAdded, PathChanged, PathRemoved, PathEvents, CheckerResult, DmStatusRead,
-                           DmEvent, MapsDiscovered, Tick, ConfigApplied, AdminRequest, IscsiSessionChanged,
-                           DeviceStateChanged, AluaStateChanged, ActionCompleted, ActionFailed,
-                           AluaStatesChanged, CheckStarted, PathsReEnumerated, MapVanished, MapHoldersRead,
-                           RegistrationSynced>;
+using Event =
+    std::variant<PathAdded, PathChanged, PathRemoved, PathEvents, CheckerResult, DmStatusRead, DmEvent,
+                 MapsDiscovered, Tick, ConfigApplied, AdminRequest, IscsiSessionChanged, DeviceStateChanged,
+                 AluaStateChanged, ActionCompleted, ActionFailed, AluaStatesChanged, CheckStarted,
+                 PathsReEnumerated, MapVanished, MapHoldersRead, RegistrationSynced>;
 
 }  // namespace pathkeeper::core

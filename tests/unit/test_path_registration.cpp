@@ -211,9 +211,10 @@ TEST(PathRegistration, AStaleSyncAnswerIsIgnored) {
     s.run(s.engine.handle(Tick{}, t0 + seconds(10)), t0 + seconds(10));
     ASSERT_EQ(s.held.size(), 1U);
     s.seen.clear();
-    s.run(s.engine.handle(RegistrationSynced{"sdb", s.held[0].sync_id + 7, RegistrationVerdict::Registered, ""},
-                          t0 + seconds(10)),
-          t0 + seconds(10));
+    s.run(
+        s.engine.handle(RegistrationSynced{"sdb", s.held[0].sync_id + 7, RegistrationVerdict::Registered, ""},
+                        t0 + seconds(10)),
+        t0 + seconds(10));
     EXPECT_EQ(s.registration("sdb"), "syncing");
     EXPECT_EQ(count_equal(s.seen, "message 3600a reinstate_path 8:16"), 0U);
 }
