@@ -2,6 +2,7 @@
 #include <poll.h>
 
 #include "core/dm_table.hpp"
+#include "core/persistent_reservation.hpp"
 #include "sim/sim_host.hpp"
 
 namespace pathkeeper::sim {
@@ -43,6 +44,24 @@ TEST_F(ASimHost, ListsTheScenarioMapsWithParsedTableAndStatus) {
     EXPECT_EQ(m.status->groups[0].paths[0].state, core::DmPathState::Active);
     EXPECT_EQ(m.status->groups[1].paths[0].state, core::DmPathState::Failed);
     EXPECT_EQ(m.status->active_group(), 1U);
+}
+
+// Each present path is a nexus of the LU of its WWID: a key registered through sdb is listed through sdb; a
+// path whose checker says down delivers nothing.
+TEST_F(ASimHost, AnswersPersistentReservationsPerWwidAndNotThroughADownPath) {
+    ports::PersistentReservations& pr = host_.reservations();
+    const auto ms = std::chrono::milliseconds(1000);
+    core::PrOutParameters reg;
+    reg.service_action_key = 0xa1;
+    EXPECT_EQ(pr.pr_out("/dev/sdb", core::PrOutAction::Register, std::nullopt, reg, ms).outcome,
+              core::ScsiOutcome::Good);
+    const ports::PrInReply keys = pr.pr_in("/dev/sdb", core::PrInAction::ReadKeys, 4096, ms);
+    ASSERT_EQ(keys.completion.outcome, core::ScsiOutcome::Good);
+    auto parsed = core::parse_read_keys(keys.data);
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(parsed->keys, std::vector<core::PrKey>{0xa1});
+    EXPECT_EQ(pr.pr_in("/dev/sdc", core::PrInAction::ReadKeys, 4096, ms).completion.outcome,
+              core::ScsiOutcome::Failed);
 }
 
 TEST_F(ASimHost, ColdplugShowsOnlyPresentDisks) {
