@@ -22,6 +22,22 @@ void Engine::configure_registration(PathRecord& path) {
     }
 }
 
+void Engine::resync_registrations(const AdminSyncRegistrations& request, ActionCollector& out) {
+    const MapRecord* m = map_named(request.map);
+    unsigned synced = 0;
+    for (auto& [dev, rec] : state_.paths) {
+        if (state_.map_of(rec) == m) {
+            configure_registration(rec);
+            synced += rec.registration.state() != RegistrationState::Unneeded ? 1 : 0;
+        }
+    }
+    if (synced != 0) {
+        out.log(LogLevel::Info, m->plan.name,
+                "reservation: checking the key on " + std::to_string(synced) +
+                    " path(s) again after the administrator's command");
+    }
+}
+
 void Engine::require_registration(PathRecord& path, bool new_path) {
     path.registration.require_before_service(new_path);
     if (path.registration.state() != RegistrationState::Unneeded) {
@@ -64,7 +80,8 @@ void Engine::on(const RegistrationSynced& e, TimePoint now, ActionCollector& out
     }
     const bool was_out_of_table = rec->registration.keeps_out_of_table();
     const RegistrationState before = rec->registration.state();
-    if (!rec->registration.sync_finished(e.sync_id, e.verdict, e.detail, now, global_.polling_interval.value)) {
+    if (!rec->registration.sync_finished(e.sync_id, e.verdict, e.detail, now,
+                                         global_.polling_interval.value)) {
         return;
     }
     const RegistrationState after = rec->registration.state();
@@ -74,7 +91,8 @@ void Engine::on(const RegistrationSynced& e, TimePoint now, ActionCollector& out
         case RegistrationState::Unsupported:
             registration_work_.erase(rec->info.devnode);
             break;
-        default: break;
+        default:
+            break;
     }
     if (after == RegistrationState::Failed) {
         out.log(LogLevel::Warning, state_.context(*rec),
