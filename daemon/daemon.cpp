@@ -49,6 +49,7 @@ Daemon::Daemon(DaemonOptions options, core::Config config, PersistentState state
       holder_watch_(backend.holders, dm_worker_, *this),
       metrics_file_(dm_worker_, logger, backend.block_stats_root, backend.files_root) {
     // After the engine has the outcome (completed() fed it): a caller that reads the topology next sees it.
+    service_.run_reservations_on(&registration_syncs_);
     executor_.on_admin_removal(
         [this](const core::RemoveMap& removal, const core::Result<std::string>& outcome) {
             service_.map_removal_finished(removal.name, outcome);
@@ -146,8 +147,8 @@ core::Result<void> Daemon::register_sources() {
             dm_worker_.fd(), EPOLLIN, [this](std::uint32_t) { dm_worker_.run_completions(); },
             "dm completions"));
         must(loop_.add(
-            registration_syncs_.fd(), EPOLLIN, [this](std::uint32_t) { registration_syncs_.run_completions(); },
-            "registration syncs"));
+            registration_syncs_.fd(), EPOLLIN,
+            [this](std::uint32_t) { registration_syncs_.run_completions(); }, "registration syncs"));
         must(loop_.add(
             engine_timer_.fd(), EPOLLIN,
             [this](std::uint32_t) {
