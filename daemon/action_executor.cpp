@@ -33,8 +33,8 @@ ports::LogContext split_context(const std::string& context) {
 }  // namespace
 
 ActionExecutor::ActionExecutor(Backend& backend, DmWorker& dm_worker, RegistrationSyncs& registration_syncs,
-                               EventSink& sink, BusLink& bus, ports::Logger& logger, std::string bindings_path,
-                               std::string wwids_path)
+                               EventSink& sink, BusLink& bus, ports::Logger& logger,
+                               std::string bindings_path, std::string wwids_path)
     : backend_(backend),
       dm_worker_(dm_worker),
       registration_syncs_(registration_syncs),

@@ -23,8 +23,9 @@ namespace pathkeeper::daemon {
 
 class ActionExecutor {
 public:
-    ActionExecutor(Backend& backend, DmWorker& dm_worker, RegistrationSyncs& registration_syncs, EventSink& sink,
-                   BusLink& bus, ports::Logger& logger, std::string bindings_path, std::string wwids_path);
+    ActionExecutor(Backend& backend, DmWorker& dm_worker, RegistrationSyncs& registration_syncs,
+                   EventSink& sink, BusLink& bus, ports::Logger& logger, std::string bindings_path,
+                   std::string wwids_path);
 
     // The actions of one engine batch, in order. A path or map change is written as one structured journal
     // entry (journal_events.hpp), carrying the engine's Log line for it.

@@ -131,6 +131,7 @@ core::Result<std::unique_ptr<Backend>> make_sim_backend(const std::string& scena
     backend->worker_pool =
         std::make_unique<os::ThreadWorkerPool>(backend->host->checker(), os::WorkerPoolOptions{});
     backend->udev = &backend->host->udev();
+    backend->reservations = &backend->host->reservations();
     backend->dm = &backend->host->device_mapper();
     backend->sysfs = &backend->host->sysfs();
     backend->holders = &backend->host->holders();

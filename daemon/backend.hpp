@@ -29,8 +29,8 @@ struct Backend {
     // Who holds a map open (pathctl remove-map), and what holds it for its queueing; null where the back end
     // cannot tell. The simulated host names no opener (its dm refuses to remove an open map, without names).
     ports::BlockHolders* holders = nullptr;
-    // SCSI-3 persistent reservation commands through a path; null where the back end has no target to send
-    // them to (the simulated host): registration syncs then answer "unsupported".
+    // SCSI-3 persistent reservation commands through a path (the simulated host has a target of its own);
+    // null: registration syncs answer "unsupported".
     ports::PersistentReservations* reservations = nullptr;
     std::string description;  // for the startup log line
     // Where the paths' block-layer I/O counters are (<root>/block/<dev>/stat); "" where there are none.

@@ -22,11 +22,6 @@ int check_config_file(const std::string& path, std::ostream& out, std::ostream& 
     auto loaded = config::load_config_file(path);
     if (loaded) {
         out << path << ": configuration is valid\n";
-        for (const std::string& where : core::reservation_key_settings(*loaded)) {
-            err << where
-                << ": warning: reservation_key is accepted but not acted on yet: pathkeeperd does not "
-                << "register persistent reservation keys\n";
-        }
         return 0;
     }
     if (loaded.error().code == core::ErrorCode::NotFound) {

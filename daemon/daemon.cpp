@@ -63,7 +63,6 @@ core::Result<void> Daemon::start() {
                     backend_.description + ", configuration " +
                     (config_file.empty() ? "built-in defaults" : config_file) + ", state " +
                     options_.state_dir);
-    warn_unregistered_reservation_keys(engine_.config());
 
     // Coldplug first, then the existing maps: MapsDiscovered starts the engine, which then plans every map
     // once with all paths known and adopts an equivalent map without a reload. The dm adaptor is used from
@@ -317,19 +316,9 @@ void Daemon::apply_config(core::Config config, const std::string& origin) {
     }
     logger_.log(core::LogLevel::Info, {}, "new configuration from " + origin);
     metrics_counters_.config_reload(true);
-    warn_unregistered_reservation_keys(config);
     feed(core::ConfigApplied{std::move(config)});
     bus_.topology_changed();
     metrics_file_.changed();
-}
-
-void Daemon::warn_unregistered_reservation_keys(const core::Config& config) {
-    for (const std::string& where : core::reservation_key_settings(config)) {
-        logger_.log(core::LogLevel::Warning, {},
-                    "reservation_key at " + where + " is not acted on: this pathkeeperd does not register " +
-                        "persistent reservation keys yet, so paths are not registered (fence with " +
-                        "multipathd and mpathpersist meanwhile)");
-    }
 }
 
 void Daemon::reject_config(const std::string& origin, const core::Error& error) {

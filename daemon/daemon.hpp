@@ -18,7 +18,6 @@
 #include "core/config.hpp"
 #include "core/engine.hpp"
 #include "daemon/action_executor.hpp"
-#include "daemon/registration_syncs.hpp"
 #include "daemon/backend.hpp"
 #include "daemon/bus_link.hpp"
 #include "daemon/dm_worker.hpp"
@@ -32,6 +31,7 @@
 #include "daemon/options.hpp"
 #include "daemon/path_state_polls.hpp"
 #include "daemon/persistent_state.hpp"
+#include "daemon/registration_syncs.hpp"
 #include "daemon/service_adapter.hpp"
 #include "daemon/signals.hpp"
 #include "ports/logger.hpp"
@@ -67,7 +67,6 @@ private:
     void apply_config(core::Config config, const std::string& origin) override;
     void reject_config(const std::string& origin, const core::Error& error) override;
     api::MetricsSample metrics_sample() const;
-    void warn_unregistered_reservation_keys(const core::Config& config);
 
     core::Result<void> register_sources();
     void wait_for_startup_dm_work();

@@ -20,7 +20,7 @@ build_packages=(
 )
 vm_packages=(
     qemu-system-x86 busybox-static cpio kmod
-    udev open-iscsi tgt targetcli-fb multipath-tools fio sg3-utils
+    udev open-iscsi tgt targetcli-fb multipath-tools fio sg3-utils fence-agents
     iproute2 python3 dbus jq dmsetup kpartx fdisk mdadm
     prometheus prometheus-node-exporter
 )

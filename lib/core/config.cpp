@@ -304,25 +304,6 @@ std::optional<std::uint64_t> parse_hex_key(std::string_view text) noexcept {
     return key;
 }
 
-std::vector<std::string> reservation_key_settings(const Config& config) {
-    std::vector<std::string> out;
-    const auto note = [&](const MapOptions& o, const char* section) {
-        if (o.reservation_key && o.reservation_key->mode != ReservationKey::Mode::None) {
-            const auto it = o.locations.find("reservation_key");
-            out.push_back(it != o.locations.end() ? it->second.to_string() : std::string(section));
-        }
-    };
-    note(config.defaults.map, "defaults");
-    for (const DeviceRule& d : config.devices) {
-        note(d.options, "devices");
-    }
-    note(config.overrides, "overrides");
-    for (const MultipathEntry& m : config.multipaths) {
-        note(m.options, "multipaths");
-    }
-    return out;
-}
-
 std::string to_string(const ReservationKey& v) {
     switch (v.mode) {
         case ReservationKey::Mode::None:

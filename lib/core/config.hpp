@@ -374,10 +374,6 @@ struct Config {
     const MultipathEntry* find_multipath(std::string_view wwid) const;
 };
 
-// Where the configuration sets a reservation key other than none ("file:line:col", else the section), in
-// file order: the daemon does not register keys yet and says so for each.
-std::vector<std::string> reservation_key_settings(const Config& config);
-
 // ---- Resolution.
 
 enum class Origin {

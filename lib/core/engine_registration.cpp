@@ -2,6 +2,7 @@
 // reservation_key (path_registration.hpp says when a path is synced and what it may do meanwhile).
 
 #include "core/action_collector.hpp"
+#include "core/blacklist.hpp"
 #include "core/engine.hpp"
 #include "core/map_io_policy.hpp"
 
@@ -15,7 +16,9 @@ ResolvedMapOptions Engine::registration_options(const PathRecord& path) const {
 }
 
 void Engine::configure_registration(PathRecord& path) {
-    const bool keyed = registration_options(path).reservation_key.value.mode != ReservationKey::Mode::None;
+    // A blacklisted path is another initiator's business (or no multipath disk at all): never registered.
+    const bool keyed = registration_options(path).reservation_key.value.mode != ReservationKey::Mode::None &&
+                       !is_blacklisted(config_, path.info).blacklisted;
     path.registration.configure(keyed);
     if (keyed) {
         registration_work_.insert(path.info.devnode);

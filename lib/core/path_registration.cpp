@@ -4,23 +4,34 @@ namespace pathkeeper::core {
 
 const char* to_string(RegistrationState state) noexcept {
     switch (state) {
-        case RegistrationState::Unneeded: return "unneeded";
-        case RegistrationState::Needed: return "needed";
-        case RegistrationState::Syncing: return "syncing";
-        case RegistrationState::Registered: return "registered";
-        case RegistrationState::HostUnregistered: return "host-unregistered";
-        case RegistrationState::Unsupported: return "unsupported";
-        case RegistrationState::Failed: return "failed";
+        case RegistrationState::Unneeded:
+            return "unneeded";
+        case RegistrationState::Needed:
+            return "needed";
+        case RegistrationState::Syncing:
+            return "syncing";
+        case RegistrationState::Registered:
+            return "registered";
+        case RegistrationState::HostUnregistered:
+            return "host-unregistered";
+        case RegistrationState::Unsupported:
+            return "unsupported";
+        case RegistrationState::Failed:
+            return "failed";
     }
     return "unknown";
 }
 
 const char* to_string(RegistrationVerdict verdict) noexcept {
     switch (verdict) {
-        case RegistrationVerdict::Registered: return "registered";
-        case RegistrationVerdict::HostUnregistered: return "host-unregistered";
-        case RegistrationVerdict::Unsupported: return "unsupported";
-        case RegistrationVerdict::Failed: return "failed";
+        case RegistrationVerdict::Registered:
+            return "registered";
+        case RegistrationVerdict::HostUnregistered:
+            return "host-unregistered";
+        case RegistrationVerdict::Unsupported:
+            return "unsupported";
+        case RegistrationVerdict::Failed:
+            return "failed";
     }
     return "unknown";
 }
@@ -91,9 +102,15 @@ bool PathRegistration::sync_finished(std::uint64_t id, RegistrationVerdict verdi
         return true;
     }
     switch (verdict) {
-        case RegistrationVerdict::Registered: state_ = RegistrationState::Registered; break;
-        case RegistrationVerdict::HostUnregistered: state_ = RegistrationState::HostUnregistered; break;
-        case RegistrationVerdict::Unsupported: state_ = RegistrationState::Unsupported; break;
+        case RegistrationVerdict::Registered:
+            state_ = RegistrationState::Registered;
+            break;
+        case RegistrationVerdict::HostUnregistered:
+            state_ = RegistrationState::HostUnregistered;
+            break;
+        case RegistrationVerdict::Unsupported:
+            state_ = RegistrationState::Unsupported;
+            break;
         case RegistrationVerdict::Failed:
             state_ = RegistrationState::Failed;
             retry_at_ = now + retry_delay;

@@ -20,7 +20,8 @@ enum class RegistrationState : std::uint8_t {
     Needed,            // to be synced; no SyncRegistration sent yet
     Syncing,           // a SyncRegistration is in flight
     Registered,        // the host's key is registered through this path
-    HostUnregistered,  // the target does not list the host's key: nothing to register (fenced or never joined)
+    HostUnregistered,  // the target does not list the host's key: nothing to register (fenced or never
+                       // joined)
     Unsupported,       // the target rejects persistent reservations: nothing to register
     Failed,            // the last sync failed; retried at retry_at
 };

@@ -699,9 +699,6 @@ private:
     // becomes the option reservation_aptpl.
     void reservation_key(const ConfAttribute& a, Block& block) {
         const std::string& k = a.keyword;
-        note(Kind::Info, a.line, k,
-             "carried over, but pathkeeperd does not register persistent reservation keys yet: fence with "
-             "multipathd and mpathpersist until it does");
         std::string_view key = a.value;
         std::optional<std::string_view> flag;
         if (const auto colon = key.find(':'); colon != std::string_view::npos) {

@@ -23,7 +23,7 @@ struct PathTarget {
     // The initiator port the path leaves through ("host3"); empty: unknown, taken as a port of its own.
     // A registration with ALL_TG_PT covers every target port an initiator port reaches, so it goes through
     // one path per initiator port: a second one would find the nexus already registered.
-    std::string initiator;
+    std::string initiator = {};
 };
 
 struct PathResult {

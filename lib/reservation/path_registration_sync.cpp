@@ -4,9 +4,9 @@
 
 namespace pathkeeper::reservation {
 
-RegistrationSyncResult sync_path_registration(ports::PersistentReservations& transport, const PathTarget& path,
-                                              core::PrKey key, bool aptpl, bool all_tg_pt,
-                                              std::chrono::milliseconds timeout) {
+RegistrationSyncResult sync_path_registration(ports::PersistentReservations& transport,
+                                              const PathTarget& path, core::PrKey key, bool aptpl,
+                                              bool all_tg_pt, std::chrono::milliseconds timeout) {
     MapReservation one(transport, {path}, timeout);
     const InResult<core::PrKeyList> keys = one.read_keys();
     if (!keys.value) {

@@ -17,8 +17,8 @@ struct RegistrationSyncResult {
     std::string detail;  // for the log and `pathctl show paths`
 };
 
-RegistrationSyncResult sync_path_registration(ports::PersistentReservations& transport, const PathTarget& path,
-                                              core::PrKey key, bool aptpl, bool all_tg_pt,
-                                              std::chrono::milliseconds timeout);
+RegistrationSyncResult sync_path_registration(ports::PersistentReservations& transport,
+                                              const PathTarget& path, core::PrKey key, bool aptpl,
+                                              bool all_tg_pt, std::chrono::milliseconds timeout);
 
 }  // namespace pathkeeper::reservation

@@ -2,6 +2,8 @@
 // checker, sysfs) share its private state and lock; splitting them would publish World's internals.
 #include "sim/sim_host.hpp"
 
+#include "sim/pr_target.hpp"
+
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
@@ -660,6 +662,52 @@ private:
     std::shared_ptr<SimHost::World> world_;
 };
 
+// Persistent reservations on the simulated paths: each present path is a nexus of the LU named by its WWID
+// (added when first used), and a path whose checker says down delivers nothing, like a pulled cable.
+class SimReservations final : public ports::PersistentReservations {
+public:
+    explicit SimReservations(std::shared_ptr<SimHost::World> world) : world_(std::move(world)) {}
+
+    ports::PrInReply pr_in(const std::string& device_path, core::PrInAction action,
+                           std::uint16_t allocation_length, std::chrono::milliseconds timeout) override {
+        prepare(device_path);
+        return target_.pr_in(device_path, action, allocation_length, timeout);
+    }
+    core::ScsiCompletion pr_out(const std::string& device_path, core::PrOutAction action,
+                                std::optional<core::PrType> type, const core::PrOutParameters& parameters,
+                                std::chrono::milliseconds timeout) override {
+        prepare(device_path);
+        return target_.pr_out(device_path, action, type, parameters, timeout);
+    }
+
+private:
+    void prepare(const std::string& device_path) {
+        const std::string devnode = device_path.substr(device_path.rfind('/') + 1);
+        std::string wwid;
+        bool up = false;
+        {
+            std::lock_guard lock(world_->mutex);
+            auto it = world_->paths.find(devnode);
+            if (it != world_->paths.end() && it->second.present) {
+                wwid = it->second.info.wwid;
+                up = core::is_usable(it->second.checker_state);
+            }
+        }
+        std::lock_guard lock(mutex_);
+        if (!wwid.empty() && known_.insert(device_path).second) {
+            target_.add_path(device_path, wwid);
+        }
+        if (known_.contains(device_path)) {
+            target_.set_path_failed(device_path, !up);
+        }
+    }
+
+    std::shared_ptr<SimHost::World> world_;
+    std::mutex mutex_;
+    std::set<std::string> known_;
+    SimPrTarget target_;
+};
+
 class SimHolders final : public ports::BlockHolders {
 public:
     explicit SimHolders(std::shared_ptr<SimHost::World> world) : world_(std::move(world)) {}
@@ -862,6 +910,7 @@ SimHost::SimHost(Scenario scenario, std::string dump_dir) : world_(std::make_sha
     checker_ = std::make_shared<SimChecker>(world_);
     sysfs_ = std::make_unique<SimSysfs>(world_);
     holders_ = std::make_unique<SimHolders>(world_);
+    reservations_ = std::make_unique<SimReservations>(world_);
     std::lock_guard lock(world_->mutex);
     world_->dump();
 }
@@ -887,6 +936,10 @@ ports::Sysfs& SimHost::sysfs() {
 
 ports::BlockHolders& SimHost::holders() {
     return *holders_;
+}
+
+ports::PersistentReservations& SimHost::reservations() {
+    return *reservations_;
 }
 
 void SimHost::start_timeline(Clock::time_point now) {

@@ -32,6 +32,7 @@
 #include "ports/block_holders.hpp"
 #include "ports/device_mapper.hpp"
 #include "ports/path_checker.hpp"
+#include "ports/persistent_reservations.hpp"
 #include "ports/sysfs.hpp"
 #include "ports/udev_source.hpp"
 #include "sim/scenario.hpp"
@@ -55,6 +56,8 @@ public:
     ports::Sysfs& sysfs();
     // What holds each map (the `holder` command); nothing is found to hold a map open by name.
     ports::BlockHolders& holders();
+    // SCSI-3 persistent reservations: each path is a nexus of the LU of its WWID (sim/pr_target.hpp).
+    ports::PersistentReservations& reservations();
 
     // Timeline: steps are due `at` after start_timeline(now).
     void start_timeline(Clock::time_point now);
@@ -82,6 +85,7 @@ private:
     std::shared_ptr<ports::PathChecker> checker_;
     std::unique_ptr<ports::Sysfs> sysfs_;
     std::unique_ptr<ports::BlockHolders> holders_;
+    std::unique_ptr<ports::PersistentReservations> reservations_;
     std::vector<TimelineStep> timeline_;
     std::size_t next_step_ = 0;
     std::optional<Clock::time_point> timeline_start_;

@@ -295,22 +295,5 @@ TEST(APattern, RejectsBadAndEmptyExpressions) {
     EXPECT_FALSE(Pattern::compile("!").ok());
 }
 
-TEST(ReservationKeySettings, NameEveryKeySetInFileOrderButNotNone) {
-    const Config config = parsed(
-        "defaults:\n"
-        "  reservation_key: none\n"
-        "devices:\n"
-        "  - vendor: ACME\n"
-        "    product: Disk\n"
-        "    reservation_key: 0x2\n"
-        "multipaths:\n"
-        "  - wwid: 3600a\n"
-        "    reservation_key: file\n"
-        "  - wwid: 3600b\n"
-        "    reservation_key: none\n");
-    EXPECT_EQ(reservation_key_settings(config), (std::vector<std::string>{"pk.yaml:6:5", "pk.yaml:9:5"}));
-    EXPECT_TRUE(reservation_key_settings(Config{}).empty());
-}
-
 }  // namespace
 }  // namespace pathkeeper::core

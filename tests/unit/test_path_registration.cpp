@@ -94,6 +94,16 @@ TEST(PathRegistration, StartsWithEveryPathSyncedWithoutTakingItOutOfService) {
     EXPECT_EQ(s.engine.snapshot().find_path("sdb")->registration_detail, "registered");
 }
 
+// Another node's paths to the same LU, kept out by the blacklist, must never get this host's key.
+TEST(PathRegistration, ABlacklistedPathIsNeverSynced) {
+    Config c = keyed_config();
+    c.blacklist.devnode.push_back(PatternRule{Pattern::compile("^sdd$").value(), {}});
+    KeyedMap s(c);
+    s.run(s.engine.handle(PathAdded{path("sdd", 48)}, t0 + seconds(1)), t0 + seconds(1));
+    EXPECT_EQ(count_with_prefix(s.seen, "sync-registration sdd"), 0U);
+    EXPECT_EQ(s.registration("sdd"), "");
+}
+
 TEST(PathRegistration, WithoutAKeyNothingIsSyncedAndNothingIsShown) {
     KeyedMap s(Config{});
     EXPECT_EQ(count_with_prefix(s.seen, "sync-registration"), 0U);

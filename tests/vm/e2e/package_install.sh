@@ -187,12 +187,14 @@ mkdir -p /tmp/pk-apt-lists/partial
 $(tail -n 30 "$PK_OUT/apt-install.log")"
 log "installed in $(elapsed "$t0" "$(now_s)") s: $(dpkg-query -W -f '${Package} ${Version} ${Status}' pathkeeper)," \
     "beside open-iscsi $(dpkg-query -W -f '${Version}' open-iscsi)"
-for f in /usr/sbin/pathkeeperd /usr/sbin/pathctl /usr/libexec/pathkeeper/pathkeeper-udev-helper \
+for f in /usr/sbin/pathkeeperd /usr/sbin/pathctl /usr/sbin/pathkeeper-mpathpersist \
+    /usr/libexec/pathkeeper/pathkeeper-udev-helper \
     /lib/udev/rules.d/56-pathkeeper.rules /lib/udev/rules.d/60-pathkeeper.rules /lib/udev/rules.d/56-dm-pathkeeper.rules \
     "$unit" \
     /usr/share/dbus-1/system.d/org.pathkeeper.PathKeeper1.conf /etc/pathkeeper/pathkeeper.yaml; do
     [ -e "$f" ] || fail "the package did not install $f"
 done
+/usr/sbin/pathkeeper-mpathpersist --help >/dev/null || fail "the installed pathkeeper-mpathpersist --help fails"
 grep -qx /etc/pathkeeper/pathkeeper.yaml /var/lib/dpkg/info/pathkeeper.conffiles ||
     fail "/etc/pathkeeper/pathkeeper.yaml is not a conffile"
 [ -d /var/lib/pathkeeper ] || fail "the package did not create /var/lib/pathkeeper"

@@ -342,12 +342,13 @@ restore_cable() {
 
 # --- LIO (kernel target) with ALUA -----------------------------------------------------------------------------
 
-# lio_setup [--size-mb N]: a LIO iSCSI target (configured through configfs) in netns 'lio', two cables:
+# lio_setup [--size-mb N] [--no-login]: a LIO iSCSI target (configured through configfs) in netns 'lio', two cables:
 #   cable-l1 10.77.3.1 <-> lio-l1 10.77.3.2 (TPG 1, ALUA port group pg_a, id 1, active/optimized),
 #   cable-l2 10.77.4.1 <-> lio-l2 10.77.4.2 (TPG 2, ALUA port group pg_b, id 2, active/non-optimized).
 # One fileio LUN on tmpfs, exported through both TPGs, implicit ALUA (the target alone changes states: see
 # lio_set_alua_state). open-iscsi logs in over both portals -> two SCSI disks (LIO-ORG, TPGS), one WWID.
-# Starts iscsid unless one already answers. The portals' listening sockets are created in the namespace of the
+# Starts iscsid unless one already answers; --no-login stops there (for scenarios that log in their own way,
+# see lib_reservation.sh). The portals' listening sockets are created in the namespace of the
 # process that creates them in configfs, so those writes run under `nsenter --net` (`ip netns exec` would remount
 # /sys and hide configfs).
 PK_LIO_IQN=iqn.2026-11.org.example:pathkeeper-lio
@@ -356,10 +357,11 @@ PK_LIO_GROUPS=(pg_a pg_b)
 PK_LIO_CFG=/sys/kernel/config/target
 PK_LIO_DEV=$PK_LIO_CFG/core/fileio_0/lun1
 lio_setup() {
-    local size_mb=64
+    local size_mb=64 login=1
     while [ $# -gt 0 ]; do
         case "$1" in
         --size-mb) size_mb=$2; shift 2 ;;
+        --no-login) login=0; shift ;;
         *) fail "lio_setup: unknown option $1" ;;
         esac
     done
@@ -381,7 +383,9 @@ lio_setup() {
     wait_until 10 "cable-l2 to carry traffic" busybox ping -c1 -W1 10.77.4.2
 
     log "LIO: fileio LUN (${size_mb} MiB on tmpfs), ALUA port groups pg_a (optimized) and pg_b (non-optimized)"
-    mkdir -p /tmp/lio
+    # LIO rewrites its APTPL file under db_root (/var/target, /etc/target being absent) on every persistent
+    # reservation change, even without APTPL, and fails the command when it cannot.
+    mkdir -p /tmp/lio /var/target/pr
     truncate -s "${size_mb}M" /tmp/lio/lun1.img
     mkdir -p "$PK_LIO_DEV"
     echo "fd_dev_name=/tmp/lio/lun1.img,fd_dev_size=$((size_mb * 1024 * 1024))" >"$PK_LIO_DEV/control"
@@ -422,6 +426,7 @@ lio_setup() {
         PK_PIDS+=($!)
         wait_until 20 "iscsid to answer iscsiadm" iscsid_answers
     fi
+    [ "$login" = 1 ] || return 0
     local portal
     for portal in "${PK_LIO_PORTALS[@]}"; do
         iscsiadm -m discovery -t sendtargets -p "$portal:3260" >/dev/null
@@ -503,6 +508,8 @@ find_pathkeeper_binaries() {
     PK_PATHKEEPERD=${PK_PATHKEEPERD:-$(find "$build" -type f -name pathkeeperd -perm -u+x 2>/dev/null | head -1)}
     PK_PATHCTL=${PK_PATHCTL:-$(find "$build" -type f -name pathctl -perm -u+x 2>/dev/null | head -1)}
     PK_PROBER=${PK_PROBER:-$(find "$build" -type f -name pk-io-prober -perm -u+x 2>/dev/null | head -1)}
+    PK_MPATHPERSIST=${PK_MPATHPERSIST:-$(find "$build" -type f -name pathkeeper-mpathpersist -perm -u+x 2>/dev/null |
+        head -1)}
 }
 
 require_pathkeeperd() {
