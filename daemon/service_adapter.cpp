@@ -286,6 +286,11 @@ void ServiceAdapter::reservation(const api::ReservationRequest& request, Reserva
         name, pr, key_from_file, map->wwid, std::move(paths),
         [this, name, command = *command, resync,
          done = std::move(done)](const core::Result<reservation::AdminPrResult>& result) {
+            if (result) {
+                logger_.log(result->command.ok ? core::LogLevel::Notice : core::LogLevel::Warning, {},
+                            name + ": reservation " + reservation::to_string(command) + ": " +
+                                result->command.message);
+            }
             // Whatever the command left on the target, the paths' states are read again from it.
             if (resync && engine_.map_name_of(name)) {
                 sink_.feed(core::AdminRequest{core::AdminSyncRegistrations{name}});
@@ -296,8 +301,6 @@ void ServiceAdapter::reservation(const api::ReservationRequest& request, Reserva
                 return;
             }
             const reservation::AdminPrResult& r = *result;
-            logger_.log(r.command.ok ? core::LogLevel::Notice : core::LogLevel::Warning, {},
-                        name + ": reservation " + reservation::to_string(command) + ": " + r.command.message);
             if (!r.command.ok) {
                 done(reservation_error(r.command));
                 return;
