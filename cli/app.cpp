@@ -69,6 +69,7 @@ int run_pathctl(int argc, const char* const* argv, Context& ctx) {
     add_add_path_command(app, registry);
     add_remove_map_command(app, registry);
     add_add_map_command(app, registry);
+    add_reservation_command(app, registry);
     add_switch_group_command(app, registry);
     add_queueing_command(app, registry);
     add_resize_map_command(app, registry);

@@ -68,6 +68,8 @@ public:
     virtual Done add_path(const std::string& devnode) = 0;
     // Answers once device-mapper has tried: "removed" or "deferred" (map is a name or a WWID).
     virtual Reply<std::string> remove_map(const std::string& map, bool deferred) = 0;
+    // A persistent reservation command (pathctl reservation); answers once the storage did.
+    virtual Reply<api::ReservationView> reservation(const api::ReservationRequest& request) = 0;
     // target: a WWID or a disk of it.
     virtual Done add_map(const std::string& target) = 0;
     virtual Done switch_group(const std::string& map, unsigned group) = 0;

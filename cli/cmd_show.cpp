@@ -163,18 +163,18 @@ void add_show_command(CLI::App& app, Registry& registry) {
     auto* path = show->add_subcommand("path", "One path: a line like show paths, or its JSON object");
     path->add_flag("--json", options->json, "Print JSON (schema: docs/json-schema.md)");
     path->add_option("DEV", options->name, "The path: kernel name, /dev node or major:minor")->required();
-    registry.push_back({path, [options](Context& ctx) {
-                            return with_selected<api::PathView>(
-                                ctx,
-                                [&](const api::TopologyView& t) { return select_path(t, options->name); },
-                                [&](const api::TopologyView&, const api::PathView& p) {
-                                    if (options->json) {
-                                        print_json(ctx, api::paths_document({p}));
-                                    } else {
-                                        *ctx.out << format_paths_table({p}, ctx.style);
-                                    }
-                                });
-                        }});
+    registry.push_back(
+        {path, [options](Context& ctx) {
+             return with_selected<api::PathView>(
+                 ctx, [&](const api::TopologyView& t) { return select_path(t, options->name); },
+                 [&](const api::TopologyView&, const api::PathView& p) {
+                     if (options->json) {
+                         print_json(ctx, api::paths_document({p}));
+                     } else {
+                         *ctx.out << format_paths_table({p}, ctx.style) << format_registration_details({p});
+                     }
+                 });
+         }});
 
     auto* maps = show->add_subcommand("maps", "One line per map");
     maps->add_flag("--json", options->json, "Print JSON (schema: docs/json-schema.md)");

@@ -26,6 +26,7 @@ void add_remove_path_command(CLI::App& app, Registry& registry);
 void add_add_path_command(CLI::App& app, Registry& registry);
 void add_remove_map_command(CLI::App& app, Registry& registry);
 void add_add_map_command(CLI::App& app, Registry& registry);
+void add_reservation_command(CLI::App& app, Registry& registry);
 void add_switch_group_command(CLI::App& app, Registry& registry);
 void add_queueing_command(CLI::App& app, Registry& registry);
 void add_resize_map_command(CLI::App& app, Registry& registry);

@@ -167,6 +167,26 @@ Reply<std::string> DbusClient::remove_map(const std::string& map, bool deferred)
     }
 }
 
+// A PR command through several paths may wait out a timeout on each of them (30 s by default): the call
+// gets far longer than the bus's default 25 s before pathctl gives up on the answer.
+Reply<api::ReservationView> DbusClient::reservation(const api::ReservationRequest& request) {
+    try {
+        auto proxy = sdbus::createProxy(connection_, api::kBusName, api::kRootObjectPath);
+        api::Dict result;
+        proxy->callMethod("Reservation")
+            .onInterface(api::kManagerInterface)
+            .withTimeout(std::chrono::minutes(5))
+            .withArguments(request.map, request.command, api::encode_reservation_options(request))
+            .storeResultsTo(result);
+        auto view = api::decode_reservation(result);
+        if (!view)
+            return malformed(view.error());
+        return std::move(*view);
+    } catch (const sdbus::Error& e) {
+        return error_from(e);
+    }
+}
+
 Done DbusClient::add_map(const std::string& target) {
     return call([&] { ManagerProxy(connection_, nullptr).AddMap(target); });
 }

@@ -31,6 +31,7 @@ public:
     Done add_path(const std::string& devnode) override;
     Reply<std::string> remove_map(const std::string& map, bool deferred) override;
     Done add_map(const std::string& target) override;
+    Reply<api::ReservationView> reservation(const api::ReservationRequest& request) override;
     Reply<std::vector<std::string>> known_wwids() override;
     Done edit_known_wwids(const std::string& edit, const std::string& target) override;
     Done reconfigure(const std::optional<std::pair<std::string, std::string>>& text_and_origin) override;

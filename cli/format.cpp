@@ -26,6 +26,17 @@ const char* state_colour(const std::string& state) {
     return nullptr;
 }
 
+// Registration states: "host-unregistered" is what a fenced host must show, not an error of the daemon.
+const char* registration_colour(const std::string& registration) {
+    if (registration == "registered")
+        return kGreen;
+    if (registration == "failed")
+        return kRed;
+    if (registration.empty())
+        return nullptr;
+    return kYellow;
+}
+
 std::string paint(const std::string& text, const char* colour, const Style& style) {
     if (!style.colour || colour == nullptr)
         return text;
@@ -177,16 +188,89 @@ std::string format_topology(const api::TopologyView& topology, const Style& styl
 }
 
 std::string format_paths_table(const std::vector<api::PathView>& paths, const Style& style) {
-    Table table({"DEV", "DEVT", "HCTL", "MAP", "GRP", "DM", "CHECKER", "PRIO", "ALUA", "TRANSPORT", "PORTAL",
-                 "WWID"});
+    // The reservation key column only on hosts that use reservations: most maps have no key.
+    const bool registrations = std::any_of(paths.begin(), paths.end(),
+                                           [](const api::PathView& p) { return !p.registration.empty(); });
+    std::vector<std::string> header{"DEV",     "DEVT", "HCTL", "MAP",       "GRP",    "DM",
+                                    "CHECKER", "PRIO", "ALUA", "TRANSPORT", "PORTAL", "WWID"};
+    if (registrations)
+        header.insert(header.begin() + 9, "REGISTRATION");
+    Table table(std::move(header));
     for (const auto& p : paths) {
-        table.add({p.devnode, p.devt, or_dash(p.hctl), or_dash(p.map),
-                   p.group == 0 ? "-" : std::to_string(p.group), p.dm_state, p.checker_state,
-                   std::to_string(p.priority), p.alua_state, p.transport, or_dash(p.portal), or_dash(p.wwid)},
-                  {nullptr, nullptr, nullptr, nullptr, nullptr, state_colour(p.dm_state),
-                   state_colour(p.checker_state)});
+        std::vector<std::string> row{p.devnode,
+                                     p.devt,
+                                     or_dash(p.hctl),
+                                     or_dash(p.map),
+                                     p.group == 0 ? "-" : std::to_string(p.group),
+                                     p.dm_state,
+                                     p.checker_state,
+                                     std::to_string(p.priority),
+                                     p.alua_state,
+                                     p.transport,
+                                     or_dash(p.portal),
+                                     or_dash(p.wwid)};
+        std::vector<const char*> colours{nullptr,
+                                         nullptr,
+                                         nullptr,
+                                         nullptr,
+                                         nullptr,
+                                         state_colour(p.dm_state),
+                                         state_colour(p.checker_state)};
+        if (registrations) {
+            row.insert(row.begin() + 9, or_dash(p.registration));
+            colours.resize(10, nullptr);
+            colours[9] = registration_colour(p.registration);
+        }
+        table.add(std::move(row), std::move(colours));
     }
     return table.render(style);
+}
+
+std::string format_registration_details(const std::vector<api::PathView>& paths) {
+    std::string out;
+    for (const auto& p : paths) {
+        if (!p.registration.empty() && !p.registration_detail.empty())
+            out += fmt::format("{}: {}: {}\n", p.devnode, p.registration, p.registration_detail);
+    }
+    return out;
+}
+
+std::string format_reservation(const api::ReservationView& v, const std::vector<api::PathView>& paths,
+                               const Style& style) {
+    if (!v.has_status) {
+        return fmt::format("{}: {}\n", v.map, v.message);
+    }
+    std::string out = fmt::format("map:          {}\n", v.map);
+    out += fmt::format("key:          {} ({})\n", or_dash(v.key),
+                       v.key.empty()  ? "none configured"
+                       : v.registered ? paint("registered", kGreen, style)
+                                      : paint("not registered", kYellow, style));
+    // One entry per registration: a key registered through n I_T nexuses is listed n times.
+    std::vector<std::pair<std::string, unsigned>> keys;
+    for (const auto& k : v.keys) {
+        auto it = std::find_if(keys.begin(), keys.end(), [&](const auto& e) { return e.first == k; });
+        if (it == keys.end())
+            keys.emplace_back(k, 1);
+        else
+            ++it->second;
+    }
+    std::string listed;
+    for (const auto& [k, n] : keys) {
+        listed += (listed.empty() ? "" : ", ") + k + (n > 1 ? fmt::format(" ({} paths)", n) : std::string());
+    }
+    out += fmt::format("keys:         {}\n", keys.empty() ? std::string("none registered") : listed);
+    out += fmt::format("reservation:  {}\n",
+                       v.holder.empty() ? std::string("none") : v.holder + " " + v.holder_type);
+    out += fmt::format("generation:   {}\n", v.generation);
+    if (!paths.empty()) {
+        Table table({"DEV", "DM", "REGISTRATION", "DETAIL"});
+        for (const auto& p : paths) {
+            table.add({p.devnode, p.dm_state, or_dash(p.registration), or_dash(p.registration_detail)},
+                      {nullptr, state_colour(p.dm_state), registration_colour(p.registration)});
+        }
+        out += "\n" + table.render(style);
+    }
+    return out;
 }
 
 std::string format_mib(std::uint64_t sectors) {

@@ -28,11 +28,18 @@ std::string format_topology(const api::TopologyView& topology, const Style& styl
 // "holder: md0 (md raid1), verdict fail: md0 (raid1) has another in-sync leg: fail fast\n"; "" when nothing
 // is stacked on the map.
 std::string format_holder(const api::MapView& map);
+// A REGISTRATION column (before TRANSPORT) only when some path's map has a reservation key.
 std::string format_paths_table(const std::vector<api::PathView>& paths, const Style& style);
+// "sdb: failed: <what the target said>\n" for each path with a registration detail (`show path DEV`).
+std::string format_registration_details(const std::vector<api::PathView>& paths);
 // `show paths --stats`: per path its map, state and I/O counters; stats[i] belongs to paths[i], "-" where
 // the counters could not be read.
 std::string format_path_stats_table(const std::vector<api::PathView>& paths,
                                     const std::vector<std::optional<BlockStats>>& stats, const Style& style);
+// `pathctl reservation MAP status`: keys, reservation, whether the key is registered, then each path of
+// the map (`paths`) with its registration state. Other commands: "MAP: <what the daemon did>".
+std::string format_reservation(const api::ReservationView& view, const std::vector<api::PathView>& paths,
+                               const Style& style);
 // Sectors as MiB with one decimal: "0.0", "1536.5".
 std::string format_mib(std::uint64_t sectors);
 std::string format_maps_table(const api::TopologyView& topology, const Style& style);

@@ -49,6 +49,7 @@ Daemon::Daemon(DaemonOptions options, core::Config config, PersistentState state
       holder_watch_(backend.holders, dm_worker_, *this),
       metrics_file_(dm_worker_, logger, backend.block_stats_root, backend.files_root) {
     // After the engine has the outcome (completed() fed it): a caller that reads the topology next sees it.
+    service_.run_reservations_on(&registration_syncs_);
     executor_.on_admin_removal(
         [this](const core::RemoveMap& removal, const core::Result<std::string>& outcome) {
             service_.map_removal_finished(removal.name, outcome);

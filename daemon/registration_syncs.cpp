@@ -17,24 +17,28 @@ struct KeyToUse {
     std::string why_none;
 };
 
-KeyToUse key_for(const core::SyncRegistration& sync, ports::StateFiles& files, const std::string& keys_path) {
-    if (sync.key.mode == core::ReservationKey::Mode::Fixed) {
-        return {sync.key.key, sync.aptpl, {}};
-    }
+KeyToUse key_in_file(const std::string& wwid, bool aptpl, ports::StateFiles& files,
+                     const std::string& keys_path) {
     auto text = files.read(keys_path);
     if (!text) {
-        return {std::nullopt, false,
-                "no key recorded for WWID " + sync.wwid + " (" + text.error().message + ")"};
+        return {std::nullopt, false, "no key recorded for WWID " + wwid + " (" + text.error().message + ")"};
     }
     auto parsed = core::parse_reservation_keys(*text);
     if (!parsed) {
         return {std::nullopt, false, keys_path + ": " + parsed.error().message};
     }
-    const core::ReservationKeyEntry* entry = parsed->keys.find(sync.wwid);
+    const core::ReservationKeyEntry* entry = parsed->keys.find(wwid);
     if (entry == nullptr) {
-        return {std::nullopt, false, "no key recorded for WWID " + sync.wwid + " in " + keys_path};
+        return {std::nullopt, false, "no key recorded for WWID " + wwid + " in " + keys_path};
     }
-    return {entry->key, sync.aptpl || entry->aptpl, {}};
+    return {entry->key, aptpl || entry->aptpl, {}};
+}
+
+KeyToUse key_for(const core::SyncRegistration& sync, ports::StateFiles& files, const std::string& keys_path) {
+    if (sync.key.mode == core::ReservationKey::Mode::Fixed) {
+        return {sync.key.key, sync.aptpl, {}};
+    }
+    return key_in_file(sync.wwid, sync.aptpl, files, keys_path);
 }
 
 }  // namespace
@@ -60,6 +64,32 @@ void RegistrationSyncs::start(const core::SyncRegistration& sync) {
             sink_.topology_changed();
         };
     });
+}
+
+void RegistrationSyncs::run_admin(const std::string& map, reservation::AdminPrRequest request,
+                                  bool key_from_file, const std::string& wwid,
+                                  std::vector<reservation::PathTarget> paths, AdminDone done) {
+    // A queue of the map's own, apart from its paths' syncs: an admin's commands run in the order given.
+    worker_.submit(
+        "reservation " + map,
+        [this, request, key_from_file, wwid, paths = std::move(paths),
+         done = std::move(done)]() mutable -> DmWorker::Continuation {
+            core::Result<reservation::AdminPrResult> result = core::make_error(core::ErrorCode::Internal, "");
+            if (transport_ == nullptr) {
+                result = core::make_error(core::ErrorCode::NotSupported,
+                                          "this back end sends no persistent reservation commands");
+            } else if (KeyToUse k = key_from_file ? key_in_file(wwid, request.aptpl, files_, keys_path_)
+                                                  : KeyToUse{request.key, request.aptpl, {}};
+                       !k.key) {
+                result = core::make_error(core::ErrorCode::InvalidArgument,
+                                          k.why_none + "; give the key with --key");
+            } else {
+                request.key = *k.key;
+                request.aptpl = k.aptpl;
+                result = reservation::run_admin_command(*transport_, std::move(paths), request);
+            }
+            return [done = std::move(done), result = std::move(result)]() { done(result); };
+        });
 }
 
 }  // namespace pathkeeper::daemon

@@ -5,13 +5,16 @@
 // from the keys file at each sync, so a key recorded meanwhile (by the mpathpersist front end) is the one
 // used.
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "core/actions.hpp"
 #include "daemon/dm_worker.hpp"
 #include "daemon/event_sink.hpp"
 #include "ports/persistent_reservations.hpp"
 #include "ports/state_files.hpp"
+#include "reservation/admin_command.hpp"
 
 namespace pathkeeper::daemon {
 
@@ -22,6 +25,13 @@ public:
                       std::string keys_path, EventSink& sink);
 
     void start(const core::SyncRegistration& sync);
+
+    // An administrator's command (pathctl reservation) on the map `map`, queued behind that map's earlier
+    // ones. With key_from_file the request's key (and APTPL) is the one the keys file records for `wwid`,
+    // read on the worker as the syncs read it. `done` runs on the loop thread.
+    using AdminDone = std::function<void(const core::Result<reservation::AdminPrResult>&)>;
+    void run_admin(const std::string& map, reservation::AdminPrRequest request, bool key_from_file,
+                   const std::string& wwid, std::vector<reservation::PathTarget> paths, AdminDone done);
     int fd() const { return worker_.fd(); }
     void run_completions() { worker_.run_completions(); }
 

@@ -7,6 +7,7 @@
 #include "core/explain_target.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/options.hpp"
+#include "reservation/admin_command.hpp"
 
 namespace pathkeeper::daemon {
 
@@ -110,6 +111,8 @@ api::TopologyView ServiceAdapter::build_view(const ports::WorkerPoolStats& check
         pv.target_iqn = std::move(p.iscsi_target);
         pv.portal = std::move(p.iscsi_portal);
         pv.session_state = std::move(p.iscsi_session_state);
+        pv.registration = std::move(p.registration);
+        pv.registration_detail = std::move(p.registration_detail);
         view.paths.push_back(std::move(pv));
     }
     api::update_counts(view);
@@ -168,6 +171,163 @@ void ServiceAdapter::map_removal_finished(const std::string& map, const core::Re
     for (const RemovalDone& done : node.mapped()) {
         done(outcome);
     }
+}
+
+namespace {
+
+// What the target's answer means to the D-Bus caller (the service maps the codes to error names).
+core::Error reservation_error(const reservation::CommandResult& command) {
+    switch (command.outcome) {
+        case core::ScsiOutcome::ReservationConflict:
+            return core::make_error(core::ErrorCode::Conflict, command.message);
+        case core::ScsiOutcome::NotSupported:
+            return core::make_error(core::ErrorCode::NotSupported, command.message);
+        case core::ScsiOutcome::IllegalRequest:
+            return core::make_error(core::ErrorCode::InvalidArgument, command.message);
+        case core::ScsiOutcome::Busy:
+        case core::ScsiOutcome::UnitAttention:
+            return core::make_error(core::ErrorCode::Timeout, command.message);
+        case core::ScsiOutcome::Good:
+        case core::ScsiOutcome::Failed:
+            break;
+    }
+    return core::make_error(core::ErrorCode::Io, command.message);
+}
+
+}  // namespace
+
+void ServiceAdapter::reservation(const api::ReservationRequest& request, ReservationDone done) {
+    auto invalid = [&](std::string message) {
+        done(core::make_error(core::ErrorCode::InvalidArgument, std::move(message)));
+    };
+    auto command = reservation::parse_admin_command(request.command);
+    if (!command) {
+        invalid(command.error().message);
+        return;
+    }
+    const core::PlannedMap* map = engine_.planned_map(request.map);
+    if (map == nullptr) {
+        done(core::make_error(core::ErrorCode::NotFound, "no map named " + request.map));
+        return;
+    }
+    const std::string name = map->name;
+    const core::ResolvedMapOptions& options = map->options;
+    reservation::AdminPrRequest pr;
+    pr.command = *command;
+    pr.aptpl = request.aptpl || options.reservation_aptpl.value;
+    pr.all_tg_pt = options.reservation_all_tg_pt.value;
+    bool key_from_file = false;
+    if (!request.key.empty()) {
+        auto key = core::parse_pr_key(request.key);
+        if (!key) {
+            invalid(key.error().message);
+            return;
+        }
+        if (*key == 0) {
+            invalid("key 0 is no key: give the host's reservation key");
+            return;
+        }
+        pr.key = *key;
+    } else if (options.reservation_key.value.mode == core::ReservationKey::Mode::Fixed) {
+        pr.key = options.reservation_key.value.key;
+    } else if (options.reservation_key.value.mode == core::ReservationKey::Mode::File) {
+        key_from_file = true;
+    } else if (pr.command != reservation::AdminCommand::Unregister) {
+        invalid(name + " has no reservation_key configured: give the key with --key");
+        return;
+    }
+    if (!request.type.empty()) {
+        if (!reservation::takes_type(pr.command)) {
+            invalid(std::string(reservation::to_string(pr.command)) + " takes no reservation type");
+            return;
+        }
+        auto type = core::parse_pr_type(request.type);
+        if (!type) {
+            invalid(type.error().message);
+            return;
+        }
+        pr.type = *type;
+    }
+    if (reservation::takes_victim(pr.command)) {
+        auto victim = core::parse_pr_key(request.victim);
+        if (request.victim.empty() || !victim) {
+            invalid(std::string(reservation::to_string(pr.command)) +
+                    " needs the key to preempt (--victim KEY)" +
+                    (request.victim.empty() ? std::string() : ": " + victim.error().message));
+            return;
+        }
+        pr.victim = *victim;
+    } else if (!request.victim.empty()) {
+        invalid(std::string(reservation::to_string(pr.command)) + " takes no victim key");
+        return;
+    }
+    if (reservations_ == nullptr) {
+        done(core::make_error(core::ErrorCode::NotSupported,
+                              "this daemon sends no persistent reservation commands"));
+        return;
+    }
+    // Only the paths dm sends I/O through: a failed path would only add its timeout before the answer.
+    std::vector<reservation::PathTarget> paths;
+    for (const core::PathSnapshot& p : engine_.snapshot().paths) {
+        if (p.map == name && p.dm_state == core::DmPathState::Active) {
+            paths.push_back({p.devnode, "/dev/" + p.devnode, reservation::initiator_of_hctl(p.hctl)});
+        }
+    }
+    if (paths.empty()) {
+        done(core::make_error(core::ErrorCode::Io,
+                              name + " has no path carrying I/O (dm state active) to send " +
+                                  reservation::to_string(pr.command) + " through"));
+        return;
+    }
+    logger_.log(core::LogLevel::Notice, {},
+                "administrative request: " + name + ": reservation " + reservation::to_string(pr.command));
+    const bool resync = reservation::changes_registrations(pr.command);
+    reservations_->run_admin(
+        name, pr, key_from_file, map->wwid, std::move(paths),
+        [this, name, command = *command, resync,
+         done = std::move(done)](const core::Result<reservation::AdminPrResult>& result) {
+            if (result) {
+                logger_.log(result->command.ok ? core::LogLevel::Notice : core::LogLevel::Warning, {},
+                            name + ": reservation " + reservation::to_string(command) + ": " +
+                                result->command.message);
+            }
+            // Whatever the command left on the target, the paths' states are read again from it.
+            if (resync && engine_.map_name_of(name)) {
+                sink_.feed(core::AdminRequest{core::AdminSyncRegistrations{name}});
+                sink_.topology_changed();
+            }
+            if (!result) {
+                done(result.error());
+                return;
+            }
+            const reservation::AdminPrResult& r = *result;
+            if (!r.command.ok) {
+                done(reservation_error(r.command));
+                return;
+            }
+            api::ReservationView view;
+            view.map = name;
+            view.command = reservation::to_string(command);
+            view.message = r.command.message;
+            if (r.key != 0) {
+                view.key = core::format_pr_key(r.key);
+            }
+            if (r.status) {
+                view.has_status = true;
+                view.generation = r.status->generation;
+                for (core::PrKey k : r.status->keys) {
+                    view.keys.push_back(core::format_pr_key(k));
+                }
+                view.registered = r.status->registered;
+                if (r.status->holder) {
+                    view.holder = core::format_pr_key(r.status->holder->key);
+                    view.holder_type = r.status->holder->type
+                                           ? core::to_string(*r.status->holder->type)
+                                           : "type " + std::to_string(r.status->holder->type_code);
+                }
+            }
+            done(view);
+        });
 }
 
 core::Result<void> ServiceAdapter::add_map(const std::string& target) {

@@ -15,6 +15,7 @@
 #include "core/engine.hpp"
 #include "daemon/dbus/service_backend.hpp"
 #include "daemon/event_sink.hpp"
+#include "daemon/registration_syncs.hpp"
 #include "ports/logger.hpp"
 #include "ports/worker_pool.hpp"
 
@@ -56,6 +57,9 @@ public:
     core::Result<void> add_path(const std::string& devnode) override;
     void remove_map(const std::string& map, bool deferred, RemovalDone done) override;
     core::Result<void> add_map(const std::string& target) override;
+    // PR commands run on the registration syncs' worker; without one (tests) they are refused.
+    void run_reservations_on(RegistrationSyncs* syncs) { reservations_ = syncs; }
+    void reservation(const api::ReservationRequest& request, ReservationDone done) override;
     // The dm worker tried the administrator's removal of `map`: its callers are answered.
     void map_removal_finished(const std::string& map, const core::Result<std::string>& outcome);
     core::Result<void> switch_group(const std::string& map, unsigned group) override;
@@ -82,6 +86,7 @@ private:
     mutable std::shared_ptr<const api::TopologyView> view_;
     mutable std::uint64_t views_built_ = 0;
     std::map<std::string, std::vector<RemovalDone>> removals_;  // by map name: waiting for the dm worker
+    RegistrationSyncs* reservations_ = nullptr;
 };
 
 }  // namespace pathkeeper::daemon

@@ -110,6 +110,8 @@ std::vector<std::string> changed_path_properties(const api::PathView& a, const a
     check("TargetIqn", a.target_iqn == b.target_iqn);
     check("Portal", a.portal == b.portal);
     check("SessionState", a.session_state == b.session_state);
+    check("Registration", a.registration == b.registration);
+    check("RegistrationDetail", a.registration_detail == b.registration_detail);
     return out;
 }
 
@@ -230,6 +232,8 @@ private:
     std::string TargetIqn() override { return view_.target_iqn; }
     std::string Portal() override { return view_.portal; }
     std::string SessionState() override { return view_.session_state; }
+    std::string Registration() override { return view_.registration; }
+    std::string RegistrationDetail() override { return view_.registration_detail; }
 
     api::PathView view_;
 };
@@ -247,6 +251,7 @@ public:
     }
     ~Impl() {
         pending_removals_->clear();  // unanswered: the connection they would answer on goes next
+        pending_reservations_->clear();
         maps_.clear();
         paths_.clear();
         unregisterAdaptor();
@@ -513,6 +518,57 @@ private:
         });
     }
 
+    // Answered once the storage did (a PR command through a dead path waits out its timeout): the reply is
+    // kept here like RemoveMap's.
+    void Reservation(sdbus::Result<std::map<std::string, sdbus::Variant>>&& result, std::string map,
+                     std::string command, std::map<std::string, sdbus::Variant> options) override {
+        require_root("Reservation");
+        auto name = checked_map_name(map);
+        if (command.size() > kMaxReservationArgument) {
+            raise(ApiError::InvalidArgument, "the reservation command is " + std::to_string(command.size()) +
+                                                 " bytes long; at most " +
+                                                 std::to_string(kMaxReservationArgument) + " are accepted");
+        }
+        auto request = api::decode_reservation_options(name, core::text::to_valid_utf8(command), options);
+        if (!request)
+            raise(request.error(), ApiError::InvalidArgument);
+        for (std::string* field : {&request->key, &request->type, &request->victim}) {
+            if (field->size() > kMaxReservationArgument) {
+                raise(ApiError::InvalidArgument,
+                      "a reservation key or type of " + std::to_string(field->size()) + " bytes; at most " +
+                          std::to_string(kMaxReservationArgument) + " are accepted");
+            }
+            *field = core::text::to_valid_utf8(*field);
+        }
+        const std::uint64_t id = next_reservation_++;
+        pending_reservations_->emplace(id, std::move(result));
+        std::weak_ptr<PendingReservations> pending = pending_reservations_;
+        backend_.reservation(*request, [pending, id](const core::Result<api::ReservationView>& done) {
+            auto replies = pending.lock();
+            if (!replies)
+                return;  // the service is gone, and the caller's connection with it
+            auto node = replies->extract(id);
+            if (node.empty())
+                return;
+            try {
+                if (done) {
+                    api::ReservationView view = *done;
+                    view.message = core::text::to_valid_utf8(view.message);
+                    node.mapped().returnResults(api::encode_reservation(view));
+                    return;
+                }
+                const ApiError error = done.error().code == core::ErrorCode::Conflict
+                                           ? ApiError::ReservationConflict
+                                           : api::api_error_from_core(done.error().code, ApiError::NoSuchMap);
+                node.mapped().returnError(sdbus::Error(std::string(api::dbus_error_name(error)),
+                                                       core::text::to_valid_utf8(done.error().message)));
+            } catch (const sdbus::Error&) {
+                // The caller or the bus went away meanwhile: nobody to answer.
+            }
+        });
+    }
+    static constexpr std::size_t kMaxReservationArgument = 64;
+
     void AddMap(const std::string& target) override {
         require_root("AddMap");
         if (target.empty() || target.size() > kMaxKnownWwidTarget) {
@@ -640,6 +696,9 @@ private:
     using PendingRemovals = std::map<std::uint64_t, sdbus::Result<std::string>>;
     std::shared_ptr<PendingRemovals> pending_removals_ = std::make_shared<PendingRemovals>();
     std::uint64_t next_removal_ = 0;
+    using PendingReservations = std::map<std::uint64_t, sdbus::Result<std::map<std::string, sdbus::Variant>>>;
+    std::shared_ptr<PendingReservations> pending_reservations_ = std::make_shared<PendingReservations>();
+    std::uint64_t next_reservation_ = 0;
     std::map<std::string, std::unique_ptr<MapObject>> maps_;
     std::map<std::string, std::unique_ptr<PathObject>> paths_;
 };

@@ -54,6 +54,12 @@ public:
     // others.
     using RemovalDone = std::function<void(const core::Result<std::string>&)>;
     virtual void remove_map(const std::string& map, bool deferred, RemovalDone done) = 0;
+    // A persistent reservation command on a map (pathctl reservation): `done` is called once the target
+    // answered, later, on the loop thread (the command blocks on the storage and runs on a worker), or at
+    // once for a refusal. Errors: NotFound (NoSuchMap), InvalidArgument, NotSupported (no PR support),
+    // Conflict (ReservationConflict), Timeout (Busy), others (Failed).
+    using ReservationDone = std::function<void(const core::Result<api::ReservationView>&)>;
+    virtual void reservation(const api::ReservationRequest& request, ReservationDone done) = 0;
     // Plan a removed map again (pathctl add-map): target is a WWID or a disk of it. NotFound becomes
     // NoSuchMap.
     virtual core::Result<void> add_map(const std::string& target) = 0;

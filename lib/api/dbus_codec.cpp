@@ -82,10 +82,15 @@ MapStruct encode_map(const MapView& m) {
 }
 
 PathStruct encode_path(const PathView& p) {
+    Dict extra;
+    if (!p.registration.empty()) {
+        extra.emplace("Registration", sdbus::Variant(p.registration));
+        extra.emplace("RegistrationDetail", sdbus::Variant(p.registration_detail));
+    }
     return PathStruct(p.devnode, p.devt, p.wwid, p.map, p.group, p.hctl, p.vendor, p.product, p.revision,
                       p.serial, p.transport, p.checker_state, p.dm_state, p.fail_count, p.priority,
                       p.alua_state, p.size_sectors, p.node_name, p.target_iqn, p.portal, p.session_state,
-                      Dict{});
+                      std::move(extra));
 }
 
 GroupView decode_group(const GroupStruct& s) {
@@ -128,6 +133,9 @@ PathView decode_path(const PathStruct& s) {
     std::tie(p.devnode, p.devt, p.wwid, p.map, p.group, p.hctl, p.vendor, p.product, p.revision, p.serial,
              p.transport, p.checker_state, p.dm_state, p.fail_count, p.priority, p.alua_state, p.size_sectors,
              p.node_name, p.target_iqn, p.portal, p.session_state, extra) = s;
+    std::string ignored;
+    (void)read_field(extra, "Registration", p.registration, ignored);
+    (void)read_field(extra, "RegistrationDetail", p.registration_detail, ignored);
     return p;
 }
 
@@ -167,6 +175,62 @@ core::Result<TopologyView> decode_topology(const TopologyReply& reply) {
     t.maps = decode_maps(std::get<1>(reply));
     t.paths = convert_all(std::get<2>(reply), decode_path);
     return t;
+}
+
+Dict encode_reservation_options(const ReservationRequest& r) {
+    Dict out;
+    auto add = [&](const char* key, const std::string& value) {
+        if (!value.empty())
+            out.emplace(key, sdbus::Variant(value));
+    };
+    add("Key", r.key);
+    add("Type", r.type);
+    add("Victim", r.victim);
+    if (r.aptpl)
+        out.emplace("Aptpl", sdbus::Variant(true));
+    return out;
+}
+
+core::Result<ReservationRequest> decode_reservation_options(std::string map, std::string command,
+                                                            const Dict& options) {
+    ReservationRequest r;
+    r.map = std::move(map);
+    r.command = std::move(command);
+    std::string e;
+    if (!read_field(options, "Key", r.key, e) || !read_field(options, "Type", r.type, e) ||
+        !read_field(options, "Victim", r.victim, e) || !read_field(options, "Aptpl", r.aptpl, e)) {
+        return make_error(ErrorCode::InvalidArgument, "reservation options: " + e);
+    }
+    return r;
+}
+
+Dict encode_reservation(const ReservationView& v) {
+    Dict out{{"Map", sdbus::Variant(v.map)},
+             {"Command", sdbus::Variant(v.command)},
+             {"Key", sdbus::Variant(v.key)},
+             {"Message", sdbus::Variant(v.message)}};
+    if (v.has_status) {
+        out.emplace("Generation", sdbus::Variant(v.generation));
+        out.emplace("Keys", sdbus::Variant(v.keys));
+        out.emplace("Registered", sdbus::Variant(v.registered));
+        out.emplace("Holder", sdbus::Variant(v.holder));
+        out.emplace("HolderType", sdbus::Variant(v.holder_type));
+    }
+    return out;
+}
+
+core::Result<ReservationView> decode_reservation(const Dict& d) {
+    ReservationView v;
+    std::string e;
+    v.has_status = d.contains("Keys");
+    if (!read_field(d, "Map", v.map, e) || !read_field(d, "Command", v.command, e) ||
+        !read_field(d, "Key", v.key, e) || !read_field(d, "Message", v.message, e) ||
+        !read_field(d, "Generation", v.generation, e) || !read_field(d, "Keys", v.keys, e) ||
+        !read_field(d, "Registered", v.registered, e) || !read_field(d, "Holder", v.holder, e) ||
+        !read_field(d, "HolderType", v.holder_type, e)) {
+        return malformed("reservation answer", e);
+    }
+    return v;
 }
 
 std::string escape_object_path_component(std::string_view text) {

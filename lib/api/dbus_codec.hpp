@@ -49,6 +49,15 @@ core::Result<TopologyView> decode_topology(const TopologyReply& reply);
 std::vector<MapStruct> encode_maps(const std::vector<MapView>& maps);
 std::vector<MapView> decode_maps(const std::vector<MapStruct>& maps);
 
+// The Reservation method: the request's options (Key, Type, Victim as s; Aptpl as b; empty strings and
+// false are left out) and its answer (Map, Command, Key, Message; with status also Generation u, Keys as,
+// Registered b, Holder and HolderType s).
+Dict encode_reservation_options(const ReservationRequest& request);
+core::Result<ReservationRequest> decode_reservation_options(std::string map, std::string command,
+                                                            const Dict& options);
+Dict encode_reservation(const ReservationView& view);
+core::Result<ReservationView> decode_reservation(const Dict& dict);
+
 // Object path component escaping as systemd's sd_bus_path_encode does it: [A-Za-z0-9] kept, every other byte
 // "_xx" in lower-case hex, the empty string "_".
 std::string escape_object_path_component(std::string_view text);

@@ -21,6 +21,8 @@ constexpr std::array kTable{
     ApiErrorInfo{ApiError::NotSupported, "org.pathkeeper.PathKeeper1.Error.NotSupported",
                  "operation not possible on this object"},
     ApiErrorInfo{ApiError::Busy, "org.pathkeeper.PathKeeper1.Error.Busy", "daemon busy, retry later"},
+    ApiErrorInfo{ApiError::ReservationConflict, "org.pathkeeper.PathKeeper1.Error.ReservationConflict",
+                 "reservation conflict: another host holds the reservation, or the key is not registered"},
     ApiErrorInfo{ApiError::Failed, "org.pathkeeper.PathKeeper1.Error.Failed", "operation failed"},
 };
 

@@ -19,7 +19,10 @@ enum class ApiError {
     AccessDenied,     // caller is not uid 0
     NotSupported,     // the operation makes no sense here (e.g. fail a path that is in no map)
     Busy,             // the daemon cannot do it right now (e.g. a reload in progress); retry later
-    Failed,           // anything else: the kernel or OS refused (message says what)
+    // A persistent reservation command ended in RESERVATION CONFLICT: another host holds the reservation,
+    // or the key used is not registered.
+    ReservationConflict,
+    Failed,  // anything else: the kernel or OS refused (message says what)
 };
 
 struct ApiErrorInfo {

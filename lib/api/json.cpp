@@ -73,6 +73,8 @@ nlohmann::json path_to_json(const PathView& p) {
         .add("size_sectors", p.size_sectors)
         .add("node_name", p.node_name)
         .add("iscsi", std::move(iscsi))
+        .add("registration", string_or_null(p.registration))
+        .add("registration_detail", string_or_null(p.registration_detail))
         .take();
 }
 
@@ -181,6 +183,31 @@ nlohmann::json map_change_event_to_json(const MapChangeEvent& e) {
             {"event", "map_changed"},
             {"map", e.map},
             {"change", e.change}};
+}
+
+nlohmann::json reservation_document(const ReservationView& v, const std::vector<PathView>& paths) {
+    nlohmann::json doc{{"schema_version", kJsonSchemaVersion},
+                       {"map", v.map},
+                       {"command", v.command},
+                       {"key", string_or_null(v.key)},
+                       {"message", v.message}};
+    if (!v.has_status) {
+        return doc;
+    }
+    doc["generation"] = v.generation;
+    doc["keys"] = v.keys;
+    doc["registered"] = v.registered;
+    doc["reservation"] = v.holder.empty() ? nlohmann::json(nullptr)
+                                          : nlohmann::json{{"holder", v.holder}, {"type", v.holder_type}};
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& p : paths) {
+        list.push_back({{"devnode", p.devnode},
+                        {"dm_state", p.dm_state},
+                        {"registration", string_or_null(p.registration)},
+                        {"registration_detail", string_or_null(p.registration_detail)}});
+    }
+    doc["paths"] = std::move(list);
+    return doc;
 }
 
 std::string dump_json(const nlohmann::json& document, int indent) {

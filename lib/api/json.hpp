@@ -29,5 +29,8 @@ nlohmann::json status_document(const ManagerView& manager);
 nlohmann::json known_wwids_document(const std::vector<std::string>& wwids);  // `pathctl wwids list`
 nlohmann::json path_state_event_to_json(const PathStateEvent& event);        // one line of `watch --json`
 nlohmann::json map_change_event_to_json(const MapChangeEvent& event);
+// `pathctl reservation MAP COMMAND --json`: map, command, key, message; for status also generation, keys,
+// registered, reservation ({holder, type} or null) and each of `paths` with its registration state.
+nlohmann::json reservation_document(const ReservationView& view, const std::vector<PathView>& paths);
 
 }  // namespace pathkeeper::api

@@ -58,7 +58,7 @@ void make_valid_utf8(TopologyView& t) {
     for (auto& p : t.paths) {
         fix({&p.devnode, &p.devt, &p.wwid, &p.map, &p.hctl, &p.vendor, &p.product, &p.revision, &p.serial,
              &p.transport, &p.checker_state, &p.dm_state, &p.alua_state, &p.node_name, &p.target_iqn,
-             &p.portal, &p.session_state});
+             &p.portal, &p.session_state, &p.registration, &p.registration_detail});
     }
 }
 

@@ -38,6 +38,10 @@ struct PathView {
     std::string target_iqn;     // iSCSI only
     std::string portal;         // iSCSI only, "10.77.1.1:3260"
     std::string session_state;  // iSCSI only, "LOGGED_IN"
+    // The host's reservation key on this path: "registered", "host-unregistered", "unsupported", "failed",
+    // "needed", "syncing"; "" when the map has no reservation_key. The detail says what the last sync found.
+    std::string registration;
+    std::string registration_detail;
 
     bool operator==(const PathView&) const = default;
 };
@@ -127,6 +131,36 @@ bool is_failed_state(const std::string& checker_state);
 
 // Fills manager.map_count/path_count/failed_path_count from the lists.
 void update_counts(TopologyView& topology);
+
+// pathctl reservation MAP COMMAND: the Reservation method's arguments. Empty strings leave the choice to the
+// daemon: key the map's configured reservation_key (for "file" the key recorded for its WWID), type
+// write-exclusive-registrants-only where the command takes one.
+struct ReservationRequest {
+    std::string map;  // name or WWID
+    std::string
+        command;       // status | register | unregister | reserve | release | clear | preempt | preempt-abort
+    std::string key;   // "0xabc" or "abc"
+    std::string type;  // a name or mpathpersist's --prout-type number
+    std::string victim;  // preempt, preempt-abort: the key whose registrations go
+    bool aptpl = false;
+    bool operator==(const ReservationRequest&) const = default;
+};
+
+// The Reservation method's answer.
+struct ReservationView {
+    std::string map;
+    std::string command;
+    std::string key;      // the key used, "0xabc"; "" when none was needed and none is configured
+    std::string message;  // what went through which path(s) and what the target answered
+    // status only (has_status): READ KEYS and READ RESERVATION.
+    bool has_status = false;
+    std::uint32_t generation = 0;
+    std::vector<std::string> keys;  // every registration, "0x..." (a key registered through n paths n times)
+    bool registered = false;        // `key` is among them
+    std::string holder;             // the reservation holder's key; "" when no reservation is held
+    std::string holder_type;        // "write-exclusive-registrants-only", ...
+    bool operator==(const ReservationView&) const = default;
+};
 
 // One PathStateChanged signal.
 struct PathStateEvent {

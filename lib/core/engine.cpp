@@ -594,6 +594,12 @@ Result<void> Engine::validate(const AdminRequest& request) const {
         Result<void> operator()(const AdminRemoveMap& r) const { return e.validate_map_admin(r); }
         Result<void> operator()(const AdminAddMap& r) const { return e.validate_map_admin(r); }
         Result<void> operator()(const AdminResizeMap& r) const { return e.validate_resize(r); }
+        Result<void> operator()(const AdminSyncRegistrations& r) const {
+            if (e.map_named(r.map) == nullptr) {
+                return make_error(ErrorCode::NotFound, "no map named " + r.map);
+            }
+            return {};
+        }
         Result<void> path(const std::string& dev) const {
             const PathRecord* p = e.state_.find_path(dev);
             if (p == nullptr || e.state_.map_of(*p) == nullptr) {
@@ -661,6 +667,8 @@ void Engine::on(const AdminRequest& e, TimePoint now, ActionCollector& out) {
         add_map_by_admin(*add_map, now, out);
     } else if (const auto* resize = std::get_if<AdminResizeMap>(&e)) {
         resize_map(*resize, now, out);
+    } else if (const auto* sync = std::get_if<AdminSyncRegistrations>(&e)) {
+        resync_registrations(*sync, out);
     }
     iscsi_.sync(state_, out);
 }

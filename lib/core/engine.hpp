@@ -83,6 +83,8 @@ public:
     bool removal_in_progress(std::string_view map) const;
     // The name of the loaded map named name_or_wwid (by name, or by its WWID).
     std::optional<std::string> map_name_of(std::string_view name_or_wwid) const;
+    // The loaded map named name_or_wwid as planned (its WWID, resolved options); nullptr for none.
+    const PlannedMap* planned_map(std::string_view name_or_wwid) const;
 
 private:
     void on(const PathAdded& e, TimePoint now, ActionCollector& out);
@@ -138,6 +140,8 @@ private:
     ResolvedMapOptions registration_options(const PathRecord& path) const;
     // The path's map has a key (or not): sets what the path owes, without taking it out of service.
     void configure_registration(PathRecord& path);
+    // pathctl reservation changed what the target lists: the map's paths sync again, staying in service.
+    void resync_registrations(const AdminSyncRegistrations& request, ActionCollector& out);
     // The path left service (or was added while running): it is synced before it carries I/O again.
     void require_registration(PathRecord& path, bool new_path);
     void after_transition(PathRecord& path, const PathTransition& t);

@@ -24,6 +24,11 @@ std::optional<std::string> Engine::map_name_of(std::string_view name_or_wwid) co
     return m != nullptr ? std::optional<std::string>(m->plan.name) : std::nullopt;
 }
 
+const PlannedMap* Engine::planned_map(std::string_view name_or_wwid) const {
+    const MapRecord* m = map_named(name_or_wwid);
+    return m != nullptr ? &m->plan : nullptr;
+}
+
 bool Engine::removal_in_progress(std::string_view map) const {
     return state_.removing.contains(map);
 }

@@ -25,6 +25,22 @@ void Engine::configure_registration(PathRecord& path) {
     }
 }
 
+void Engine::resync_registrations(const AdminSyncRegistrations& request, ActionCollector& out) {
+    const MapRecord* m = map_named(request.map);
+    unsigned synced = 0;
+    for (auto& [dev, rec] : state_.paths) {
+        if (state_.map_of(rec) == m) {
+            configure_registration(rec);
+            synced += rec.registration.state() != RegistrationState::Unneeded ? 1 : 0;
+        }
+    }
+    if (synced != 0) {
+        out.log(LogLevel::Info, m->plan.name,
+                "reservation: checking the key on " + std::to_string(synced) +
+                    " path(s) again after the administrator's command");
+    }
+}
+
 void Engine::require_registration(PathRecord& path, bool new_path) {
     path.registration.require_before_service(new_path);
     if (path.registration.state() != RegistrationState::Unneeded) {

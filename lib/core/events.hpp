@@ -154,9 +154,14 @@ struct AdminRemoveMap {
 struct AdminAddMap {
     std::string target;  // a WWID, or a disk ("sdb") of the WWID
 };
-using AdminRequest =
-    std::variant<AdminFailPath, AdminReinstatePath, AdminRemovePath, AdminAddPath, AdminSwitchGroup,
-                 AdminSetQueueing, AdminEditKnownWwids, AdminRemoveMap, AdminAddMap, AdminResizeMap>;
+// After a persistent reservation command of the administrator's (pathctl reservation): every path of the map
+// checks its registration again, without leaving service, so what `show paths` says is current.
+struct AdminSyncRegistrations {
+    std::string map;  // name or WWID
+};
+using AdminRequest = std::variant<AdminFailPath, AdminReinstatePath, AdminRemovePath, AdminAddPath,
+                                  AdminSwitchGroup, AdminSetQueueing, AdminEditKnownWwids, AdminRemoveMap,
+                                  AdminAddMap, AdminResizeMap, AdminSyncRegistrations>;
 
 // /sys/class/iscsi_session/session<N>/state changed ("LOGGED_IN", "FAILED", "FREE", ...).
 struct IscsiSessionChanged {

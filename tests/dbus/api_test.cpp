@@ -26,7 +26,7 @@ TEST(TheErrorTable, HasOneUniqueNameInOurNamespacePerError) {
         EXPECT_EQ(api::api_error_from_dbus_name(info.dbus_name), info.error);
         EXPECT_EQ(api::dbus_error_name(info.error), info.dbus_name);
     }
-    EXPECT_EQ(names.size(), 9u);
+    EXPECT_EQ(names.size(), 10u);
 }
 
 TEST(TheErrorTable, DoesNotClaimForeignNames) {
@@ -49,6 +49,20 @@ TEST(CoreErrors, MapNotFoundToWhatWasLookedUp) {
 TEST(TheTopologyCodec, RoundTripsEveryField) {
     auto topology = pathkeeper::testing::sample_topology();
     auto decoded = api::decode_topology(api::encode_topology(topology));
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    EXPECT_EQ(*decoded, topology);
+}
+
+// Registration rides in the path struct's extra dictionary: present only for a map with a reservation key.
+TEST(TheTopologyCodec, CarriesARegistrationStateOnlyWhenThereIsOne) {
+    auto topology = pathkeeper::testing::sample_topology();
+    topology.paths[1].registration = "registered";
+    topology.paths[1].registration_detail = "key 0x1 registered through sdb";
+    topology.paths[2].registration = "host-unregistered";
+    const auto encoded = api::encode_topology(topology);
+    EXPECT_TRUE(std::get<21>(std::get<2>(encoded)[0]).empty());
+    EXPECT_EQ(std::get<21>(std::get<2>(encoded)[1]).at("Registration").get<std::string>(), "registered");
+    auto decoded = api::decode_topology(encoded);
     ASSERT_TRUE(decoded.ok()) << decoded.error().message;
     EXPECT_EQ(*decoded, topology);
 }

@@ -92,6 +92,31 @@ void FakeBackend::remove_map(const std::string& map, bool deferred, RemovalDone 
     done(core::make_error(core::ErrorCode::NotFound, "no map named " + map));
 }
 
+void FakeBackend::reservation(const api::ReservationRequest& request, ReservationDone done) {
+    if (topology_.find_map(request.map) == nullptr) {
+        done(core::make_error(core::ErrorCode::NotFound, "no map named " + request.map));
+        return;
+    }
+    if (auto it = reservation_errors_.find(request.map); it != reservation_errors_.end()) {
+        done(it->second);
+        return;
+    }
+    api::ReservationView view;
+    view.map = request.map;
+    view.command = request.command;
+    view.key = request.key.empty() ? "0xabc" : request.key;
+    view.message = request.command + " with key " + view.key + ": done";
+    if (request.command == "status") {
+        view.has_status = true;
+        view.generation = 4;
+        view.keys = {"0xabc", "0xabc", "0x999"};
+        view.registered = view.key == "0xabc";
+        view.holder = "0x999";
+        view.holder_type = "write-exclusive-registrants-only";
+    }
+    done(view);
+}
+
 core::Result<void> FakeBackend::add_map(const std::string& target) {
     std::string wwid = target;
     for (const auto& p : topology_.paths) {

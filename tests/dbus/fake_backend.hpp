@@ -31,6 +31,10 @@ public:
     // WWID of a path in no map is not multipathed.
     void remove_map(const std::string& map, bool deferred, RemovalDone done) override;
     core::Result<void> add_map(const std::string& target) override;
+    // Answers at once: an unknown map is NotFound, a map named in reservation_errors() gets that error, any
+    // other gets a message naming the command and the key; status reads keys 0xabc and 0x999, 0x999 holding.
+    void reservation(const api::ReservationRequest& request, ReservationDone done) override;
+    std::map<std::string, core::Error>& reservation_errors() { return reservation_errors_; }
     std::map<std::string, std::string>& busy_maps() { return busy_maps_; }
     core::Result<void> switch_group(const std::string& map, unsigned group) override;
     core::Result<void> resize_map(const std::string& map) override;
@@ -61,6 +65,7 @@ private:
     int reconfigure_count_ = 0;
     std::vector<std::string> known_wwids_;
     std::map<std::string, std::string> busy_maps_;           // map name -> who holds it
+    std::map<std::string, core::Error> reservation_errors_;  // map name -> the refusal
     std::map<std::string, api::TopologyView> removed_maps_;  // WWID -> the topology before
     std::map<std::string, std::string> removed_;             // devnode -> the map it was taken out of
     api::TopologyView before_unplug_;

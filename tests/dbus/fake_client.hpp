@@ -65,6 +65,18 @@ public:
         return remove_map_outcome;
     }
     cli::Done add_map(const std::string& target) override { return record("add_map " + target); }
+    api::ReservationView reservation_value;  // map and command are filled in from the request
+    cli::Reply<api::ReservationView> reservation(const api::ReservationRequest& r) override {
+        calls.push_back("reservation " + r.map + " " + r.command + (r.key.empty() ? "" : " key=" + r.key) +
+                        (r.type.empty() ? "" : " type=" + r.type) +
+                        (r.victim.empty() ? "" : " victim=" + r.victim) + (r.aptpl ? " aptpl" : ""));
+        if (auto e = take_error())
+            return *e;
+        api::ReservationView v = reservation_value;
+        v.map = r.map;
+        v.command = r.command;
+        return v;
+    }
     cli::Done switch_group(const std::string& map, unsigned group) override {
         return record("switch_group " + map + " " + std::to_string(group));
     }

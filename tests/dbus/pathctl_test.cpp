@@ -162,10 +162,13 @@ TEST_F(Pathctl, ShowTopologyJsonFollowsTheDocumentedSchema) {
 
 TEST_F(Pathctl, EveryPathJsonObjectHasEveryDocumentedKey) {
     auto doc = nlohmann::json::parse(run({"show", "paths", "--json"}).out);
-    const std::vector<std::string> keys = {
-        "devnode",  "devt",       "wwid",         "map",       "group",         "hctl",     "vendor",
-        "product",  "revision",   "serial",       "transport", "checker_state", "dm_state", "fail_count",
-        "priority", "alua_state", "size_sectors", "node_name", "iscsi"};
+    const std::vector<std::string> keys = {"devnode",    "devt",         "wwid",
+                                           "map",        "group",        "hctl",
+                                           "vendor",     "product",      "revision",
+                                           "serial",     "transport",    "checker_state",
+                                           "dm_state",   "fail_count",   "priority",
+                                           "alua_state", "size_sectors", "node_name",
+                                           "iscsi",      "registration", "registration_detail"};
     for (const auto& path : doc["paths"]) {
         EXPECT_EQ(path.size(), keys.size());
         for (const auto& key : keys)
@@ -694,6 +697,103 @@ TEST_F(PathctlStats, ShowPathsStatsJsonAddsAStatsObjectPerPath) {
 
 TEST_F(PathctlStats, StatsAndPlanInputExcludeEachOther) {
     EXPECT_EQ(run({"show", "paths", "--stats", "--as-plan-input"}).code, 2);
+}
+
+// A map with a reservation key: each path's registration state gets a column, and `show path` says what the
+// last sync found; maps without a key keep the table as it was.
+TEST_F(Pathctl, ShowPathsAddsARegistrationColumnOnlyWhenAMapHasAKey) {
+    EXPECT_EQ(run({"show", "paths"}).out.find("REGISTRATION"), std::string::npos);
+    auto& paths = client.topology_value.paths;
+    paths[1].registration = "registered";
+    paths[1].registration_detail = "key 0x1 registered through sdb";
+    paths[2].registration = "failed";
+    paths[2].registration_detail = "READ KEYS through sdc: the target is busy";
+    auto r = run({"show", "paths"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out, golden("show_paths_registration.txt", r.out));
+    auto one = run({"show", "path", "sdc"});
+    EXPECT_NE(one.out.find("sdc: failed: READ KEYS through sdc: the target is busy\n"), std::string::npos)
+        << one.out;
+    auto coloured = run({"show", "paths"}, true);
+    EXPECT_NE(coloured.out.find("\033[32mregistered\033[0m"), std::string::npos);
+    auto doc = nlohmann::json::parse(run({"show", "paths", "--json"}).out);
+    EXPECT_EQ(doc["paths"][1]["registration"], "registered");
+    EXPECT_EQ(doc["paths"][1]["registration_detail"], "key 0x1 registered through sdb");
+    EXPECT_TRUE(doc["paths"][0]["registration"].is_null());
+    EXPECT_TRUE(doc["paths"][0]["registration_detail"].is_null());
+}
+
+// pathctl reservation: the arguments reach the daemon as given (the daemon fills in the map's key), status
+// shows keys, holder and each path's registration, and usage mistakes are caught before the bus.
+TEST_F(Pathctl, ReservationPassesTheArgumentsToTheDaemon) {
+    client.reservation_value.message = "reserve write-exclusive with key 0xabc through sdb: done";
+    auto r = run({"reservation", "mpatha", "reserve", "--key", "0xabc", "--type", "WE"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "mpatha: reserve write-exclusive with key 0xabc through sdb: done\n");
+    EXPECT_EQ(client.calls, std::vector<std::string>{"reservation mpatha reserve key=0xabc type=WE"});
+    client.calls.clear();
+    EXPECT_EQ(run({"reservation", "mpatha", "preempt-abort", "--victim", "0x999", "--aptpl"}).code, 0);
+    EXPECT_EQ(client.calls, std::vector<std::string>{"reservation mpatha preempt-abort victim=0x999 aptpl"});
+}
+
+TEST_F(Pathctl, ReservationStatusShowsKeysHolderAndThePathsRegistrations) {
+    auto& v = client.reservation_value;
+    v.key = "0xabc";
+    v.has_status = true;
+    v.generation = 7;
+    v.keys = {"0xabc", "0xabc", "0x999"};
+    v.registered = true;
+    v.holder = "0x999";
+    v.holder_type = "write-exclusive-registrants-only";
+    auto& paths = client.topology_value.paths;
+    paths[1].registration = "registered";
+    paths[1].registration_detail = "key 0xabc registered through sdb";
+    paths[2].registration = "registered";
+    paths[2].registration_detail = "key 0xabc registered through sdc";
+    auto r = run({"reservation", "mpatha", "status"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out,
+              "map:          mpatha\n"
+              "key:          0xabc (registered)\n"
+              "keys:         0xabc (2 paths), 0x999\n"
+              "reservation:  0x999 write-exclusive-registrants-only\n"
+              "generation:   7\n"
+              "\n"
+              "DEV  DM      REGISTRATION  DETAIL\n"
+              "sdb  active  registered    key 0xabc registered through sdb\n"
+              "sdc  active  registered    key 0xabc registered through sdc\n");
+    auto doc = nlohmann::json::parse(run({"reservation", "mpatha", "status", "--json"}).out);
+    EXPECT_EQ(doc["schema_version"], 1);
+    EXPECT_EQ(doc["map"], "mpatha");
+    EXPECT_EQ(doc["registered"], true);
+    EXPECT_EQ(doc["keys"], nlohmann::json::array({"0xabc", "0xabc", "0x999"}));
+    EXPECT_EQ(doc["reservation"]["holder"], "0x999");
+    EXPECT_EQ(doc["reservation"]["type"], "write-exclusive-registrants-only");
+    ASSERT_EQ(doc["paths"].size(), 2U);
+    EXPECT_EQ(doc["paths"][0]["devnode"], "sdb");
+    EXPECT_EQ(doc["paths"][0]["registration"], "registered");
+}
+
+TEST_F(Pathctl, ReservationRefusesMisusedOptionsAsUsageErrors) {
+    auto no_victim = run({"reservation", "mpatha", "preempt"});
+    EXPECT_EQ(no_victim.code, 2);
+    EXPECT_NE(no_victim.err.find("--victim"), std::string::npos);
+    EXPECT_EQ(run({"reservation", "mpatha", "clear", "--type", "WE"}).code, 2);
+    EXPECT_EQ(run({"reservation", "mpatha", "register", "--victim", "0x1"}).code, 2);
+    EXPECT_EQ(run({"reservation", "mpatha", "fence"}).code, 2);
+    EXPECT_TRUE(client.calls.empty());
+}
+
+TEST_F(Pathctl, ReservationReportsAConflictWithItsNameAndExitsOne) {
+    client.next_error =
+        ClientError{ClientErrorKind::Refused, "org.pathkeeper.PathKeeper1.Error.ReservationConflict",
+                    "reserve through sdb: reservation conflict: key 0xabc is not registered"};
+    auto r = run({"reservation", "mpatha", "reserve"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err,
+              "pathctl: reserve through sdb: reservation conflict: key 0xabc is not registered "
+              "(ReservationConflict)\n");
 }
 
 }  // namespace

@@ -220,6 +220,36 @@ TEST(PathRegistration, AStaleSyncAnswerIsIgnored) {
 }
 
 // The path failed again while its sync was in flight: that answer no longer tells about the path now.
+// pathctl reservation register / preempt / clear changed what the target lists: the map's paths sync again
+// while they keep carrying I/O, and the states shown follow the target's new answer.
+TEST(PathRegistration, AnAdministratorsResyncChecksEveryPathAgainWithoutFailingIt) {
+    KeyedMap s;
+    s.verdicts["sdb"] = RegistrationVerdict::HostUnregistered;
+    s.verdicts["sdc"] = RegistrationVerdict::HostUnregistered;
+    s.seen.clear();
+    ASSERT_TRUE(s.engine.validate(AdminSyncRegistrations{"3600a"}).ok());
+    s.run(s.engine.handle(AdminRequest{AdminSyncRegistrations{"3600a"}}, t0 + seconds(2)), t0 + seconds(2));
+    EXPECT_EQ(count_with_prefix(s.seen, "sync-registration sdb key=0xa1"), 1U);
+    EXPECT_EQ(count_with_prefix(s.seen, "sync-registration sdc key=0xa1"), 1U);
+    EXPECT_EQ(count_with_prefix(s.seen, "message 3600a fail_path"), 0U) << "paths in service stay in";
+    EXPECT_EQ(s.registration("sdb"), "host-unregistered");
+    EXPECT_EQ(s.registration("sdc"), "host-unregistered");
+    EXPECT_EQ(s.dm("sdb"), DmPathState::Active);
+    EXPECT_EQ(s.dm("sdc"), DmPathState::Active);
+}
+
+TEST(PathRegistration, AResyncOfAnUnknownMapIsRefusedAndOneWithoutAKeySendsNothing) {
+    KeyedMap keyed;
+    auto unknown = keyed.engine.validate(AdminSyncRegistrations{"nosuchmap"});
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().code, ErrorCode::NotFound);
+    KeyedMap plain(Config{});
+    plain.seen.clear();
+    plain.run(plain.engine.handle(AdminRequest{AdminSyncRegistrations{"3600a"}}, t0), t0);
+    EXPECT_EQ(count_with_prefix(plain.seen, "sync-registration"), 0U);
+    EXPECT_EQ(plain.registration("sdb"), "");
+}
+
 TEST(PathRegistrationState, AFailureDuringASyncAsksForAnotherOne) {
     PathRegistration r;
     r.configure(true);
