@@ -216,6 +216,17 @@ errors=$(json_field "$prober_out" errors)
 mismatches=$(json_field "$prober_out" mismatches)
 pr_dump "$a1"
 missing=()
+# What the daemon shows for the returning path (pathctl show paths --json).
+path_registration() {
+    pathctl show paths --json | python3 -c 'import json, sys
+for p in json.load(sys.stdin)["paths"]:
+    if p["devnode"] == sys.argv[1]:
+        print(p.get("registration") or "none")' "$1"
+}
+shown=$(path_registration "$a1")
+log "pathctl shows $a1 registration: $shown"
+[ "$shown" = registered ] || missing+=("pathctl shows $a1's registration as '$shown', expected registered")
+pathctl reservation "$map_a" status >&2 || missing+=("pathctl reservation $map_a status failed")
 pr_nexus_registered "$a1" 0xa1 ||
     missing+=("pathkeeperd did not register 0xa1 on the returning path $a1 (hosta at relative port $(disk_rtpi "$a1")) before reinstating it")
 [ "$errors" = 0 ] && [ "$mismatches" = 0 ] ||
