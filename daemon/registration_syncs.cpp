@@ -53,9 +53,9 @@ void RegistrationSyncs::start(const core::SyncRegistration& sync) {
             answer.verdict = core::RegistrationVerdict::HostUnregistered;
             answer.detail = k.why_none;
         } else {
-            reservation::RegistrationSyncResult r =
-                reservation::sync_path_registration(*transport_, {sync.devnode, "/dev/" + sync.devnode, {}},
-                                                    *k.key, k.aptpl, sync.all_tg_pt, sync.timeout);
+            reservation::RegistrationSyncResult r = reservation::sync_path_registration(
+                *transport_, {sync.devnode, "/dev/" + sync.devnode, {}}, *k.key, k.aptpl, sync.all_tg_pt,
+                sync.timeout, sync.confirm_only);
             answer.verdict = r.verdict;
             answer.detail = std::move(r.detail);
         }

@@ -50,7 +50,7 @@ struct Formatter {
     }
     std::string operator()(const SyncRegistration& a) const {
         return "sync-registration " + a.devnode + " key=" + to_string(a.key) + (a.aptpl ? " aptpl" : "") +
-               (a.all_tg_pt ? " all-tg-pt" : "");
+               (a.all_tg_pt ? " all-tg-pt" : "") + (a.confirm_only ? " confirm-only" : "");
     }
     std::string operator()(const SetRecoveryTmo& a) const {
         return "set-recovery-tmo session" + std::to_string(a.session_id) + " " +

@@ -100,6 +100,8 @@ struct SyncRegistration {
     bool all_tg_pt = false;
     Millis timeout{30000};
     std::uint64_t sync_id = 0;
+    // The path was registered: only confirm the key is still listed (a fence may have preempted it).
+    bool confirm_only = false;
     bool operator==(const SyncRegistration&) const = default;
 };
 

@@ -318,6 +318,9 @@ void Engine::on(const CheckerResult& e, TimePoint now, ActionCollector& out) {
     after_transition(*rec, *t);
     // Most results confirm the state the path already had: nothing about its map can have changed, and
     // re-evaluating every map and session on each of them would make a check round quadratic in paths.
+    if (is_usable(rec->policy.state())) {
+        refresh_registration(*rec, now);
+    }
     if (!t->state_changed()) {
         checks_.path_check_confirmed(state_, *rec);
         return;

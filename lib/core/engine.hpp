@@ -145,6 +145,8 @@ private:
     // The path left service (or was added while running): it is synced before it carries I/O again.
     void require_registration(PathRecord& path, bool new_path);
     void after_transition(PathRecord& path, const PathTransition& t);
+    // A settled path's registration is synced again now and then, on a check that finds it usable.
+    void refresh_registration(PathRecord& path, TimePoint now);
     // Sends SyncRegistration for every path that owes one and checks usable.
     void sync_registrations(TimePoint now, ActionCollector& out);
     // A path event of a WWID whose map was removed outside the daemon: it may be planned (created) again.

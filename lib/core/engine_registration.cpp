@@ -48,6 +48,13 @@ void Engine::require_registration(PathRecord& path, bool new_path) {
     }
 }
 
+void Engine::refresh_registration(PathRecord& path, TimePoint now) {
+    if (path.registration.refresh_due(now, global_.max_polling_interval.value)) {
+        path.registration.refresh();
+        registration_work_.insert(path.info.devnode);
+    }
+}
+
 void Engine::after_transition(PathRecord& path, const PathTransition& t) {
     const bool was = is_usable(t.old_state) || t.old_state == PathState::Pending;
     if (was && !is_usable(t.new_state)) {
@@ -67,10 +74,11 @@ void Engine::sync_registrations(TimePoint now, ActionCollector& out) {
         if (rec->registration.sync_due(now) && (is_usable(s) || s == PathState::Pending)) {
             const ResolvedMapOptions o = registration_options(*rec);
             const std::uint64_t id = next_sync_id_++;
+            const bool confirm_only = rec->registration.confirm_only();
             rec->registration.sync_started(id);
             out.add(SyncRegistration{rec->info.devnode, rec->info.wwid, o.reservation_key.value,
                                      o.reservation_aptpl.value, o.reservation_all_tg_pt.value,
-                                     o.checker_timeout.value, id});
+                                     o.checker_timeout.value, id, confirm_only});
         }
         ++it;
     }

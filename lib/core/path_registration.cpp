@@ -48,6 +48,7 @@ void PathRegistration::configure(bool key_configured) {
     }
     if (state_ == RegistrationState::Unneeded || state_ == RegistrationState::Registered ||
         state_ == RegistrationState::HostUnregistered || state_ == RegistrationState::Unsupported) {
+        confirm_only_ = false;
         state_ = RegistrationState::Needed;
         retry_at_.reset();
     }
@@ -63,6 +64,7 @@ void PathRegistration::require_before_service(bool new_path) {
         return;
     }
     gate_ = true;
+    confirm_only_ = false;  // the nexus may have lost its registration with the path
     new_path_ = new_path_ || new_path;
     if (state_ != RegistrationState::Syncing) {
         state_ = RegistrationState::Needed;
@@ -82,6 +84,17 @@ bool PathRegistration::sync_due(TimePoint now) const noexcept {
     return state_ == RegistrationState::Failed && retry_at_ && now >= *retry_at_;
 }
 
+bool PathRegistration::refresh_due(TimePoint now, Millis every) const noexcept {
+    return !in_flight_ && settled_at_ && now >= *settled_at_ + every &&
+           (state_ == RegistrationState::Registered || state_ == RegistrationState::HostUnregistered);
+}
+
+void PathRegistration::refresh() {
+    confirm_only_ = state_ == RegistrationState::Registered;
+    state_ = RegistrationState::Needed;
+    retry_at_.reset();
+}
+
 void PathRegistration::sync_started(std::uint64_t id) {
     in_flight_ = id;
     state_ = RegistrationState::Syncing;
@@ -96,11 +109,13 @@ bool PathRegistration::sync_finished(std::uint64_t id, RegistrationVerdict verdi
     in_flight_.reset();
     detail_ = std::move(detail);
     retry_at_.reset();
+    settled_at_ = now;
     if (resync_after_flight_) {
         resync_after_flight_ = false;
         state_ = RegistrationState::Needed;
         return true;
     }
+    confirm_only_ = false;
     switch (verdict) {
         case RegistrationVerdict::Registered:
             state_ = RegistrationState::Registered;

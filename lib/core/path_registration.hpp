@@ -49,6 +49,13 @@ public:
     void require_before_service(bool new_path);
     // A sync may be sent now (the path checks usable).
     bool sync_due(TimePoint now) const noexcept;
+    // What is shown goes stale when another tool registers or a fence preempts the key: a settled path is
+    // synced again `every` after its last sync (on its next check).
+    bool refresh_due(TimePoint now, Millis every) const noexcept;
+    void refresh();
+    // The sync to send only confirms that the key is still listed: the path was registered, and
+    // registering again would make the target rewrite its registrations at each refresh.
+    bool confirm_only() const noexcept { return confirm_only_; }
     // The sync with this id was sent.
     void sync_started(std::uint64_t id);
     // The answer to the sync in flight; false for a stale id. Failed retries after retry_delay.
@@ -62,6 +69,8 @@ private:
     std::optional<std::uint64_t> in_flight_;
     bool resync_after_flight_ = false;  // the path failed or the key changed while a sync was in flight
     std::optional<TimePoint> retry_at_;
+    std::optional<TimePoint> settled_at_;
+    bool confirm_only_ = false;
     std::string detail_;
 };
 

@@ -12,6 +12,8 @@
 
 namespace pathkeeper::reservation {
 
+// confirm_only: the path was registered; only read the keys (registering again would make the target rewrite
+// its registrations at every refresh).
 struct RegistrationSyncResult {
     core::RegistrationVerdict verdict = core::RegistrationVerdict::Failed;
     std::string detail;  // for the log and `pathctl show paths`
@@ -19,6 +21,7 @@ struct RegistrationSyncResult {
 
 RegistrationSyncResult sync_path_registration(ports::PersistentReservations& transport,
                                               const PathTarget& path, core::PrKey key, bool aptpl,
-                                              bool all_tg_pt, std::chrono::milliseconds timeout);
+                                              bool all_tg_pt, std::chrono::milliseconds timeout,
+                                              bool confirm_only = false);
 
 }  // namespace pathkeeper::reservation

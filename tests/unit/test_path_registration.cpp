@@ -203,6 +203,27 @@ TEST(PathRegistration, APathAddedWhileRunningJoinsTheTableOnlyOnceSynced) {
     EXPECT_TRUE(reload_has_sdd);
 }
 
+// Another tool registering, or a fence preempting the key, shows on the next check after a while: a settled
+// path is synced again every max_polling_interval; a registered one only confirms its key is listed.
+TEST(PathRegistration, ASettledPathIsSyncedAgainAfterAWhile) {
+    KeyedMap s;
+    s.seen.clear();
+    s.run(s.engine.handle(Tick{}, t0 + seconds(10)), t0 + seconds(10));
+    EXPECT_EQ(count_with_prefix(s.seen, "sync-registration sdb"), 0U) << "too early";
+    s.verdicts["sdb"] = RegistrationVerdict::HostUnregistered;  // fenced meanwhile
+    s.run(s.engine.handle(Tick{}, t0 + seconds(60)), t0 + seconds(60));
+    EXPECT_EQ(count_with_prefix(s.seen, "sync-registration sdb key=0xa1 aptpl confirm-only"), 1U);
+    EXPECT_EQ(s.registration("sdb"), "host-unregistered");
+    EXPECT_EQ(count_equal(s.seen, "message 3600a fail_path 8:16"), 0U) << "a refresh never takes a path out";
+    // Unregistered: the next refresh registers again if the key is listed (the node joined again).
+    s.seen.clear();
+    s.verdicts.erase("sdb");
+    s.run(s.engine.handle(Tick{}, t0 + seconds(120)), t0 + seconds(120));
+    EXPECT_EQ(count_with_prefix(s.seen, "sync-registration sdb key=0xa1 aptpl"), 1U);
+    EXPECT_EQ(count_with_prefix(s.seen, "sync-registration sdb key=0xa1 aptpl confirm-only"), 0U);
+    EXPECT_EQ(s.registration("sdb"), "registered");
+}
+
 TEST(PathRegistration, AStaleSyncAnswerIsIgnored) {
     KeyedMap s;
     s.fail("sdb", t0 + seconds(1));

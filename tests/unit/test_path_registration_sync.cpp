@@ -38,6 +38,17 @@ TEST(ARegistrationSync, RegistersTheHostsKeyOnAPathThatLacksIt) {
     EXPECT_EQ(t.target.key_of("/dev/sdc"), 0xa1U);
 }
 
+TEST(ARegistrationSync, ThatOnlyConfirmsRegistersNothing) {
+    TwoPaths t;
+    t.register_through("/dev/sdb", 0xa1);
+    const std::uint32_t generation = t.target.generation("lu");
+    const RegistrationSyncResult r =
+        sync_path_registration(t.target, {"sdc", "/dev/sdc", {}}, 0xa1, false, false, timeout, true);
+    EXPECT_EQ(r.verdict, RegistrationVerdict::Registered) << r.detail;
+    EXPECT_EQ(t.target.key_of("/dev/sdc"), std::nullopt);
+    EXPECT_EQ(t.target.generation("lu"), generation);
+}
+
 TEST(ARegistrationSync, LeavesAFencedHostUnregistered) {
     TwoPaths t;
     t.register_through("/dev/sdb", 0xa1);
