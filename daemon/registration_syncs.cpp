@@ -66,13 +66,34 @@ void RegistrationSyncs::start(const core::SyncRegistration& sync) {
     });
 }
 
+core::Result<void> RegistrationSyncs::record_key(const std::string& wwid, core::PrKey key, bool aptpl) {
+    core::ReservationKeys keys;
+    if (auto text = files_.read(keys_path_)) {
+        auto parsed = core::parse_reservation_keys(*text);
+        if (!parsed) {
+            return core::make_error(parsed.error().code, keys_path_ + ": " + parsed.error().message);
+        }
+        keys = std::move(parsed->keys);
+    } else if (text.error().code != core::ErrorCode::NotFound) {
+        return core::make_error(text.error().code, keys_path_ + ": " + text.error().message);
+    }
+    if (key == 0) {
+        if (!keys.remove(wwid)) {
+            return {};
+        }
+    } else if (auto set = keys.set(wwid, key, aptpl); !set) {
+        return set;
+    }
+    return files_.write_atomic(keys_path_, core::format_reservation_keys(keys));
+}
+
 void RegistrationSyncs::run_admin(const std::string& map, reservation::AdminPrRequest request,
-                                  bool key_from_file, const std::string& wwid,
+                                  bool key_from_file, bool keys_file_map, const std::string& wwid,
                                   std::vector<reservation::PathTarget> paths, AdminDone done) {
     // A queue of the map's own, apart from its paths' syncs: an admin's commands run in the order given.
     worker_.submit(
         "reservation " + map,
-        [this, request, key_from_file, wwid, paths = std::move(paths),
+        [this, request, key_from_file, keys_file_map, wwid, paths = std::move(paths),
          done = std::move(done)]() mutable -> DmWorker::Continuation {
             core::Result<reservation::AdminPrResult> result = core::make_error(core::ErrorCode::Internal, "");
             if (transport_ == nullptr) {
@@ -87,6 +108,16 @@ void RegistrationSyncs::run_admin(const std::string& map, reservation::AdminPrRe
                 request.key = *k.key;
                 request.aptpl = k.aptpl;
                 result = reservation::run_admin_command(*transport_, std::move(paths), request);
+                const bool registering = request.command == reservation::AdminCommand::Register;
+                if (keys_file_map && result && result->command.ok &&
+                    (registering || request.command == reservation::AdminCommand::Unregister)) {
+                    // The sync of a returning path reads the key from there.
+                    if (auto recorded = record_key(wwid, registering ? request.key : 0, request.aptpl);
+                        !recorded) {
+                        result->command.message +=
+                            "; but the keys file was not updated: " + recorded.error().message;
+                    }
+                }
             }
             return [done = std::move(done), result = std::move(result)]() { done(result); };
         });

@@ -28,16 +28,22 @@ public:
 
     // An administrator's command (pathctl reservation) on the map `map`, queued behind that map's earlier
     // ones. With key_from_file the request's key (and APTPL) is the one the keys file records for `wwid`,
-    // read on the worker as the syncs read it. `done` runs on the loop thread.
+    // read on the worker as the syncs read it. With keys_file_map (the map's reservation_key is "file"), a
+    // register that worked records its key for `wwid` in the keys file and an unregister removes it, as
+    // mpathpersist has multipathd do. `done` runs on the loop thread.
     using AdminDone = std::function<void(const core::Result<reservation::AdminPrResult>&)>;
     void run_admin(const std::string& map, reservation::AdminPrRequest request, bool key_from_file,
-                   const std::string& wwid, std::vector<reservation::PathTarget> paths, AdminDone done);
+                   bool keys_file_map, const std::string& wwid, std::vector<reservation::PathTarget> paths,
+                   AdminDone done);
     int fd() const { return worker_.fd(); }
     void run_completions() { worker_.run_completions(); }
 
     static constexpr std::size_t kThreads = 2;
 
 private:
+    // Records (or with key 0 removes) the WWID's key in the keys file, atomically; says why it could not.
+    core::Result<void> record_key(const std::string& wwid, core::PrKey key, bool aptpl);
+
     ports::PersistentReservations* transport_;
     ports::StateFiles& files_;
     std::string keys_path_;

@@ -283,7 +283,8 @@ void ServiceAdapter::reservation(const api::ReservationRequest& request, Reserva
                 "administrative request: " + name + ": reservation " + reservation::to_string(pr.command));
     const bool resync = reservation::changes_registrations(pr.command);
     reservations_->run_admin(
-        name, pr, key_from_file, map->wwid, std::move(paths),
+        name, pr, key_from_file, options.reservation_key.value.mode == core::ReservationKey::Mode::File,
+        map->wwid, std::move(paths),
         [this, name, command = *command, resync,
          done = std::move(done)](const core::Result<reservation::AdminPrResult>& result) {
             if (result) {

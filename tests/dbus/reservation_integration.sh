@@ -110,6 +110,22 @@ contains "$err" "(InvalidArgument)" "a bad key is an invalid argument"
 expect 1 "nobody may not" -- as_nobody "$pathctl" reservation "$map" status
 contains "$err" "(AccessDenied)" "an unprivileged caller is refused"
 
+# reservation_key: file: the key given at register is recorded for the WWID in the keys file (the sync of a
+# returning path reads it from there), and unregister removes it.
+cat >>"$work/pathkeeper.yaml" <<YAML
+  - wwid: "$plain"
+    reservation_key: file
+YAML
+expect 0 "reconfigure with a keys-file map" -- "$pathctl" reconfigure
+keys_file=$work/state/prkeys
+expect 0 "register a keys-file map" -- "$pathctl" reservation "$plain" register --key 0x77
+grep -Eq "^0x0{14}77 $plain\$" "$keys_file" && pass || fail "keys file after register: $(cat "$keys_file" 2>&1)"
+eventually 10 "sdd registered (key from the keys file)" path_field_is sdd registration registered
+expect 0 "status of a keys-file map without --key" -- "$pathctl" reservation "$plain" status
+contains "$out" "key:          0x77 (registered)" "status takes the key from the keys file"
+expect 0 "unregister a keys-file map" -- "$pathctl" reservation "$plain" unregister
+grep -q "$plain" "$keys_file" && fail "keys file still has $plain after unregister: $(cat "$keys_file")" || pass
+
 if kill -0 $daemon_pid; then pass; else fail "the daemon died: $(tail -n 20 "$work/daemon.log")"; fi
 [ "$failures" -eq 0 ] || tail -n 30 "$work/daemon.log"
 echo "$checks checks passed, $failures failed"
