@@ -63,7 +63,7 @@ void Engine::on(const PathAdded& e, TimePoint now, ActionCollector& out) {
     PathRecord rec{e.path, PathPolicy(now), state_.take_seq(), DmPathState::Unknown, false, false, {}};
     iscsi_.learn(e.path);
     PathRecord& added = state_.paths.emplace(e.path.devnode, std::move(rec)).first->second;
-    configure_registration(added);
+    configure_registration(added, true);
     if (started_) {
         require_registration(added, state_.map_of(added) == nullptr);
     }
@@ -560,7 +560,7 @@ void Engine::on(const ConfigApplied& e, TimePoint now, ActionCollector& out) {
         reconcile(now, out);
     }
     for (auto& [dev, rec] : state_.paths) {
-        configure_registration(rec);
+        configure_registration(rec, false);
     }
     if (started_) {
         evaluate_all(now, out);

@@ -139,7 +139,7 @@ private:
     void on(const RegistrationSynced& e, TimePoint now, ActionCollector& out);
     ResolvedMapOptions registration_options(const PathRecord& path) const;
     // The path's map has a key (or not): sets what the path owes, without taking it out of service.
-    void configure_registration(PathRecord& path);
+    void configure_registration(PathRecord& path, bool force);
     // pathctl reservation changed what the target lists: the map's paths sync again, staying in service.
     void resync_registrations(const AdminSyncRegistrations& request, ActionCollector& out);
     // The path left service (or was added while running): it is synced before it carries I/O again.

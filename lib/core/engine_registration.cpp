@@ -15,11 +15,12 @@ ResolvedMapOptions Engine::registration_options(const PathRecord& path) const {
     return resolve_map_options(config_, path.info);
 }
 
-void Engine::configure_registration(PathRecord& path) {
+void Engine::configure_registration(PathRecord& path, bool force) {
+    const ReservationKey key = registration_options(path).reservation_key.value;
     // A blacklisted path is another initiator's business (or no multipath disk at all): never registered.
-    const bool keyed = registration_options(path).reservation_key.value.mode != ReservationKey::Mode::None &&
-                       !is_blacklisted(config_, path.info).blacklisted;
-    path.registration.configure(keyed);
+    const bool keyed =
+        key.mode != ReservationKey::Mode::None && !is_blacklisted(config_, path.info).blacklisted;
+    path.registration.configure(keyed ? std::optional<ReservationKey>(key) : std::nullopt, force);
     if (keyed) {
         registration_work_.insert(path.info.devnode);
     }
@@ -30,7 +31,7 @@ void Engine::resync_registrations(const AdminSyncRegistrations& request, ActionC
     unsigned synced = 0;
     for (auto& [dev, rec] : state_.paths) {
         if (state_.map_of(rec) == m) {
-            configure_registration(rec);
+            configure_registration(rec, true);
             synced += rec.registration.state() != RegistrationState::Unneeded ? 1 : 0;
         }
     }

@@ -41,11 +41,15 @@ bool PathRegistration::holds_out() const noexcept {
                      state_ == RegistrationState::Failed);
 }
 
-void PathRegistration::configure(bool key_configured) {
-    if (!key_configured) {
+void PathRegistration::configure(const std::optional<ReservationKey>& key, bool force) {
+    if (!key) {
         *this = PathRegistration{};
         return;
     }
+    if (key == key_ && !force) {
+        return;  // a reload that kept the key: the periodic refresh keeps the state current
+    }
+    key_ = key;
     if (state_ == RegistrationState::Unneeded || state_ == RegistrationState::Registered ||
         state_ == RegistrationState::HostUnregistered || state_ == RegistrationState::Unsupported) {
         confirm_only_ = false;

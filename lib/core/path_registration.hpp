@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "core/config.hpp"
 #include "core/duration.hpp"
 #include "core/path_policy.hpp"
 
@@ -43,8 +44,9 @@ public:
     // of a new table active, and failing it right after the load would leave I/O a moment to hit it.
     bool keeps_out_of_table() const noexcept { return holds_out() && new_path_; }
 
-    // The map's key changed (configuration, startup): a path in service is synced without leaving service.
-    void configure(bool key_configured);
+    // The key the path's map registers (nullopt: none). A new key, or `force` (start-up, an administrator's
+    // command), syncs the path again without taking it out of service; the same key again changes nothing.
+    void configure(const std::optional<ReservationKey>& key, bool force);
     // The path left service (or appeared after startup, `new_path`): it syncs before carrying I/O again.
     void require_before_service(bool new_path);
     // A sync may be sent now (the path checks usable).
@@ -66,6 +68,7 @@ private:
     RegistrationState state_ = RegistrationState::Unneeded;
     bool gate_ = false;      // held out of service until synced
     bool new_path_ = false;  // ... and out of the table
+    std::optional<ReservationKey> key_;
     std::optional<std::uint64_t> in_flight_;
     bool resync_after_flight_ = false;  // the path failed or the key changed while a sync was in flight
     std::optional<TimePoint> retry_at_;

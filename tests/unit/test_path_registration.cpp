@@ -104,6 +104,20 @@ TEST(PathRegistration, ABlacklistedPathIsNeverSynced) {
     EXPECT_EQ(s.registration("sdd"), "");
 }
 
+// A reload that keeps the key re-registers nothing (the periodic refresh keeps the states current); a new key
+// syncs every path again, without taking any out of service.
+TEST(PathRegistration, AReloadSyncsAgainOnlyWhenTheKeyChanged) {
+    KeyedMap s;
+    s.seen.clear();
+    s.run(s.engine.handle(ConfigApplied{keyed_config()}, t0 + seconds(1)), t0 + seconds(1));
+    EXPECT_EQ(count_with_prefix(s.seen, "sync-registration"), 0U);
+    s.run(s.engine.handle(ConfigApplied{keyed_config(ReservationKey::fixed(0xb2))}, t0 + seconds(2)),
+          t0 + seconds(2));
+    EXPECT_EQ(count_with_prefix(s.seen, "sync-registration sdb key=0xb2"), 1U);
+    EXPECT_EQ(count_with_prefix(s.seen, "sync-registration sdc key=0xb2"), 1U);
+    EXPECT_EQ(count_with_prefix(s.seen, "message 3600a fail_path"), 0U);
+}
+
 TEST(PathRegistration, WithoutAKeyNothingIsSyncedAndNothingIsShown) {
     KeyedMap s(Config{});
     EXPECT_EQ(count_with_prefix(s.seen, "sync-registration"), 0U);
@@ -273,7 +287,7 @@ TEST(PathRegistration, AResyncOfAnUnknownMapIsRefusedAndOneWithoutAKeySendsNothi
 
 TEST(PathRegistrationState, AFailureDuringASyncAsksForAnotherOne) {
     PathRegistration r;
-    r.configure(true);
+    r.configure(ReservationKey::fixed(0xa1), true);
     r.require_before_service(false);
     ASSERT_TRUE(r.sync_due(t0));
     r.sync_started(1);
@@ -286,10 +300,10 @@ TEST(PathRegistrationState, AFailureDuringASyncAsksForAnotherOne) {
 
 TEST(PathRegistrationState, RemovingTheKeyReleasesThePath) {
     PathRegistration r;
-    r.configure(true);
+    r.configure(ReservationKey::fixed(0xa1), true);
     r.require_before_service(true);
     ASSERT_TRUE(r.keeps_out_of_table());
-    r.configure(false);
+    r.configure(std::nullopt, true);
     EXPECT_EQ(r.state(), RegistrationState::Unneeded);
     EXPECT_FALSE(r.holds_out());
     EXPECT_FALSE(r.keeps_out_of_table());
@@ -297,7 +311,7 @@ TEST(PathRegistrationState, RemovingTheKeyReleasesThePath) {
 
 TEST(PathRegistrationState, AFailedSyncIsDueAgainOnlyAfterTheDelay) {
     PathRegistration r;
-    r.configure(true);
+    r.configure(ReservationKey::fixed(0xa1), true);
     r.require_before_service(false);
     r.sync_started(3);
     ASSERT_TRUE(r.sync_finished(3, RegistrationVerdict::Failed, "timed out", t0, seconds(5)));
