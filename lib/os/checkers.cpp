@@ -12,20 +12,15 @@
 #include <memory>
 #include <string>
 
+#include "core/persistent_reservation.hpp"
 #include "os/errno_text.hpp"
+#include "os/sg_io_status.hpp"
 
 namespace pathkeeper::os {
 namespace {
 
 constexpr unsigned kSenseNotReady = 0x2;
 constexpr unsigned kSenseUnitAttention = 0x6;
-constexpr unsigned kStatusCheckCondition = 0x02;
-constexpr unsigned kStatusBusy = 0x08;
-constexpr unsigned kStatusReservationConflict = 0x18;
-constexpr unsigned kStatusTaskSetFull = 0x28;
-constexpr unsigned kDidTimeOut = 0x03;
-constexpr unsigned kDriverTimeout = 0x06;
-constexpr unsigned kDriverSense = 0x08;
 
 std::string hex2(unsigned value) {
     char buffer[8];
@@ -122,21 +117,22 @@ TurDecision interpret_tur_reply(const TurReply& reply) {
         }
         return {TurVerdict::Down, "transport error, host status 0x" + hex2(reply.host_status)};
     }
-    if ((reply.driver_status & 0x0f) == kDriverTimeout) {
+    if ((reply.driver_status & kDriverByteMask) == kDriverTimeout) {
         return {TurVerdict::Down, "tur timed out"};
     }
     switch (reply.scsi_status) {
         case 0x00:
-            if ((reply.driver_status & 0x0f) != 0 && (reply.driver_status & 0x0f) != kDriverSense) {
+            if ((reply.driver_status & kDriverByteMask) != 0 &&
+                (reply.driver_status & kDriverByteMask) != kDriverSense) {
                 return {TurVerdict::Down, "driver error 0x" + hex2(reply.driver_status)};
             }
             return {TurVerdict::Up, "tur checker reports path is up"};
-        case kStatusBusy:
-        case kStatusTaskSetFull:
+        case core::kScsiStatusBusy:
+        case core::kScsiStatusTaskSetFull:
             return {TurVerdict::Up, "path answered busy; treated as up"};
-        case kStatusReservationConflict:
+        case core::kScsiStatusReservationConflict:
             return {TurVerdict::Up, "reservation conflict; the path itself is up"};
-        case kStatusCheckCondition:
+        case core::kScsiStatusCheckCondition:
             break;
         default:
             return {TurVerdict::Down, "unexpected SCSI status 0x" + hex2(reply.scsi_status)};

@@ -11,13 +11,10 @@
 #include <cstdio>
 
 #include "os/errno_text.hpp"
+#include "os/sg_io_status.hpp"
 
 namespace pathkeeper::os {
 namespace {
-
-// Driver byte values (low nibble of driver_status); DRIVER_SENSE only says sense data came back.
-constexpr unsigned kDriverSense = 0x08;
-constexpr unsigned kDriverTimeout = 0x06;
 
 std::string hex2(unsigned value) {
     char buffer[8];
@@ -134,7 +131,7 @@ core::ScsiCompletion classify_sg_io(const std::string& device_path, const SgIoSt
         out.status = io.status;
         return out;
     }
-    const unsigned driver = io.driver_status & 0x0fu;
+    const unsigned driver = io.driver_status & kDriverByteMask;
     if (driver == kDriverTimeout) {
         return failed(device_path, "command timed out");
     }
