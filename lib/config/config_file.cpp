@@ -123,8 +123,12 @@ private:
                   key);
         } else if (name == "prio") {
             store(o.prio, read_with(v, path, "a prioritizer name", core::parse_prio_kind), l, name, key);
+        } else if (name == "prio_args") {
+            store(o.prio_args, scalar(v, path, "a string"), l, name, key);
         } else if (name == "detect_prio") {
             store(o.detect_prio, read_bool(v, path), l, name, key);
+        } else if (name == "detect_checker") {
+            store(o.detect_checker, read_bool(v, path), l, name, key);
         } else if (name == "failback") {
             store(o.failback,
                   read_with(v, path, "immediate, manual, followover or a delay", core::parse_failback), l,
@@ -154,6 +158,13 @@ private:
             store(o.last_path_recovery_tmo, read_session_or_seconds(v, path), l, name, key);
         } else if (name == "checker_timeout") {
             store(o.checker_timeout, read_duration(v, path, 100ms), l, name, key);
+        } else if (name == "dev_loss_tmo") {
+            store(o.dev_loss_tmo, read_with(v, path, "kernel, infinity or seconds", core::parse_dev_loss_tmo),
+                  l, name, key);
+        } else if (name == "uid_attribute") {
+            store(o.uid_attribute, read_string(v, path), l, name, key);
+        } else if (name == "vpd_vendor") {
+            store(o.vpd_vendor, scalar(v, path, "a string"), l, name, key);
         } else if (name == "flap_window") {
             store(o.flap_window, read_duration(v, path, 0ms), l, name, key);
         } else if (name == "flap_threshold") {

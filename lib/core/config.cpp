@@ -91,15 +91,26 @@ constexpr std::array<Spelling<PathSelector>, 3> selector_aliases{{
     {"queue-length 0", PathSelector::QueueLength},
     {"service-time 0", PathSelector::ServiceTime},
 }};
-constexpr std::array<Spelling<CheckerKind>, 3> checker_names{{
+constexpr std::array<Spelling<CheckerKind>, 7> checker_names{{
     {"tur", CheckerKind::Tur},
     {"directio", CheckerKind::Directio},
     {"none", CheckerKind::None},
+    {"readsector0", CheckerKind::Readsector0},
+    {"rdac", CheckerKind::Rdac},
+    {"hp_sw", CheckerKind::HpSw},
+    {"emc_clariion", CheckerKind::EmcClariion},
 }};
-constexpr std::array<Spelling<PrioKind>, 3> prio_names{{
+constexpr std::array<Spelling<PrioKind>, 10> prio_names{{
     {"const", PrioKind::Const},
     {"alua", PrioKind::Alua},
     {"sysfs", PrioKind::Sysfs},
+    {"rdac", PrioKind::Rdac},
+    {"hp_sw", PrioKind::HpSw},
+    {"emc", PrioKind::Emc},
+    {"ontap", PrioKind::Ontap},
+    {"hds", PrioKind::Hds},
+    {"weightedpath", PrioKind::WeightedPath},
+    {"path_latency", PrioKind::PathLatency},
 }};
 constexpr std::array<Spelling<FindMultipaths>, 3> find_names{{
     {"strict", FindMultipaths::Strict},
@@ -343,6 +354,35 @@ Result<ReservationKey> parse_reservation_key(std::string_view text) {
     return ReservationKey::fixed(*key);
 }
 
+std::string to_string(const DevLossTmo& v) {
+    switch (v.mode) {
+        case DevLossTmo::Mode::Kernel:
+            return "kernel";
+        case DevLossTmo::Mode::Infinity:
+            return "infinity";
+        case DevLossTmo::Mode::Seconds:
+            break;
+    }
+    return format_duration(std::chrono::duration_cast<Millis>(v.value));
+}
+
+Result<DevLossTmo> parse_dev_loss_tmo(std::string_view text) {
+    const std::string key = lower(trim(text));
+    if (key == "kernel") {
+        return DevLossTmo::kernel();
+    }
+    if (key == "infinity") {
+        return DevLossTmo::infinity();
+    }
+    auto d = parse_duration(key);
+    if (!d.ok() || d->count() % 1000 != 0) {
+        return make_error(ErrorCode::InvalidArgument,
+                          "invalid dev_loss_tmo \"" + std::string(text) +
+                              "\" (valid: kernel, infinity, or whole seconds such as 600s)");
+    }
+    return DevLossTmo::after(std::chrono::duration_cast<std::chrono::seconds>(*d));
+}
+
 Result<Pattern> Pattern::compile(std::string_view text) {
     Pattern p;
     p.text_ = std::string(text);
@@ -452,7 +492,9 @@ const MapOptions& builtin_map_options() {
         o.path_selector = PathSelector::ServiceTime;
         o.path_checker = CheckerKind::Tur;
         o.prio = PrioKind::Const;
+        o.prio_args = "";
         o.detect_prio = true;
+        o.detect_checker = true;
         o.failback = Failback::manual();
         o.no_path_retry = NoPathRetry::fail();
         o.rr_weight = RrWeight::Uniform;
@@ -466,6 +508,9 @@ const MapOptions& builtin_map_options() {
         o.fast_io_fail = 0s;
         o.last_path_recovery_tmo = kRecoveryTmoOfSession;
         o.checker_timeout = 30s;
+        o.dev_loss_tmo = DevLossTmo::kernel();
+        o.uid_attribute = "ID_SERIAL";
+        o.vpd_vendor = "";
         o.flap_window = 30s;
         o.flap_threshold = 2;
         o.flap_hold_time = 10s;
@@ -536,7 +581,9 @@ ResolvedMapOptions resolve_levels(const std::vector<Level>& levels) {
     r.path_selector = pick(levels, &MapOptions::path_selector, "path_selector");
     r.path_checker = pick(levels, &MapOptions::path_checker, "path_checker");
     r.prio = pick(levels, &MapOptions::prio, "prio");
+    r.prio_args = pick(levels, &MapOptions::prio_args, "prio_args");
     r.detect_prio = pick(levels, &MapOptions::detect_prio, "detect_prio");
+    r.detect_checker = pick(levels, &MapOptions::detect_checker, "detect_checker");
     r.failback = pick(levels, &MapOptions::failback, "failback");
     r.no_path_retry = pick(levels, &MapOptions::no_path_retry, "no_path_retry");
     r.rr_weight = pick(levels, &MapOptions::rr_weight, "rr_weight");
@@ -550,6 +597,9 @@ ResolvedMapOptions resolve_levels(const std::vector<Level>& levels) {
     r.fast_io_fail = pick(levels, &MapOptions::fast_io_fail, "fast_io_fail");
     r.last_path_recovery_tmo = pick(levels, &MapOptions::last_path_recovery_tmo, "last_path_recovery_tmo");
     r.checker_timeout = pick(levels, &MapOptions::checker_timeout, "checker_timeout");
+    r.dev_loss_tmo = pick(levels, &MapOptions::dev_loss_tmo, "dev_loss_tmo");
+    r.uid_attribute = pick(levels, &MapOptions::uid_attribute, "uid_attribute");
+    r.vpd_vendor = pick(levels, &MapOptions::vpd_vendor, "vpd_vendor");
     r.flap_window = pick(levels, &MapOptions::flap_window, "flap_window");
     r.flap_threshold = pick(levels, &MapOptions::flap_threshold, "flap_threshold");
     r.flap_hold_time = pick(levels, &MapOptions::flap_hold_time, "flap_hold_time");
@@ -707,6 +757,9 @@ std::string format_option_value(const NoPathRetry& v) {
 std::string format_option_value(const ReservationKey& v) {
     return to_string(v);
 }
+std::string format_option_value(const DevLossTmo& v) {
+    return to_string(v);
+}
 
 namespace {
 
@@ -723,7 +776,9 @@ std::vector<ExplainedSetting> explain(const ResolvedMapOptions& r) {
     add(out, "path_selector", r.path_selector);
     add(out, "path_checker", r.path_checker);
     add(out, "prio", r.prio);
+    add(out, "prio_args", r.prio_args);
     add(out, "detect_prio", r.detect_prio);
+    add(out, "detect_checker", r.detect_checker);
     add(out, "failback", r.failback);
     add(out, "no_path_retry", r.no_path_retry);
     add(out, "rr_weight", r.rr_weight);
@@ -736,6 +791,9 @@ std::vector<ExplainedSetting> explain(const ResolvedMapOptions& r) {
     add(out, "fast_io_fail", r.fast_io_fail);
     add(out, "last_path_recovery_tmo", r.last_path_recovery_tmo);
     add(out, "checker_timeout", r.checker_timeout);
+    add(out, "dev_loss_tmo", r.dev_loss_tmo);
+    add(out, "uid_attribute", r.uid_attribute);
+    add(out, "vpd_vendor", r.vpd_vendor);
     add(out, "flap_window", r.flap_window);
     add(out, "flap_threshold", r.flap_threshold);
     add(out, "flap_hold_time", r.flap_hold_time);

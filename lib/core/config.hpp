@@ -49,14 +49,18 @@ const char* to_string(PathSelector v) noexcept;
 Result<PathSelector> parse_path_selector(std::string_view text);
 
 // tur: SCSI TEST UNIT READY; directio: one O_DIRECT read of the first block; none: always up
-// (multipath-tools' "none" checker, useful for scsi_debug and simulation).
-enum class CheckerKind { Tur, Directio, None };
+// (multipath-tools' "none" checker, useful for scsi_debug and simulation); readsector0: a read of sector 0;
+// rdac, hp_sw, emc_clariion: the array-specific checkers of LSI/NetApp E-Series, HP active/standby and
+// EMC CLARiiON/VNX arrays (their vendor-specific INQUIRY pages).
+enum class CheckerKind { Tur, Directio, None, Readsector0, Rdac, HpSw, EmcClariion };
 const char* to_string(CheckerKind v) noexcept;
 Result<CheckerKind> parse_checker_kind(std::string_view text);
 
 // const: every path priority 1; alua: from the ALUA access state (REPORT TPGS, 50/10/1/0);
-// sysfs: the same states, read from the kernel's /sys/block/sdX/device/access_state.
-enum class PrioKind { Const, Alua, Sysfs };
+// sysfs: the same states, read from the kernel's /sys/block/sdX/device/access_state; rdac, hp_sw, emc,
+// ontap, hds: array-specific prioritizers; weightedpath: from prio_args patterns; path_latency: from
+// measured I/O latency (prio_args tune it).
+enum class PrioKind { Const, Alua, Sysfs, Rdac, HpSw, Emc, Ontap, Hds, WeightedPath, PathLatency };
 const char* to_string(PrioKind v) noexcept;
 Result<PrioKind> parse_prio_kind(std::string_view text);
 
@@ -158,6 +162,22 @@ private:
     bool inverted_ = false;
 };
 
+// The SCSI transport's dev_loss_tmo (FC remote port, SAS end device): how long the kernel keeps a lost
+// port's devices before removing them. Kernel: leave it as the kernel has it (the default).
+struct DevLossTmo {
+    enum class Mode { Kernel, Infinity, Seconds };
+    Mode mode = Mode::Kernel;
+    std::chrono::seconds value{0};  // Seconds only
+
+    static DevLossTmo kernel() { return {Mode::Kernel, {}}; }
+    static DevLossTmo infinity() { return {Mode::Infinity, {}}; }
+    static DevLossTmo after(std::chrono::seconds s) { return {Mode::Seconds, s}; }
+    bool operator==(const DevLossTmo&) const = default;
+};
+std::string to_string(const DevLossTmo& v);  // "kernel", "infinity", "600s"
+// "kernel" | "infinity" | duration in whole seconds ("600s") | bare seconds ("600").
+Result<DevLossTmo> parse_dev_loss_tmo(std::string_view text);
+
 // fast_io_fail: off (recovery_tmo is never touched). Negative like the kernel's own "off" (-1), so that
 // 0 s keeps its literal meaning: fail at once.
 inline constexpr std::chrono::seconds kFastIoFailOff{-1};
@@ -174,9 +194,14 @@ struct MapOptions {
     std::optional<PathSelector> path_selector;
     std::optional<CheckerKind> path_checker;
     std::optional<PrioKind> prio;
+    // Arguments of the prioritizer (weightedpath's patterns, path_latency's tuning); empty for the others.
+    std::optional<std::string> prio_args;
     // Use the alua prioritizer for a path that reports TPGS, unless a multipaths entry names a prio
     // (multipath-tools' detect_prio; its "autodetected" origin sits between multipaths and overrides).
     std::optional<bool> detect_prio;
+    // Use tur for a path that reports TPGS, rdac for one that reports an RDAC controller, whatever
+    // path_checker says (multipath-tools' detect_checker).
+    std::optional<bool> detect_checker;
     std::optional<Failback> failback;
     std::optional<NoPathRetry> no_path_retry;
     std::optional<RrWeight> rr_weight;
@@ -198,6 +223,11 @@ struct MapOptions {
     // a short outage instead of erroring I/O. kRecoveryTmoOfSession = the session's own value.
     std::optional<std::chrono::seconds> last_path_recovery_tmo;
     std::optional<Millis> checker_timeout;  // a check still running after this counts as down
+    std::optional<DevLossTmo> dev_loss_tmo;
+    // The udev property holding the WWID of this device's paths (ID_SERIAL unless an array says otherwise).
+    std::optional<std::string> uid_attribute;
+    // Vendor-specific VPD data shown for the path ("hp3par": the 3PAR volume name); empty: none.
+    std::optional<std::string> vpd_vendor;
     // Flap damping: a path that fails again within flap_window of being reinstated counts one flap;
     // at flap_threshold flaps it is held out (state Shaky, failed in dm) for flap_hold_time, doubled
     // at each further flap up to flap_hold_max; flap_threshold 0 disables damping.
@@ -228,7 +258,9 @@ void for_each_map_option(MapOptions& o, F&& f) {
     f("path_selector", o.path_selector);
     f("path_checker", o.path_checker);
     f("prio", o.prio);
+    f("prio_args", o.prio_args);
     f("detect_prio", o.detect_prio);
+    f("detect_checker", o.detect_checker);
     f("failback", o.failback);
     f("no_path_retry", o.no_path_retry);
     f("rr_weight", o.rr_weight);
@@ -241,6 +273,9 @@ void for_each_map_option(MapOptions& o, F&& f) {
     f("fast_io_fail", o.fast_io_fail);
     f("last_path_recovery_tmo", o.last_path_recovery_tmo);
     f("checker_timeout", o.checker_timeout);
+    f("dev_loss_tmo", o.dev_loss_tmo);
+    f("uid_attribute", o.uid_attribute);
+    f("vpd_vendor", o.vpd_vendor);
     f("flap_window", o.flap_window);
     f("flap_threshold", o.flap_threshold);
     f("flap_hold_time", o.flap_hold_time);
@@ -401,7 +436,9 @@ struct ResolvedMapOptions {
     Resolved<PathSelector> path_selector;
     Resolved<CheckerKind> path_checker;
     Resolved<PrioKind> prio;
+    Resolved<std::string> prio_args;
     Resolved<bool> detect_prio;
+    Resolved<bool> detect_checker;
     Resolved<Failback> failback;
     Resolved<NoPathRetry> no_path_retry;
     Resolved<RrWeight> rr_weight;
@@ -414,6 +451,9 @@ struct ResolvedMapOptions {
     Resolved<std::chrono::seconds> fast_io_fail;
     Resolved<std::chrono::seconds> last_path_recovery_tmo;
     Resolved<Millis> checker_timeout;
+    Resolved<DevLossTmo> dev_loss_tmo;
+    Resolved<std::string> uid_attribute;
+    Resolved<std::string> vpd_vendor;
     Resolved<Millis> flap_window;
     Resolved<unsigned> flap_threshold;
     Resolved<Millis> flap_hold_time;
@@ -494,5 +534,6 @@ std::string format_option_value(LogLevel v);
 std::string format_option_value(const Failback& v);
 std::string format_option_value(const NoPathRetry& v);
 std::string format_option_value(const ReservationKey& v);
+std::string format_option_value(const DevLossTmo& v);
 
 }  // namespace pathkeeper::core

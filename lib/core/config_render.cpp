@@ -3,6 +3,7 @@
 #include <set>
 #include <sstream>
 #include <string_view>
+#include <type_traits>
 
 #include "core/blacklist.hpp"
 #include "core/config_explain.hpp"
@@ -90,7 +91,9 @@ private:
                     out_ << "  # " << s.name << ": <state-dir>/" << in_state_dir << origin << "\n";
                     continue;
                 }
-                const bool text = s.name == "alias_prefix" || s.name.ends_with("_file");
+                const bool text = s.name == "alias_prefix" || s.name.ends_with("_file") ||
+                                  s.name == "prio_args" || s.name == "uid_attribute" ||
+                                  s.name == "vpd_vendor";
                 out_ << "  " << s.name << ": " << (text ? yaml_quoted(s.value) : s.value) << origin << "\n";
             }
         };
@@ -153,9 +156,19 @@ private:
                 if (auto it = options.locations.find(name); it != options.locations.end()) {
                     at = located(it->second);
                 }
-                out_ << indent << name << ": " << format_option_value(*field) << at << "\n";
+                out_ << indent << name << ": " << yaml_value(*field) << at << "\n";
             }
         });
+    }
+
+    // Free text (prio_args, uid_attribute) is quoted so that it reads back as the same string.
+    template <typename T>
+    static std::string yaml_value(const T& value) {
+        if constexpr (std::is_same_v<T, std::string>) {
+            return yaml_quoted(value);
+        } else {
+            return format_option_value(value);
+        }
     }
 
     void device_rule(const DeviceRule& rule, const std::string& comment) {

@@ -67,8 +67,9 @@ int path_priority(const ResolvedMapOptions& options, const PathInfo& path) {
         case PrioKind::Alua:
         case PrioKind::Sysfs:
             return alua_priority(path.alua_state);
+        default:
+            return 1;  // array-specific prioritizers: not implemented yet
     }
-    return 1;
 }
 
 std::string table_text(const PlannedMap& map) {

@@ -289,6 +289,12 @@ ports::CheckOutcome DispatchingChecker::check(const ports::CheckRequest& request
             return directio_.check(request);
         case core::CheckerKind::None:
             break;  // never submitted: a path without a checker is not checked
+        case core::CheckerKind::Readsector0:
+        case core::CheckerKind::Rdac:
+        case core::CheckerKind::HpSw:
+        case core::CheckerKind::EmcClariion:
+            return {core::PathState::Down,
+                    std::string("checker ") + core::to_string(request.kind) + " is not implemented yet"};
     }
     return {core::PathState::Down, "unknown checker kind"};
 }

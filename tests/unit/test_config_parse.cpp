@@ -102,8 +102,8 @@ TEST(AConfigFile, WithABadEnumValueListsTheValidOnes) {
 }
 
 TEST(AConfigFile, WithABadCheckerListsTheValidCheckers) {
-    EXPECT_THAT(errors_of("defaults:\n  path_checker: readsector0\n"),
-                HasSubstr("(valid: tur, directio, none)"));
+    EXPECT_THAT(errors_of("defaults:\n  path_checker: cciss_tur\n"),
+                HasSubstr("(valid: tur, directio, none, readsector0, rdac, hp_sw, emc_clariion)"));
 }
 
 TEST(AConfigFile, WithABadBooleanIsRejected) {
@@ -464,8 +464,10 @@ TEST(AConfigFile, TreatsNoPathRetryZeroAsFailLikeMultipathTools) {
 
 TEST(AConfigFile, WithABadValueInsideADeviceRuleNamesTheRuleIndex) {
     EXPECT_THAT(
-        errors_of("devices:\n  - vendor: A\n    product: B\n  - vendor: C\n    product: D\n    prio: emc\n"),
-        HasSubstr("test.yaml:6:11: devices[1].prio: invalid prio \"emc\" (valid: const, alua, sysfs)"));
+        errors_of(
+            "devices:\n  - vendor: A\n    product: B\n  - vendor: C\n    product: D\n    prio: random\n"),
+        HasSubstr(
+            "test.yaml:6:11: devices[1].prio: invalid prio \"random\" (valid: const, alua, sysfs, rdac"));
 }
 
 TEST(AConfigFile, WithAnUnknownKeyInAMultipathEntryIsRejected) {
