@@ -3,6 +3,8 @@
 #include <array>
 #include <string>
 
+#include "core/state_change_meaning.hpp"
+
 namespace pathkeeper::daemon {
 namespace {
 
@@ -77,13 +79,13 @@ std::string_view message_id(JournalEvent event) {
 }
 
 JournalEvent journal_event_of(const core::PublishPathStateChange& change) {
-    const bool was_usable = core::is_usable(change.old_state);
-    const bool is_usable = core::is_usable(change.new_state);
-    if (was_usable && !is_usable) {
-        return JournalEvent::PathFailed;
-    }
-    if (!was_usable && is_usable) {
-        return JournalEvent::PathReinstated;
+    switch (core::meaning_of_state_change(change.old_state, change.new_state)) {
+        case core::StateChangeMeaning::Failed:
+            return JournalEvent::PathFailed;
+        case core::StateChangeMeaning::Reinstated:
+            return JournalEvent::PathReinstated;
+        case core::StateChangeMeaning::Other:
+            break;
     }
     return JournalEvent::PathStateChanged;
 }

@@ -2,6 +2,8 @@
 
 #include <variant>
 
+#include "core/state_change_meaning.hpp"
+
 namespace pathkeeper::daemon {
 
 void MetricsCounters::observe(const core::Event& event) {
@@ -23,13 +25,15 @@ void MetricsCounters::observe(const std::vector<core::Action>& actions) {
         if (change == nullptr) {
             continue;
         }
-        const bool was_usable = core::is_usable(change->old_state);
-        const bool is_usable = core::is_usable(change->new_state);
-        // Pending is "not checked yet": leaving it is the first answer, not a recovery or a failure.
-        if (was_usable && !is_usable && change->new_state != core::PathState::Pending) {
-            ++paths_[change->devnode].failures;
-        } else if (!was_usable && is_usable && change->old_state != core::PathState::Pending) {
-            ++paths_[change->devnode].reinstates;
+        switch (core::meaning_of_state_change(change->old_state, change->new_state)) {
+            case core::StateChangeMeaning::Failed:
+                ++paths_[change->devnode].failures;
+                break;
+            case core::StateChangeMeaning::Reinstated:
+                ++paths_[change->devnode].reinstates;
+                break;
+            case core::StateChangeMeaning::Other:
+                break;
         }
     }
 }

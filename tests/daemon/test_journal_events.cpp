@@ -64,8 +64,9 @@ TEST(JournalEvents, PathFailedCarriesItsFieldsAndTheEngineLine) {
 TEST(JournalEvents, PathKindFollowsUsability) {
     EXPECT_EQ(journal_event_of(PublishPathStateChange{"m", "sdb", PathState::Down, PathState::Up, "", ""}),
               JournalEvent::PathReinstated);
+    // The first check's answer is not a recovery.
     EXPECT_EQ(journal_event_of(PublishPathStateChange{"m", "sdb", PathState::Pending, PathState::Up, "", ""}),
-              JournalEvent::PathReinstated);
+              JournalEvent::PathStateChanged);
     EXPECT_EQ(journal_event_of(PublishPathStateChange{"m", "sdb", PathState::Up, PathState::Shaky, "", ""}),
               JournalEvent::PathFailed);
     EXPECT_EQ(
