@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "core/blacklist.hpp"
+#include "core/config_explain.hpp"
 #include "core/hwtable.hpp"
 #include "core/map_planner.hpp"
 #include "migrate/multipath_conf.hpp"
@@ -271,6 +272,30 @@ TEST(TheDeviceTable, SamplePatternsMatchWhatTheyShould) {
     EXPECT_EQ(sample_for("^DD[46]A-"), "DD4A-");
     EXPECT_EQ(sample_for("SAN ARRAY$"), "SAN ARRAY");
     EXPECT_EQ(sample_for(".*"), "x");
+}
+
+std::string explained(const std::vector<ExplainedValue>& lines, std::string_view name) {
+    for (const auto& l : lines) {
+        if (l.name == name) {
+            return l.value + "  # " + l.origin;
+        }
+    }
+    return "(not listed)";
+}
+
+TEST(TheDeviceTable, IsNamedAsTheOriginOfAnEntrysSettings) {
+    const auto lines = explain_map(Config{}, {"2abc", "Nimble", "Server", "1.0"});
+    EXPECT_EQ(explained(lines, "hardware_handler"), "alua  # built-in device table: Nimble Server");
+    EXPECT_EQ(explained(lines, "no_path_retry"), "queue  # built-in device table: Nimble Server");
+    EXPECT_EQ(explained(lines, "path_checker"), "tur  # built-in");
+}
+
+TEST(TheDeviceTable, MergesAGenericEntryUnderAMoreSpecificLaterOne) {
+    // The generic NVMe entry sets the grouping; HPE Alletra's own entry only no_path_retry.
+    const auto lines = explain_map(Config{}, {"eui.1", "NVME", "HPE Alletra 9060", ""});
+    EXPECT_EQ(explained(lines, "path_grouping_policy"), "group_by_prio  # built-in device table: NVM[eE] .*");
+    EXPECT_EQ(explained(lines, "no_path_retry"), "queue  # built-in device table: NVME HPE Alletra");
+    EXPECT_EQ(explained(lines, "uid_attribute"), "ID_WWN  # built-in device table: NVM[eE] .*");
 }
 
 // For every row: two paths of a device the row matches (and no later row does, so the row is the last
