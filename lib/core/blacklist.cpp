@@ -2,23 +2,14 @@
 
 #include <utility>
 
+#include "core/hwtable.hpp"
+
 namespace pathkeeper::core {
 namespace {
 
 PatternRule builtin_pattern(std::string_view text) {
     auto p = Pattern::compile(text);
     return PatternRule{p.ok() ? std::move(p).value() : Pattern{}, {}};
-}
-
-DeviceMatchRule builtin_device(std::string_view vendor, std::string_view product) {
-    DeviceMatchRule rule;
-    if (auto v = Pattern::compile(vendor); v.ok()) {
-        rule.vendor = std::move(v).value();
-    }
-    if (auto p = Pattern::compile(product); p.ok()) {
-        rule.product = std::move(p).value();
-    }
-    return rule;
 }
 
 std::string origin_of(const SourceLocation& where) {
@@ -113,26 +104,8 @@ const BlacklistRules& builtin_blacklist() {
     static const BlacklistRules rules = [] {
         BlacklistRules r;
         r.devnode.push_back(builtin_pattern("!^(sd[a-z]|dasd[a-z]|nvme[0-9])"));
-        // Management / access LUNs that carry no data (multipath-tools' hwtable bl_product entries).
-        static const std::pair<const char*, const char*> devices[] = {
-            {"SGI", "Universal Xport"},
-            {"^DGC", "LUNZ"},
-            {"EMC", "LUNZ"},
-            {"DELL", "Universal Xport"},
-            {"FUJITSU", "Universal Xport"},
-            {"IBM", "Universal Xport"},
-            {"IBM", "S/390"},
-            {"LENOVO", "Universal Xport"},
-            {"(NETAPP|LSI|ENGENIO)", "Universal Xport"},
-            {"STK", "Universal Xport"},
-            {"SUN", "Universal Xport"},
-            {"(Intel|INTEL)", "VTrak V-LUN"},
-            {"Promise", "VTrak V-LUN"},
-            {"Promise", "Vess V-LUN"},
-        };
-        for (const auto& [vendor, product] : devices) {
-            r.device.push_back(builtin_device(vendor, product));
-        }
+        // Access and management LUNs that carry no data: the device table's product_blacklist facts.
+        r.device = builtin_product_blacklist();
         return r;
     }();
     return rules;

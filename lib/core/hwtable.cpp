@@ -1,61 +1,211 @@
 #include "core/hwtable.hpp"
 
+#include <set>
+#include <type_traits>
 #include <utility>
+
+#include "core/text.hpp"
 
 namespace pathkeeper::core {
 namespace {
 
-using namespace std::chrono_literals;
-
-DeviceRule builtin_rule(std::string_view vendor, std::string_view product, MapOptions options) {
-    auto rule = make_device_rule(vendor, product, std::move(options));
-    // The table is a compile-time constant: a pattern that does not compile is a programming error.
-    return rule.ok() ? std::move(rule).value() : DeviceRule{};
+Error bad_value(std::string_view value, std::string_view why) {
+    return Error(ErrorCode::InvalidArgument,
+                 "invalid value " + text::quote(value) + " (" + std::string(why) + ")");
 }
 
-std::vector<DeviceRule> make_table() {
-    std::vector<DeviceRule> table;
-    {
-        // Linux-IO (LIO) kernel target; identical to multipath-tools 0.9.4.
-        MapOptions o;
-        o.path_grouping_policy = GroupingPolicy::GroupByPrio;
-        o.hardware_handler = HardwareHandler::Alua;
-        o.prio = PrioKind::Alua;
-        o.failback = Failback::immediate();
-        o.no_path_retry = NoPathRetry::retries(12);
-        table.push_back(builtin_rule("(LIO-ORG|SUSE)", ".*", std::move(o)));
+Result<bool> parse_yes_no(std::string_view value) {
+    if (value == "yes") {
+        return true;
     }
-    // The three below have no multipath-tools entry (it applies its defaults: failover, failback
-    // manual, no_path_retry fail). Their ports are all equivalent unless ALUA is configured, so
-    // pathkeeper uses every path (group_by_prio over const priorities is one group) and lets
-    // detect_prio pick up ALUA where the target reports it.
-    auto active_active = [] {
-        MapOptions o;
-        o.path_grouping_policy = GroupingPolicy::GroupByPrio;
-        o.prio = PrioKind::Const;
-        o.detect_prio = true;
-        o.failback = Failback::immediate();
-        o.no_path_retry = NoPathRetry::retries(12);
-        return o;
-    };
-    // IET and tgt (STGT) report vendor "IET", product "VIRTUAL-DISK".
-    table.push_back(builtin_rule("^IET", "^VIRTUAL-DISK", active_active()));
-    // SCST vdisk handlers report vendor "SCST_FIO" (file I/O) or "SCST_BIO" (block I/O).
-    table.push_back(builtin_rule("^(SCST_FIO|SCST_BIO)", ".*", active_active()));
-    {
-        // scsi_debug: reports ALUA states, so group by ALUA priority (test beds and CI).
-        MapOptions o = active_active();
-        o.prio = PrioKind::Alua;
-        table.push_back(builtin_rule("^Linux", "^scsi_debug", std::move(o)));
+    if (value == "no") {
+        return false;
     }
+    return bad_value(value, "valid: yes, no");
+}
+
+// Whole seconds; fast_io_fail also takes "off" and last_path_recovery_tmo "session", as in the YAML file.
+Result<std::chrono::seconds> parse_seconds(std::string_view name, std::string_view value) {
+    if (name == "fast_io_fail" && value == "off") {
+        return kFastIoFailOff;
+    }
+    if (name == "last_path_recovery_tmo" && value == "session") {
+        return kRecoveryTmoOfSession;
+    }
+    auto d = parse_duration(value);
+    if (!d.ok()) {
+        return bad_value(value, d.error().message);
+    }
+    if (d->count() % 1000 != 0) {
+        return bad_value(value, "must be whole seconds");
+    }
+    return std::chrono::duration_cast<std::chrono::seconds>(*d);
+}
+
+// The kernel caps pg_init_retries at 50; a repeat count of 0 would never move to the next path.
+Result<unsigned> parse_count(std::string_view name, std::string_view value) {
+    const std::uint64_t min = name == "rr_min_io_rq" ? 1 : 0;
+    const std::uint64_t max = name == "pg_init_retries" ? 50 : 1000000;
+    auto n = text::to_unsigned(value, max);
+    if (!n || *n < min) {
+        return bad_value(value, "a whole number " + std::to_string(min) + ".." + std::to_string(max));
+    }
+    return static_cast<unsigned>(*n);
+}
+
+// One value parser per option type, the core parsers the config file uses.
+template <typename T>
+Result<T> parse_as(std::string_view name, std::string_view value) {
+    if constexpr (std::is_same_v<T, bool>) {
+        return parse_yes_no(value);
+    } else if constexpr (std::is_same_v<T, unsigned>) {
+        return parse_count(name, value);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return std::string(value);
+    } else if constexpr (std::is_same_v<T, std::chrono::seconds>) {
+        return parse_seconds(name, value);
+    } else if constexpr (std::is_same_v<T, Millis>) {
+        return parse_duration(value);
+    } else if constexpr (std::is_same_v<T, GroupingPolicy>) {
+        return parse_grouping_policy(value);
+    } else if constexpr (std::is_same_v<T, PathSelector>) {
+        return parse_path_selector(value);
+    } else if constexpr (std::is_same_v<T, CheckerKind>) {
+        return parse_checker_kind(value);
+    } else if constexpr (std::is_same_v<T, PrioKind>) {
+        return parse_prio_kind(value);
+    } else if constexpr (std::is_same_v<T, Failback>) {
+        return parse_failback(value);
+    } else if constexpr (std::is_same_v<T, NoPathRetry>) {
+        return parse_no_path_retry(value);
+    } else if constexpr (std::is_same_v<T, RrWeight>) {
+        return parse_rr_weight(value);
+    } else if constexpr (std::is_same_v<T, HardwareHandler>) {
+        return parse_hardware_handler(value);
+    } else if constexpr (std::is_same_v<T, DevLossTmo>) {
+        return parse_dev_loss_tmo(value);
+    } else {
+        static_assert(std::is_same_v<T, ReservationKey>, "a map option type without a text parser");
+        return parse_reservation_key(value);
+    }
+}
+
+std::string row_name(const DeviceTableRow& row) {
+    std::string out = "built-in device table row vendor " + text::quote(row.vendor, 80) + " product " +
+                      text::quote(row.product, 80);
+    if (!row.revision.empty()) {
+        out += " revision " + text::quote(row.revision, 80);
+    }
+    return out;
+}
+
+std::vector<BuiltinDevice> parse_table() {
+    std::vector<BuiltinDevice> out;
+    for (const auto& row : device_table_rows()) {
+        // A row that does not parse is a defect of the table, caught by the unit tests; at run time the
+        // remaining rows still apply.
+        if (auto parsed = parse_device_table_row(row); parsed.ok()) {
+            out.push_back(std::move(parsed).value());
+        }
+    }
+    return out;
+}
+
+const std::vector<BuiltinDevice>& parsed_table() {
+    static const std::vector<BuiltinDevice> table = parse_table();
     return table;
 }
 
 }  // namespace
 
+const std::vector<DeviceTableRow>& device_table_rows() {
+    static const std::vector<DeviceTableRow> rows = {
+#include "core/device_table.def"
+    };
+    return rows;
+}
+
+Result<void> set_map_option_from_text(MapOptions& options, std::string_view name, std::string_view value) {
+    bool known = false;
+    Result<void> result;
+    for_each_map_option(options, [&](const char* option, auto& field) {
+        if (known || name != option) {
+            return;
+        }
+        known = true;
+        using T = typename std::remove_reference_t<decltype(field)>::value_type;
+        auto parsed = parse_as<T>(name, value);
+        if (!parsed.ok()) {
+            result = Error(ErrorCode::InvalidArgument, std::string(name) + ": " + parsed.error().message);
+            return;
+        }
+        field = std::move(parsed).value();
+    });
+    if (!known) {
+        return Error(ErrorCode::InvalidArgument, "unknown option " + text::quote(name));
+    }
+    return result;
+}
+
+Result<BuiltinDevice> parse_device_table_row(const DeviceTableRow& row) {
+    BuiltinDevice out;
+    MapOptions options;
+    std::set<std::string_view> seen;
+    for (const auto& [name, value] : row.settings) {
+        if (!seen.insert(name).second) {
+            return Error(ErrorCode::InvalidArgument,
+                         row_name(row) + ": " + std::string(name) + " given twice");
+        }
+        if (name == "product_blacklist") {
+            if (auto p = Pattern::compile(value); !p.ok()) {
+                return Error(ErrorCode::InvalidArgument, row_name(row) + ": " + p.error().message);
+            }
+            out.product_blacklist = std::string(value);
+            continue;
+        }
+        if (auto set = set_map_option_from_text(options, name, value); !set.ok()) {
+            return Error(ErrorCode::InvalidArgument, row_name(row) + ": " + set.error().message);
+        }
+    }
+    auto rule = make_device_rule(row.vendor, row.product, std::move(options), {}, row.revision);
+    if (!rule.ok()) {
+        return Error(ErrorCode::InvalidArgument, row_name(row) + ": " + rule.error().message);
+    }
+    out.rule = std::move(rule).value();
+    return out;
+}
+
 const std::vector<DeviceRule>& builtin_device_rules() {
-    static const std::vector<DeviceRule> table = make_table();
-    return table;
+    static const std::vector<DeviceRule> rules = [] {
+        std::vector<DeviceRule> out;
+        for (const auto& device : parsed_table()) {
+            out.push_back(device.rule);
+        }
+        return out;
+    }();
+    return rules;
+}
+
+const std::vector<DeviceMatchRule>& builtin_product_blacklist() {
+    static const std::vector<DeviceMatchRule> rules = [] {
+        std::vector<DeviceMatchRule> out;
+        std::set<std::pair<std::string, std::string>> seen;
+        for (const auto& device : parsed_table()) {
+            if (!device.product_blacklist ||
+                !seen.emplace(device.rule.vendor, *device.product_blacklist).second) {
+                continue;
+            }
+            DeviceMatchRule rule;
+            rule.vendor = device.rule.vendor_pattern;
+            // Compiled once already by parse_device_table_row().
+            if (auto p = Pattern::compile(*device.product_blacklist); p.ok()) {
+                rule.product = std::move(p).value();
+            }
+            out.push_back(std::move(rule));
+        }
+        return out;
+    }();
+    return rules;
 }
 
 std::vector<MatchedDeviceRule> matching_device_rules(const Config& config, std::string_view vendor,

@@ -58,7 +58,6 @@ const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
         {"max_sectors_kb", "pathkeeper does not change queue limits; set max_sectors_kb with a udev rule"},
         {"ghost_delay", "pathkeeper sets a map up as soon as it has a usable path"},
         {"detect_checker", "pathkeeper has no hardware-specific checkers to detect; tur is used"},
-        {"vpd_vendor", "vendor-specific VPD pages are not read by pathkeeper"},
         {"reassign_maps", "obsolete: pathkeeper never remaps devices stacked on a path"},
         {"multipath_dir", "deprecated and ignored by multipath-tools too"},
         {"config_dir", "pathkeeper reads one file; import each file of the directory and merge them"},
@@ -627,6 +626,10 @@ private:
             } else {
                 invalid(r.error().message);
             }
+        } else if (k == "vpd_vendor") {
+            // multipath-tools knows one vendor page layout, HPE 3PAR's.
+            v == "hp3par" ? set(block, k, v, a.line)
+                          : invalid("invalid vpd_vendor \"" + v + "\" (valid: hp3par)");
         } else if (k == "features") {
             features(a, block);
         } else if (k == "fast_io_fail_tmo") {

@@ -227,7 +227,8 @@ TEST(TheManPageDevicesExample, WritesTheRulesAndReportsHardwareSpecificOptions) 
     EXPECT_EQ(config.blacklist.device[0].product->text(), "2.5\" SSD");
     EXPECT_TRUE(config.blacklist.device[0].vendor->matches("COMPELNT"));
     EXPECT_NE(find_note(result, "alias_prefix", Kind::NotMapped), nullptr);
-    EXPECT_NE(find_note(result, "vpd_vendor", Kind::NotMapped), nullptr);
+    EXPECT_EQ(compellent.options.vpd_vendor, "hp3par");
+    EXPECT_EQ(find_note(result, "vpd_vendor", Kind::NotMapped), nullptr);
     // HP HSV: hw handler kept, the hp_sw checker and prioritizer are not available.
     EXPECT_EQ(config.devices[1].options.hardware_handler, core::HardwareHandler::HpSw);
     EXPECT_EQ(config.devices[1].options.no_path_retry, NoPathRetry::retries(12));
@@ -237,6 +238,20 @@ TEST(TheManPageDevicesExample, WritesTheRulesAndReportsHardwareSpecificOptions) 
     // NVMe ANA is the kernel's business.
     EXPECT_FALSE(config.devices[2].options.hardware_handler.has_value());
     EXPECT_FALSE(config.devices[2].options.path_selector.has_value());
+}
+
+TEST(TheImporter, CarriesVpdVendorAndReportsALayoutItDoesNotKnow) {
+    ImportResult result;
+    const core::Config config = import_and_parse(
+        "devices {\n device {\n  vendor \"3PARdata\"\n  product \"VV\"\n  vpd_vendor hp3par\n }\n"
+        " device {\n  vendor \"ACME\"\n  product \"Box\"\n  vpd_vendor acme\n }\n}\n",
+        &result);
+    ASSERT_EQ(config.devices.size(), 2u);
+    EXPECT_EQ(config.devices[0].options.vpd_vendor, "hp3par");
+    EXPECT_FALSE(config.devices[1].options.vpd_vendor.has_value());
+    const ImportNote* note = find_note(result, "vpd_vendor", Kind::InvalidValue);
+    ASSERT_NE(note, nullptr);
+    EXPECT_NE(note->message.find("acme"), std::string::npos) << note->message;
 }
 
 TEST(TheManPageMultipathsExample, MergesEntriesForOneWwidLaterSettingsWinning) {
