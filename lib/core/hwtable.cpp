@@ -42,10 +42,11 @@ Result<std::chrono::seconds> parse_seconds(std::string_view name, std::string_vi
     return std::chrono::duration_cast<std::chrono::seconds>(*d);
 }
 
-// The kernel caps pg_init_retries at 50; a repeat count of 0 would never move to the next path.
+// The ranges the config file takes: the kernel caps pg_init_retries at 50; a repeat count of 0 would never
+// move to the next path.
 Result<unsigned> parse_count(std::string_view name, std::string_view value) {
     const std::uint64_t min = name == "rr_min_io_rq" ? 1 : 0;
-    const std::uint64_t max = name == "pg_init_retries" ? 50 : 1000000;
+    const std::uint64_t max = name == "pg_init_retries" ? 50 : name == "flap_threshold" ? 1000 : 1000000;
     auto n = text::to_unsigned(value, max);
     if (!n || *n < min) {
         return bad_value(value, "a whole number " + std::to_string(min) + ".." + std::to_string(max));
@@ -61,11 +62,18 @@ Result<T> parse_as(std::string_view name, std::string_view value) {
     } else if constexpr (std::is_same_v<T, unsigned>) {
         return parse_count(name, value);
     } else if constexpr (std::is_same_v<T, std::string>) {
+        if (name == "uid_attribute" && value.empty()) {
+            return bad_value(value, "must not be empty");
+        }
         return std::string(value);
     } else if constexpr (std::is_same_v<T, std::chrono::seconds>) {
         return parse_seconds(name, value);
     } else if constexpr (std::is_same_v<T, Millis>) {
-        return parse_duration(value);
+        auto d = parse_duration(value);
+        if (d.ok() && name == "checker_timeout" && *d < Millis{100}) {
+            return bad_value(value, "at least 100ms");
+        }
+        return d;
     } else if constexpr (std::is_same_v<T, GroupingPolicy>) {
         return parse_grouping_policy(value);
     } else if constexpr (std::is_same_v<T, PathSelector>) {

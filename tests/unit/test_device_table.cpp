@@ -249,6 +249,9 @@ TEST(TheDeviceTable, RejectsBadValuesNamingTheOption) {
         {"rr_weight", "heavy"},
         {"path_checker", "ping"},
         {"flush_on_last_del", "1"},
+        {"uid_attribute", ""},
+        {"checker_timeout", "50ms"},
+        {"flap_threshold", "1001"},
     };
     for (const auto& [name, value] : bad) {
         MapOptions o;
