@@ -289,6 +289,42 @@ void ActionExecutor::execute(const core::Action& action) {
                 }
                 completed(a, set);
             },
+            // Sysfs writes that can block (a queue limit change waits for the queue to drain): on the map's
+            // worker queue, so they also land before the table load that follows them.
+            [&](const core::TunePath& a) {
+                dm_worker_.submit(queue_of(a.map), [this, a]() -> DmWorker::Continuation {
+                    auto done = backend_.sysfs->tune_path(a.devnode, a.tuning);
+                    return [this, a, done] {
+                        if (done) {
+                            logger_.log(core::LogLevel::Info, {a.map, a.devnode},
+                                        "set " + core::to_string(a.tuning));
+                            if (!done->empty()) {
+                                logger_.log(core::LogLevel::Notice, {a.map, a.devnode}, *done);
+                            }
+                            completed(a, core::Result<void>{});
+                        } else {
+                            completed(a, done.error());
+                        }
+                    };
+                });
+            },
+            [&](const core::TuneMapDevice& a) {
+                dm_worker_.submit(queue_of(a.map), [this, a]() -> DmWorker::Continuation {
+                    auto done = backend_.sysfs->set_map_max_sectors_kb(a.map, a.max_sectors_kb);
+                    return [this, a, done] {
+                        if (done) {
+                            logger_.log(core::LogLevel::Info, {a.map, ""},
+                                        "max_sectors_kb set to " + std::to_string(a.max_sectors_kb));
+                            if (!done->empty()) {
+                                logger_.log(core::LogLevel::Notice, {a.map, ""}, *done);
+                            }
+                            completed(a, core::Result<void>{});
+                        } else {
+                            completed(a, done.error());
+                        }
+                    };
+                });
+            },
             [&](const core::TriggerUdevChange& a) {
                 completed(a, backend_.sysfs->trigger_change_uevent(a.devnode));
             },

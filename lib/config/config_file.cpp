@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "config/yaml_reader.hpp"
+#include "core/path_tuning.hpp"
 #include "core/wwid.hpp"
 
 namespace pathkeeper::config {
@@ -161,6 +162,12 @@ private:
         } else if (name == "dev_loss_tmo") {
             store(o.dev_loss_tmo, read_with(v, path, "kernel, infinity or seconds", core::parse_dev_loss_tmo),
                   l, name, key);
+        } else if (name == "eh_deadline") {
+            store(o.eh_deadline, read_with(v, path, "kernel, off or seconds", core::parse_eh_deadline), l,
+                  name, key);
+        } else if (name == "max_sectors_kb") {
+            store(o.max_sectors_kb, read_with(v, path, "kernel or KiB", core::parse_max_sectors_kb), l, name,
+                  key);
         } else if (name == "uid_attribute") {
             store(o.uid_attribute, read_string(v, path), l, name, key);
         } else if (name == "vpd_vendor") {
@@ -192,6 +199,12 @@ private:
         if (o.flap_hold_time && o.flap_hold_max && *o.flap_hold_max < *o.flap_hold_time) {
             add(o.locations.at("flap_hold_max"), join(path, "flap_hold_max"),
                 "must not be shorter than flap_hold_time (" + core::format_duration(*o.flap_hold_time) + ")");
+        }
+        // A block that sets dev_loss_tmo manages FC remote ports: the kernel's rules decide what it may say.
+        if (o.dev_loss_tmo) {
+            if (auto ok = core::check_fc_timeouts(o.fast_io_fail, *o.dev_loss_tmo); !ok) {
+                add(o.locations.at("dev_loss_tmo"), join(path, "dev_loss_tmo"), ok.error().message);
+            }
         }
     }
 

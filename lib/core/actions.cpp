@@ -56,6 +56,12 @@ struct Formatter {
         return "set-recovery-tmo session" + std::to_string(a.session_id) + " " +
                std::to_string(a.value.count()) + "s";
     }
+    std::string operator()(const TunePath& a) const {
+        return "tune-path " + a.map + " " + a.devnode + " " + to_string(a.tuning);
+    }
+    std::string operator()(const TuneMapDevice& a) const {
+        return "tune-map " + a.map + " max_sectors_kb=" + std::to_string(a.max_sectors_kb);
+    }
     std::string operator()(const TriggerUdevChange& a) const { return "trigger-change " + a.devnode; }
     std::string operator()(const SaveBindings& a) const {
         std::string s = "save-bindings";

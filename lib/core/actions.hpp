@@ -12,6 +12,8 @@
 //   read-status <map>                                          (answer with DmStatusRead)
 //   check <dev> <checker> timeout=<duration>                  (the check id is not part of the text)
 //   set-recovery-tmo session<N> <seconds>s
+//   tune-path <map> <dev> <setting>=<value> ...                e.g. "tune-path mpatha sdb eh_deadline=off"
+//   tune-map <map> max_sectors_kb=<KiB>
 //   trigger-change <dev>
 //   save-bindings <alias>=<wwid> ...
 //   save-wwids <wwid> ...
@@ -112,6 +114,23 @@ struct SetRecoveryTmo {
     bool operator==(const SetRecoveryTmo&) const = default;
 };
 
+// Write a path's SCSI settings beside the dm table (path_tuning.hpp): its FC remote port's timeouts, its
+// SCSI host's eh_deadline, its block queue's max_sectors_kb. Done before the map's table is loaded, in the
+// map's order, so a path joins with the I/O size the map's other paths have.
+struct TunePath {
+    std::string map;
+    std::string devnode;
+    PathTuning tuning;
+    bool operator==(const TunePath&) const = default;
+};
+
+// Write the map's own max_sectors_kb, after its table is loaded (a table load stacks the paths' limits anew).
+struct TuneMapDevice {
+    std::string map;
+    unsigned max_sectors_kb = 0;
+    bool operator==(const TuneMapDevice&) const = default;
+};
+
 // Write "change" to /sys/block/<dev>/uevent: udev runs its rules for the disk again, so a path that udev left
 // unclaimed before its WWID was known is claimed now that its map exists.
 struct TriggerUdevChange {
@@ -173,8 +192,8 @@ struct Log {
 };
 
 using Action = std::variant<CreateMap, ReloadMap, RemoveMap, RenameMap, DmMessage, ReadMapStatus, StartCheck,
-                            SyncRegistration, SetRecoveryTmo, TriggerUdevChange, SaveBindings, SaveKnownWwids,
-                            PublishPathStateChange, PublishMapChange, Log>;
+                            SyncRegistration, SetRecoveryTmo, TunePath, TuneMapDevice, TriggerUdevChange,
+                            SaveBindings, SaveKnownWwids, PublishPathStateChange, PublishMapChange, Log>;
 
 std::string to_string(const Action& action);
 std::string to_string(const std::vector<Action>& actions);  // one per line

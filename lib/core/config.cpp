@@ -509,6 +509,8 @@ const MapOptions& builtin_map_options() {
         o.last_path_recovery_tmo = kRecoveryTmoOfSession;
         o.checker_timeout = 30s;
         o.dev_loss_tmo = DevLossTmo::kernel();
+        o.eh_deadline = EhDeadline::kernel();
+        o.max_sectors_kb = MaxSectorsKb::kernel();
         o.uid_attribute = "ID_SERIAL";
         o.vpd_vendor = "";
         o.flap_window = 30s;
@@ -598,6 +600,8 @@ ResolvedMapOptions resolve_levels(const std::vector<Level>& levels) {
     r.last_path_recovery_tmo = pick(levels, &MapOptions::last_path_recovery_tmo, "last_path_recovery_tmo");
     r.checker_timeout = pick(levels, &MapOptions::checker_timeout, "checker_timeout");
     r.dev_loss_tmo = pick(levels, &MapOptions::dev_loss_tmo, "dev_loss_tmo");
+    r.eh_deadline = pick(levels, &MapOptions::eh_deadline, "eh_deadline");
+    r.max_sectors_kb = pick(levels, &MapOptions::max_sectors_kb, "max_sectors_kb");
     r.uid_attribute = pick(levels, &MapOptions::uid_attribute, "uid_attribute");
     r.vpd_vendor = pick(levels, &MapOptions::vpd_vendor, "vpd_vendor");
     r.flap_window = pick(levels, &MapOptions::flap_window, "flap_window");
@@ -760,6 +764,12 @@ std::string format_option_value(const ReservationKey& v) {
 std::string format_option_value(const DevLossTmo& v) {
     return to_string(v);
 }
+std::string format_option_value(const EhDeadline& v) {
+    return to_string(v);
+}
+std::string format_option_value(const MaxSectorsKb& v) {
+    return to_string(v);
+}
 
 namespace {
 
@@ -792,6 +802,8 @@ std::vector<ExplainedSetting> explain(const ResolvedMapOptions& r) {
     add(out, "last_path_recovery_tmo", r.last_path_recovery_tmo);
     add(out, "checker_timeout", r.checker_timeout);
     add(out, "dev_loss_tmo", r.dev_loss_tmo);
+    add(out, "eh_deadline", r.eh_deadline);
+    add(out, "max_sectors_kb", r.max_sectors_kb);
     add(out, "uid_attribute", r.uid_attribute);
     add(out, "vpd_vendor", r.vpd_vendor);
     add(out, "flap_window", r.flap_window);

@@ -21,6 +21,7 @@
 #include "core/duration.hpp"
 #include "core/model.hpp"
 #include "core/result.hpp"
+#include "core/transport_tunables.hpp"
 
 namespace pathkeeper::core {
 
@@ -224,6 +225,9 @@ struct MapOptions {
     std::optional<std::chrono::seconds> last_path_recovery_tmo;
     std::optional<Millis> checker_timeout;  // a check still running after this counts as down
     std::optional<DevLossTmo> dev_loss_tmo;
+    std::optional<EhDeadline> eh_deadline;  // the SCSI host of each path (path_tuning.hpp)
+    // Every path's block queue, then the map's own (path_tuning.hpp).
+    std::optional<MaxSectorsKb> max_sectors_kb;
     // The udev property holding the WWID of this device's paths (ID_SERIAL unless an array says otherwise).
     std::optional<std::string> uid_attribute;
     // Vendor-specific VPD data shown for the path ("hp3par": the 3PAR volume name); empty: none.
@@ -274,6 +278,8 @@ void for_each_map_option(MapOptions& o, F&& f) {
     f("last_path_recovery_tmo", o.last_path_recovery_tmo);
     f("checker_timeout", o.checker_timeout);
     f("dev_loss_tmo", o.dev_loss_tmo);
+    f("eh_deadline", o.eh_deadline);
+    f("max_sectors_kb", o.max_sectors_kb);
     f("uid_attribute", o.uid_attribute);
     f("vpd_vendor", o.vpd_vendor);
     f("flap_window", o.flap_window);
@@ -452,6 +458,8 @@ struct ResolvedMapOptions {
     Resolved<std::chrono::seconds> last_path_recovery_tmo;
     Resolved<Millis> checker_timeout;
     Resolved<DevLossTmo> dev_loss_tmo;
+    Resolved<EhDeadline> eh_deadline;
+    Resolved<MaxSectorsKb> max_sectors_kb;
     Resolved<std::string> uid_attribute;
     Resolved<std::string> vpd_vendor;
     Resolved<Millis> flap_window;
@@ -535,5 +543,7 @@ std::string format_option_value(const Failback& v);
 std::string format_option_value(const NoPathRetry& v);
 std::string format_option_value(const ReservationKey& v);
 std::string format_option_value(const DevLossTmo& v);
+std::string format_option_value(const EhDeadline& v);
+std::string format_option_value(const MaxSectorsKb& v);
 
 }  // namespace pathkeeper::core

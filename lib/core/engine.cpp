@@ -104,6 +104,7 @@ void Engine::on(const PathRemoved& e, TimePoint now, ActionCollector& out) {
         m->open_count = e.map_open_count;
     }
     out.log(LogLevel::Info, state_.context(*rec), "path removed");
+    tunings_.forget_path(e.devnode);
     state_.paths.erase(state_.paths.find(e.devnode));
     paths_changed(now, out);
 }
@@ -800,6 +801,11 @@ void Engine::on(const ActionFailed& e, TimePoint now, ActionCollector& out) {
         iscsi_.write_failed(tmo->session_id);
         out.log(LogLevel::Warning, "session" + std::to_string(tmo->session_id),
                 "setting recovery_tmo failed: " + why);
+    } else if (const auto* tune = std::get_if<TunePath>(&e.action)) {
+        tunings_.write_failed(*tune, why, out);
+    } else if (const auto* tune_map = std::get_if<TuneMapDevice>(&e.action)) {
+        out.log(LogLevel::Warning, tune_map->map,
+                "setting max_sectors_kb " + std::to_string(tune_map->max_sectors_kb) + " failed: " + why);
     } else if (const auto* trigger = std::get_if<TriggerUdevChange>(&e.action)) {
         out.log(LogLevel::Warning, trigger->devnode, "triggering a udev change event failed: " + why);
     } else if (const auto* remove = std::get_if<RemoveMap>(&e.action);
@@ -869,7 +875,20 @@ void Engine::reconcile(TimePoint now, ActionCollector& out) {
     }
     MapLifecycle lifecycle = map_lifecycle();
     for (MapUpdate& update : diff_maps(std::move(plan.maps), loaded)) {
+        // A path's settings go out before the table that adds it (a path joining with a larger I/O size than
+        // the map's would fail I/O), the map's own after it.
+        const bool table_kept = update.kind == MapUpdate::Kind::Keep;
+        const bool tuned =
+            table_kept || update.kind == MapUpdate::Kind::Create || update.kind == MapUpdate::Kind::Reload;
+        const std::string name = update.map.name;
+        const MaxSectorsKb map_max_sectors = update.map.options.max_sectors_kb.value;
+        if (tuned) {
+            tunings_.before_table(update.map, state_, out);
+        }
         lifecycle.apply(update, now, out);
+        if (tuned) {
+            tunings_.after_table(name, map_max_sectors, !table_kept, out);
+        }
     }
 }
 

@@ -6,9 +6,10 @@
 // How it decides (desired vs actual, as libstorage-ng does):
 //  - topology events (paths added / changed / removed, config, ALUA change, startup) re-run
 //    plan_maps() over every known path and diff the result with the maps loaded: create, rename,
-//    reload (no-flush) or remove. Tables are compared as the kernel sees them (tables_equivalent,
-//    after matching groups by their path sets), so a pure change of group *order* never reloads:
-//    group order is the failback policy's business and is done with switch_group;
+//    reload (no-flush) or remove; each path's SCSI settings (PathTunings) go out before the table. Tables are
+//    compared as the kernel sees them (tables_equivalent, after matching groups by their path sets), so a
+//    pure change of group *order* never reloads: group order is the failback policy's business and is done
+//    with switch_group;
 //  - per-path state (checker results, kernel failures from dm status, iSCSI session and SCSI device
 //    state) goes through PathPolicy; the engine then sends fail_path / reinstate_path for every
 //    member whose dm state differs from PathPolicy::in_service();
@@ -21,7 +22,7 @@
 //
 // The Engine dispatches events; its parts each own their state and are tested on their own: EngineState
 // (paths and maps and the queries over them), map_diff (desired vs loaded) and MapLifecycle (applying the
-// changes, dm's answers), MapIoPolicy, IscsiTimeouts, CheckScheduler, and take_snapshot.
+// changes, dm's answers), MapIoPolicy, IscsiTimeouts, PathTunings, CheckScheduler, and take_snapshot.
 
 #include <optional>
 #include <set>
@@ -38,6 +39,7 @@
 #include "core/iscsi_timeouts.hpp"
 #include "core/map_planner.hpp"
 #include "core/path_policy.hpp"
+#include "core/path_tuning.hpp"
 #include "core/snapshot.hpp"
 
 namespace pathkeeper::core {
@@ -174,6 +176,7 @@ private:
     EngineState state_;
     CheckScheduler checks_;
     IscsiTimeouts iscsi_;
+    PathTunings tunings_;
     std::set<std::string, std::less<>> shrink_allowed_;  // during a resize-map: the WWID that may shrink
     std::vector<PlanLogLine> last_plan_log_;  // logged once: a plan repeats its log lines every time
     bool started_ = false;

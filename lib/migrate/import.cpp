@@ -8,6 +8,7 @@
 
 #include "core/config.hpp"
 #include "core/duration.hpp"
+#include "core/path_tuning.hpp"
 #include "core/wwid.hpp"
 #include "migrate/multipath_conf.hpp"
 
@@ -34,10 +35,6 @@ const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
          "by default)"},
         {"uid_attrs", "pathkeeper always identifies a path by udev's ID_SERIAL"},
         {"getuid_callout", "removed from multipath-tools; pathkeeper identifies a path by udev's ID_SERIAL"},
-        {"dev_loss_tmo",
-         "pathkeeper does not change the SCSI transport's dev_loss_tmo; for iSCSI, path removal "
-         "follows the session (see fast_io_fail and last_path_recovery_tmo)"},
-        {"eh_deadline", "pathkeeper does not change the SCSI error handler deadline"},
         {"san_path_err_forget_rate",
          "counted in path checks, not time; pathkeeper's flap_window (default 30s) "
          "plays this role"},
@@ -55,7 +52,6 @@ const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
          "deprecated in multipath-tools; pathkeeper's flap damping (flap_*) replaces it"},
         {"deferred_remove", "pathkeeper removes a map only when it is not in use"},
         {"skip_kpartx", "pathkeeper leaves partition mappings to the udev rules (kpartx)"},
-        {"max_sectors_kb", "pathkeeper does not change queue limits; set max_sectors_kb with a udev rule"},
         {"ghost_delay", "pathkeeper sets a map up as soon as it has a usable path"},
         {"detect_checker", "pathkeeper has no hardware-specific checkers to detect; tur is used"},
         {"reassign_maps", "obsolete: pathkeeper never remaps devices stacked on a path"},
@@ -291,16 +287,51 @@ private:
         for (const auto& a : s.attributes) {
             option(scope, a, block);
         }
+        fc_timeouts(block);
         for (const auto& sub : s.subsections) {
             if (scope == Scope::Overrides && sub.name == "protocol") {
                 note(Kind::NotMapped, sub.line, "protocol",
                      "per-protocol overrides (lines " + std::to_string(sub.line) + "-" +
                          std::to_string(sub.end_line) +
-                         ") have no pathkeeper equivalent; fast_io_fail applies to iSCSI sessions only "
-                         "anyway");
+                         ") have no pathkeeper equivalent; fast_io_fail applies to the FC remote ports and "
+                         "iSCSI sessions of every map alike");
             } else {
                 note(Kind::NotMapped, sub.line, sub.name, "unknown subsection of " + s.name + " skipped");
             }
+        }
+    }
+
+    // FC timeouts the kernel would refuse are refused by pathkeeper's --check-config: a dev_loss_tmo above
+    // 600 s with fast_io_fail off is capped at 600 s, as multipath-tools does; any other clash drops it.
+    void fc_timeouts(Block& block) {
+        const Value* dev_value = block.find("dev_loss_tmo");
+        if (dev_value == nullptr) {
+            return;
+        }
+        auto dev = core::parse_dev_loss_tmo(dev_value->yaml);
+        std::optional<std::chrono::seconds> fast;
+        if (const Value* fast_value = block.find("fast_io_fail")) {
+            if (fast_value->yaml == "off") {
+                fast = core::kFastIoFailOff;
+            } else if (auto d = core::parse_duration(fast_value->yaml)) {
+                fast = std::chrono::duration_cast<std::chrono::seconds>(*d);
+            }
+        }
+        if (!dev.ok()) {
+            return;
+        }
+        auto ok = core::check_fc_timeouts(fast, *dev);
+        if (ok.ok()) {
+            return;
+        }
+        const int line = dev_value->line;
+        if (fast == core::kFastIoFailOff) {
+            set(block, "dev_loss_tmo", "600s", line);
+            note(Kind::Translated, line, "dev_loss_tmo",
+                 ok.error().message + "; written as 600s, the limit multipath-tools applies too");
+        } else {
+            block.erase("dev_loss_tmo");
+            note(Kind::InvalidValue, line, "dev_loss_tmo", ok.error().message + "; left out");
         }
     }
 
@@ -401,6 +432,7 @@ private:
                 option(Scope::Device, a, d.options);
             }
         }
+        fc_timeouts(d.options);
         for (const auto& sub : s.subsections) {
             note(Kind::NotMapped, sub.line, sub.name, "unknown subsection of device skipped");
         }
@@ -460,6 +492,7 @@ private:
                 option(Scope::Multipath, a, options);
             }
         }
+        fc_timeouts(options);
         for (const auto& sub : s.subsections) {
             note(Kind::NotMapped, sub.line, sub.name, "unknown subsection of multipath skipped");
         }
@@ -642,11 +675,29 @@ private:
                 invalid("invalid fast_io_fail_tmo \"" + v + "\" (expected seconds or off)");
                 return;
             }
+            note(
+                Kind::Translated, a.line, k,
+                "written as fast_io_fail: pathkeeper sets the FC remote port's fast_io_fail_tmo to it, as "
+                "multipath-tools does, and the iSCSI session's recovery_tmo while the map has another usable "
+                "path" +
+                    std::string(t == "0" ? " (0 is written as off: leave recovery_tmo alone)" : ""));
+        } else if (k == "dev_loss_tmo") {
+            auto r = core::parse_dev_loss_tmo(v);
+            if (!r.ok()) {
+                invalid(r.error().message);
+                return;
+            }
+            set(block, k, core::to_string(*r), a.line);
             note(Kind::Translated, a.line, k,
-                 "written as fast_io_fail: multipath-tools sets the FC remote port's fast_io_fail_tmo; "
-                 "pathkeeper "
-                 "sets the iSCSI session's recovery_tmo to it while the map has another usable path" +
-                     std::string(t == "0" ? " (0 is written as off: leave recovery_tmo alone)" : ""));
+                 "written as dev_loss_tmo: set on FC remote ports (SAS end devices have no writable timeout, "
+                 "iSCSI paths follow their session); unlike multipath-tools, pathkeeper does not raise it to "
+                 "cover no_path_retry");
+        } else if (k == "eh_deadline") {
+            auto r = core::parse_eh_deadline(v);
+            r.ok() ? set(block, k, core::to_string(*r), a.line) : invalid(r.error().message);
+        } else if (k == "max_sectors_kb") {
+            auto r = core::parse_max_sectors_kb(v);
+            r.ok() ? set(block, k, core::to_string(*r), a.line) : invalid(r.error().message);
         } else if (k == "checker_timeout") {
             if (all_digits(v) && std::stoul(v) >= 1) {
                 set(block, k, seconds(std::stoul(v)), a.line);

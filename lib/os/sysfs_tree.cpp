@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <system_error>
 
 #include "core/wwid.hpp"
@@ -97,6 +98,28 @@ core::Transport transport_from_device_path(const fs::path& device_path) {
         }
     }
     return core::Transport::Other;
+}
+
+std::optional<std::string> device_path_component(const fs::path& device_path, std::string_view prefix) {
+    for (const auto& component : device_path) {
+        std::string name = component.string();
+        if (name.starts_with(prefix)) {
+            return name;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<unsigned> scsi_host_from_device_path(const fs::path& device_path) {
+    for (const auto& component : device_path) {
+        const std::string name = component.string();
+        if (name.starts_with("host")) {
+            if (auto n = to_unsigned(std::string_view(name).substr(4))) {
+                return n;
+            }
+        }
+    }
+    return std::nullopt;
 }
 
 std::optional<unsigned> iscsi_session_from_device_path(const fs::path& device_path) {
@@ -336,7 +359,7 @@ core::Result<unsigned> SysfsTree::iscsi_recovery_tmo(unsigned session_id) {
     return *value;
 }
 
-core::Result<void> SysfsTree::write_attribute(const fs::path& full_path, const std::string& text) {
+core::Result<void> SysfsTree::write_attribute(const fs::path& full_path, const std::string& text) const {
     // O_TRUNC is harmless on sysfs and lets the same code drive a plain-file fake tree.
     int fd = ::open(full_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0) {
@@ -362,6 +385,199 @@ core::Result<void> SysfsTree::trigger_change_uevent(const std::string& devnode) 
         return core::Error{core::ErrorCode::InvalidArgument, "bad disk name '" + devnode + "'"};
     }
     return write_attribute(root_ / "block" / devnode / "uevent", "change\n");
+}
+
+namespace {
+
+// An FC timeout as its attribute reads: seconds, or -1 for "off".
+std::optional<std::int64_t> fc_timeout_value(const std::string& text) {
+    if (text == "off") {
+        return -1;
+    }
+    std::int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::string seconds_text(std::int64_t s) {
+    return s < 0 ? std::string("off") : std::to_string(s) + "s";
+}
+
+}  // namespace
+
+void SysfsTree::write_fc_timeouts(const fs::path& rport, const core::PathTuning& tuning,
+                                  std::vector<std::string>& errors) const {
+    const std::string name = rport.filename().string();
+    // The port's values as they stand (kUnknown: unreadable); -1 is "off".
+    constexpr std::int64_t kUnknown = INT64_MIN;
+    std::int64_t dev_now = kUnknown;
+    std::int64_t fast_now = kUnknown;
+    if (auto text = read_attribute(rport / "dev_loss_tmo")) {
+        dev_now = fc_timeout_value(*text).value_or(kUnknown);
+    }
+    if (auto text = read_attribute(rport / "fast_io_fail_tmo")) {
+        fast_now = fc_timeout_value(*text).value_or(kUnknown);
+    }
+    auto write = [&](const char* attribute, std::int64_t value) {
+        const std::string text = value < 0 ? std::string("off") : std::to_string(value);
+        auto done = write_attribute(rport / attribute, text + "\n");
+        if (!done) {
+            std::string why = done.error().message;
+            if (done.error().code == core::ErrorCode::Conflict) {
+                why = "the kernel refuses it while the remote port is blocked or gone (" + why + ")";
+            }
+            errors.push_back(name + " " + attribute + " " + text + ": " + why);
+            return false;
+        }
+        (attribute == std::string_view("dev_loss_tmo") ? dev_now : fast_now) = value;
+        return true;
+    };
+    const bool has_fast = tuning.fc_fast_io_fail_tmo.has_value();
+    const bool fast_on = has_fast && tuning.fc_fast_io_fail_tmo->count() >= 0;
+    const std::int64_t fast = has_fast ? tuning.fc_fast_io_fail_tmo->count() : -1;
+    const bool has_dev = tuning.fc_dev_loss_tmo_s.has_value();
+    const std::int64_t dev = has_dev ? static_cast<std::int64_t>(*tuning.fc_dev_loss_tmo_s) : 0;
+    const std::int64_t block_max = core::kScsiBlockMaxTimeout.count();
+    const bool off_now = fast_now == kUnknown || fast_now < 0;
+    if (fast_on && !has_dev && dev_now != kUnknown && fast >= dev_now) {
+        errors.push_back(name + ": fast_io_fail " + seconds_text(fast) +
+                         " is not shorter than its dev_loss_tmo " + seconds_text(dev_now) +
+                         ": the kernel refuses it");
+        return;
+    }
+    if (has_dev && !has_fast && dev > block_max && fast_now != kUnknown && fast_now < 0) {
+        errors.push_back(name + ": dev_loss_tmo " + seconds_text(dev) + " is longer than " +
+                         seconds_text(block_max) +
+                         " while its fast_io_fail_tmo is off: the kernel refuses it");
+        return;
+    }
+    // Each write must hold against the port's values at that moment: fast_io_fail_tmo shorter than
+    // dev_loss_tmo, dev_loss_tmo above 600 s only while fast_io_fail_tmo is on.
+    if (fast_on && (dev_now == kUnknown || fast < dev_now)) {
+        if (write("fast_io_fail_tmo", fast) && has_dev) {
+            write("dev_loss_tmo", dev);
+        }
+        return;
+    }
+    if (has_dev && dev > block_max && off_now && fast_on && fast < block_max) {
+        // A step through 600 s: long enough for the new fast_io_fail_tmo, short enough while it is still off.
+        if (write("dev_loss_tmo", block_max) && write("fast_io_fail_tmo", fast)) {
+            write("dev_loss_tmo", dev);
+        }
+        return;
+    }
+    if (has_dev && !write("dev_loss_tmo", dev)) {
+        return;
+    }
+    if (has_fast) {
+        write("fast_io_fail_tmo", fast);
+    }
+}
+
+void SysfsTree::write_max_sectors_kb(const std::string& name, const fs::path& block_dir, unsigned kb,
+                                     std::vector<std::string>& notes,
+                                     std::vector<std::string>& errors) const {
+    unsigned value = kb;
+    if (auto hw = read_attribute(block_dir / "queue/max_hw_sectors_kb")) {
+        if (auto limit = to_unsigned(*hw); limit && *limit < kb) {
+            value = *limit;
+            notes.push_back("max_sectors_kb " + std::to_string(kb) + " is more than " + name +
+                            "'s max_hw_sectors_kb " + std::to_string(*limit) + ": set to " +
+                            std::to_string(*limit));
+        }
+    }
+    if (auto done = write_attribute(block_dir / "queue/max_sectors_kb", std::to_string(value) + "\n");
+        !done) {
+        errors.push_back(name + " max_sectors_kb " + std::to_string(value) + ": " + done.error().message);
+    }
+}
+
+namespace {
+
+core::Result<std::string> outcome(const std::string& what, const std::vector<std::string>& notes,
+                                  const std::vector<std::string>& errors) {
+    auto joined = [](const std::vector<std::string>& items) {
+        std::string s;
+        for (const auto& item : items) {
+            s += (s.empty() ? "" : "; ") + item;
+        }
+        return s;
+    };
+    if (!errors.empty()) {
+        std::string message = what + ": " + joined(errors);
+        if (!notes.empty()) {
+            message += " (" + joined(notes) + ")";
+        }
+        return core::Error{core::ErrorCode::Io, message};
+    }
+    return joined(notes);
+}
+
+}  // namespace
+
+core::Result<std::string> SysfsTree::tune_path(const std::string& devnode, const core::PathTuning& tuning) {
+    auto dir = scsi_device_dir(devnode);
+    if (!dir) {
+        return dir.error();
+    }
+    std::vector<std::string> notes;
+    std::vector<std::string> errors;
+    if (tuning.fc_fast_io_fail_tmo || tuning.fc_dev_loss_tmo_s) {
+        auto rport = device_path_component(*dir, "rport-");
+        if (!rport) {
+            errors.push_back("no FC remote port above " + dir->string());
+        } else {
+            write_fc_timeouts(root_ / "class/fc_remote_ports" / *rport, tuning, errors);
+        }
+    }
+    if (tuning.eh_deadline) {
+        auto host = scsi_host_from_device_path(*dir);
+        if (!host) {
+            errors.push_back("no SCSI host above " + dir->string());
+        } else {
+            const std::string name = "host" + std::to_string(*host);
+            const bool off = tuning.eh_deadline->mode == core::EhDeadline::Mode::Off;
+            const std::string text =
+                off ? std::string("off") : std::to_string(tuning.eh_deadline->value.count());
+            if (auto done = write_attribute(root_ / "class/scsi_host" / name / "eh_deadline", text + "\n");
+                !done) {
+                std::string why = done.error().message;
+                if (why.find(errno_text(EINVAL)) != std::string::npos) {
+                    why = "the host refuses a deadline (its driver recovers errors its own way): " + why;
+                } else if (done.error().code == core::ErrorCode::Conflict) {
+                    why = "the host is in error recovery: " + why;
+                }
+                errors.push_back(name + " eh_deadline " + text + ": " + why);
+            }
+        }
+    }
+    if (tuning.max_sectors_kb) {
+        write_max_sectors_kb(devnode, root_ / "block" / devnode, *tuning.max_sectors_kb, notes, errors);
+    }
+    return outcome("setting " + core::to_string(tuning) + " failed", notes, errors);
+}
+
+core::Result<std::string> SysfsTree::set_map_max_sectors_kb(const std::string& map, unsigned kb) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(root_ / "block", ec)) {
+        const std::string name = entry.path().filename().string();
+        if (!name.starts_with("dm-")) {
+            continue;
+        }
+        auto dm_name = read_attribute(entry.path() / "dm/name");
+        if (!dm_name || *dm_name != map) {
+            continue;
+        }
+        std::vector<std::string> notes;
+        std::vector<std::string> errors;
+        write_max_sectors_kb(name, entry.path(), kb, notes, errors);
+        return outcome("setting max_sectors_kb " + std::to_string(kb) + " failed", notes, errors);
+    }
+    return core::Error{core::ErrorCode::NotFound,
+                       "no dm device named " + map + " in " + (root_ / "block").string()};
 }
 
 core::Result<ports::IscsiSessionInfo> SysfsTree::iscsi_session(unsigned session_id) {

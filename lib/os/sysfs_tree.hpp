@@ -24,6 +24,12 @@ ports::ScsiDeviceState parse_scsi_device_state(std::string_view text);
 // Transport from the resolved sysfs path of a SCSI device: ".../sessionN/..." iSCSI, ".../rport-..." FC,
 // ".../end_device-..." SAS, anything else (scsi_debug, virtio-scsi, ATA) Other.
 core::Transport transport_from_device_path(const std::filesystem::path& device_path);
+// The component of a SCSI device's resolved sysfs path that starts with prefix ("rport-H:B-R" for the FC
+// remote port, "end_device-H:P" for the SAS end device it hangs below), if any.
+std::optional<std::string> device_path_component(const std::filesystem::path& device_path,
+                                                 std::string_view prefix);
+// N of the "hostN" component: the SCSI host.
+std::optional<unsigned> scsi_host_from_device_path(const std::filesystem::path& device_path);
 // N from a ".../sessionN/..." component, if any.
 std::optional<unsigned> iscsi_session_from_device_path(const std::filesystem::path& device_path);
 // TPGS field (byte 5, bits 4-5) of a standard INQUIRY response, as sysfs `device/inquiry` holds it.
@@ -52,6 +58,9 @@ public:
     core::Result<unsigned> iscsi_recovery_tmo(unsigned session_id) override;
     core::Result<void> set_iscsi_recovery_tmo(unsigned session_id, unsigned seconds) override;
     core::Result<void> trigger_change_uevent(const std::string& devnode) override;
+    // Touches no state of the object beyond its root: safe from worker threads.
+    core::Result<std::string> tune_path(const std::string& devnode, const core::PathTuning& tuning) override;
+    core::Result<std::string> set_map_max_sectors_kb(const std::string& map, unsigned kb) override;
     void forget_device(const std::string& devnode) override;
     // Attribute files kept open by the state polls (for tests: a removed disk must not keep any).
     std::size_t open_attribute_files() const;
@@ -69,7 +78,15 @@ public:
     core::Result<std::vector<std::uint8_t>> read_binary(const std::filesystem::path& path) const;
 
 private:
-    core::Result<void> write_attribute(const std::filesystem::path& full_path, const std::string& text);
+    core::Result<void> write_attribute(const std::filesystem::path& full_path, const std::string& text) const;
+    // The FC remote port's timeouts, ordered so that each write meets the kernel's rules on the values the
+    // port has at that moment; a failure is appended to `errors`.
+    void write_fc_timeouts(const std::filesystem::path& rport, const core::PathTuning& tuning,
+                           std::vector<std::string>& errors) const;
+    // max_sectors_kb of the queue under block_dir, at most its max_hw_sectors_kb; the clamp is appended to
+    // notes.
+    void write_max_sectors_kb(const std::string& name, const std::filesystem::path& block_dir, unsigned kb,
+                              std::vector<std::string>& notes, std::vector<std::string>& errors) const;
     // An attribute of the disk's SCSI device, read with one pread on a file kept open: the state polls read
     // two attributes of every path every second, and under emulation the open (a walk through a dozen
     // symlinked sysfs components) and close cost far more than the read. A read that fails closes the disk's

@@ -1,7 +1,7 @@
 #pragma once
 // Port: the sysfs reads and writes the daemon makes after discovery (SCSI device state, ALUA state, iSCSI
-// session state and recovery_tmo). The real adaptor works relative to a configurable sysfs root ("/sys" in
-// production, a fake tree in a temp dir in tests).
+// session state and recovery_tmo, the paths' transport timeouts and I/O size). The real adaptor works
+// relative to a configurable sysfs root ("/sys" in production, a fake tree in a temp dir in tests).
 
 #include <optional>
 #include <string>
@@ -9,6 +9,7 @@
 
 #include "core/model.hpp"
 #include "core/result.hpp"
+#include "core/transport_tunables.hpp"
 
 namespace pathkeeper::ports {
 
@@ -57,6 +58,22 @@ public:
     // Writes "change" to /sys/block/<devnode>/uevent: the kernel sends a change uevent and udev runs its
     // rules for the disk again.
     virtual core::Result<void> trigger_change_uevent(const std::string& devnode) = 0;
+    // Writes a path's SCSI settings (path_tuning.hpp): its FC remote port's fast_io_fail_tmo and
+    // dev_loss_tmo, in an order the kernel accepts; its SCSI host's eh_deadline; its queue's max_sectors_kb,
+    // no more than the queue's max_hw_sectors_kb. Every setting is tried; the error names each that failed
+    // and why. The value: what was adjusted (a clamped max_sectors_kb), empty when nothing was. Blocking:
+    // call from a worker.
+    virtual core::Result<std::string> tune_path(const std::string& devnode, const core::PathTuning& tuning) {
+        (void)devnode;
+        (void)tuning;
+        return core::Error{core::ErrorCode::NotSupported, "path settings are not supported here"};
+    }
+    // The max_sectors_kb of the map's dm device, found by the map's name; clamped as tune_path's.
+    virtual core::Result<std::string> set_map_max_sectors_kb(const std::string& map, unsigned kb) {
+        (void)map;
+        (void)kb;
+        return core::Error{core::ErrorCode::NotSupported, "map settings are not supported here"};
+    }
     // The disk went away: drop whatever the adaptor keeps for it (open attribute files, resolved paths).
     virtual void forget_device(const std::string& devnode) { (void)devnode; }
 };

@@ -818,6 +818,19 @@ public:
         world_->record("recovery_tmo session" + std::to_string(session_id) + " " + std::to_string(seconds));
         return {};
     }
+    core::Result<std::string> tune_path(const std::string& devnode, const core::PathTuning& tuning) override {
+        std::lock_guard lock(world_->mutex);
+        if (auto p = find(devnode); !p) {
+            return p.error();
+        }
+        world_->record("tune " + devnode + " " + core::to_string(tuning));
+        return std::string();
+    }
+    core::Result<std::string> set_map_max_sectors_kb(const std::string& map, unsigned kb) override {
+        std::lock_guard lock(world_->mutex);
+        world_->record("tune " + map + " max_sectors_kb=" + std::to_string(kb));
+        return std::string();
+    }
     core::Result<void> trigger_change_uevent(const std::string& devnode) override {
         if (auto p = find(devnode); !p) {
             return p.error();

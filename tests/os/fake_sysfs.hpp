@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "temp_dir.hpp"
@@ -21,8 +22,10 @@ struct FakeDisk {
     std::string rev = "4.0 ";
     std::string state = "running";
     std::string timeout = "30";
-    std::string access_state;    // empty: attribute absent
-    std::string wwid_attribute;  // sysfs `wwid`; empty: absent
+    std::string access_state;            // empty: attribute absent
+    std::string wwid_attribute;          // sysfs `wwid`; empty: absent
+    std::string max_sectors_kb = "512";  // block/<dev>/queue/
+    std::string max_hw_sectors_kb = "32767";
     std::vector<std::uint8_t> inquiry;
     std::vector<std::uint8_t> vpd_pg80;
     std::vector<std::uint8_t> vpd_pg83;
@@ -52,6 +55,8 @@ public:
         const fs::path block = device / "block" / disk.devnode;
         write_file(block / "dev", disk.devt + "\n");
         write_file(block / "size", disk.size + "\n");
+        write_file(block / "queue/max_sectors_kb", disk.max_sectors_kb + "\n");
+        write_file(block / "queue/max_hw_sectors_kb", disk.max_hw_sectors_kb + "\n");
         fs::create_directory_symlink(fs::relative(device, block), block / "device");
         fs::create_directories(root() / "block");
         fs::create_directory_symlink(fs::relative(block, root() / "block"), root() / "block" / disk.devnode);
@@ -85,7 +90,56 @@ public:
                                      root() / "class/iscsi_connection" / connection);
     }
 
+    // host_dir (".../hostN") as a SCSI host: /sys/class/scsi_host/hostN with its eh_deadline.
+    void add_scsi_host(const std::string& host_dir, const std::string& eh_deadline = "off") {
+        const std::filesystem::path dir = root() / "devices" / host_dir;
+        const std::string name = dir.filename().string();
+        add_class_device("scsi_host", dir / "scsi_host" / name, {{"eh_deadline", eh_deadline}});
+    }
+
+    // An FC remote port below its host: /sys/class/fc_remote_ports/rport-H:B-R with both timeouts.
+    void add_fc_rport(const std::string& rport_dir, const std::string& dev_loss_tmo,
+                      const std::string& fast_io_fail_tmo) {
+        const std::filesystem::path dir = root() / "devices" / rport_dir;
+        const std::string name = dir.filename().string();
+        add_class_device("fc_remote_ports", dir / "fc_remote_ports" / name,
+                         {{"dev_loss_tmo", dev_loss_tmo},
+                          {"fast_io_fail_tmo", fast_io_fail_tmo},
+                          {"port_state", "Online"}});
+    }
+
+    // A SAS end device: /sys/class/sas_end_device/end_device-H:P with its (read-only) timeouts.
+    void add_sas_end_device(const std::string& end_device_dir) {
+        const std::filesystem::path dir = root() / "devices" / end_device_dir;
+        const std::string name = dir.filename().string();
+        add_class_device("sas_end_device", dir / "sas_end_device" / name,
+                         {{"I_T_nexus_loss_timeout", "2000"}, {"initiator_response_timeout", "2000"}});
+    }
+
+    // A dm device named `name` with its queue limits.
+    void add_dm_device(const std::string& kernel_name, const std::string& name,
+                       const std::string& max_hw_sectors_kb) {
+        const std::filesystem::path dir = root() / "devices/virtual/block" / kernel_name;
+        write_file(dir / "dm/name", name + "\n");
+        write_file(dir / "queue/max_sectors_kb", "1280\n");
+        write_file(dir / "queue/max_hw_sectors_kb", max_hw_sectors_kb + "\n");
+        std::filesystem::create_directories(root() / "block");
+        std::filesystem::create_directory_symlink(std::filesystem::relative(dir, root() / "block"),
+                                                  root() / "block" / kernel_name);
+    }
+
 private:
+    void add_class_device(const std::string& class_name, const std::filesystem::path& dir,
+                          const std::vector<std::pair<std::string, std::string>>& attributes) {
+        for (const auto& [attribute, value] : attributes) {
+            write_file(dir / attribute, value + "\n");
+        }
+        const std::filesystem::path class_dir = root() / "class" / class_name;
+        std::filesystem::create_directories(class_dir);
+        std::filesystem::create_directory_symlink(std::filesystem::relative(dir, class_dir),
+                                                  class_dir / dir.filename());
+    }
+
     static void write_bytes(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes) {
         if (!bytes.empty()) {
             write_file(path, std::string(bytes.begin(), bytes.end()));
@@ -117,6 +171,30 @@ inline FakeDisk iscsi_disk() {
     disk.access_state = "active/optimized";
     disk.inquiry = inquiry_with_tpgs(1);
     disk.vpd_pg80 = unit_serial_page("a8f3c1d2-7e55-4b1a-9c1e-2f0d3b4a5c6d");
+    return disk;
+}
+
+// An FC disk: qla2xxx host2, remote port 2:0-1, LUN 1.
+inline FakeDisk fc_disk() {
+    FakeDisk disk;
+    disk.devnode = "sdd";
+    disk.devt = "8:48";
+    disk.device_dir = "pci0000:00/0000:00:03.0/host2/rport-2:0-1/target2:0:0/2:0:0:1";
+    disk.vendor = "3PARdata";
+    disk.model = "VV              ";
+    disk.inquiry = inquiry_with_tpgs(1);
+    return disk;
+}
+
+// A SAS disk behind mpt3sas host4, port 4:0, end device 4:0.
+inline FakeDisk sas_disk() {
+    FakeDisk disk;
+    disk.devnode = "sde";
+    disk.devt = "8:64";
+    disk.device_dir = "pci0000:00/0000:00:04.0/host4/port-4:0/end_device-4:0/target4:0:0/4:0:0:0";
+    disk.vendor = "HPE     ";
+    disk.model = "MSA 2050 SAS    ";
+    disk.inquiry = inquiry_with_tpgs(1);
     return disk;
 }
 

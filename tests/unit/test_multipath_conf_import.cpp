@@ -139,8 +139,6 @@ TEST(TheManPageDefaultsExample, ReportsEachOptionPathkeeperHasNoEquivalentFor) {
                                 "prio_args",
                                 "rr_min_io",
                                 "max_fds",
-                                "dev_loss_tmo",
-                                "eh_deadline",
                                 "wwids_file",
                                 "log_checker_err",
                                 "detect_checker",
@@ -167,7 +165,6 @@ TEST(TheManPageDefaultsExample, ReportsEachOptionPathkeeperHasNoEquivalentFor) {
                                 "skip_kpartx",
                                 "disable_changed_wwids",
                                 "remove_retries",
-                                "max_sectors_kb",
                                 "ghost_delay",
                                 "enable_foreign",
                                 "recheck_wwid",
@@ -398,7 +395,8 @@ TEST(AnIscsiHostConfig, ImportsUserFriendlyNamesAliasAndTheLioRule) {
     ASSERT_EQ(config.multipaths.size(), 1u);
     EXPECT_EQ(config.multipaths[0].alias, "vmstore");
     // The "!" comment after dev_loss_tmo's value is a comment, not part of the value.
-    const ImportNote* n = find_note(result, "dev_loss_tmo", Kind::NotMapped);
+    EXPECT_EQ(config.devices[0].options.dev_loss_tmo, core::DevLossTmo::after(std::chrono::seconds{10}));
+    const ImportNote* n = find_note(result, "dev_loss_tmo", Kind::Translated);
     ASSERT_NE(n, nullptr);
     EXPECT_EQ(n->line, 25);
     EXPECT_EQ(n->to_string().rfind("multipath.conf:25: dev_loss_tmo: ", 0), 0u);
@@ -416,6 +414,42 @@ TEST(AnImportedNoPathRetry, TranslatesQueueFailAndCounts) {
     EXPECT_EQ(defaults_map("no_path_retry 18").no_path_retry, NoPathRetry::retries(18));
     EXPECT_EQ(defaults_map("no_path_retry \"0\"").no_path_retry, NoPathRetry::fail());
     EXPECT_FALSE(defaults_map("no_path_retry sometimes").no_path_retry.has_value());
+}
+
+TEST(ImportedTransportSettings, TranslateDevLossTmoEhDeadlineAndMaxSectorsKb) {
+    using namespace std::chrono_literals;
+    const core::MapOptions o = defaults_map(
+        "fast_io_fail_tmo 5\ndev_loss_tmo infinity\neh_deadline off\n"
+        "max_sectors_kb 512");
+    EXPECT_EQ(o.fast_io_fail, 5s);
+    EXPECT_EQ(o.dev_loss_tmo, core::DevLossTmo::infinity());
+    EXPECT_EQ(o.eh_deadline, core::EhDeadline::off());
+    EXPECT_EQ(o.max_sectors_kb, core::MaxSectorsKb::of(512));
+    EXPECT_EQ(defaults_map("eh_deadline 30").eh_deadline, core::EhDeadline::after(30s));
+    EXPECT_EQ(defaults_map("dev_loss_tmo 60").dev_loss_tmo, core::DevLossTmo::after(60s));
+    EXPECT_FALSE(defaults_map("max_sectors_kb lots").max_sectors_kb.has_value());
+}
+
+TEST(ImportedTransportSettings, CapDevLossTmoAt600sWhileFastIoFailIsOffAsMultipathToolsDoes) {
+    using namespace std::chrono_literals;
+    ImportResult result;
+    auto c = import_and_parse("overrides {\nfast_io_fail_tmo off\ndev_loss_tmo infinity\n}\n", &result);
+    EXPECT_EQ(c.overrides.dev_loss_tmo, core::DevLossTmo::after(600s));
+    EXPECT_NE(
+        all_notes(result).find("dev_loss_tmo infinity is longer than 600s while fast_io_fail is off: the "
+                               "kernel refuses it (give fast_io_fail seconds); written as 600s"),
+        std::string::npos)
+        << all_notes(result);
+}
+
+TEST(ImportedTransportSettings, LeaveOutADevLossTmoNotLongerThanFastIoFail) {
+    ImportResult result;
+    auto c = import_and_parse("defaults {\nfast_io_fail_tmo 40\ndev_loss_tmo 30\n}\n", &result);
+    EXPECT_FALSE(c.defaults.map.dev_loss_tmo.has_value());
+    const ImportNote* n = find_note(result, "dev_loss_tmo", Kind::InvalidValue);
+    ASSERT_NE(n, nullptr) << all_notes(result);
+    EXPECT_EQ(n->line, 3);
+    EXPECT_NE(n->message.find("dev_loss_tmo 30s is shorter than fast_io_fail 40s"), std::string::npos);
 }
 
 TEST(AnImportedFailback, TranslatesEveryMode) {

@@ -12,8 +12,9 @@
 //
 // Events:
 //   path <dev> <maj:min> wwid=W [vendor=V] [product=P] [size=N] [serial=S] [node=N] [prio=N] [tpgs]
-//        [alua=<state>] [session=N] [session-state=S] [tmo=N] [node-tmo=N]  PathAdded
-//        (tmo: sysfs recovery_tmo; node-tmo: replacement_timeout of open-iscsi's node record)
+//        [alua=<state>] [session=N] [session-state=S] [tmo=N] [node-tmo=N] [transport=T]  PathAdded
+//        (tmo: sysfs recovery_tmo; node-tmo: replacement_timeout of open-iscsi's node record;
+//        transport: fc, sas, other; session=N makes it iscsi)
 //   path-changed <same fields>                                       PathChanged
 //   remove <dev> [open=N]                                            PathRemoved (map open count)
 //   discovered                                                       MapsDiscovered (the "existing" maps)
@@ -115,6 +116,9 @@ PathInfo parse_path(const std::vector<std::string>& t) {
     p.tpgs = has_flag(t, "tpgs");
     if (std::string alua = value_of(t, "alua"); !alua.empty()) {
         p.alua_state = parse_alua_state(alua).value();
+    }
+    if (std::string transport = value_of(t, "transport"); !transport.empty()) {
+        p.transport = parse_transport(transport).value();
     }
     if (std::string session = value_of(t, "session"); !session.empty()) {
         p.transport = Transport::Iscsi;
