@@ -252,7 +252,7 @@ public:
             [this](const std::string& sender, const BuiltinReadGate::UidOf& uid_of,
                    const std::string& method) -> std::optional<sdbus::Error> {
                 try {
-                    admit_read(caller_uid(sender, uid_of), method);
+                    admit_read(caller_uid(sender, uid_of), method, builtin_read_cost(method));
                 } catch (const sdbus::Error& refused) {
                     return refused;
                 }
@@ -414,14 +414,22 @@ private:
     // A read within the caller's share of this turn; refused (Busy) beyond it. An unknown caller counts as
     // unprivileged.
     void admit_read(const char* method) { admit_read(caller_uid(), method); }
-    void admit_read(std::optional<uid_t> caller, std::string_view method) {
+    void admit_read(std::optional<uid_t> caller, std::string_view method, unsigned cost = 1) {
         const uid_t uid = caller.value_or(static_cast<uid_t>(-1));
-        if (!quota_.admit(uid)) {
-            raise(ApiError::Busy, std::string(method) + " refused: uid " + std::to_string(uid) +
-                                      " already had its " + std::to_string(CallQuota::kReadsPerTurn) +
-                                      " reads of this round of the daemon's loop (the limit for callers "
-                                      "other than root); retry");
+        if (!quota_.admit(uid, cost)) {
+            raise(ApiError::Busy,
+                  std::string(method) + " refused: uid " + std::to_string(uid) + " already had its " +
+                      std::to_string(CallQuota::kReadsPerTurn) +
+                      " reads of this round of the daemon's loop (the limit for callers other than root" +
+                      (cost > 1 ? "; this call counts as " + std::to_string(cost) : std::string()) +
+                      "); retry");
         }
+    }
+    // GetManagedObjects of the root lists every object with all its properties, built afresh by sd-bus for
+    // each call (at 512 paths it costs several GetTopology, whose reply is encoded once per view): it takes
+    // a user's whole share of a turn.
+    static unsigned builtin_read_cost(std::string_view method) {
+        return method == "ObjectManager.GetManagedObjects" ? CallQuota::kReadsPerTurn : 1;
     }
 
     // Encoded once per view the backend hands out: reads between two changes cost a copy, not a rebuild.
