@@ -2,11 +2,15 @@
 # Host-side benchmark of root's API latency under an unprivileged read flood: the real pathkeeperd on its
 # simulated back end (lib/sim) with 512 paths, on a private system-type dbus-daemon. It times root's
 # `pathctl status` (whole processes, start-up included) with the daemon idle, then while uid 65534 keeps
-# 8 connections x 32 GetTopology calls in flight (pathkeeper-read-flood), and prints one row per daemon build:
-# median / min / max ms of each, and what the flood got answered and refused. Figures only: no pass/fail.
+# 8 connections x 32 calls of one read method in flight (pathkeeper-read-flood), and prints one row per daemon
+# build and flood method: median / min / max ms of each, and what the flood got answered and refused. Figures
+# only: no pass/fail.
 #
 #   bench/host-read-flood.sh [--build BUILD] [--before BUILD_BEFORE] [--paths 512] [--runs 21]
+#                            [--methods "GetTopology GetManagedObjects"]
 #
+# METHODS: pathkeeper-read-flood's --method values (GetTopology, GetManagedObjects, GetAll, Get), one flood
+# after the other against the same daemon.
 # BUILD (default: $PK_BUILD_DIR or ./build) must hold daemon/pathkeeperd, cli/pathctl and
 # tests/dbus/pathkeeper-read-flood. BUILD_BEFORE: another build's pathkeeperd measured first, with the same
 # pathctl and flood (an A/B in one run).
@@ -17,13 +21,15 @@ build=${PK_BUILD_DIR:-$src/build}
 before=""
 paths=512
 runs=21
+methods="GetTopology GetManagedObjects"
 while [ $# -gt 0 ]; do
     case "$1" in
     --build) build=$2; shift 2 ;;
     --before) before=$2; shift 2 ;;
     --paths) paths=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    --methods) methods=$2; shift 2 ;;
+    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "host-read-flood.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -57,9 +63,9 @@ sim_config >"$work/pathkeeper.yaml"
 # summary: "median / min / max ms" of the numbers on stdin.
 summary() { stats | awk '{ printf "%s / %s / %s ms", $1, $2, $3 }'; }
 
-# measure LABEL DAEMON: one table row.
+# measure LABEL DAEMON: one table row per flood method.
 measure() {
-    local label=$1 daemon=$2 pid idle flooded flood_pid tally
+    local label=$1 daemon=$2 pid idle flooded flood_pid tally method
     rm -rf "$work/state" && mkdir -p "$work/state"
     "$daemon" --backend sim --sim-scenario "$work/scenario.yaml" --config "$work/pathkeeper.yaml" \
         --state-dir "$work/state" --foreground --log-level warning >"$work/daemon-$label.log" 2>&1 &
@@ -68,25 +74,28 @@ measure() {
     wait_for_paths "$pathctl" "$paths" || { echo "host-read-flood.sh: $label did not publish $paths paths" >&2; exit 1; }
     sleep 1
     idle=$(for _ in $(seq "$runs"); do time_ms "$pathctl" status; done | summary)
-    setpriv --reuid=65534 --regid=65534 --clear-groups "$flood" --connections 8 --calls 32 --seconds 36000 \
-        >"$work/flood-$label.out" 2>&1 &
-    flood_pid=$!
-    pids+=("$flood_pid")
-    sleep 2
-    flooded=$(for _ in $(seq "$runs"); do time_ms "$pathctl" status; done | summary)
-    kill -TERM "$flood_pid"
-    wait "$flood_pid" || true
-    tally=$(head -1 "$work/flood-$label.out")
-    printf '| %s | %s | %s | %s | %s |\n' "$label" "$paths" "$idle" "$flooded" "$tally"
+    for method in $methods; do
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$flood" --method "$method" --connections 8 \
+            --calls 32 --seconds 36000 >"$work/flood-$label-$method.out" 2>&1 &
+        flood_pid=$!
+        pids+=("$flood_pid")
+        sleep 2
+        flooded=$(for _ in $(seq "$runs"); do time_ms "$pathctl" status; done | summary)
+        kill -TERM "$flood_pid"
+        wait "$flood_pid" || true
+        tally=$(head -1 "$work/flood-$label-$method.out")
+        printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$method" "$paths" "$idle" "$flooded" "$tally"
+        sleep 1
+    done
     kill "$pid"
     wait "$pid" 2>/dev/null || true
 }
 
 printf '# root'"'"'s pathctl status during an unprivileged read flood, %s, %s (%s cores)\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" "$(nproc)"
-printf '# flood: uid 65534, 8 connections x 32 GetTopology calls in flight; %s runs of pathctl status each\n' "$runs"
+printf '# flood: uid 65534, 8 connections x 32 calls of the method in flight; %s runs of pathctl status each\n' "$runs"
 printf '# (median / min / max ms, whole process)\n\n'
-printf '| daemon | paths | pathctl status, idle | pathctl status, during the flood | flood calls while status was timed (2 s + runs) |\n'
-printf '|---|---|---|---|---|\n'
+printf '| daemon | flood method | paths | pathctl status, idle | pathctl status, during the flood | flood calls while status was timed (2 s + runs) |\n'
+printf '|---|---|---|---|---|---|\n'
 [ -z "$before" ] || measure before "$before/daemon/pathkeeperd"
 measure after "$build/daemon/pathkeeperd"

@@ -43,7 +43,7 @@ Daemon::Daemon(DaemonOptions options, core::Config config, PersistentState state
                options_.config_path, *this, *this, logger),
       bus_(loop_, service_, logger),
       polls_(backend, *this, logger),
-      udev_events_(*backend.udev, polls_, *this, logger),
+      udev_events_(*backend.udev, polls_, dm_worker_, *this, logger),
       dm_events_(*backend.dm, dm_worker_, loop_, *this, logger),
       check_results_(*backend.pool, polls_, *this, metrics_counters_, logger),
       holder_watch_(backend.holders, dm_worker_, *this),

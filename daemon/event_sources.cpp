@@ -11,7 +11,7 @@ void UdevEvents::receive() {
     core::PathEvents batch;
     auto flush = [&] {
         if (!batch.events.empty()) {
-            sink_.feed(std::exchange(batch, {}));
+            feed(std::exchange(batch, {}));
         }
     };
     for (const auto& event : udev_.receive(kEventsPerRound)) {
@@ -44,26 +44,58 @@ void UdevEvents::receive() {
     }
     flush();
     if (udev_.take_lost_uevents()) {
-        enumerate_again();
+        if (enumerating_) {
+            enumerate_once_more_ = true;
+        } else {
+            enumerate_again();
+        }
     }
     sink_.topology_changed();
+}
+
+void UdevEvents::feed(core::PathEvents batch) {
+    if (enumerating_) {
+        held_.push_back(std::move(batch));
+    } else {
+        sink_.feed(batch);
+    }
 }
 
 void UdevEvents::enumerate_again() {
     logger_.log(core::LogLevel::Warning, {},
                 "udev monitor overflowed (ENOBUFS): uevents were lost; enumerating every disk again");
-    auto disks = udev_.enumerate();
+    enumerating_ = true;
+    worker_.submit(kEnumerationQueue, [this]() -> DmWorker::Continuation {
+        auto disks = udev_.enumerate();
+        return [this, disks = std::move(disks)] { enumerated(disks); };
+    });
+}
+
+void UdevEvents::enumerated(const core::Result<std::vector<ports::DiscoveredDisk>>& disks) {
+    enumerating_ = false;
     if (!disks) {
         logger_.log(core::LogLevel::Error, {}, "udev enumerate after lost uevents: " + disks.error().message);
-        return;
-    }
-    core::PathsReEnumerated present;
-    for (auto& disk : *disks) {
-        if (disk.path) {
-            present.paths.push_back(std::move(*disk.path));
+    } else {
+        core::PathsReEnumerated present;
+        for (const auto& disk : *disks) {
+            if (disk.path) {
+                present.paths.push_back(*disk.path);
+            }
         }
+        sink_.feed(present);
     }
-    sink_.feed(present);
+    if (!held_.empty()) {
+        logger_.log(core::LogLevel::Info, {},
+                    "applying the " + std::to_string(held_.size()) +
+                        " uevent batch(es) received during the enumeration after it");
+    }
+    for (auto& batch : std::exchange(held_, {})) {
+        sink_.feed(batch);
+    }
+    sink_.topology_changed();
+    if (std::exchange(enumerate_once_more_, false)) {
+        enumerate_again();
+    }
 }
 
 void DmEvents::read() {

@@ -3,6 +3,7 @@
 // results (CheckResults). Each is driven by the loop when its fd is readable, and on housekeeping ticks.
 
 #include <cstddef>
+#include <vector>
 
 #include "daemon/backend.hpp"
 #include "daemon/dm_worker.hpp"
@@ -15,23 +16,41 @@
 namespace pathkeeper::daemon {
 
 // Each round's uevents go to the engine as one PathEvents, so it plans the maps once for all of them.
+//
+// After lost uevents every disk is enumerated again. That scan reads sysfs and udev's database for every disk
+// (seconds on a large or stalled host), so it runs on the DmWorker, in a queue of its own, and the loop goes
+// on with checks, dm events and D-Bus meanwhile. Its result is a snapshot taken at some moment during the
+// scan, disk by disk. The uevents received while it runs are newer than, or as new as, what it read of their
+// disks, so they are held and fed after the snapshot's difference, in the order received: applied before it,
+// a removal would be undone by a snapshot that still saw the disk, an addition by one that did not yet. Each
+// disk thus ends with its newest report, the snapshot's or a later uevent's. uevents lost again during the
+// scan may postdate the snapshot: one more scan follows it.
 class UdevEvents {
 public:
-    UdevEvents(ports::UdevSource& udev, PathStatePolls& polls, EventSink& sink, ports::Logger& logger)
-        : udev_(udev), polls_(polls), sink_(sink), logger_(logger) {}
+    UdevEvents(ports::UdevSource& udev, PathStatePolls& polls, DmWorker& worker, EventSink& sink,
+               ports::Logger& logger)
+        : udev_(udev), polls_(polls), worker_(worker), sink_(sink), logger_(logger) {}
     void receive();
 
 private:
-    // After lost uevents: every disk read again, the difference applied by the engine.
+    // After lost uevents: every disk read again on the worker, the difference applied by the engine.
     void enumerate_again();
+    void enumerated(const core::Result<std::vector<ports::DiscoveredDisk>>& disks);
+    void feed(core::PathEvents batch);
 
     // uevents handled per round of the loop (the rest wait in the socket): bounds how long a storm holds it.
     static constexpr std::size_t kEventsPerRound = 16;
+    // The worker queue of re-enumerations: dm refuses '/' in a map name, so no map's jobs share it.
+    static constexpr const char* kEnumerationQueue = "/udev enumeration";
 
     ports::UdevSource& udev_;
     PathStatePolls& polls_;
+    DmWorker& worker_;
     EventSink& sink_;
     ports::Logger& logger_;
+    bool enumerating_ = false;
+    bool enumerate_once_more_ = false;    // uevents were lost again while it ran
+    std::vector<core::PathEvents> held_;  // received while it runs, fed after its result
 };
 
 // The maps whose dm event counter moved, read on the DmWorker (the dm adaptor is the worker's alone).

@@ -225,7 +225,8 @@ core::Config load_config(const Options& options) {
     return core::Config{};
 }
 
-// Every sd* disk of sysfs with its WWID (from sysfs: udev's properties of other disks are not at hand).
+// Every sd* disk of sysfs with the WWID it is indexed under (from sysfs: udev's properties of other disks are
+// not at hand).
 std::vector<std::pair<std::string, std::string>> scan_disk_wwids(const os::SysfsTree& sysfs) {
     std::vector<std::pair<std::string, std::string>> disks;
     std::error_code ec;
@@ -234,15 +235,16 @@ std::vector<std::pair<std::string, std::string>> scan_disk_wwids(const os::Sysfs
         if (!name.starts_with("sd")) {
             continue;
         }
-        if (const auto disk = sysfs.describe_disk(name, {}); disk.path) {
-            disks.emplace_back(name, disk.path->wwid);
+        if (auto wwid = os::indexed_wwid(sysfs, name, {}); !wwid.empty()) {
+            disks.emplace_back(name, std::move(wwid));
         }
     }
     return disks;
 }
 
-// find_multipaths "on": does another sd* disk report the same WWID? Asked of the index, built by one scan
-// of sysfs when this is the first event that needs it; a scan per event only when the index is unusable.
+// find_multipaths "on": does another sd* disk report the same WWID (`wwid` in the index's form,
+// os::indexed_wwid)? Asked of the index, built by one scan of sysfs when this is the first event that needs
+// it; a scan per event only when the index is unusable.
 bool another_disk_has_wwid(const os::PathWwidIndex& index, const os::SysfsTree& sysfs,
                            const std::string& kernel, const std::string& wwid) {
     core::Result<void> usable;
@@ -283,8 +285,9 @@ PathDecision decide_path(const Options& options) {
     decision.wwid = path.wwid;
     // Once the index exists, every disk event keeps it current, whatever find_multipaths says now.
     const os::PathWwidIndex index(options.run_dir / wwid_index_name, options.sysfs_root);
+    const std::string index_wwid = os::indexed_wwid(sysfs, options.kernel, path.wwid);
     if (options.kernel.starts_with("sd") && index.exists()) {
-        if (auto recorded = index.record(options.kernel, path.wwid); !recorded) {
+        if (auto recorded = index.record(options.kernel, index_wwid); !recorded) {
             warn(options.kernel, "WWID index not updated: " + recorded.error().message);
         }
     }
@@ -309,7 +312,7 @@ PathDecision decide_path(const Options& options) {
         return std::find(known->begin(), known->end(), path.wwid) != known->end();
     };
     facts.another_path_has_wwid = [&] {
-        return another_disk_has_wwid(index, sysfs, options.kernel, path.wwid);
+        return another_disk_has_wwid(index, sysfs, options.kernel, index_wwid);
     };
     const auto decided = core::decide_membership(config, globals.find_multipaths.value, path, facts);
     decision.member = decided.member;

@@ -15,12 +15,19 @@ public:
     static constexpr unsigned kReadsPerTurn = 4;
 
     void new_turn() { used_.clear(); }
-    // Counts the call; false when uid has had its share of this turn.
-    bool admit(uid_t uid) {
+    // Counts the call as `cost` reads; false when they do not fit in what is left of uid's share of this
+    // turn.
+    bool admit(uid_t uid, unsigned cost = 1) {
         if (uid == 0) {
             return true;
         }
-        return ++used_[uid] <= kReadsPerTurn;
+        unsigned& used = used_[uid];
+        if (used + cost > kReadsPerTurn) {
+            used = kReadsPerTurn;
+            return false;
+        }
+        used += cost;
+        return true;
     }
 
 private:

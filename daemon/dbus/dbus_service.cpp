@@ -19,6 +19,7 @@
 #include "api/errors.hpp"
 #include "core/explain_target.hpp"
 #include "core/text.hpp"
+#include "daemon/dbus/builtin_read_gate.hpp"
 #include "daemon/dbus/call_quota.hpp"
 
 namespace pathkeeper::dbus {
@@ -246,6 +247,17 @@ class DbusService::Impl final
 public:
     Impl(sdbus::IConnection& connection, ServiceBackend& backend)
         : AdaptorInterfaces(connection, api::kRootObjectPath), connection_(connection), backend_(backend) {
+        gate_ = std::make_unique<BuiltinReadGate>(
+            getObject(),
+            [this](const std::string& sender, const BuiltinReadGate::UidOf& uid_of,
+                   const std::string& method) -> std::optional<sdbus::Error> {
+                try {
+                    admit_read(caller_uid(sender, uid_of), method, builtin_read_cost(method));
+                } catch (const sdbus::Error& refused) {
+                    return refused;
+                }
+                return std::nullopt;
+            });
         registerAdaptor();
         apply(backend_.snapshot());
     }
@@ -378,15 +390,21 @@ private:
         const sdbus::Message* message = getObject().getCurrentlyProcessedMessage();
         if (message == nullptr)
             return std::nullopt;
-        std::string sender = message->getSender();
+        return caller_uid(message->getSender(), [message]() -> std::optional<uid_t> {
+            try {
+                return message->getCredsUid();
+            } catch (const sdbus::Error&) {
+                return std::nullopt;
+            }
+        });
+    }
+    std::optional<uid_t> caller_uid(std::string sender, const BuiltinReadGate::UidOf& uid_of) {
         if (auto it = uid_of_sender_.find(sender); it != uid_of_sender_.end())
             return it->second;
-        uid_t uid = 0;
-        try {
-            uid = message->getCredsUid();
-        } catch (const sdbus::Error&) {
+        const std::optional<uid_t> asked = uid_of();
+        if (!asked)
             return std::nullopt;
-        }
+        const uid_t uid = *asked;
         if (uid_of_sender_.size() >= kSendersRemembered)
             uid_of_sender_.clear();  // connections come and go; only the busy ones matter
         uid_of_sender_.emplace(std::move(sender), uid);
@@ -395,14 +413,23 @@ private:
 
     // A read within the caller's share of this turn; refused (Busy) beyond it. An unknown caller counts as
     // unprivileged.
-    void admit_read(const char* method) {
-        const uid_t uid = caller_uid().value_or(static_cast<uid_t>(-1));
-        if (!quota_.admit(uid)) {
-            raise(ApiError::Busy, std::string(method) + " refused: uid " + std::to_string(uid) +
-                                      " already had its " + std::to_string(CallQuota::kReadsPerTurn) +
-                                      " reads of this round of the daemon's loop (the limit for callers "
-                                      "other than root); retry");
+    void admit_read(const char* method) { admit_read(caller_uid(), method); }
+    void admit_read(std::optional<uid_t> caller, std::string_view method, unsigned cost = 1) {
+        const uid_t uid = caller.value_or(static_cast<uid_t>(-1));
+        if (!quota_.admit(uid, cost)) {
+            raise(ApiError::Busy,
+                  std::string(method) + " refused: uid " + std::to_string(uid) + " already had its " +
+                      std::to_string(CallQuota::kReadsPerTurn) +
+                      " reads of this round of the daemon's loop (the limit for callers other than root" +
+                      (cost > 1 ? "; this call counts as " + std::to_string(cost) : std::string()) +
+                      "); retry");
         }
+    }
+    // GetManagedObjects of the root lists every object with all its properties, built afresh by sd-bus for
+    // each call (at 512 paths it costs several GetTopology, whose reply is encoded once per view): it takes
+    // a user's whole share of a turn.
+    static unsigned builtin_read_cost(std::string_view method) {
+        return method == "ObjectManager.GetManagedObjects" ? CallQuota::kReadsPerTurn : 1;
     }
 
     // Encoded once per view the backend hands out: reads between two changes cost a copy, not a rebuild.
@@ -693,6 +720,7 @@ private:
     static constexpr std::size_t kSendersRemembered = 1024;
     std::unordered_map<std::string, uid_t> uid_of_sender_;
     CallQuota quota_;
+    std::unique_ptr<BuiltinReadGate> gate_;  // counts sd-bus's own replies against quota_
     using PendingRemovals = std::map<std::uint64_t, sdbus::Result<std::string>>;
     std::shared_ptr<PendingRemovals> pending_removals_ = std::make_shared<PendingRemovals>();
     std::uint64_t next_removal_ = 0;

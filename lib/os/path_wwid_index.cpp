@@ -12,6 +12,8 @@
 
 #include "core/wwid.hpp"
 #include "os/errno_text.hpp"
+#include "os/sysfs_tree.hpp"
+#include "os/wwid_fallback.hpp"
 
 namespace pathkeeper::os {
 
@@ -82,6 +84,15 @@ void remove_entry(const fs::path& dir, const std::string& wwid, const std::strin
 }
 
 }  // namespace
+
+std::string indexed_wwid(const SysfsTree& sysfs, const std::string& disk, const std::string& udev_wwid) {
+    if (auto device_dir = sysfs.scsi_device_dir(disk)) {
+        if (auto wwid = wwid_from_sysfs(sysfs, *device_dir)) {
+            return std::move(*wwid);
+        }
+    }
+    return udev_wwid;
+}
 
 PathWwidIndex::PathWwidIndex(fs::path dir, fs::path sysfs_root)
     : dir_(std::move(dir)), sysfs_root_(std::move(sysfs_root)) {}

@@ -21,6 +21,15 @@
 
 namespace pathkeeper::os {
 
+class SysfsTree;
+
+// The WWID a disk is filed and looked up under, the one key form of the index: what its SCSI device's sysfs
+// gives (vpd_pg83, else the kernel's `wwid`), which a udev worker can read for any disk, so the build scan
+// and every disk's own event agree. udev's ID_SERIAL, which the helper answers with, may spell the same LU
+// otherwise (sg3_utils' rules, scsi_id's fallback to page 0x80). `udev_wwid` only when sysfs gives none;
+// empty when neither does (the disk is not indexed).
+std::string indexed_wwid(const SysfsTree& sysfs, const std::string& disk, const std::string& udev_wwid);
+
 class PathWwidIndex {
 public:
     // `sysfs_root` is checked for the disks an entry names ("<root>/block/<disk>").

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 
@@ -118,13 +120,20 @@ std::optional<ports::DiscoveredDisk> LibUdevSource::describe(udev_device* device
         disk.devt = devt_of(device);
     }
     if (disk.path) {
+        std::lock_guard lock(property_names_mutex_);
         disk.path->udev_property_names = property_names_.intern(std::move(disk.path->udev_property_names));
     }
     return disk;
 }
 
 core::Result<std::vector<ports::DiscoveredDisk>> LibUdevSource::enumerate() {
-    udev_enumerate* enumeration = udev_enumerate_new(udev_);
+    // A context of its own: libudev objects are not to be shared between threads, and a re-enumeration runs
+    // on a worker while the loop receives from the monitor.
+    std::unique_ptr<udev, decltype(&udev_unref)> context(udev_new(), &udev_unref);
+    if (!context) {
+        return core::Error{core::ErrorCode::Io, "udev_new failed"};
+    }
+    udev_enumerate* enumeration = udev_enumerate_new(context.get());
     if (enumeration == nullptr) {
         return core::Error{core::ErrorCode::Io, "udev_enumerate_new failed"};
     }
@@ -141,7 +150,7 @@ core::Result<std::vector<ports::DiscoveredDisk>> LibUdevSource::enumerate() {
     std::vector<ports::DiscoveredDisk> disks;
     for (udev_list_entry* entry = udev_enumerate_get_list_entry(enumeration); entry != nullptr;
          entry = udev_list_entry_get_next(entry)) {
-        DevicePtr device(udev_device_new_from_syspath(udev_, udev_list_entry_get_name(entry)));
+        DevicePtr device(udev_device_new_from_syspath(context.get(), udev_list_entry_get_name(entry)));
         if (!device) {
             continue;  // vanished since the scan
         }

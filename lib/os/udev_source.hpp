@@ -3,6 +3,7 @@
 // candidate disk is described from its udev properties and sysfs (SysfsTree::describe_disk).
 
 #include <memory>
+#include <mutex>
 
 #include "core/udev_properties.hpp"
 #include "os/sysfs_tree.hpp"
@@ -45,6 +46,7 @@ private:
 
     SysfsTree sysfs_;
     core::UdevPropertyNamePool property_names_;  // every disk of one kind shares one set of names
+    std::mutex property_names_mutex_;            // enumerate() may run on a worker while the loop receives
     udev* udev_ = nullptr;
     udev_monitor* monitor_ = nullptr;
     UdevReceiveBuffer receive_buffer_;

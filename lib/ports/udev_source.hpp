@@ -52,7 +52,9 @@ public:
     // The monitor's netlink fd; the loop polls it for POLLIN. The monitor is started at construction, before
     // enumerate(), so nothing that appears in between is lost (it may be seen twice: add is idempotent).
     virtual int fd() const = 0;
-    // Coldplug: every SCSI disk present now that udev has processed (the others follow as add events).
+    // Coldplug: every SCSI disk present now that udev has processed (the others follow as add events). After
+    // lost uevents it runs on a worker thread while the loop calls receive() and refresh(): adaptors make
+    // that safe.
     virtual core::Result<std::vector<DiscoveredDisk>> enumerate() = 0;
     // The next queued uevents in order, at most max_events, without blocking (empty when there is none).
     // While more are queued the fd stays readable, so the loop comes back for them after serving its other

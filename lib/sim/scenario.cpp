@@ -229,7 +229,8 @@ public:
             return s;
         }
         only_keys(root, "scenario",
-                  {"paths", "maps", "checker_delay", "udev_held", "timeline", "control_fifo", "dump_dir"});
+                  {"paths", "maps", "checker_delay", "reenumerate_delay", "udev_held", "timeline",
+                   "control_fifo", "dump_dir"});
         if (const auto paths = root["paths"]) {
             if (!paths.IsSequence()) {
                 fail(paths, "paths: expected a list");
@@ -254,6 +255,8 @@ public:
         }
         if (root["checker_delay"])
             s.checker_delay = duration(root["checker_delay"], "checker_delay");
+        if (root["reenumerate_delay"])
+            s.reenumerate_delay = duration(root["reenumerate_delay"], "reenumerate_delay");
         if (const auto held = root["udev_held"]) {
             if (!held.IsSequence()) {
                 fail(held, "udev_held: expected a list of map names");

@@ -31,6 +31,8 @@
 //       open_count: 1
 //       failed: [sdb]           # paths dm already has failed
 //   checker_delay: 20ms         # how long each fake check takes
+//   reenumerate_delay: 4s       # how long each enumeration after the first takes; it returns the disks
+//                               # present when it began (a scan stalled in sysfs or udev's database)
 //   udev_held: [MAP]            # maps whose udev work never finishes until "udev-release MAP"
 //   timeline:
 //     - at: 2s                  # after daemon start
@@ -122,6 +124,7 @@ struct Scenario {
     std::vector<SimPath> paths;
     std::vector<SimMap> maps;
     std::chrono::milliseconds checker_delay{0};
+    std::chrono::milliseconds reenumerate_delay{0};
     // Maps whose udev work does not finish from the start (as "udev-hold MAP" at time 0, but already for
     // the daemon's start-up, before the timeline runs).
     std::vector<std::string> udev_held;

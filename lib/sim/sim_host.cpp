@@ -96,6 +96,8 @@ struct SimHost::World {
     std::map<unsigned, unsigned> recovery_tmo;  // session -> seconds
     std::vector<std::string> ops;
     std::chrono::milliseconds checker_delay{0};
+    std::chrono::milliseconds reenumerate_delay{0};
+    unsigned enumerations = 0;
     std::string dump_dir;
     int udev_fd = -1;
     int dm_fd = -1;
@@ -308,13 +310,22 @@ public:
     explicit SimUdev(std::shared_ptr<SimHost::World> world) : world_(std::move(world)) {}
     int fd() const override { return world_->udev_fd; }
     core::Result<std::vector<ports::DiscoveredDisk>> enumerate() override {
-        std::lock_guard lock(world_->mutex);
         std::vector<ports::DiscoveredDisk> disks;
-        for (const auto& [name, p] : world_->paths) {
-            if (p.present) {
-                disks.push_back(world_->disk(p));
+        std::chrono::milliseconds delay{0};
+        {
+            std::lock_guard lock(world_->mutex);
+            for (const auto& [name, p] : world_->paths) {
+                if (p.present) {
+                    disks.push_back(world_->disk(p));
+                }
+            }
+            if (world_->enumerations++ > 0) {
+                delay = world_->reenumerate_delay;
+                world_->record("sim enumeration " + std::to_string(disks.size()) + " disks");
             }
         }
+        // Without the lock: the host goes on (uevents, checks) while the scan is stalled.
+        std::this_thread::sleep_for(delay);
         return disks;
     }
     std::vector<ports::UdevEvent> receive(std::size_t max_events) override {
@@ -873,6 +884,7 @@ SimHost::SimHost(Scenario scenario, std::string dump_dir) : world_(std::make_sha
     world_->udev_fd = make_eventfd();
     world_->dm_fd = make_eventfd();
     world_->checker_delay = scenario.checker_delay;
+    world_->reenumerate_delay = scenario.reenumerate_delay;
     world_->udev_held.insert(scenario.udev_held.begin(), scenario.udev_held.end());
     world_->dump_dir = scenario.dump_dir.empty() ? std::move(dump_dir) : scenario.dump_dir;
     for (auto& p : scenario.paths) {

@@ -12,7 +12,14 @@ namespace {
 
 const std::string kData = PATHKEEPER_DAEMON_TEST_DATA_DIR;
 const std::string kLu1 = "36001405aaaaaaaaaaaaaaaaaaaaaaaa1";
+const std::string kLu2 = "36001405bbbbbbbbbbbbbbbbbbbbbbbb2";
 const std::string kLu3 = "36001405cccccccccccccccccccccccc3";
+
+// The table line of a map in the sim's tables file ("" while it has none).
+std::string table_of(const std::string& tables, const std::string& map) {
+    const auto at = tables.find(map + ": ");
+    return at == std::string::npos ? std::string() : tables.substr(at, tables.find('\n', at) - at);
+}
 
 class AHostThatChangesBehindTheDaemon : public ::testing::Test {
 protected:
@@ -69,6 +76,36 @@ TEST_F(AHostThatChangesBehindTheDaemon, EnumeratesAgainAfterLostUeventsAndConver
     })) << tables();
     // The checker lets go of the disk whose removal was lost, as after its uevent.
     EXPECT_TRUE(eventually([&] { return ops().find("checker forget sdb") != std::string::npos; })) << ops();
+}
+
+// The enumeration after the loss takes 4 s on the sim host. The loop goes on meanwhile: sdd's failed check is
+// answered with a fail_path before the enumeration's result creates the third LU's map. sde's removal uevent,
+// received during the enumeration, is applied after its snapshot (which still has sde), so sde stays gone.
+TEST_F(AHostThatChangesBehindTheDaemon, HandlesChecksWhileASlowEnumerationRunsAndAppliesNewerUeventsAfterIt) {
+    auto daemon = start("uevents-lost-slow-scan.yaml");
+    ASSERT_TRUE(eventually([&] { return table_of(tables(), kLu3).find("8:96") != std::string::npos; },
+                           std::chrono::seconds(20)))
+        << ops() << daemon->log();
+    const std::string log = ops();
+    const auto scan = log.find("sim enumeration 5 disks");  // sdb gone, sdf and sdg added, sde still there
+    const auto failed = log.find("message " + kLu2 + " fail_path 8:48");
+    const auto created = log.find("create " + kLu3);
+    ASSERT_NE(scan, std::string::npos) << log;
+    ASSERT_NE(failed, std::string::npos) << log;
+    ASSERT_NE(created, std::string::npos) << log;
+    EXPECT_LT(scan, failed) << log;
+    EXPECT_LT(failed, created) << "the check completion waited for the enumeration\n" << log;
+    EXPECT_TRUE(daemon->log_contains("after lost uevents: 2 added, 0 changed, 1 removed")) << daemon->log();
+    EXPECT_TRUE(
+        daemon->log_contains("applying the 1 uevent batch(es) received during the enumeration after it"))
+        << daemon->log();
+    EXPECT_TRUE(eventually([&] {
+        const std::string t = tables();
+        return table_of(t, kLu2).find("8:64") == std::string::npos &&
+               table_of(t, kLu1).find("8:16") == std::string::npos;
+    })) << tables();
+    EXPECT_TRUE(eventually([&] { return ops().find("checker forget sde") != std::string::npos; })) << ops();
+    EXPECT_FALSE(daemon->log_contains("error")) << daemon->log();
 }
 
 }  // namespace

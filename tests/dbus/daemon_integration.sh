@@ -135,6 +135,27 @@ contains "$flood_out" "reads of this round of the daemon's loop" "the refusal na
 if [[ "$flood_out" =~ answered\ ([1-9][0-9]*)\ refused\ [0-9]+\ failed\ 0 ]]; then pass; else
     fail "the flood's reads within its share are answered, none fail: $flood_out"; fi
 
+# ---- The reads sd-bus answers itself (ObjectManager.GetManagedObjects, Properties.GetAll and Get) are counted
+# in the same share: root is answered during a flood of each, and what goes beyond the user's share of a turn
+# is refused with Busy naming the method (how many turns there are depends on how fast the daemon keeps up).
+for method in GetManagedObjects GetAll Get; do
+    as_nobody "$flood" --method "$method" --connections 8 --calls 32 --seconds 3 >"$work/flood-$method.out" 2>&1 &
+    flood_pid=$!
+    pids+=($flood_pid)
+    sleep 1
+    expect 0 "root: status during a $method flood" -- "$pathctl" status
+    expect 0 "root: show topology during a $method flood" -- "$pathctl" show topology
+    contains "$out" "$map" "root's topology during the $method flood names the map"
+    wait $flood_pid
+    flood_out=$(cat "$work/flood-$method.out")
+    interface=Properties
+    [ "$method" = GetManagedObjects ] && interface=ObjectManager
+    contains "$flood_out" "org.pathkeeper.PathKeeper1.Error.Busy: $interface.$method refused: uid 65534" \
+        "the $method flood's excess is refused with Busy"
+    if [[ "$flood_out" =~ answered\ [1-9][0-9]*\ refused\ [1-9][0-9]*\ failed\ 0 ]]; then pass; else
+        fail "the $method flood is answered within its share, refused beyond it, none fail: $flood_out"; fi
+done
+
 # ---- Mutations as root, each followed to the (simulated) kernel, with watch running.
 "$pathctl" watch >"$work/watch.out" 2>&1 &
 watch_pid=$!

@@ -161,6 +161,15 @@ find_multipaths_on_reads_no_other_disk_once_the_index_exists)
         echo "one event opened $opened files of a sysfs tree of $(ls "$sys/block" | wc -l) disks"
     fi
     ;;
+sibling_found_when_id_serial_spells_the_lu_otherwise)
+    # The index is built from sysfs (sdb and sdc share an NAA); sdb's udev ID_SERIAL is scsi_id's unit-serial
+    # fallback. Answered with that form, looked up in the index's.
+    printf 'defaults:\n  find_multipaths: "on"\n' >"$conf"
+    out=$(run_helper DEVPATH=/devices/x ID_SERIAL=SLIO-ORG_disk0_0001 ID_WWN=x -- path sdb)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    expect_line "$out" "PATHKEEPER_WWID=SLIO-ORG_disk0_0001"
+    expect_line "$(ls "$run/udev-wwid-index/by-wwid/$wwid_a")" "sdb"
+    ;;
 index_follows_disk_events_and_removals)
     printf 'defaults:\n  find_multipaths: "on"\n' >"$conf"
     out=$(run_helper -- path sdd)   # LUN B has one disk
