@@ -92,6 +92,10 @@ Result<T> parse_as(std::string_view name, std::string_view value) {
         return parse_hardware_handler(value);
     } else if constexpr (std::is_same_v<T, DevLossTmo>) {
         return parse_dev_loss_tmo(value);
+    } else if constexpr (std::is_same_v<T, EhDeadline>) {
+        return parse_eh_deadline(value);
+    } else if constexpr (std::is_same_v<T, MaxSectorsKb>) {
+        return parse_max_sectors_kb(value);
     } else {
         static_assert(std::is_same_v<T, ReservationKey>, "a map option type without a text parser");
         return parse_reservation_key(value);

@@ -36,14 +36,6 @@ Result<void> check_fc_timeouts(std::optional<std::chrono::seconds> fast_io_fail,
             "dev_loss_tmo " + dev_text + " is longer than " + seconds_text(kScsiBlockMaxTimeout) +
                 " while fast_io_fail is off: the kernel refuses it (give fast_io_fail seconds)");
     }
-    if (fast_io_fail && !fast_off && static_cast<std::uint64_t>(fast_io_fail->count()) >= dev_s) {
-        const std::string relation = static_cast<std::uint64_t>(fast_io_fail->count()) == dev_s
-                                         ? " is not longer than "
-                                         : " is shorter than ";
-        return make_error(ErrorCode::InvalidConfig, "dev_loss_tmo " + dev_text + relation + "fast_io_fail " +
-                                                        seconds_text(*fast_io_fail) +
-                                                        ": the kernel refuses it");
-    }
     return {};
 }
 
@@ -66,6 +58,16 @@ PlannedTuning plan_path_tuning(const ResolvedMapOptions& options, Transport tran
                 } else if (dev_loss.mode == DevLossTmo::Mode::Seconds) {
                     planned.tuning.fc_dev_loss_tmo_s = static_cast<std::uint64_t>(dev_loss.value.count());
                 }
+                const std::chrono::seconds fast = options.fast_io_fail.value;
+                if (planned.tuning.fc_dev_loss_tmo_s && fast != kFastIoFailOff &&
+                    static_cast<std::uint64_t>(fast.count()) >= *planned.tuning.fc_dev_loss_tmo_s) {
+                    // The kernel takes only a fast_io_fail_tmo shorter than dev_loss_tmo; arrays' recommended
+                    // settings include equal ones, which multipath-tools applies with fast_io_fail off.
+                    planned.tuning.fc_fast_io_fail_tmo = kFastIoFailOff;
+                    planned.adjusted = "fast_io_fail " + seconds_text(fast) +
+                                       " is not shorter than dev_loss_tmo " + to_string(dev_loss) +
+                                       ": the FC remote port's fast_io_fail_tmo is turned off instead";
+                }
             }
         }
     }
@@ -86,12 +88,15 @@ void PathTunings::before_table(const PlannedMap& map, const EngineState& state, 
         }
         PlannedTuning planned = plan_path_tuning(map.options, rec->info.transport);
         const std::string context = map.name + ": " + p.devnode;
-        std::string& refused = refused_[p.devnode];
-        if (planned.refused != refused) {
-            refused = planned.refused;
-            if (!refused.empty()) {
+        std::string& remark = remarks_[p.devnode];
+        const std::string now = planned.refused + planned.adjusted;
+        if (now != remark) {
+            remark = now;
+            if (!planned.refused.empty()) {
                 out.log(LogLevel::Warning, context,
-                        refused + "; the FC remote port's timeouts are left as they are");
+                        planned.refused + "; the FC remote port's timeouts are left as they are");
+            } else if (!planned.adjusted.empty()) {
+                out.log(LogLevel::Notice, context, planned.adjusted);
             }
         }
         auto it = sent_.find(p.devnode);
@@ -126,8 +131,8 @@ void PathTunings::forget_path(const std::string& devnode) {
     if (auto it = sent_.find(devnode); it != sent_.end()) {
         sent_.erase(it);
     }
-    if (auto it = refused_.find(devnode); it != refused_.end()) {
-        refused_.erase(it);
+    if (auto it = remarks_.find(devnode); it != remarks_.end()) {
+        remarks_.erase(it);
     }
 }
 

@@ -25,14 +25,16 @@
 namespace pathkeeper::core {
 
 // The kernel's rules for an FC remote port's timeouts, as far as the configuration decides them: fast_io_fail
-// at most 600 s and shorter than dev_loss_tmo, dev_loss_tmo at most 600 s while fast_io_fail is off. The
+// at most 600 s, dev_loss_tmo at most 600 s while fast_io_fail is off. A fast_io_fail not shorter than
+// dev_loss_tmo is no error: it is applied as off (plan_path_tuning), as multipath-tools does. The
 // error names the options, their values and the limit. fast_io_fail unset: only dev_loss_tmo's own range is
 // checked.
 Result<void> check_fc_timeouts(std::optional<std::chrono::seconds> fast_io_fail, const DevLossTmo& dev_loss);
 
 struct PlannedTuning {
     PathTuning tuning;
-    std::string refused;  // why the FC timeouts are left alone; empty when they are not
+    std::string refused;   // why the FC timeouts are left alone; empty when they are not
+    std::string adjusted;  // why fast_io_fail_tmo is written off rather than as configured
 };
 PlannedTuning plan_path_tuning(const ResolvedMapOptions& options, Transport transport);
 
@@ -48,9 +50,10 @@ public:
     void write_failed(const TunePath& action, const std::string& why, ActionCollector& out);
 
 private:
-    std::map<std::string, PathTuning, std::less<>> sent_;      // by devnode
-    std::map<std::string, std::string, std::less<>> refused_;  // by devnode: the refusal last logged
-    std::map<std::string, unsigned, std::less<>> map_sent_;    // by map name: max_sectors_kb
+    std::map<std::string, PathTuning, std::less<>> sent_;  // by devnode
+    std::map<std::string, std::string, std::less<>>
+        remarks_;                                            // by devnode: the refusal/adjustment last logged
+    std::map<std::string, unsigned, std::less<>> map_sent_;  // by map name: max_sectors_kb
 };
 
 }  // namespace pathkeeper::core

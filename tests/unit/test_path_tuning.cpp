@@ -41,11 +41,10 @@ TEST(AMaxSectorsKb, ReadsKernelOrKibWithinTheBlockLayersRange) {
     EXPECT_FALSE(parse_max_sectors_kb("").ok());
 }
 
-TEST(FcTimeouts, AreRefusedWhenDevLossTmoIsNotLongerThanFastIoFail) {
-    EXPECT_EQ(check_fc_timeouts(40s, DevLossTmo::after(30s)).error().message,
-              "dev_loss_tmo 30s is shorter than fast_io_fail 40s: the kernel refuses it");
-    EXPECT_EQ(check_fc_timeouts(30s, DevLossTmo::after(30s)).error().message,
-              "dev_loss_tmo 30s is not longer than fast_io_fail 30s: the kernel refuses it");
+TEST(FcTimeouts, AcceptAFastIoFailNotShorterThanDevLossTmo) {
+    // Applied as fast_io_fail off (below); an array's recommended settings may say so (equal values).
+    EXPECT_TRUE(check_fc_timeouts(40s, DevLossTmo::after(30s)).ok());
+    EXPECT_TRUE(check_fc_timeouts(30s, DevLossTmo::after(30s)).ok());
     EXPECT_TRUE(check_fc_timeouts(5s, DevLossTmo::after(30s)).ok());
     EXPECT_TRUE(check_fc_timeouts(5s, DevLossTmo::infinity()).ok());
 }
@@ -93,12 +92,25 @@ TEST(PathTuningPlan, LeavesFcPortsAloneOnTheBuiltInDefaults) {
     EXPECT_TRUE(plan_path_tuning(resolved(""), Transport::Fc).tuning.empty());
 }
 
-TEST(PathTuningPlan, RefusesFcTimeoutsTheKernelWouldButKeepsTheRest) {
+TEST(PathTuningPlan, TurnsFastIoFailOffWhenItIsNotShorterThanDevLossTmo) {
     const auto options = resolved(
         "defaults:\n  fast_io_fail: 40s\n  eh_deadline: 10s\n  max_sectors_kb: 256\n"
         "overrides:\n  dev_loss_tmo: 30s\n");
     const PlannedTuning fc = plan_path_tuning(options, Transport::Fc);
-    EXPECT_EQ(fc.refused, "dev_loss_tmo 30s is shorter than fast_io_fail 40s: the kernel refuses it");
+    EXPECT_EQ(fc.refused, "");
+    EXPECT_EQ(
+        fc.adjusted,
+        "fast_io_fail 40s is not shorter than dev_loss_tmo 30s: the FC remote port's fast_io_fail_tmo is "
+        "turned off instead");
+    EXPECT_EQ(to_string(fc.tuning), "fast_io_fail_tmo=off dev_loss_tmo=30 eh_deadline=10 max_sectors_kb=256");
+}
+
+TEST(PathTuningPlan, RefusesFcTimeoutsTheKernelWouldButKeepsTheRest) {
+    const auto options = resolved(
+        "defaults:\n  fast_io_fail: off\n  eh_deadline: 10s\n  max_sectors_kb: 256\n"
+        "overrides:\n  dev_loss_tmo: 900s\n");
+    const PlannedTuning fc = plan_path_tuning(options, Transport::Fc);
+    EXPECT_THAT(fc.refused, HasSubstr("dev_loss_tmo 900s is longer than 600s while fast_io_fail is off"));
     EXPECT_EQ(to_string(fc.tuning), "eh_deadline=10 max_sectors_kb=256");
 }
 
@@ -111,10 +123,9 @@ TEST(PathTuningPlan, GivesEveryScsiPathItsHostDeadlineAndQueueSize) {
 }
 
 TEST(ACheckedConfig, RefusesABlockWhoseFcTimeoutsTheKernelWouldRefuse) {
-    auto r = config::parse_config("defaults:\n  fast_io_fail: 40s\n  dev_loss_tmo: 30s\n", "test.yaml");
+    auto r = config::parse_config("defaults:\n  fast_io_fail: 700s\n  dev_loss_tmo: 900s\n", "test.yaml");
     ASSERT_FALSE(r.ok());
-    EXPECT_THAT(r.error().message,
-                HasSubstr("defaults.dev_loss_tmo: dev_loss_tmo 30s is shorter than fast_io_fail 40s"));
+    EXPECT_THAT(r.error().message, HasSubstr("defaults.dev_loss_tmo: fast_io_fail 700s is longer than 600s"));
     auto off = config::parse_config(
         "devices:\n  - vendor: ACME\n    product: X\n    fast_io_fail: off\n    dev_loss_tmo: 900s\n",
         "test.yaml");
