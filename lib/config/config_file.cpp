@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "config/yaml_reader.hpp"
+#include "core/prio_args.hpp"
 #include "core/wwid.hpp"
 
 namespace pathkeeper::config {
@@ -192,6 +193,12 @@ private:
         if (o.flap_hold_time && o.flap_hold_max && *o.flap_hold_max < *o.flap_hold_time) {
             add(o.locations.at("flap_hold_max"), join(path, "flap_hold_max"),
                 "must not be shorter than flap_hold_time (" + core::format_duration(*o.flap_hold_time) + ")");
+        }
+        // prio_args set beside the prio that reads them: checked now, not at the first plan.
+        if (o.prio && o.prio_args) {
+            if (auto valid = core::validate_prio_args(*o.prio, *o.prio_args); !valid) {
+                add(o.locations.at("prio_args"), join(path, "prio_args"), valid.error().message);
+            }
         }
     }
 
