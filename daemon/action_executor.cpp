@@ -355,6 +355,9 @@ void ActionExecutor::start_check(const core::StartCheck& check) {
     request.kind = check.checker;
     request.timeout = check.timeout;
     request.check_id = check.check_id;
+    request.prio = check.prio;
+    request.prio_args = check.prio_args;
+    request.probe_rdac = check.probe_rdac;
     backend_.pool->submit(request);
 }
 

@@ -138,7 +138,8 @@ void CheckResults::collect() {
             metrics_.check_finished(done.duration);
         }
         sink_.feed(core::CheckerResult{done.request.devnode, done.outcome.state, done.outcome.message,
-                                       done.request.check_id});
+                                       done.request.check_id, done.outcome.priority,
+                                       done.outcome.reports_rdac});
         polls_.after_check(done.request.devnode, core::is_usable(done.outcome.state));
     }
     // The published topology shows how many checks hang: publish when that moved (not on every check).

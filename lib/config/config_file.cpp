@@ -13,6 +13,7 @@
 
 #include "config/yaml_reader.hpp"
 #include "core/path_tuning.hpp"
+#include "core/prio_args.hpp"
 #include "core/wwid.hpp"
 
 namespace pathkeeper::config {
@@ -204,6 +205,12 @@ private:
         if (o.dev_loss_tmo) {
             if (auto ok = core::check_fc_timeouts(o.fast_io_fail, *o.dev_loss_tmo); !ok) {
                 add(o.locations.at("dev_loss_tmo"), join(path, "dev_loss_tmo"), ok.error().message);
+            }
+        }
+        // prio_args set beside the prio that reads them: checked now, not at the first plan.
+        if (o.prio && o.prio_args) {
+            if (auto valid = core::validate_prio_args(*o.prio, *o.prio_args); !valid) {
+                add(o.locations.at("prio_args"), join(path, "prio_args"), valid.error().message);
             }
         }
     }

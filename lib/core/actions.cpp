@@ -46,7 +46,18 @@ struct Formatter {
     std::string operator()(const DmMessage& a) const { return "message " + a.map + " " + a.message; }
     std::string operator()(const ReadMapStatus& a) const { return "read-status " + a.map; }
     std::string operator()(const StartCheck& a) const {
-        return "check " + a.devnode + " " + to_string(a.checker) + " timeout=" + format_duration(a.timeout);
+        std::string text =
+            "check " + a.devnode + " " + to_string(a.checker) + " timeout=" + format_duration(a.timeout);
+        if (a.prio) {
+            text += std::string(" prio=") + to_string(*a.prio);
+            if (!a.prio_args.empty()) {
+                text += " prio_args=\"" + a.prio_args + "\"";
+            }
+        }
+        if (a.probe_rdac) {
+            text += " probe-rdac";
+        }
+        return text;
     }
     std::string operator()(const SyncRegistration& a) const {
         return "sync-registration " + a.devnode + " key=" + to_string(a.key) + (a.aptpl ? " aptpl" : "") +

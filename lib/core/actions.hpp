@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -88,6 +89,10 @@ struct StartCheck {
     CheckerKind checker = CheckerKind::Tur;
     Millis timeout{30000};
     std::uint64_t check_id = 0;
+    // The prioritizer the worker measures with the check (prio_measured_by_worker), and its prio_args.
+    std::optional<PrioKind> prio;
+    std::string prio_args;
+    bool probe_rdac = false;  // also read INQUIRY page 0xC9 for detect_checker
     bool operator==(const StartCheck&) const = default;
 };
 

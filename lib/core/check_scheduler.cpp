@@ -1,6 +1,7 @@
 #include "core/check_scheduler.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 namespace pathkeeper::core {
@@ -18,13 +19,29 @@ void CheckScheduler::run_checks(EngineState& state, TimePoint now, ActionCollect
               [](const PathRecord* a, const PathRecord* b) { return a->seq < b->seq; });
     for (PathRecord* rec : ordered) {
         const MapRecord* m = state.map_of(*rec);
-        if (m == nullptr || m->plan.options.path_checker.value == CheckerKind::None) {
+        if (m == nullptr) {
             continue;  // only members of a map are checked
+        }
+        const ResolvedMapOptions& o = m->plan.options;
+        const CheckerKind checker = effective_checker(o, rec->info.tpgs, rec->info.reports_rdac).value;
+        if (checker == CheckerKind::None) {
+            continue;
         }
         const std::uint64_t id = next_check_id_++;
         rec->policy.begin_check(id, now);
-        out.add(StartCheck{rec->info.devnode, rec->info.devt, m->plan.options.path_checker.value,
-                           m->plan.options.checker_timeout.value, id});
+        StartCheck check;
+        check.devnode = rec->info.devnode;
+        check.devt = rec->info.devt;
+        check.checker = checker;
+        check.timeout = o.checker_timeout.value;
+        check.check_id = id;
+        const PrioKind prio = effective_prio(o, rec->info.tpgs).value;
+        if (prio_measured_by_worker(prio)) {
+            check.prio = prio;
+            check.prio_args = o.prio_args.value;
+        }
+        check.probe_rdac = wants_rdac_probe(o, rec->info.reports_rdac);
+        out.add(std::move(check));
     }
 }
 
@@ -36,7 +53,8 @@ std::optional<TimePoint> CheckScheduler::check_deadline(const EngineState& state
         return std::nullopt;
     }
     const MapRecord* m = state.map_of(path);
-    if (m == nullptr || m->plan.options.path_checker.value == CheckerKind::None) {
+    if (m == nullptr || effective_checker(m->plan.options, path.info.tpgs, path.info.reports_rdac).value ==
+                            CheckerKind::None) {
         return std::nullopt;  // only members of a map are checked
     }
     return at;

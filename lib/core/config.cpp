@@ -706,6 +706,46 @@ Resolved<HardwareHandler> effective_hardware_handler(const ResolvedMapOptions& r
     return resolved.hardware_handler;
 }
 
+Resolved<CheckerKind> effective_checker(const ResolvedMapOptions& resolved, bool path_reports_tpgs,
+                                        std::optional<bool> path_reports_rdac) {
+    // none means "do not check" (simulation, scsi_debug): detection never turns checking back on.
+    if (resolved.path_checker.origin != Origin::Multipath && resolved.detect_checker.value &&
+        resolved.path_checker.value != CheckerKind::None) {
+        if (path_reports_rdac.value_or(false)) {
+            return Resolved<CheckerKind>{CheckerKind::Rdac, Origin::Detected, {}};
+        }
+        // Not asked yet: the configured rdac stays until page 0xC9 has answered.
+        if (path_reports_tpgs && !(resolved.path_checker.value == CheckerKind::Rdac && !path_reports_rdac)) {
+            return Resolved<CheckerKind>{CheckerKind::Tur, Origin::Detected, {}};
+        }
+    }
+    return resolved.path_checker;
+}
+
+bool wants_rdac_probe(const ResolvedMapOptions& resolved, std::optional<bool> path_reports_rdac) {
+    return !path_reports_rdac && resolved.detect_checker.value &&
+           resolved.path_checker.origin != Origin::Multipath &&
+           resolved.path_checker.value == CheckerKind::Rdac;
+}
+
+bool prio_measured_by_worker(PrioKind prio) noexcept {
+    switch (prio) {
+        case PrioKind::Rdac:
+        case PrioKind::HpSw:
+        case PrioKind::Emc:
+        case PrioKind::Ontap:
+        case PrioKind::Hds:
+        case PrioKind::PathLatency:
+            return true;
+        case PrioKind::Const:
+        case PrioKind::Alua:
+        case PrioKind::Sysfs:
+        case PrioKind::WeightedPath:
+            break;
+    }
+    return false;
+}
+
 std::string format_option_value(bool v) {
     return v ? "yes" : "no";
 }

@@ -524,6 +524,20 @@ Resolved<PrioKind> effective_prio(const ResolvedMapOptions& resolved, bool path_
 // otherwise the resolved hardware_handler.
 Resolved<HardwareHandler> effective_hardware_handler(const ResolvedMapOptions& resolved,
                                                      bool path_reports_tpgs);
+// The checker a path actually uses (multipath-tools' detect_checker): with detect_checker on, no
+// multipaths entry naming a checker and a checker other than none, rdac (origin Detected) for a path whose
+// INQUIRY page 0xC9 says "vac1", else tur (Detected) for a path that reports TPGS; otherwise the resolved
+// path_checker. path_reports_rdac is nullopt until the page was read (wants_rdac_probe); a configured rdac is
+// kept until then.
+Resolved<CheckerKind> effective_checker(const ResolvedMapOptions& resolved, bool path_reports_tpgs,
+                                        std::optional<bool> path_reports_rdac);
+// Whether the path's next check also reads page 0xC9 for detect_checker: only while unknown, and (as
+// multipath-tools) only where the configured checker is rdac, so that other arrays are not sent a vendor
+// page they do not know. What it decides is rdac over tur for an RDAC array that also reports TPGS.
+bool wants_rdac_probe(const ResolvedMapOptions& resolved, std::optional<bool> path_reports_rdac);
+// The prioritizers a worker measures on the path with the check (SCSI commands, timed reads); the others
+// the core computes from what it knows.
+bool prio_measured_by_worker(PrioKind prio) noexcept;
 
 // Value → canonical YAML text, for explain and for writing configs.
 std::string format_option_value(bool v);

@@ -86,7 +86,12 @@ void Engine::on(const PathChanged& e, TimePoint now, ActionCollector& out) {
                 "WWID changed from " + rec->info.wwid + " to " + e.path.wwid);
     }
     const bool alua_changed = rec->info.alua_state != e.path.alua_state;
+    // What the checks learned is not udev's to forget.
+    const std::optional<int> measured_priority = rec->info.measured_priority;
+    const std::optional<bool> reports_rdac = rec->info.reports_rdac;
     rec->info = e.path;
+    rec->info.measured_priority = measured_priority;
+    rec->info.reports_rdac = reports_rdac;
     iscsi_.learn(e.path);
     if (alua_changed) {
         check_alua_siblings_now({rec}, now);
@@ -311,6 +316,7 @@ void Engine::on(const CheckerResult& e, TimePoint now, ActionCollector& out) {
     if (!t) {
         return;  // stale: a newer check or an event overtook this one
     }
+    const bool learned = learn_from_check(*rec, e, now, out);
     std::string reason = e.message.empty() ? std::string("checker reports ") + to_string(e.state) : e.message;
     if (rec->policy.state() == PathState::Shaky && t->old_state != PathState::Shaky) {
         reason += "; held out by flap damping until stable";
@@ -321,6 +327,14 @@ void Engine::on(const CheckerResult& e, TimePoint now, ActionCollector& out) {
     // re-evaluating every map and session on each of them would make a check round quadratic in paths.
     if (is_usable(rec->policy.state())) {
         refresh_registration(*rec, now);
+    }
+    if (learned && started_) {
+        // The priority changed (group_by_prio regroups) or the checker to use did: as for ALUA changes.
+        checks_.forget_deadline();
+        reconcile(now, out);
+        evaluate_all(now, out);
+        checks_.run_checks(state_, now, out);
+        return;
     }
     if (!t->state_changed()) {
         checks_.path_check_confirmed(state_, *rec);
@@ -333,6 +347,37 @@ void Engine::on(const CheckerResult& e, TimePoint now, ActionCollector& out) {
     }
     // The path's own next check is in the future now; checks of other paths that fall due are started by the
     // Tick at next_deadline().
+}
+
+// Records the priority and the RDAC answer a check brought; true when either changed what the path's map
+// plans (its priority) or how the path is checked.
+bool Engine::learn_from_check(PathRecord& rec, const CheckerResult& e, TimePoint now, ActionCollector& out) {
+    bool changed = false;
+    if (e.priority && rec.info.measured_priority != e.priority) {
+        out.log(LogLevel::Notice, state_.context(rec),
+                "priority " +
+                    (rec.info.measured_priority ? std::to_string(*rec.info.measured_priority) : "unknown") +
+                    " -> " + std::to_string(*e.priority));
+        rec.info.measured_priority = e.priority;
+        changed = true;
+    }
+    if (e.reports_rdac && rec.info.reports_rdac != e.reports_rdac) {
+        const MapRecord* m = state_.map_of(rec);
+        const std::optional<CheckerKind> before =
+            m ? std::optional(effective_checker(m->plan.options, rec.info.tpgs, rec.info.reports_rdac).value)
+              : std::nullopt;
+        rec.info.reports_rdac = e.reports_rdac;
+        const std::optional<CheckerKind> after =
+            m ? std::optional(effective_checker(m->plan.options, rec.info.tpgs, rec.info.reports_rdac).value)
+              : std::nullopt;
+        if (before != after && after) {
+            out.log(LogLevel::Info, state_.context(rec),
+                    std::string("INQUIRY page 0xc9 names an RDAC controller: checking with ") +
+                        to_string(*after));
+            rec.policy.request_check_now(now);
+        }
+    }
+    return changed;
 }
 
 void Engine::external_failure(PathRecord& path, TimePoint now, const std::string& reason,

@@ -165,6 +165,7 @@ private:
     MapLifecycle map_lifecycle();
     void external_failure(PathRecord& path, TimePoint now, const std::string& reason, ActionCollector& out);
     bool apply_alua_state(const AluaStateChanged& e, TimePoint now, ActionCollector& out);
+    bool learn_from_check(PathRecord& rec, const CheckerResult& e, TimePoint now, ActionCollector& out);
 
     PathTiming timing_for(const MapRecord* map) const;
     void check_alua_siblings_now(const std::vector<const PathRecord*>& changed, TimePoint now);

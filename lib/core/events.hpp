@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -49,10 +50,22 @@ struct CheckStarted {
 
 // The answer to a StartCheck. Results whose check_id is not the check in flight are ignored.
 struct CheckerResult {
+    CheckerResult() = default;
+    CheckerResult(std::string dev, PathState s, std::string text, std::uint64_t id,
+                  std::optional<int> measured = std::nullopt, std::optional<bool> rdac = std::nullopt)
+        : devnode(std::move(dev)),
+          state(s),
+          message(std::move(text)),
+          check_id(id),
+          priority(measured),
+          reports_rdac(rdac) {}
+
     std::string devnode;
     PathState state = PathState::Down;  // Up, Down or Ghost
     std::string message;                // "tur checker reports path is down"
     std::uint64_t check_id = 0;
+    std::optional<int> priority;       // measured by the prioritizer the StartCheck named
+    std::optional<bool> reports_rdac;  // page 0xC9's answer, when the StartCheck asked
 };
 
 // The answer to a SyncRegistration. Answers whose sync_id is not the sync in flight are ignored.

@@ -135,7 +135,8 @@ void MapLifecycle::create(PlannedMap want, TimePoint now, ActionCollector& out) 
         PathRecord* rec = state_.find_path(p.devnode);
         rec->dm_state = DmPathState::Active;  // a new table loads every path active
         rec->udev_change_triggered = false;
-        if (created.plan.options.path_checker.value == CheckerKind::None &&
+        if (effective_checker(created.plan.options, rec->info.tpgs, rec->info.reports_rdac).value ==
+                CheckerKind::None &&
             rec->policy.state() == PathState::Pending) {
             report_path_transition(state_, *rec, rec->policy.assume_up(now), "path_checker none: always up",
                                    out);

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <set>
+#include "core/prio_args.hpp"
 
 #include "core/grouping.hpp"
 #include "core/membership.hpp"
+#include "core/prio_args.hpp"
 
 namespace pathkeeper::core {
 
@@ -67,9 +69,21 @@ int path_priority(const ResolvedMapOptions& options, const PathInfo& path) {
         case PrioKind::Alua:
         case PrioKind::Sysfs:
             return alua_priority(path.alua_state);
-        default:
-            return 1;  // array-specific prioritizers: not implemented yet
+        case PrioKind::WeightedPath: {
+            // The configuration loader refused bad prio_args; a plan input that slips one through gets 0.
+            auto args = parse_weighted_path_args(options.prio_args.value);
+            return args ? weighted_path_priority(*args, path) : 0;
+        }
+        case PrioKind::Rdac:
+        case PrioKind::HpSw:
+        case PrioKind::Emc:
+        case PrioKind::Ontap:
+        case PrioKind::Hds:
+        case PrioKind::PathLatency:
+            // Measured by the path's checks; 0 until the first one reports.
+            return path.measured_priority.value_or(0);
     }
+    return 1;
 }
 
 std::string table_text(const PlannedMap& map) {

@@ -118,6 +118,11 @@ struct PathInfo {
     bool tpgs = false;               // device reports ALUA support (TPGS != 0)
     AluaState alua_state = AluaState::Unknown;
     std::optional<int> priority;  // explicit priority (simulation, plan input); else derived
+    // What the checks learned, kept across udev changes of the disk: the priority an array prioritizer
+    // measured (rdac, emc, path_latency, ...), and whether INQUIRY page 0xC9 named an RDAC controller
+    // (detect_checker). nullopt until measured / asked.
+    std::optional<int> measured_priority;
+    std::optional<bool> reports_rdac;
     // Null when udev's data is unknown (plan input, an incomplete record). Names only: blacklist "property"
     // rules match names, never values.
     UdevPropertyNames udev_property_names;

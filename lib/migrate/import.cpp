@@ -26,7 +26,6 @@ enum class Scope { Defaults, Device, Multipath, Overrides };
 // multipath.conf keywords pathkeeper deliberately has no equivalent for, with the reason an admin needs.
 const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
     static const std::map<std::string, std::string, std::less<>> reasons{
-        {"prio_args", "pathkeeper's prioritizers (const, alua, sysfs) take no arguments"},
         {"rr_min_io",
          "applies to bio-based dm-multipath only; pathkeeper builds request-based maps "
          "(rr_min_io_rq is their repeat count)"},
@@ -53,7 +52,6 @@ const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
         {"deferred_remove", "pathkeeper removes a map only when it is not in use"},
         {"skip_kpartx", "pathkeeper leaves partition mappings to the udev rules (kpartx)"},
         {"ghost_delay", "pathkeeper sets a map up as soon as it has a usable path"},
-        {"detect_checker", "pathkeeper has no hardware-specific checkers to detect; tur is used"},
         {"reassign_maps", "obsolete: pathkeeper never remaps devices stacked on a path"},
         {"multipath_dir", "deprecated and ignored by multipath-tools too"},
         {"config_dir", "pathkeeper reads one file; import each file of the directory and merge them"},
@@ -547,6 +545,10 @@ private:
             note(Kind::NotMapped, a.line, k, it->second);
             return;
         }
+        if (v.empty() && k == "prio_args") {
+            set(block, k, quote(v), a.line);  // prio_args "": no arguments, as multipath-tools reads it
+            return;
+        }
         if (v.empty()) {
             note(Kind::InvalidValue, a.line, k, "has no value; left out");
             return;
@@ -582,17 +584,11 @@ private:
             }
         } else if (k == "path_checker") {
             const std::string t = lower(v);
-            if (t == "readsector0") {
-                set(block, k, "directio", a.line);
-                note(Kind::Translated, a.line, k,
-                     "readsector0 (deprecated in multipath-tools) written as directio, which reads the first "
-                     "sector "
-                     "the same way");
-            } else if (t == "emc_clariion" || t == "hp_sw" || t == "rdac" || t == "cciss_tur") {
+            if (t == "cciss_tur") {
                 note(Kind::NotMapped, a.line, k,
                      "hardware-specific checker \"" + v +
-                         "\" is not available; pathkeeper checks with tur (default), "
-                         "directio or none");
+                         "\" is not available; pathkeeper checks with tur (default), directio, readsector0, "
+                         "rdac, hp_sw, emc_clariion or none");
             } else {
                 auto r = core::parse_checker_kind(v);
                 r.ok() ? set(block, k, core::to_string(*r), a.line) : invalid(r.error().message);
@@ -604,10 +600,19 @@ private:
             } else {
                 note(Kind::NotMapped, a.line, k,
                      "prioritizer \"" + v +
-                         "\" is not available (pathkeeper has const, alua and sysfs; detect_prio "
-                         "picks alua for ALUA devices)");
+                         "\" is not available (pathkeeper has const, alua, sysfs, rdac, hp_sw, emc, ontap, "
+                         "hds, weightedpath and path_latency; detect_prio picks alua for ALUA devices)");
             }
-        } else if (k == "detect_prio" || k == "retain_attached_hw_handler" || k == "user_friendly_names") {
+        } else if (k == "prio_args") {
+            if (lower(v).starts_with("wwn")) {
+                note(Kind::NotMapped, a.line, k,
+                     "weightedpath's wwn field (FC host and target port names) is not known to pathkeeper; "
+                     "match hbtl, devname or serial instead");
+            } else {
+                set(block, k, quote(v), a.line);
+            }
+        } else if (k == "detect_prio" || k == "detect_checker" || k == "retain_attached_hw_handler" ||
+                   k == "user_friendly_names") {
             auto b = parse_bool(v);
             b ? set(block, k, *b ? "yes" : "no", a.line)
               : invalid("invalid boolean \"" + v + "\" (valid: yes, no)");

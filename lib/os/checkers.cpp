@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/persistent_reservation.hpp"
+#include "os/array_checkers.hpp"
 #include "os/errno_text.hpp"
 #include "os/sg_io_status.hpp"
 
@@ -31,13 +32,6 @@ std::string hex2(unsigned value) {
 std::string sense_text(const SenseData& sense) {
     return "sense " + hex2(sense.key) + "/" + hex2(sense.asc) + "/" + hex2(sense.ascq);
 }
-
-// What one probe of an open device says, and whether a system call failed (the descriptor may be stale)
-// rather than the device answering.
-struct ProbeResult {
-    ports::CheckOutcome outcome;
-    bool syscall_failed = false;
-};
 
 // TEST UNIT READY, retried once on a unit attention.
 ProbeResult run_tur(int fd, const std::string& path, std::chrono::milliseconds timeout) {
@@ -243,31 +237,6 @@ ProbeResult read_first_block(int fd, const std::string& path) {
     return {{core::PathState::Down, "directio: " + path + " returned no data (zero-sized device?)"}};
 }
 
-// One check through the path's kept descriptor, the rule both checkers share: a Down outcome drops the
-// descriptor, so a path that comes back is opened afresh. A kept descriptor of a disk that was deleted (and
-// perhaps replaced under the same name before its removal reached us) fails with ENODEV or ENXIO: the probe
-// is then repeated on a fresh open, so that only the device itself can fail the path.
-template <typename Probe>
-ports::CheckOutcome check_with_kept_device(OpenDevices& devices, const ports::CheckRequest& request,
-                                           int flags, const char* checker, Probe probe) {
-    const std::string path = request.path();
-    for (;;) {
-        auto opened = devices.open(request.devnode, path, flags);
-        if (!opened.descriptor) {
-            return {core::PathState::Down,
-                    std::string(checker) + ": " + errno_error("open " + path, opened.error).message};
-        }
-        ProbeResult result = probe(opened.descriptor->get(), path);
-        if (result.outcome.state != core::PathState::Down) {
-            return std::move(result.outcome);
-        }
-        devices.drop(request.devnode, opened.descriptor);
-        if (!opened.reused || !result.syscall_failed) {
-            return std::move(result.outcome);
-        }
-    }
-}
-
 }  // namespace
 
 ports::CheckOutcome TurChecker::check(const ports::CheckRequest& request) {
@@ -281,27 +250,37 @@ ports::CheckOutcome DirectioChecker::check(const ports::CheckRequest& request) {
                                   read_first_block);
 }
 
+DispatchingChecker::DispatchingChecker() : array_(std::make_unique<ArrayChecker>()) {}
+DispatchingChecker::~DispatchingChecker() = default;
+
 ports::CheckOutcome DispatchingChecker::check(const ports::CheckRequest& request) {
+    ports::CheckOutcome outcome;
     switch (request.kind) {
         case core::CheckerKind::Tur:
-            return tur_.check(request);
+            outcome = tur_.check(request);
+            break;
         case core::CheckerKind::Directio:
-            return directio_.check(request);
+            outcome = directio_.check(request);
+            break;
         case core::CheckerKind::None:
-            break;  // never submitted: a path without a checker is not checked
+            return {core::PathState::Down, "the none checker is never submitted"};
         case core::CheckerKind::Readsector0:
         case core::CheckerKind::Rdac:
         case core::CheckerKind::HpSw:
         case core::CheckerKind::EmcClariion:
-            return {core::PathState::Down,
-                    std::string("checker ") + core::to_string(request.kind) + " is not implemented yet"};
+            return array_->check(request);  // measures the prioritizer itself, on the same descriptor
     }
-    return {core::PathState::Down, "unknown checker kind"};
+    // A path that answers is measured; a down one keeps its last priority until it answers again.
+    if (outcome.state != core::PathState::Down) {
+        array_->measure(request, outcome);
+    }
+    return outcome;
 }
 
 void DispatchingChecker::forget(const std::string& devnode) {
     tur_.forget(devnode);
     directio_.forget(devnode);
+    array_->forget(devnode);
 }
 
 }  // namespace pathkeeper::os

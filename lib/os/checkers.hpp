@@ -21,6 +21,7 @@
 #include <optional>
 #include <span>
 
+#include "os/errno_text.hpp"
 #include "ports/path_checker.hpp"
 
 namespace pathkeeper::os {
@@ -94,6 +95,38 @@ private:
     std::map<std::string, std::shared_ptr<const Descriptor>, std::less<>> kept_;
 };
 
+// What one probe of an open device says, and whether a system call failed (the descriptor may be stale)
+// rather than the device answering.
+struct ProbeResult {
+    ports::CheckOutcome outcome;
+    bool syscall_failed = false;
+};
+
+// One check through the path's kept descriptor, the rule all checkers share: a Down outcome drops the
+// descriptor, so a path that comes back is opened afresh. A kept descriptor of a disk that was deleted (and
+// perhaps replaced under the same name before its removal reached us) fails with ENODEV or ENXIO: the probe
+// is then repeated on a fresh open, so that only the device itself can fail the path.
+template <typename Probe>
+ports::CheckOutcome check_with_kept_device(OpenDevices& devices, const ports::CheckRequest& request,
+                                           int flags, const char* checker, Probe probe) {
+    const std::string path = request.path();
+    for (;;) {
+        auto opened = devices.open(request.devnode, path, flags);
+        if (!opened.descriptor) {
+            return {core::PathState::Down,
+                    std::string(checker) + ": " + errno_error("open " + path, opened.error).message};
+        }
+        ProbeResult result = probe(opened.descriptor->get(), path);
+        if (result.outcome.state != core::PathState::Down) {
+            return std::move(result.outcome);
+        }
+        devices.drop(request.devnode, opened.descriptor);
+        if (!opened.reused || !result.syscall_failed) {
+            return std::move(result.outcome);
+        }
+    }
+}
+
 class TurChecker final : public ports::PathChecker {
 public:
     ports::CheckOutcome check(const ports::CheckRequest& request) override;
@@ -115,14 +148,19 @@ private:
 };
 
 // Dispatches on request.kind; what the daemon hands the WorkerPool.
+class ArrayChecker;
 class DispatchingChecker final : public ports::PathChecker {
 public:
+    DispatchingChecker();
+    ~DispatchingChecker() override;
+
     ports::CheckOutcome check(const ports::CheckRequest& request) override;
     void forget(const std::string& devnode) override;
 
 private:
     TurChecker tur_;
     DirectioChecker directio_;
+    std::unique_ptr<ArrayChecker> array_;  // os/array_checkers.hpp, which builds on this header
 };
 
 }  // namespace pathkeeper::os

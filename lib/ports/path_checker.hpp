@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "core/config.hpp"
 #include "core/model.hpp"
@@ -20,6 +22,11 @@ struct CheckRequest {
     core::CheckerKind kind = core::CheckerKind::Tur;
     std::chrono::milliseconds timeout{30000};  // SG_IO timeout / directio deadline
     std::uint64_t check_id = 0;  // the engine's StartCheck::check_id, returned with the completion
+    // An array prioritizer to measure on the path after the check (rdac, hp_sw, emc, ontap, hds,
+    // path_latency), with its prio_args; and whether to read INQUIRY page 0xC9 for detect_checker.
+    std::optional<core::PrioKind> prio;
+    std::string prio_args;
+    bool probe_rdac = false;
 
     std::string path() const { return device_path.empty() ? "/dev/" + devnode : device_path; }
 };
@@ -27,8 +34,13 @@ struct CheckRequest {
 // state is Up, Down or Ghost (standby / not-ready port). The WorkerPool may also produce Down with a
 // "timed out" message for a check that overran its deadline, and Pending is never returned by check() itself.
 struct CheckOutcome {
+    CheckOutcome() = default;
+    CheckOutcome(core::PathState s, std::string m) : state(s), message(std::move(m)) {}
+
     core::PathState state = core::PathState::Down;
     std::string message;  // human text for logs: "tur checker reports path is up", "sense 2/04/0b: standby"
+    std::optional<int> priority;       // the requested prioritizer's answer; nullopt when it could not tell
+    std::optional<bool> reports_rdac;  // page 0xC9 said "vac1"; nullopt unless asked (or no answer)
 };
 
 class PathChecker {

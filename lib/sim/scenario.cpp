@@ -95,10 +95,10 @@ public:
 
     SimPath path(const YAML::Node& node, std::size_t index) const {
         const std::string where = "paths[" + std::to_string(index) + "]";
-        only_keys(node, where,
-                  {"dev", "devt", "wwid", "vendor", "product", "revision", "serial", "state", "alua_state",
-                   "tpgs", "priority", "size_sectors", "transport", "hctl", "node_name", "target_iqn",
-                   "portal", "session_id", "present"});
+        only_keys(node, where, {"dev",        "devt",         "wwid",       "vendor",     "product",
+                                "revision",   "serial",       "state",      "alua_state", "tpgs",
+                                "priority",   "size_sectors", "transport",  "hctl",       "node_name",
+                                "target_iqn", "portal",       "session_id", "present",    "array_priority"});
         SimPath p;
         for (const char* required : {"dev", "devt", "wwid"}) {
             if (!node[required]) {
@@ -148,6 +148,8 @@ public:
             p.info.tpgs = boolean(node["tpgs"], where + ".tpgs");
         if (node["priority"])
             p.info.priority = number<int>(node["priority"], where + ".priority");
+        if (node["array_priority"])
+            p.array_priority = number<int>(node["array_priority"], where + ".array_priority");
         p.info.size_sectors = node["size_sectors"]
                                   ? number<std::uint64_t>(node["size_sectors"], where + ".size_sectors")
                                   : 2097152;

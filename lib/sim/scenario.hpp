@@ -15,6 +15,7 @@
 //       alua_state: active/optimized
 //       tpgs: true
 //       priority: 50
+//       array_priority: 6       # what an array prioritizer (rdac, emc, ...) measures with each check
 //       size_sectors: 2097152
 //       transport: iscsi        # iscsi | fc | sas | other | unknown
 //       hctl: "2:0:0:1"
@@ -54,6 +55,7 @@ namespace pathkeeper::sim {
 struct SimPath {
     core::PathInfo info;
     core::PathState checker_state = core::PathState::Up;
+    std::optional<int> array_priority;  // reported with a check that asks for a measured priority
     bool present = true;
 };
 

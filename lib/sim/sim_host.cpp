@@ -661,8 +661,12 @@ public:
                     std::string("sim ") + core::to_string(request.kind) + " checker: device not present"};
         }
         const auto state = it->second.checker_state;
-        return {state, std::string("sim ") + core::to_string(request.kind) + " checker reports path " +
-                           core::to_string(state)};
+        ports::CheckOutcome outcome{state, std::string("sim ") + core::to_string(request.kind) +
+                                               " checker reports path " + core::to_string(state)};
+        if (request.prio) {
+            outcome.priority = it->second.array_priority;
+        }
+        return outcome;
     }
     void forget(const std::string& devnode) override {
         std::lock_guard lock(world_->mutex);

@@ -74,6 +74,30 @@ TEST_F(ASimulatedHost, AdoptsAnEquivalentMapWithoutReloadingIt) {
     EXPECT_NE(tables().find("mpatha: "), std::string::npos);
 }
 
+TEST_F(ASimulatedHost, GroupsPathsByThePriorityTheirChecksMeasure) {
+    write_config(
+        "defaults:\n  polling_interval: 1s\n  user_friendly_names: false\n  path_checker: rdac\n"
+        "  prio: rdac\n  path_grouping_policy: group_by_prio\n  failback: immediate\n");
+    auto daemon = start("array-priorities.yaml");
+    const std::string map = "36001405ffffffffffffffffffffffff6";
+    // Created with both paths unmeasured in one group; the measured priorities split it, and failback
+    // immediate puts I/O on the owner's path sdc (group order alone does not reload a table).
+    ASSERT_TRUE(eventually([&] {
+        return daemon->log_contains("sdb: priority unknown -> 1") &&
+               daemon->log_contains("sdc: priority unknown -> 6");
+    })) << daemon->log();
+    // The sim's table shows the group dm uses as the initial one: sdc's, wherever it is listed.
+    ASSERT_TRUE(eventually([&] {
+        const std::string t = tables();
+        return t.find(map + ": 0 0 2 1 service-time 0 1 1 8:32 1 service-time 0 1 1 8:16 1") !=
+                   std::string::npos ||
+               t.find(map + ": 0 0 2 2 service-time 0 1 1 8:16 1 service-time 0 1 1 8:32 1") !=
+                   std::string::npos;
+    })) << tables()
+        << ops() << daemon->log();
+    EXPECT_TRUE(daemon->log_contains("sdb: path pending -> ghost")) << daemon->log();
+}
+
 TEST_F(ASimulatedHost, FailsAPathTheCheckerReportsDownAndReinstatesItWhenItComesBack) {
     auto daemon = start("path-failure.yaml");
     ASSERT_TRUE(eventually([&] {

@@ -136,12 +136,10 @@ TEST(TheManPageDefaultsExample, ReportsEachOptionPathkeeperHasNoEquivalentFor) {
                                 "multipath_dir",
                                 "uid_attrs",
                                 "uid_attribute",
-                                "prio_args",
                                 "rr_min_io",
                                 "max_fds",
                                 "wwids_file",
                                 "log_checker_err",
-                                "detect_checker",
                                 "force_sync",
                                 "strict_timing",
                                 "deferred_remove",
@@ -174,6 +172,16 @@ TEST(TheManPageDefaultsExample, ReportsEachOptionPathkeeperHasNoEquivalentFor) {
         EXPECT_FALSE(n->message.empty());
         EXPECT_GT(n->line, 0) << keyword;
     }
+}
+
+TEST(TheManPageDefaultsExample, TranslatesPrioArgsAndDetectChecker) {
+    ImportResult result;
+    auto config = import_and_parse(read_text(data_dir / "manpage-defaults.conf"), &result);
+    EXPECT_EQ(config.defaults.map.prio_args, std::optional<std::string>(""));
+    EXPECT_EQ(config.defaults.map.detect_checker, std::optional<bool>(true));
+    EXPECT_EQ(find_note(result, "prio_args", Kind::NotMapped), nullptr);
+    EXPECT_EQ(find_note(result, "prio_args", Kind::InvalidValue), nullptr);
+    EXPECT_EQ(find_note(result, "detect_checker", Kind::NotMapped), nullptr);
 }
 
 TEST(TheManPageDefaultsExample, KeepsTheDefaultsPathkeeperShares) {
@@ -226,11 +234,13 @@ TEST(TheManPageDevicesExample, WritesTheRulesAndReportsHardwareSpecificOptions) 
     EXPECT_NE(find_note(result, "alias_prefix", Kind::NotMapped), nullptr);
     EXPECT_EQ(compellent.options.vpd_vendor, "hp3par");
     EXPECT_EQ(find_note(result, "vpd_vendor", Kind::NotMapped), nullptr);
-    // HP HSV: hw handler kept, the hp_sw checker and prioritizer are not available.
+    // HP HSV: hw handler, the hp_sw checker and prioritizer kept.
     EXPECT_EQ(config.devices[1].options.hardware_handler, core::HardwareHandler::HpSw);
     EXPECT_EQ(config.devices[1].options.no_path_retry, NoPathRetry::retries(12));
-    EXPECT_FALSE(config.devices[1].options.path_checker.has_value());
-    EXPECT_NE(find_note(result, "path_checker", Kind::NotMapped), nullptr);
+    EXPECT_EQ(config.devices[1].options.path_checker, core::CheckerKind::HpSw);
+    EXPECT_EQ(config.devices[1].options.prio, core::PrioKind::HpSw);
+    EXPECT_EQ(find_note(result, "path_checker", Kind::NotMapped), nullptr);
+    // NVMe's ana prioritizer is not available.
     EXPECT_NE(find_note(result, "prio", Kind::NotMapped), nullptr);
     // NVMe ANA is the kernel's business.
     EXPECT_FALSE(config.devices[2].options.hardware_handler.has_value());
@@ -369,7 +379,7 @@ TEST(AnOldMultipathConf, TranslatesDeprecatedSpellingsAndReportsTheInvalidGlob) 
     ImportResult result;
     auto config = import_and_parse(read_text(data_dir / "admin-legacy.conf"), &result);
     EXPECT_EQ(config.defaults.map.path_selector, core::PathSelector::RoundRobin);  // "selector"
-    EXPECT_EQ(config.defaults.map.path_checker, core::CheckerKind::Directio);      // readsector0
+    EXPECT_EQ(config.defaults.map.path_checker, core::CheckerKind::Readsector0);
     EXPECT_EQ(config.defaults.map.rr_weight, core::RrWeight::Priorities);
     EXPECT_EQ(config.blacklist.devnode.size(), 3u);  // "*" is not a regex
     EXPECT_NE(find_note(result, "devnode", Kind::InvalidValue), nullptr);
