@@ -398,6 +398,8 @@ struct BlacklistRules {
 
 struct Config {
     std::string source_file;  // empty: built-in configuration only
+    // Drop-in files merged after source_file, in the order they were merged (core/config_merge.hpp).
+    std::vector<std::string> drop_in_files;
     Defaults defaults;
     BlacklistRules blacklist;             // user rules; the built-in ones are added by the checks
     BlacklistRules blacklist_exceptions;  // user rules

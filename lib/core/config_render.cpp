@@ -22,6 +22,9 @@ public:
         out_ << "# effective pathkeeper configuration"
              << (config_.source_file.empty() ? " (built-in defaults)" : " from " + config_.source_file)
              << "\n";
+        for (const auto& file : config_.drop_in_files) {
+            out_ << "# merged with drop-in " << file << "\n";
+        }
         defaults();
         blacklist("blacklist", builtin_blacklist(), config_.blacklist);
         blacklist("blacklist_exceptions", builtin_blacklist_exceptions(), config_.blacklist_exceptions);

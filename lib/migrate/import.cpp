@@ -61,7 +61,6 @@ const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
         {"vpd_vendor", "vendor-specific VPD pages are not read by pathkeeper"},
         {"reassign_maps", "obsolete: pathkeeper never remaps devices stacked on a path"},
         {"multipath_dir", "deprecated and ignored by multipath-tools too"},
-        {"config_dir", "pathkeeper reads one file; import each file of the directory and merge them"},
         {"pg_timeout", "removed from the kernel and from multipath-tools"},
         {"max_fds", "pathkeeper needs no file descriptor limit setting (systemd's LimitNOFILE applies)"},
         {"log_checker_err", "pathkeeper logs every checker state change once"},
@@ -511,6 +510,13 @@ private:
     void option(Scope scope, const ConfAttribute& a, Block& block) {
         const std::string& k = a.keyword;
         const std::string& v = a.value;
+        if (k == "config_dir") {
+            note(Kind::Info, a.line, k,
+                 "pathkeeper's drop-in directory is conf.d next to pathkeeper.yaml (/etc/pathkeeper/conf.d); "
+                 "import each file of " +
+                     v + " with pathctl config import into a .yaml file there");
+            return;
+        }
         if (auto it = unmapped_reasons().find(k); it != unmapped_reasons().end()) {
             note(Kind::NotMapped, a.line, k, it->second);
             return;

@@ -148,7 +148,6 @@ TEST(TheManPageDefaultsExample, ReportsEachOptionPathkeeperHasNoEquivalentFor) {
                                 "strict_timing",
                                 "deferred_remove",
                                 "partition_delimiter",
-                                "config_dir",
                                 "san_path_err_threshold",
                                 "san_path_err_forget_rate",
                                 "san_path_err_recovery_time",
@@ -177,6 +176,15 @@ TEST(TheManPageDefaultsExample, ReportsEachOptionPathkeeperHasNoEquivalentFor) {
         EXPECT_FALSE(n->message.empty());
         EXPECT_GT(n->line, 0) << keyword;
     }
+}
+
+TEST(TheManPageDefaultsExample, PointsConfigDirAtTheDropInDirectory) {
+    ImportResult result;
+    import_and_parse(read_text(data_dir / "manpage-defaults.conf"), &result);
+    const ImportNote* n = find_note(result, "config_dir", Kind::Info);
+    ASSERT_NE(n, nullptr) << all_notes(result);
+    EXPECT_NE(n->message.find("/etc/pathkeeper/conf.d"), std::string::npos) << n->message;
+    EXPECT_NE(n->message.find("/etc/multipath/conf.d"), std::string::npos) << n->message;
 }
 
 TEST(TheManPageDefaultsExample, KeepsTheDefaultsPathkeeperShares) {
