@@ -131,6 +131,12 @@ struct SaveKnownWwids {
     bool operator==(const SaveKnownWwids&) const = default;
 };
 
+// Persist the WWIDs find_multipaths smart released as single-path disks (released_wwids_path()).
+struct SaveReleasedWwids {
+    std::vector<std::string> wwids;
+    bool operator==(const SaveReleasedWwids&) const = default;
+};
+
 // For the D-Bus path-state signal and the daemon's structured journal entry.
 struct PublishPathStateChange {
     std::string map;  // empty when the path is in no map
@@ -174,7 +180,7 @@ struct Log {
 
 using Action = std::variant<CreateMap, ReloadMap, RemoveMap, RenameMap, DmMessage, ReadMapStatus, StartCheck,
                             SyncRegistration, SetRecoveryTmo, TriggerUdevChange, SaveBindings, SaveKnownWwids,
-                            PublishPathStateChange, PublishMapChange, Log>;
+                            SaveReleasedWwids, PublishPathStateChange, PublishMapChange, Log>;
 
 std::string to_string(const Action& action);
 std::string to_string(const std::vector<Action>& actions);  // one per line

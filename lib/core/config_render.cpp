@@ -94,9 +94,9 @@ private:
                     out_ << "  # " << s.name << ": <state-dir>/" << in_state_dir << origin << "\n";
                     continue;
                 }
-                const bool text = s.name == "alias_prefix" || s.name.ends_with("_file") ||
-                                  s.name == "prio_args" || s.name == "uid_attribute" ||
-                                  s.name == "vpd_vendor";
+                const bool text = s.name == "alias_prefix" || s.name == "uid_attrs" ||
+                                  s.name.ends_with("_file") || s.name == "prio_args" ||
+                                  s.name == "uid_attribute" || s.name == "vpd_vendor";
                 out_ << "  " << s.name << ": " << (text ? yaml_quoted(s.value) : s.value) << origin << "\n";
             }
         };
