@@ -113,7 +113,7 @@ struct PathInfo {
     Transport transport = Transport::Unknown;
     std::optional<ScsiAddress> hctl;
     std::optional<IscsiInfo> iscsi;
-    std::string node_name;           // iSCSI "iqn,portal" or FC node WWN: for group_by_node_name
+    std::string node_name;           // iSCSI target name (IQN) or FC node WWN: for group_by_node_name
     std::uint64_t size_sectors = 0;  // 512-byte sectors
     bool tpgs = false;               // device reports ALUA support (TPGS != 0)
     // ALUA target port group of the port this path goes through (VPD 0x83 target port group designator),

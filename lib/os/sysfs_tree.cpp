@@ -541,7 +541,8 @@ ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
                 iscsi.session_state = session->state;
                 iscsi.recovery_tmo_s = session->recovery_tmo_s;
                 iscsi.replacement_timeout_s = session->replacement_timeout_s;
-                path.node_name = iscsi.target_iqn + "," + iscsi.portal;
+                // The target is the node, whichever portal (network) reaches it: docs/design-decisions.md.
+                path.node_name = iscsi.target_iqn;
                 path.iscsi = std::move(iscsi);
             }
         }

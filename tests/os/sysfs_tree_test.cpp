@@ -71,7 +71,7 @@ TEST_F(AnIscsiDisk, IsDescribedWithUdevWwidSysfsIdentityAndItsSession) {
     EXPECT_EQ(path.iscsi->portal, "10.77.1.1:3260");
     EXPECT_EQ(path.iscsi->session_state, "LOGGED_IN");
     EXPECT_EQ(path.iscsi->recovery_tmo_s, 120u);
-    EXPECT_EQ(path.node_name, "iqn.2003-01.org.linux-iscsi.target:sn.1234,10.77.1.1:3260");
+    EXPECT_EQ(path.node_name, "iqn.2003-01.org.linux-iscsi.target:sn.1234");
     EXPECT_TRUE(path.tpgs);
     EXPECT_EQ(path.alua_state, core::AluaState::ActiveOptimized);
     // Names only, sorted (the blacklist's property rules match names).

@@ -61,10 +61,10 @@ TEST(GroupBySerialGrouping, GroupsPathsWithTheSameSerial) {
               (std::vector<std::vector<std::size_t>>{{0, 2}, {1}}));
 }
 
-TEST(GroupByNodeNameGrouping, GroupsPathsThroughTheSameTargetPortal) {
-    std::vector<GroupingInput> paths{{1, true, "", "iqn.x,10.0.0.1", {}},
-                                     {1, true, "", "iqn.x,10.0.0.2", {}},
-                                     {1, true, "", "iqn.x,10.0.0.2", {}}};
+TEST(GroupByNodeNameGrouping, GroupsPathsToTheSameTarget) {
+    // Discovery gives iSCSI paths their target name, whichever portal they use: two portals, one group.
+    std::vector<GroupingInput> paths{
+        {1, true, "", "iqn.a", {}}, {1, true, "", "iqn.b", {}}, {1, true, "", "iqn.b", {}}};
     // The larger group (two usable paths) sorts first at equal priority.
     EXPECT_EQ(members(group_paths(GroupingPolicy::GroupByNodeName, paths)),
               (std::vector<std::vector<std::size_t>>{{1, 2}, {0}}));
