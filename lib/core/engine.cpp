@@ -824,6 +824,36 @@ void Engine::on(const ActionFailed& e, TimePoint now, ActionCollector& out) {
 
 // ---------------------------------------------------------------- desired vs actual
 
+namespace {
+
+// The table's "queue_mode X" feature (with its argument) moved out of `features`; empty when there is none.
+std::vector<std::string> take_queue_mode(std::vector<std::string>& features) {
+    auto it = std::find(features.begin(), features.end(), "queue_mode");
+    if (it == features.end() || it + 1 == features.end()) {
+        return {};
+    }
+    std::vector<std::string> taken{*it, *(it + 1)};
+    features.erase(it, it + 2);
+    return taken;
+}
+
+// The kernel refuses a reload that changes queue_mode: a loaded map keeps the mode it was created with, and a
+// changed queue_mode applies to maps created from now on.
+void keep_loaded_queue_modes(PlanResult& plan, const EngineState& state) {
+    for (PlannedMap& planned : plan.maps) {
+        auto loaded = state.maps.find(planned.wwid);
+        if (loaded == state.maps.end() || !loaded->second.exists) {
+            continue;
+        }
+        std::vector<std::string> loaded_features = loaded->second.plan.table.features;
+        const std::vector<std::string> kept = take_queue_mode(loaded_features);
+        (void)take_queue_mode(planned.table.features);
+        planned.table.features.insert(planned.table.features.end(), kept.begin(), kept.end());
+    }
+}
+
+}  // namespace
+
 void Engine::reconcile(TimePoint now, ActionCollector& out) {
     // Discovery order matters: grouping ties and alias allocation follow it, as in multipath-tools.
     std::vector<PlanPath> input = plan_input();
@@ -849,6 +879,7 @@ void Engine::reconcile(TimePoint now, ActionCollector& out) {
     PlanResult plan = plan_maps(config_, input, bindings_, known_wwids_, ctx);
     track_size_holds(plan, now);
     release_expired_holds(plan, input, out);
+    keep_loaded_queue_modes(plan, state_);
     // Not created again behind the admin who removed it: see MapVanished and AdminRemoveMap.
     std::erase_if(plan.maps, [&](const PlannedMap& m) {
         return state_.withheld.contains(m.wwid) || state_.removed_by_admin.contains(m.wwid);

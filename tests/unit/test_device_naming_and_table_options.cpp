@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/config_file.hpp"
+#include "core/engine.hpp"
 #include "core/grouping.hpp"
 #include "core/map_planner.hpp"
 #include "core/uid_attrs.hpp"
@@ -130,6 +131,40 @@ TEST(UidAttrs, RefuseRecordsThatAreNotPrefixColonProperty) {
               std::string::npos);
     EXPECT_EQ(resolve_global_options(yaml("defaults:\n  uid_attrs: \"sd:ID_WWN\"\n")).uid_attrs.value,
               "sd:ID_WWN");
+}
+
+}  // namespace
+}  // namespace pathkeeper::core
+
+namespace pathkeeper::core {
+namespace {
+
+const TimePoint t0{};
+
+CreateMap the_create(const std::vector<Action>& actions) {
+    for (const Action& a : actions) {
+        if (const auto* create = std::get_if<CreateMap>(&a)) {
+            return *create;
+        }
+    }
+    ADD_FAILURE() << "no create in: " << to_string(actions);
+    return {};
+}
+
+TEST(QueueMode, ALoadedMapKeepsTheModeItWasCreatedWithAcrossAReload) {
+    Engine engine(yaml("defaults:\n  queue_mode: bio\n  path_grouping_policy: multibus\n"), Bindings{}, {});
+    (void)engine.handle(PathAdded{path("sdb", 16, "3600a")}, t0);
+    (void)engine.handle(PathAdded{path("sdc", 32, "3600a")}, t0);
+    const CreateMap create = the_create(engine.handle(MapsDiscovered{}, t0));
+    (void)engine.handle(ActionCompleted{create}, t0);
+    // mq now, and a change that does need a reload: the reload keeps queue_mode bio (the kernel refuses
+    // to change it), the other change goes through.
+    auto actions =
+        engine.handle(ConfigApplied{yaml("defaults:\n  queue_mode: mq\n  path_grouping_policy: failover\n")},
+                      t0 + std::chrono::seconds(1));
+    const std::string text = to_string(actions);
+    ASSERT_NE(text.find("reload 3600a"), std::string::npos) << text;
+    EXPECT_NE(text.find("table=\"2 queue_mode bio 0 2 1 service-time"), std::string::npos) << text;
 }
 
 }  // namespace
