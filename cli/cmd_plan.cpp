@@ -10,7 +10,7 @@
 #include "api/json.hpp"
 #include "cli/commands.hpp"
 #include "cli/plan.hpp"
-#include "config/config_file.hpp"
+#include "config/drop_ins.hpp"
 #include "config/plan_input.hpp"
 #include "core/bindings.hpp"
 #include "core/map_planner.hpp"
@@ -105,7 +105,7 @@ void add_plan_command(CLI::App& app, Registry& registry) {
     command->add_option("--bindings", args->bindings, "Alias bindings file (/var/lib/pathkeeper/bindings)");
     command->add_flag("--json", args->json, "Print JSON");
     registry.push_back({command, [args](Context& ctx) {
-                            auto config = config::load_config_file(args->config);
+                            auto config = config::load_config_with_drop_ins(args->config, true);
                             if (!config) {
                                 *ctx.err << "pathctl: " << config.error().message << "\n";
                                 return kExitFailed;

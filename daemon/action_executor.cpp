@@ -334,6 +334,9 @@ void ActionExecutor::execute(const core::Action& action) {
             [&](const core::SaveKnownWwids& a) {
                 save_file(a, wwids_path_, core::format_known_wwids(a.wwids));
             },
+            [&](const core::SaveReleasedWwids& a) {
+                save_file(a, core::released_wwids_path(wwids_path_), core::format_known_wwids(a.wwids));
+            },
             [&](const core::PublishPathStateChange& a) {
                 bus_.path_state_changed(a);
                 sink_.topology_changed();

@@ -5,6 +5,7 @@
 #include <exception>
 #include <filesystem>
 
+#include "core/uid_attrs.hpp"
 #include "os/block_holders.hpp"
 #include "os/checkers.hpp"
 #include "os/device_mapper.hpp"
@@ -27,6 +28,13 @@ struct RealBackend final : Backend {
     os::AtomicStateFiles state_files;
     os::SgIoPersistentReservations sg_reservations;
     std::unique_ptr<os::ThreadWorkerPool> worker_pool;
+
+    void configure_discovery(const core::Config& config) override {
+        sysfs_tree.set_wwid_property_rule([config](const std::string& devnode,
+                                                   const core::PathInfo& inquiry) {
+            return core::wwid_property_of(config, devnode, inquiry.vendor, inquiry.product, inquiry.revision);
+        });
+    }
 
     core::Result<void> start_own_sources(EventLoop&, ports::Logger& logger) override {
         const os::UdevReceiveBuffer& buffer = udev_source->receive_buffer();

@@ -47,6 +47,9 @@ struct Backend {
         (void)logger;
         return {};
     }
+    // At start and on every reload: discovery reads each disk's WWID from the udev property the
+    // configuration names (uid_attrs, uid_attribute). The simulated host's disks carry their WWID directly.
+    virtual void configure_discovery(const core::Config& config) { (void)config; }
 };
 
 // Linux: libudev monitor + enumerate, libdevmapper with udev sync, /sys, tur/directio checkers in a pool.

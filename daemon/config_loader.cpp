@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "config/config_file.hpp"
+#include "config/drop_ins.hpp"
 #include "config/startup.hpp"
 
 namespace pathkeeper::daemon {
@@ -19,9 +19,12 @@ core::Result<core::Config> load_daemon_config(const std::string& path, bool path
 }
 
 int check_config_file(const std::string& path, std::ostream& out, std::ostream& err) {
-    auto loaded = config::load_config_file(path);
+    auto loaded = config::load_config_with_drop_ins(path, true);
     if (loaded) {
         out << path << ": configuration is valid\n";
+        for (const auto& file : loaded->drop_in_files) {
+            out << file << ": drop-in merged\n";
+        }
         return 0;
     }
     if (loaded.error().code == core::ErrorCode::NotFound) {

@@ -1,7 +1,7 @@
 #pragma once
 // How pathkeeperd finds its configuration: config::load_startup_config's rule (a missing default file
-// means built-in defaults, a missing named one is an error) with the daemon's messages. Used at start,
-// on SIGHUP and for --check-config.
+// means built-in defaults, a missing named one is an error; drop-ins of conf.d are merged in) with the
+// daemon's messages. Used at start, on SIGHUP and for --check-config.
 
 #include <ostream>
 #include <string>

@@ -48,6 +48,8 @@ Daemon::Daemon(DaemonOptions options, core::Config config, PersistentState state
       check_results_(*backend.pool, polls_, *this, metrics_counters_, logger),
       holder_watch_(backend.holders, dm_worker_, *this),
       metrics_file_(dm_worker_, logger, backend.block_stats_root, backend.files_root) {
+    engine_.set_released_wwids(std::move(state.released_wwids));
+    backend_.configure_discovery(engine_.config());
     // After the engine has the outcome (completed() fed it): a caller that reads the topology next sees it.
     service_.run_reservations_on(&registration_syncs_);
     executor_.on_admin_removal(
@@ -316,6 +318,7 @@ void Daemon::apply_config(core::Config config, const std::string& origin) {
     }
     logger_.log(core::LogLevel::Info, {}, "new configuration from " + origin);
     metrics_counters_.config_reload(true);
+    backend_.configure_discovery(config);
     feed(core::ConfigApplied{std::move(config)});
     bus_.topology_changed();
     metrics_file_.changed();

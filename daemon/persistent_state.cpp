@@ -44,18 +44,22 @@ PersistentState load_persistent_state(const core::Config& config, const std::str
             }
         }
     }
-    if (auto text = files.read(state.wwids_path)) {
-        if (auto parsed = core::parse_known_wwids(*text)) {
-            for (const auto& issue : parsed->rejected) {
-                warn(state.wwids_path + ":" + std::to_string(issue.line) + ": line ignored: " + issue.reason);
+    auto load_wwids = [&](const std::string& path, core::KnownWwids& into) {
+        if (auto text = files.read(path)) {
+            if (auto parsed = core::parse_known_wwids(*text)) {
+                for (const auto& issue : parsed->rejected) {
+                    warn(path + ":" + std::to_string(issue.line) + ": line ignored: " + issue.reason);
+                }
+                into = std::move(parsed->wwids);
+            } else {
+                warn(path + ": " + parsed.error().message);
             }
-            state.known_wwids = std::move(parsed->wwids);
-        } else {
-            warn(state.wwids_path + ": " + parsed.error().message);
+        } else if (text.error().code != core::ErrorCode::NotFound) {
+            warn(path + ": " + text.error().message);
         }
-    } else if (text.error().code != core::ErrorCode::NotFound) {
-        warn(state.wwids_path + ": " + text.error().message);
-    }
+    };
+    load_wwids(state.wwids_path, state.known_wwids);
+    load_wwids(core::released_wwids_path(state.wwids_path), state.released_wwids);
     return state;
 }
 

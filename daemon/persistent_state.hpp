@@ -17,6 +17,7 @@ namespace pathkeeper::daemon {
 struct PersistentState {
     core::Bindings bindings;
     core::KnownWwids known_wwids;
+    core::KnownWwids released_wwids;  // find_multipaths smart (core::released_wwids_path)
     std::string bindings_path;
     std::string wwids_path;
     // Not read here: the keys of maps with reservation_key "file" are read when a path is registered, so a

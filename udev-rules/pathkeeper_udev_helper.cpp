@@ -36,6 +36,7 @@
 #include "core/config.hpp"
 #include "core/dm_table.hpp"
 #include "core/membership.hpp"
+#include "core/uid_attrs.hpp"
 #include "os/device_mapper.hpp"
 #include "os/path_wwid_index.hpp"
 #include "os/sysfs_tree.hpp"
@@ -268,14 +269,20 @@ bool another_disk_has_wwid(const os::PathWwidIndex& index, const os::SysfsTree& 
 
 struct PathDecision {
     bool member = false;
+    bool held = false;  // find_multipaths smart: claimed while the daemon waits for a second path
     std::string wwid;
     std::string why;
 };
 
 PathDecision decide_path(const Options& options) {
     PathDecision decision;
-    const os::SysfsTree sysfs(options.sysfs_root);
+    os::SysfsTree sysfs(options.sysfs_root);
     auto properties = udev_environment();
+    // The daemon reads the WWID from the same property (uid_attrs, uid_attribute), so both agree on it.
+    const core::Config config = load_config(options);
+    sysfs.set_wwid_property_rule([&config](const std::string& devnode, const core::PathInfo& inquiry) {
+        return core::wwid_property_of(config, devnode, inquiry.vendor, inquiry.product, inquiry.revision);
+    });
     const auto disk = sysfs.describe_disk(options.kernel, properties);
     if (!disk.path) {
         decision.why = disk.skip_reason;
@@ -298,12 +305,11 @@ PathDecision decide_path(const Options& options) {
         path.udev_property_names.reset();
     }
 
-    const core::Config config = load_config(options);
     const auto globals = core::resolve_global_options(config);
+    const fs::path wwids_file =
+        globals.wwids_file.value.empty() ? options.state_dir / "wwids" : fs::path(globals.wwids_file.value);
     core::MembershipFacts facts;
     facts.wwid_known = [&] {
-        const fs::path wwids_file = globals.wwids_file.value.empty() ? options.state_dir / "wwids"
-                                                                     : fs::path(globals.wwids_file.value);
         auto known = read_known_wwids(wwids_file, options.kernel);
         if (!known) {
             warn(options.kernel, known.error().message);
@@ -314,8 +320,19 @@ PathDecision decide_path(const Options& options) {
     facts.another_path_has_wwid = [&] {
         return another_disk_has_wwid(index, sysfs, options.kernel, index_wwid);
     };
+    // find_multipaths smart: the helper never times a hold out itself (first_seen unset: "now"); the daemon
+    // does, records the WWID as released and triggers the change event that brings us here again.
+    facts.wwid_released = [&] {
+        auto released = read_known_wwids(core::released_wwids_path(wwids_file.string()), options.kernel);
+        if (!released) {
+            warn(options.kernel, released.error().message);
+            return false;
+        }
+        return std::find(released->begin(), released->end(), path.wwid) != released->end();
+    };
     const auto decided = core::decide_membership(config, globals.find_multipaths.value, path, facts);
     decision.member = decided.member;
+    decision.held = decided.held;
     switch (decided.reason) {
         case core::MemberReason::Blacklisted:
             decision.why = "blacklisted: " + decided.blacklist_reason;
@@ -400,11 +417,16 @@ int run(int argc, char** argv) {
     }
     if (options->verb == Verb::Path) {
         const auto decision = decide_path(*options);
-        print_property(options->kernel, "DM_MULTIPATH_DEVICE_PATH", decision.member ? "1" : "0");
+        // A held path is claimed like a member, so nothing takes it while a second path may still come.
+        print_property(options->kernel, "DM_MULTIPATH_DEVICE_PATH",
+                       decision.member || decision.held ? "1" : "0");
         if (!decision.wwid.empty()) {
             print_property(options->kernel, "PATHKEEPER_WWID", decision.wwid);
         }
-        if (!decision.member) {
+        if (decision.held) {
+            print_property(options->kernel, "PATHKEEPER_HELD", "1");
+            warn(options->kernel, "held back: " + decision.why);
+        } else if (!decision.member) {
             warn(options->kernel, "not a multipath path: " + decision.why);
         }
         return 0;

@@ -14,6 +14,7 @@
 #include "config/yaml_reader.hpp"
 #include "core/path_tuning.hpp"
 #include "core/prio_args.hpp"
+#include "core/uid_attrs.hpp"
 #include "core/wwid.hpp"
 
 namespace pathkeeper::config {
@@ -148,12 +149,21 @@ private:
                   l, name, key);
         } else if (name == "pg_init_retries") {
             store(o.pg_init_retries, read_unsigned(v, path, 0, 50), l, name, key);
+        } else if (name == "queue_mode") {
+            store(o.queue_mode, read_with(v, path, "a queue mode", core::parse_queue_mode), l, name, key);
         } else if (name == "retain_attached_hw_handler") {
             store(o.retain_attached_hw_handler, read_bool(v, path), l, name, key);
         } else if (name == "flush_on_last_del") {
             store(o.flush_on_last_del, read_bool(v, path), l, name, key);
         } else if (name == "user_friendly_names") {
             store(o.user_friendly_names, read_bool(v, path), l, name, key);
+        } else if (name == "alias_prefix") {
+            auto s = read_string(v, path);
+            if (s && (s->empty() || s->find_first_of("/ \t") != std::string::npos)) {
+                add(loc(v), path, "must be a non-empty name without '/' or spaces");
+                s.reset();
+            }
+            store(o.alias_prefix, s, l, name, key);
         } else if (name == "fast_io_fail") {
             store(o.fast_io_fail, read_off_or_seconds(v, path), l, name, key);
         } else if (name == "last_path_recovery_tmo") {
@@ -170,7 +180,12 @@ private:
             store(o.max_sectors_kb, read_with(v, path, "kernel or KiB", core::parse_max_sectors_kb), l, name,
                   key);
         } else if (name == "uid_attribute") {
-            store(o.uid_attribute, read_string(v, path), l, name, key);
+            auto s = read_string(v, path);
+            if (s && !core::valid_udev_property_name(*s)) {
+                add(loc(v), path, "\"" + *s + "\" is not a udev property name (letters, digits and _)");
+                s.reset();
+            }
+            store(o.uid_attribute, s, l, name, key);
         } else if (name == "vpd_vendor") {
             store(o.vpd_vendor, scalar(v, path, "a string"), l, name, key);
         } else if (name == "flap_window") {
@@ -226,15 +241,20 @@ private:
         } else if (name == "fast_recheck_interval") {
             store(g.fast_recheck_interval, read_duration(v, path, 10ms), l, name, key);
         } else if (name == "find_multipaths") {
-            store(g.find_multipaths, read_with(v, path, "strict, on or greedy", core::parse_find_multipaths),
-                  l, name, key);
-        } else if (name == "alias_prefix") {
-            auto s = read_string(v, path);
-            if (s && s->find_first_of("/ \t") != std::string::npos) {
-                add(loc(v), path, "must not contain '/' or spaces");
-                s.reset();
+            store(g.find_multipaths,
+                  read_with(v, path, "strict, on, smart or greedy", core::parse_find_multipaths), l, name,
+                  key);
+        } else if (name == "find_multipaths_timeout") {
+            store(g.find_multipaths_timeout, read_duration(v, path, 1s), l, name, key);
+        } else if (name == "uid_attrs") {
+            auto s = scalar(v, path, "a string");  // "" = none
+            if (s) {
+                if (auto parsed = core::parse_uid_attrs(*s); !parsed) {
+                    add(loc(v), path, parsed.error().message);
+                    s.reset();
+                }
             }
-            store(g.alias_prefix, s, l, name, key);
+            store(g.uid_attrs, s, l, name, key);
         } else if (name == "bindings_file") {
             store(g.bindings_file, read_path(v, path), l, name, key);
         } else if (name == "wwids_file") {
@@ -553,6 +573,19 @@ private:
                         } else {
                             ok = false;
                         }
+                        return true;
+                    }
+                    if (name == "alias_prefix") {
+                        add(loc(key), key_path,
+                            "not allowed in a multipaths entry (as in multipath-tools): name the map with "
+                            "alias");
+                        return true;
+                    }
+                    if (name == "uid_attribute") {
+                        // The entry is found by the WWID this property gives: it cannot choose the property.
+                        add(loc(key), key_path,
+                            "not allowed in a multipaths entry (as in multipath-tools): set it in devices, "
+                            "overrides or defaults");
                         return true;
                     }
                     return map_option(entry.options, name, key, v, key_path);

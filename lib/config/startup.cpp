@@ -3,23 +3,21 @@
 #include <ostream>
 #include <utility>
 
-#include "config/config_file.hpp"
+#include "config/drop_ins.hpp"
 
 namespace pathkeeper::config {
 
 core::Result<StartupConfig> load_startup_config(const std::string& path, bool path_given) {
-    auto loaded = load_config_file(path);
-    if (loaded.ok()) {
-        return StartupConfig{std::move(loaded).value(), false, path};
+    auto loaded = load_config_with_drop_ins(path, path_given);
+    if (!loaded.ok()) {
+        return loaded.error();
     }
-    if (loaded.error().code == core::ErrorCode::NotFound && !path_given) {
-        return StartupConfig{core::Config{}, true, path};
-    }
-    return loaded.error();
+    const bool builtin_only = loaded->source_file.empty();
+    return StartupConfig{std::move(loaded).value(), builtin_only, path};
 }
 
 int check_config_file(const std::string& path, std::ostream& out, std::ostream& err) {
-    auto loaded = load_config_file(path);
+    auto loaded = load_config_with_drop_ins(path, true);
     if (!loaded.ok()) {
         err << loaded.error().message << '\n';
         return 1;
@@ -27,6 +25,9 @@ int check_config_file(const std::string& path, std::ostream& out, std::ostream& 
     const core::Config& c = *loaded;
     out << path << ": OK (" << c.devices.size() << " device rule(s), " << c.multipaths.size()
         << " multipath entr" << (c.multipaths.size() == 1 ? "y" : "ies") << ")\n";
+    for (const auto& file : c.drop_in_files) {
+        out << file << ": OK (merged)\n";
+    }
     return 0;
 }
 

@@ -3,6 +3,7 @@
 //   --config FILE        (default /etc/pathkeeper/pathkeeper.yaml) a missing *default* file means
 //                        the built-in configuration; a missing file given explicitly is an error.
 //   --check-config FILE  validate, print every problem as file:line:col: key: message, exit non-zero.
+// Either way the drop-ins of the file's conf.d directory are merged in (config/drop_ins.hpp).
 
 #include <iosfwd>
 #include <string>
@@ -14,7 +15,7 @@ namespace pathkeeper::config {
 
 struct StartupConfig {
     core::Config config;
-    bool builtin_only = false;  // the default file was missing: built-in configuration
+    bool builtin_only = false;  // the default file was missing: built-in configuration (and any drop-ins)
     std::string path;           // the file that was (or would have been) read
 };
 

@@ -88,6 +88,13 @@ struct Formatter {
         }
         return s;
     }
+    std::string operator()(const SaveReleasedWwids& a) const {
+        std::string s = "save-released-wwids";
+        for (const std::string& w : a.wwids) {
+            s += " " + w;
+        }
+        return s;
+    }
     std::string operator()(const PublishPathStateChange& a) const {
         return "publish-path " + (a.map.empty() ? std::string("-") : a.map) + " " + a.devnode + " " +
                to_string(a.old_state) + "->" + to_string(a.new_state) + " (" + a.reason + ")";

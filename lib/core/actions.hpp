@@ -155,6 +155,12 @@ struct SaveKnownWwids {
     bool operator==(const SaveKnownWwids&) const = default;
 };
 
+// Persist the WWIDs find_multipaths smart released as single-path disks (released_wwids_path()).
+struct SaveReleasedWwids {
+    std::vector<std::string> wwids;
+    bool operator==(const SaveReleasedWwids&) const = default;
+};
+
 // For the D-Bus path-state signal and the daemon's structured journal entry.
 struct PublishPathStateChange {
     std::string map;  // empty when the path is in no map
@@ -196,9 +202,10 @@ struct Log {
     bool operator==(const Log&) const = default;
 };
 
-using Action = std::variant<CreateMap, ReloadMap, RemoveMap, RenameMap, DmMessage, ReadMapStatus, StartCheck,
-                            SyncRegistration, SetRecoveryTmo, TunePath, TuneMapDevice, TriggerUdevChange,
-                            SaveBindings, SaveKnownWwids, PublishPathStateChange, PublishMapChange, Log>;
+using Action =
+    std::variant<CreateMap, ReloadMap, RemoveMap, RenameMap, DmMessage, ReadMapStatus, StartCheck,
+                 SyncRegistration, SetRecoveryTmo, TunePath, TuneMapDevice, TriggerUdevChange, SaveBindings,
+                 SaveKnownWwids, SaveReleasedWwids, PublishPathStateChange, PublishMapChange, Log>;
 
 std::string to_string(const Action& action);
 std::string to_string(const std::vector<Action>& actions);  // one per line

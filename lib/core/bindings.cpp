@@ -293,4 +293,10 @@ std::string format_known_wwids(const std::vector<std::string>& wwids) {
     return out;
 }
 
+std::string released_wwids_path(std::string_view known_wwids_path) {
+    const std::size_t slash = known_wwids_path.rfind('/');
+    const std::string_view dir = slash == std::string_view::npos ? "" : known_wwids_path.substr(0, slash + 1);
+    return std::string(dir) + "released-wwids";
+}
+
 }  // namespace pathkeeper::core

@@ -105,4 +105,9 @@ Result<KnownWwidsFile> parse_known_wwids(std::string_view text);
 // WWIDs the rule refuses are left out, so the file never holds a line its own parser rejects.
 std::string format_known_wwids(const std::vector<std::string>& wwids);
 
+// find_multipaths smart: the WWIDs whose lone path was held back and then released as a single-path disk,
+// kept next to the known-WWIDs file in its format, so that the udev helper and a restarted daemon do not
+// hold them again.
+std::string released_wwids_path(std::string_view known_wwids_path);
+
 }  // namespace pathkeeper::core

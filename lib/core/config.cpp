@@ -74,22 +74,25 @@ const char* enum_text(E value, const std::array<Spelling<E>, N>& canonical) {
 template <typename E>
 constexpr std::array<Spelling<E>, 0> no_aliases{};
 
-constexpr std::array<Spelling<GroupingPolicy>, 5> grouping_names{{
+constexpr std::array<Spelling<GroupingPolicy>, 6> grouping_names{{
     {"failover", GroupingPolicy::Failover},
     {"multibus", GroupingPolicy::Multibus},
     {"group_by_prio", GroupingPolicy::GroupByPrio},
     {"group_by_serial", GroupingPolicy::GroupBySerial},
     {"group_by_node_name", GroupingPolicy::GroupByNodeName},
+    {"group_by_tpg", GroupingPolicy::GroupByTpg},
 }};
-constexpr std::array<Spelling<PathSelector>, 3> selector_names{{
+constexpr std::array<Spelling<PathSelector>, 4> selector_names{{
     {"round-robin", PathSelector::RoundRobin},
     {"queue-length", PathSelector::QueueLength},
     {"service-time", PathSelector::ServiceTime},
+    {"historical-service-time", PathSelector::HistoricalServiceTime},
 }};
-constexpr std::array<Spelling<PathSelector>, 3> selector_aliases{{
+constexpr std::array<Spelling<PathSelector>, 4> selector_aliases{{
     {"round-robin 0", PathSelector::RoundRobin},
     {"queue-length 0", PathSelector::QueueLength},
     {"service-time 0", PathSelector::ServiceTime},
+    {"historical-service-time 0", PathSelector::HistoricalServiceTime},
 }};
 constexpr std::array<Spelling<CheckerKind>, 7> checker_names{{
     {"tur", CheckerKind::Tur},
@@ -112,17 +115,24 @@ constexpr std::array<Spelling<PrioKind>, 10> prio_names{{
     {"weightedpath", PrioKind::WeightedPath},
     {"path_latency", PrioKind::PathLatency},
 }};
-constexpr std::array<Spelling<FindMultipaths>, 3> find_names{{
+constexpr std::array<Spelling<FindMultipaths>, 4> find_names{{
     {"strict", FindMultipaths::Strict},
     {"on", FindMultipaths::On},
+    {"smart", FindMultipaths::Smart},
     {"greedy", FindMultipaths::Greedy},
 }};
-constexpr std::array<Spelling<FindMultipaths>, 5> find_aliases{{
+constexpr std::array<Spelling<FindMultipaths>, 4> find_aliases{{
     {"yes", FindMultipaths::On},
-    {"smart", FindMultipaths::On},
     {"off", FindMultipaths::Greedy},
     {"no", FindMultipaths::Greedy},
     {"true", FindMultipaths::On},
+}};
+constexpr std::array<Spelling<QueueMode>, 2> queue_mode_names{{
+    {"mq", QueueMode::Mq},
+    {"bio", QueueMode::Bio},
+}};
+constexpr std::array<Spelling<QueueMode>, 1> queue_mode_aliases{{
+    {"rq", QueueMode::Mq},
 }};
 constexpr std::array<Spelling<RrWeight>, 2> rr_weight_names{{
     {"uniform", RrWeight::Uniform},
@@ -204,6 +214,12 @@ const char* to_string(FindMultipaths v) noexcept {
 }
 Result<FindMultipaths> parse_find_multipaths(std::string_view text) {
     return parse_enum("find_multipaths", text, find_names, find_aliases);
+}
+const char* to_string(QueueMode v) noexcept {
+    return enum_text(v, queue_mode_names);
+}
+Result<QueueMode> parse_queue_mode(std::string_view text) {
+    return parse_enum("queue_mode", text, queue_mode_names, queue_mode_aliases);
 }
 const char* to_string(RrWeight v) noexcept {
     return enum_text(v, rr_weight_names);
@@ -501,9 +517,11 @@ const MapOptions& builtin_map_options() {
         o.rr_min_io_rq = 1;
         o.hardware_handler = HardwareHandler::None;
         o.pg_init_retries = 0;
+        o.queue_mode = QueueMode::Mq;
         o.retain_attached_hw_handler = true;
         o.flush_on_last_del = false;
         o.user_friendly_names = false;
+        o.alias_prefix = "mpath";
         // pathkeeper-specific (see docs/configuration.md for the reasoning behind each number).
         o.fast_io_fail = 0s;
         o.last_path_recovery_tmo = kRecoveryTmoOfSession;
@@ -533,7 +551,9 @@ const GlobalOptions& builtin_global_options() {
         g.max_polling_interval = 20s;
         g.fast_recheck_interval = 250ms;
         g.find_multipaths = FindMultipaths::On;
-        g.alias_prefix = "mpath";
+        // multipath-tools waits 10 s for known hardware, 1 s for other devices; one wait for all here.
+        g.find_multipaths_timeout = 10s;
+        g.uid_attrs = "";
         g.bindings_file = "";
         g.wwids_file = "";
         g.reservation_keys_file = "";
@@ -592,10 +612,12 @@ ResolvedMapOptions resolve_levels(const std::vector<Level>& levels) {
     r.rr_min_io_rq = pick(levels, &MapOptions::rr_min_io_rq, "rr_min_io_rq");
     r.hardware_handler = pick(levels, &MapOptions::hardware_handler, "hardware_handler");
     r.pg_init_retries = pick(levels, &MapOptions::pg_init_retries, "pg_init_retries");
+    r.queue_mode = pick(levels, &MapOptions::queue_mode, "queue_mode");
     r.retain_attached_hw_handler =
         pick(levels, &MapOptions::retain_attached_hw_handler, "retain_attached_hw_handler");
     r.flush_on_last_del = pick(levels, &MapOptions::flush_on_last_del, "flush_on_last_del");
     r.user_friendly_names = pick(levels, &MapOptions::user_friendly_names, "user_friendly_names");
+    r.alias_prefix = pick(levels, &MapOptions::alias_prefix, "alias_prefix");
     r.fast_io_fail = pick(levels, &MapOptions::fast_io_fail, "fast_io_fail");
     r.last_path_recovery_tmo = pick(levels, &MapOptions::last_path_recovery_tmo, "last_path_recovery_tmo");
     r.checker_timeout = pick(levels, &MapOptions::checker_timeout, "checker_timeout");
@@ -669,7 +691,9 @@ ResolvedGlobalOptions resolve_global_options(const Config& config) {
     r.fast_recheck_interval =
         pick_global(config, &GlobalOptions::fast_recheck_interval, "fast_recheck_interval");
     r.find_multipaths = pick_global(config, &GlobalOptions::find_multipaths, "find_multipaths");
-    r.alias_prefix = pick_global(config, &GlobalOptions::alias_prefix, "alias_prefix");
+    r.find_multipaths_timeout =
+        pick_global(config, &GlobalOptions::find_multipaths_timeout, "find_multipaths_timeout");
+    r.uid_attrs = pick_global(config, &GlobalOptions::uid_attrs, "uid_attrs");
     r.bindings_file = pick_global(config, &GlobalOptions::bindings_file, "bindings_file");
     r.wwids_file = pick_global(config, &GlobalOptions::wwids_file, "wwids_file");
     r.reservation_keys_file =
@@ -789,6 +813,9 @@ std::string format_option_value(HardwareHandler v) {
 std::string format_option_value(FindMultipaths v) {
     return to_string(v);
 }
+std::string format_option_value(QueueMode v) {
+    return to_string(v);
+}
 std::string format_option_value(LogLevel v) {
     return to_string(v);
 }
@@ -835,9 +862,11 @@ std::vector<ExplainedSetting> explain(const ResolvedMapOptions& r) {
     add(out, "rr_min_io_rq", r.rr_min_io_rq);
     add(out, "hardware_handler", r.hardware_handler);
     add(out, "pg_init_retries", r.pg_init_retries);
+    add(out, "queue_mode", r.queue_mode);
     add(out, "retain_attached_hw_handler", r.retain_attached_hw_handler);
     add(out, "flush_on_last_del", r.flush_on_last_del);
     add(out, "user_friendly_names", r.user_friendly_names);
+    add(out, "alias_prefix", r.alias_prefix);
     add(out, "fast_io_fail", r.fast_io_fail);
     add(out, "last_path_recovery_tmo", r.last_path_recovery_tmo);
     add(out, "checker_timeout", r.checker_timeout);
@@ -865,7 +894,8 @@ std::vector<ExplainedSetting> explain(const ResolvedGlobalOptions& r) {
     add(out, "max_polling_interval", r.max_polling_interval);
     add(out, "fast_recheck_interval", r.fast_recheck_interval);
     add(out, "find_multipaths", r.find_multipaths);
-    add(out, "alias_prefix", r.alias_prefix);
+    add(out, "find_multipaths_timeout", r.find_multipaths_timeout);
+    add(out, "uid_attrs", r.uid_attrs);
     add(out, "bindings_file", r.bindings_file);
     add(out, "wwids_file", r.wwids_file);
     add(out, "reservation_keys_file", r.reservation_keys_file);

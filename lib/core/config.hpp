@@ -39,13 +39,15 @@ struct SourceLocation {
 // ---- Enumerated option values. Each has to_string() (canonical YAML spelling) and a parser that
 // also accepts multipath.conf's spellings; parser errors list the valid values.
 
-enum class GroupingPolicy { Failover, Multibus, GroupByPrio, GroupBySerial, GroupByNodeName };
+// group_by_tpg: one group per ALUA target port group (the TPG id the path reports).
+enum class GroupingPolicy { Failover, Multibus, GroupByPrio, GroupBySerial, GroupByNodeName, GroupByTpg };
 const char* to_string(GroupingPolicy v) noexcept;
 Result<GroupingPolicy> parse_grouping_policy(std::string_view text);
 
 // dm path selectors; the YAML spelling is the kernel's name ("service-time"); "service-time 0" as
-// written in multipath.conf is accepted too.
-enum class PathSelector { RoundRobin, QueueLength, ServiceTime };
+// written in multipath.conf is accepted too. historical-service-time is the kernel's
+// dm-historical-service-time (service time predicted from each path's recent history).
+enum class PathSelector { RoundRobin, QueueLength, ServiceTime, HistoricalServiceTime };
 const char* to_string(PathSelector v) noexcept;
 Result<PathSelector> parse_path_selector(std::string_view text);
 
@@ -67,13 +69,21 @@ Result<PrioKind> parse_prio_kind(std::string_view text);
 
 // strict: only WWIDs in the known-WWIDs file or the multipaths section become maps.
 // on: additionally any WWID seen on two or more paths (and it is then remembered).
+// smart: as on, but the first path of a WWID not known yet is held back (claimed, not mapped) for
+// find_multipaths_timeout in case a second path appears; after that it is released to the system as a
+// single-path disk, and not held again (core/membership.hpp).
 // greedy: every non-blacklisted disk becomes a map.
-// multipath.conf spellings: "yes"/"on" -> on, "smart" -> on (pathkeeper has no udev wait to time out,
-// so smart's single-path grace period has nothing to act on), "no"/"off"/"greedy" -> greedy,
-// "strict" -> strict.
-enum class FindMultipaths { Strict, On, Greedy };
+// multipath.conf spellings: "yes"/"on" -> on, "no"/"off"/"greedy" -> greedy, "strict" -> strict.
+enum class FindMultipaths { Strict, On, Greedy, Smart };
 const char* to_string(FindMultipaths v) noexcept;
 Result<FindMultipaths> parse_find_multipaths(std::string_view text);
+
+// dm-multipath's queue_mode table feature. mq: request-based on blk-mq, the kernel's default
+// (multipath.conf's "rq" means the same since kernel 4.20), never written to the table; bio: bio-based,
+// "queue_mode bio". The kernel cannot change it on a reload: it applies when a map is created.
+enum class QueueMode { Mq, Bio };
+const char* to_string(QueueMode v) noexcept;
+Result<QueueMode> parse_queue_mode(std::string_view text);
 
 enum class RrWeight { Uniform, Priorities };
 const char* to_string(RrWeight v) noexcept;
@@ -209,11 +219,15 @@ struct MapOptions {
     std::optional<unsigned> rr_min_io_rq;  // per-path repeat count in the dm table, >= 1
     std::optional<HardwareHandler> hardware_handler;
     std::optional<unsigned> pg_init_retries;  // 0 = kernel default (not emitted), max 50
+    std::optional<QueueMode> queue_mode;
     // Keep a SCSI device handler the kernel already attached (scsi_dh_alua on TPGS devices) as the
     // map's hardware handler, whatever hardware_handler says.
     std::optional<bool> retain_attached_hw_handler;
     std::optional<bool> flush_on_last_del;  // stop queueing when the last path is removed
     std::optional<bool> user_friendly_names;
+    // user_friendly_names: prefix + a, b, ... z, aa, ... Per device type as in multipath-tools (defaults,
+    // devices, overrides; a multipaths entry names its map with alias instead).
+    std::optional<std::string> alias_prefix;
     // iSCSI session recovery_tmo while the map has another usable path, so I/O queued on a dead
     // session fails over quickly. 0 = fail such I/O as soon as open-iscsi declares the connection
     // dead (the kernel then retries it on another path at once); kFastIoFailOff = leave recovery_tmo
@@ -271,9 +285,11 @@ void for_each_map_option(MapOptions& o, F&& f) {
     f("rr_min_io_rq", o.rr_min_io_rq);
     f("hardware_handler", o.hardware_handler);
     f("pg_init_retries", o.pg_init_retries);
+    f("queue_mode", o.queue_mode);
     f("retain_attached_hw_handler", o.retain_attached_hw_handler);
     f("flush_on_last_del", o.flush_on_last_del);
     f("user_friendly_names", o.user_friendly_names);
+    f("alias_prefix", o.alias_prefix);
     f("fast_io_fail", o.fast_io_fail);
     f("last_path_recovery_tmo", o.last_path_recovery_tmo);
     f("checker_timeout", o.checker_timeout);
@@ -302,7 +318,10 @@ struct GlobalOptions {
     std::optional<Millis> max_polling_interval;   // long-healthy paths are checked up to this rarely
     std::optional<Millis> fast_recheck_interval;  // first re-check of a failed path; backs off to polling
     std::optional<FindMultipaths> find_multipaths;
-    std::optional<std::string> alias_prefix;   // user_friendly_names: prefix + a, b, ... z, aa, ...
+    std::optional<Millis> find_multipaths_timeout;  // smart: how long a first path is held back
+    // Per kernel-name prefix, the udev property holding the WWID ("sd" -> "ID_SERIAL"); overrides
+    // uid_attribute for the devices it names. Text form: "sd:ID_SERIAL nvme:ID_WWN" (see UidAttrs).
+    std::optional<std::string> uid_attrs;
     std::optional<std::string> bindings_file;  // unset: <state-dir>/bindings
     std::optional<std::string> wwids_file;     // unset: <state-dir>/wwids
     // Per-WWID keys of maps with reservation_key: file (multipath-tools' prkeys format); unset:
@@ -330,7 +349,8 @@ void for_each_global_option(GlobalOptions& o, F&& f) {
     f("max_polling_interval", o.max_polling_interval);
     f("fast_recheck_interval", o.fast_recheck_interval);
     f("find_multipaths", o.find_multipaths);
-    f("alias_prefix", o.alias_prefix);
+    f("find_multipaths_timeout", o.find_multipaths_timeout);
+    f("uid_attrs", o.uid_attrs);
     f("bindings_file", o.bindings_file);
     f("wwids_file", o.wwids_file);
     f("reservation_keys_file", o.reservation_keys_file);
@@ -404,6 +424,8 @@ struct BlacklistRules {
 
 struct Config {
     std::string source_file;  // empty: built-in configuration only
+    // Drop-in files merged after source_file, in the order they were merged (core/config_merge.hpp).
+    std::vector<std::string> drop_in_files;
     Defaults defaults;
     BlacklistRules blacklist;             // user rules; the built-in ones are added by the checks
     BlacklistRules blacklist_exceptions;  // user rules
@@ -451,9 +473,11 @@ struct ResolvedMapOptions {
     Resolved<unsigned> rr_min_io_rq;
     Resolved<HardwareHandler> hardware_handler;
     Resolved<unsigned> pg_init_retries;
+    Resolved<QueueMode> queue_mode;
     Resolved<bool> retain_attached_hw_handler;
     Resolved<bool> flush_on_last_del;
     Resolved<bool> user_friendly_names;
+    Resolved<std::string> alias_prefix;
     Resolved<std::chrono::seconds> fast_io_fail;
     Resolved<std::chrono::seconds> last_path_recovery_tmo;
     Resolved<Millis> checker_timeout;
@@ -478,7 +502,8 @@ struct ResolvedGlobalOptions {
     Resolved<Millis> max_polling_interval;
     Resolved<Millis> fast_recheck_interval;
     Resolved<FindMultipaths> find_multipaths;
-    Resolved<std::string> alias_prefix;
+    Resolved<Millis> find_multipaths_timeout;
+    Resolved<std::string> uid_attrs;              // empty: none
     Resolved<std::string> bindings_file;          // empty value: <state-dir>/bindings
     Resolved<std::string> wwids_file;             // empty value: <state-dir>/wwids
     Resolved<std::string> reservation_keys_file;  // empty value: <state-dir>/prkeys
@@ -552,6 +577,7 @@ std::string format_option_value(PrioKind v);
 std::string format_option_value(RrWeight v);
 std::string format_option_value(HardwareHandler v);
 std::string format_option_value(FindMultipaths v);
+std::string format_option_value(QueueMode v);
 std::string format_option_value(LogLevel v);
 std::string format_option_value(const Failback& v);
 std::string format_option_value(const NoPathRetry& v);

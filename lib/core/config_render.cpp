@@ -22,6 +22,9 @@ public:
         out_ << "# effective pathkeeper configuration"
              << (config_.source_file.empty() ? " (built-in defaults)" : " from " + config_.source_file)
              << "\n";
+        for (const auto& file : config_.drop_in_files) {
+            out_ << "# merged with drop-in " << file << "\n";
+        }
         defaults();
         blacklist("blacklist", builtin_blacklist(), config_.blacklist);
         blacklist("blacklist_exceptions", builtin_blacklist_exceptions(), config_.blacklist_exceptions);
@@ -91,9 +94,9 @@ private:
                     out_ << "  # " << s.name << ": <state-dir>/" << in_state_dir << origin << "\n";
                     continue;
                 }
-                const bool text = s.name == "alias_prefix" || s.name.ends_with("_file") ||
-                                  s.name == "prio_args" || s.name == "uid_attribute" ||
-                                  s.name == "vpd_vendor";
+                const bool text = s.name == "alias_prefix" || s.name == "uid_attrs" ||
+                                  s.name.ends_with("_file") || s.name == "prio_args" ||
+                                  s.name == "uid_attribute" || s.name == "vpd_vendor";
                 out_ << "  " << s.name << ": " << (text ? yaml_quoted(s.value) : s.value) << origin << "\n";
             }
         };

@@ -759,6 +759,13 @@ void Engine::on(const Tick&, TimePoint now, ActionCollector& out) {
             retry = true;
         }
     }
+    // find_multipaths smart: a held path whose wait is over is released by planning again.
+    for (const std::string& wwid : held_) {
+        if (auto seen = first_seen_.find(wwid);
+            seen != first_seen_.end() && now >= seen->second + global_.find_multipaths_timeout.value) {
+            retry = true;
+        }
+    }
     if (retry && started_) {
         reconcile(now, out);
     }
@@ -868,6 +875,36 @@ void Engine::on(const ActionFailed& e, TimePoint now, ActionCollector& out) {
 
 // ---------------------------------------------------------------- desired vs actual
 
+namespace {
+
+// The table's "queue_mode X" feature (with its argument) moved out of `features`; empty when there is none.
+std::vector<std::string> take_queue_mode(std::vector<std::string>& features) {
+    auto it = std::find(features.begin(), features.end(), "queue_mode");
+    if (it == features.end() || it + 1 == features.end()) {
+        return {};
+    }
+    std::vector<std::string> taken{*it, *(it + 1)};
+    features.erase(it, it + 2);
+    return taken;
+}
+
+// The kernel refuses a reload that changes queue_mode: a loaded map keeps the mode it was created with, and a
+// changed queue_mode applies to maps created from now on.
+void keep_loaded_queue_modes(PlanResult& plan, const EngineState& state) {
+    for (PlannedMap& planned : plan.maps) {
+        auto loaded = state.maps.find(planned.wwid);
+        if (loaded == state.maps.end() || !loaded->second.exists) {
+            continue;
+        }
+        std::vector<std::string> loaded_features = loaded->second.plan.table.features;
+        const std::vector<std::string> kept = take_queue_mode(loaded_features);
+        (void)take_queue_mode(planned.table.features);
+        planned.table.features.insert(planned.table.features.end(), kept.begin(), kept.end());
+    }
+}
+
+}  // namespace
+
 void Engine::reconcile(TimePoint now, ActionCollector& out) {
     // Discovery order matters: grouping ties and alias allocation follow it, as in multipath-tools.
     std::vector<PlanPath> input = plan_input();
@@ -889,8 +926,11 @@ void Engine::reconcile(TimePoint now, ActionCollector& out) {
         }
     }
     ctx.shrink_allowed = shrink_allowed_;
+    track_first_seen(input, now, ctx);
     PlanResult plan = plan_maps(config_, input, bindings_, known_wwids_, ctx);
     track_size_holds(plan, now);
+    release_expired_holds(plan, input, out);
+    keep_loaded_queue_modes(plan, state_);
     // Not created again behind the admin who removed it: see MapVanished and AdminRemoveMap.
     std::erase_if(plan.maps, [&](const PlannedMap& m) {
         return state_.withheld.contains(m.wwid) || state_.removed_by_admin.contains(m.wwid);
@@ -950,8 +990,63 @@ MapIoPolicy Engine::io() {
     return MapIoPolicy(state_, global_.polling_interval.value);
 }
 
+namespace {
+
+Millis since_epoch(TimePoint t) {
+    return std::chrono::duration_cast<Millis>(t.time_since_epoch());
+}
+
+}  // namespace
+
+void Engine::set_released_wwids(KnownWwids released) {
+    released_ = std::move(released);
+}
+
+void Engine::track_first_seen(const std::vector<PlanPath>& input, TimePoint now, PlanContext& ctx) {
+    // A WWID whose paths are all gone starts again when one comes back, as a new LUN would.
+    std::set<std::string, std::less<>> present;
+    for (const PlanPath& p : input) {
+        present.insert(p.info.wwid);
+        first_seen_.try_emplace(p.info.wwid, now);
+    }
+    std::erase_if(first_seen_, [&](const auto& entry) { return !present.contains(entry.first); });
+    for (const auto& [wwid, seen] : first_seen_) {
+        ctx.first_seen.emplace(wwid, since_epoch(seen));
+    }
+    ctx.released.insert(released_.begin(), released_.end());
+    ctx.now = since_epoch(now);
+}
+
+void Engine::release_expired_holds(const PlanResult& plan, const std::vector<PlanPath>& input,
+                                   ActionCollector& out) {
+    held_ = plan.held;
+    if (plan.hold_expired.empty()) {
+        return;
+    }
+    for (const std::string& wwid : plan.hold_expired) {
+        released_.push_back(wwid);
+        out.log(LogLevel::Notice, wwid,
+                "no second path within find_multipaths_timeout; released as a single-path disk");
+        // udev answered "held" for the path; a change event lets the helper answer again, now "released".
+        for (const PlanPath& p : input) {
+            if (p.info.wwid == wwid) {
+                out.add(TriggerUdevChange{p.info.devnode});
+            }
+        }
+    }
+    out.add(SaveReleasedWwids{released_});
+}
+
 std::optional<TimePoint> Engine::next_deadline() const {
     std::optional<TimePoint> at = checks_.next_deadline(state_);
+    for (const std::string& wwid : held_) {
+        if (auto seen = first_seen_.find(wwid); seen != first_seen_.end()) {
+            const TimePoint end = seen->second + global_.find_multipaths_timeout.value;
+            if (!at || end < *at) {
+                at = end;
+            }
+        }
+    }
     for (const std::string& dev : registration_work_) {
         const PathRecord* rec = state_.find_path(dev);
         if (rec != nullptr && rec->registration.retry_at() && (!at || *rec->registration.retry_at() < *at)) {

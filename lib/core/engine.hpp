@@ -24,6 +24,7 @@
 // (paths and maps and the queries over them), map_diff (desired vs loaded) and MapLifecycle (applying the
 // changes, dm's answers), MapIoPolicy, IscsiTimeouts, PathTunings, CheckScheduler, and take_snapshot.
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -58,6 +59,9 @@ public:
     // The earliest time a Tick has work to do (a check due, a no_path_retry countdown, a delayed
     // failback, a retry); nullopt when nothing is scheduled.
     std::optional<TimePoint> next_deadline() const;
+
+    // find_multipaths smart: the WWIDs released as single-path disks before (persisted), never held again.
+    void set_released_wwids(KnownWwids released);
 
     // What the daemon shows; with the time, also how long each no_path_retry countdown has left.
     TopologySnapshot snapshot(TimePoint now) const;
@@ -127,6 +131,11 @@ private:
     Result<void> validate_resize(const AdminResizeMap& request) const;
     void resize_map(const AdminResizeMap& request, TimePoint now, ActionCollector& out);
     void track_size_holds(const PlanResult& plan, TimePoint now);
+    // find_multipaths smart: records when each WWID was first seen and passes the holds to the planner; then
+    // remembers the WWIDs whose hold ended and lets udev answer for their paths again.
+    void track_first_seen(const std::vector<PlanPath>& input, TimePoint now, PlanContext& ctx);
+    void release_expired_holds(const PlanResult& plan, const std::vector<PlanPath>& input,
+                               ActionCollector& out);
     void warn_size_holds(TimePoint now, ActionCollector& out);
     void on(const IscsiSessionChanged& e, TimePoint now, ActionCollector& out);
     void on(const DeviceStateChanged& e, TimePoint now, ActionCollector& out);
@@ -183,6 +192,11 @@ private:
     bool started_ = false;
     std::set<std::string, std::less<>> registration_work_;  // paths whose registration is not settled
     std::uint64_t next_sync_id_ = 1;
+    // find_multipaths smart: when the first path of each WWID was first seen, the WWIDs held back now
+    // (their deadline wakes the engine) and those released as single-path disks.
+    std::map<std::string, TimePoint, std::less<>> first_seen_;
+    std::set<std::string, std::less<>> held_;
+    KnownWwids released_;
     bool in_path_batch_ = false;       // inside PathEvents: planning waits for its end
     bool path_batch_changed_ = false;  // ... and is needed then
 };

@@ -115,8 +115,8 @@ unsigned EngineState::best_group_now(const MapRecord& map) const {
             const PathRecord* r = find_path(dev);
             const PlannedPath* p = map.plan.find_path(dev);
             pg.members.push_back(inputs.size());
-            inputs.push_back(
-                GroupingInput{p != nullptr ? p->priority : 0, r != nullptr && carries_io(map, *r), {}, {}});
+            inputs.push_back(GroupingInput{
+                p != nullptr ? p->priority : 0, r != nullptr && carries_io(map, *r), {}, {}, {}});
         }
         groups.push_back(std::move(pg));
     }

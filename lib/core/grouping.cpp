@@ -68,6 +68,15 @@ std::vector<PathGroup> group_paths(GroupingPolicy policy, const std::vector<Grou
             groups =
                 group_by_key(paths, [](const GroupingInput& p) { return std::string_view(p.node_name); });
             break;
+        case GroupingPolicy::GroupByTpg:
+            // A path without a target port group cannot be placed; its priority still says which paths
+            // belong together (with ALUA, the priority follows the group's access state).
+            if (std::all_of(paths.begin(), paths.end(), [](const GroupingInput& p) { return p.tpg_id; })) {
+                groups = group_by_key(paths, [](const GroupingInput& p) { return *p.tpg_id; });
+            } else {
+                groups = group_by_key(paths, [](const GroupingInput& p) { return p.priority; });
+            }
+            break;
     }
     for (PathGroup& g : groups) {
         update_group_priority(g, paths);

@@ -2,8 +2,9 @@
 // Path grouping policies and group ordering, as multipath-tools does them (libmultipath/pgpolicies.c,
 // structs_vec.c path_group_prio_update(), switchgroup.c select_path_group()):
 //  - failover: one group per path; multibus: one group with every path;
-//    group_by_prio / group_by_serial / group_by_node_name: one group per distinct priority / serial /
-//    node name, paths in discovery order inside each group;
+//    group_by_prio / group_by_serial / group_by_node_name / group_by_tpg: one group per distinct priority /
+//    serial / node name / ALUA target port group, paths in discovery order inside each group; group_by_tpg
+//    falls back to group_by_prio when a path reports no target port group (as multipath-tools does);
 //  - a group's priority is the *average* (integer division) of the priorities of its usable paths
 //    (Up or Ghost; Pending counts as usable while its first check runs), 0 when none is usable;
 //  - groups are then sorted by priority, higher first, ties by more usable paths, further ties keep
@@ -12,6 +13,8 @@
 //    priority among groups with a usable path, ties to the one with more usable paths, then the first.
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,7 @@ struct GroupingInput {
     bool usable = true;
     std::string serial;
     std::string node_name;
+    std::optional<std::uint16_t> tpg_id;
 };
 
 struct PathGroup {

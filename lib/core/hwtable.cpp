@@ -96,6 +96,8 @@ Result<T> parse_as(std::string_view name, std::string_view value) {
         return parse_eh_deadline(value);
     } else if constexpr (std::is_same_v<T, MaxSectorsKb>) {
         return parse_max_sectors_kb(value);
+    } else if constexpr (std::is_same_v<T, QueueMode>) {
+        return parse_queue_mode(value);
     } else {
         static_assert(std::is_same_v<T, ReservationKey>, "a map option type without a text parser");
         return parse_reservation_key(value);

@@ -148,6 +148,12 @@ DmMultipathTable build_table(const PlannedMap& map, const std::vector<const Plan
         t.features.push_back("pg_init_retries");
         t.features.push_back(std::to_string(o.pg_init_retries.value));
     }
+    // Request-based (mq) is the kernel's default and never written; the kernel lists its features in this
+    // order, so a table read back compares equal.
+    if (o.queue_mode.value == QueueMode::Bio) {
+        t.features.push_back("queue_mode");
+        t.features.push_back("bio");
+    }
     bool any_tpgs = std::any_of(paths.begin(), paths.end(), [](const PlanPath* p) { return p->info.tpgs; });
     HardwareHandler handler = effective_hardware_handler(o, any_tpgs).value;
     if (handler != HardwareHandler::None) {
@@ -215,11 +221,27 @@ PlanResult plan_maps(const Config& config, const std::vector<PlanPath>& paths, c
         facts.wwid_known = [known] { return known; };
         facts.map_exists = context.existing_names.find(w.wwid) != context.existing_names.end();
         facts.another_path_has_wwid = [&w] { return w.paths.size() >= 2; };
-        if (!decide_wwid_membership(config, global.find_multipaths.value, w.wwid, facts).member) {
+        facts.wwid_released = [&] { return context.released.contains(w.wwid); };
+        if (auto seen = context.first_seen.find(w.wwid); seen != context.first_seen.end()) {
+            facts.first_seen = seen->second;
+        }
+        facts.now = context.now;
+        const MemberDecision decision =
+            decide_wwid_membership(config, global.find_multipaths.value, w.wwid, facts);
+        if (decision.reason == MemberReason::HeldForSecondPath) {
+            result.held.insert(w.wwid);
+        } else if (decision.reason == MemberReason::HoldExpired) {
+            result.hold_expired.insert(w.wwid);
+        }
+        if (!decision.member) {
             result.log.push_back({LogLevel::Info, w.paths.front()->info.devnode,
                                   "WWID " + w.wwid + " has " + std::to_string(w.paths.size()) +
                                       " path(s) and is not known; not multipathed (find_multipaths " +
-                                      to_string(global.find_multipaths.value) + ")"});
+                                      to_string(global.find_multipaths.value) +
+                                      (decision.reason == MemberReason::NotKnown
+                                           ? std::string()
+                                           : std::string(": ") + to_string(decision.reason)) +
+                                      ")"});
             continue;
         }
         if (!known) {
@@ -260,7 +282,7 @@ PlanResult plan_maps(const Config& config, const std::vector<PlanPath>& paths, c
                 }
             }
             Result<std::string> alias =
-                result.bindings.allocate_alias(global.alias_prefix.value, w.wwid, used_elsewhere);
+                result.bindings.allocate_alias(map.options.alias_prefix.value, w.wwid, used_elsewhere);
             if (alias) {
                 map.name = *alias;
                 map.name_origin = NameOrigin::Bindings;
@@ -282,8 +304,8 @@ PlanResult plan_maps(const Config& config, const std::vector<PlanPath>& paths, c
         for (const PlanPath* p : w.paths) {
             int prio = path_priority(map.options, p->info);
             map.paths.push_back(PlannedPath{p->info.devnode, p->info.devt, prio, p->state});
-            inputs.push_back(
-                GroupingInput{prio, usable_for_grouping(p->state), p->info.serial, p->info.node_name});
+            inputs.push_back(GroupingInput{prio, usable_for_grouping(p->state), p->info.serial,
+                                           p->info.node_name, p->info.tpg_id});
         }
         std::vector<PathGroup> groups = group_paths(map.options.path_grouping_policy.value, inputs);
         for (const PathGroup& g : groups) {

@@ -101,6 +101,11 @@ struct PlanContext {
     std::map<std::string, LoadedLayout, std::less<>> loaded_layouts;
     // WWIDs whose map may shrink to what every path reports (pathctl resize-map).
     std::set<std::string, std::less<>> shrink_allowed;
+    // find_multipaths smart: wwid -> when its first path was first seen, the WWIDs already released as
+    // single-path disks, and the time now (on the same clock).
+    std::map<std::string, Millis, std::less<>> first_seen;
+    std::set<std::string, std::less<>> released;
+    Millis now{0};
 };
 
 struct PlanResult {
@@ -112,6 +117,10 @@ struct PlanResult {
     std::vector<PlanLogLine> log;
     // wwid -> why its existing map stays at its size while paths report another (map_size.hpp).
     std::map<std::string, std::string, std::less<>> size_held;
+    // find_multipaths smart: WWIDs whose lone path is held back waiting for a second one, and those whose
+    // hold ended in this plan (the caller remembers the release and lets udev answer for the path again).
+    std::set<std::string, std::less<>> held;
+    std::set<std::string, std::less<>> hold_expired;
 
     const PlannedMap* find_wwid(std::string_view wwid) const;
     const PlannedMap* find_name(std::string_view name) const;

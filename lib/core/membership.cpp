@@ -25,20 +25,48 @@ const char* to_string(MemberReason reason) noexcept {
             return "another path has the WWID";
         case MemberReason::NotKnown:
             return "not known";
+        case MemberReason::HeldForSecondPath:
+            return "held back waiting for a second path";
+        case MemberReason::HoldExpired:
+            return "no second path within find_multipaths_timeout";
+        case MemberReason::Released:
+            return "released as a single-path disk";
     }
     return "unknown";
 }
 
+Millis smart_hold_deadline(Millis first_seen, Millis timeout) noexcept {
+    return first_seen + timeout;
+}
+
+namespace {
+
+// find_multipaths smart for a WWID nothing else makes a member.
+MemberDecision decide_smart(Millis timeout, const MembershipFacts& facts) {
+    if (facts.another_path_has_wwid && facts.another_path_has_wwid()) {
+        return {true, false, MemberReason::AnotherPathHasWwid, {}};
+    }
+    if (facts.wwid_released && facts.wwid_released()) {
+        return {false, false, MemberReason::Released, {}};
+    }
+    if (facts.now >= smart_hold_deadline(facts.first_seen.value_or(facts.now), timeout)) {
+        return {false, false, MemberReason::HoldExpired, {}};
+    }
+    return {false, true, MemberReason::HeldForSecondPath, {}};
+}
+
+}  // namespace
+
 std::optional<MemberDecision> excluded_disk(const Config& config, const PathInfo& path) {
     if (path.wwid.empty()) {
-        return MemberDecision{false, MemberReason::NoWwid, {}};
+        return MemberDecision{false, false, MemberReason::NoWwid, {}};
     }
     if (auto checked = check_wwid(path.wwid); !checked) {
-        return MemberDecision{false, MemberReason::InvalidWwid, checked.error().message};
+        return MemberDecision{false, false, MemberReason::InvalidWwid, checked.error().message};
     }
     BlacklistVerdict verdict = is_blacklisted(config, path);
     if (verdict.blacklisted) {
-        return MemberDecision{false, MemberReason::Blacklisted, std::move(verdict.reason)};
+        return MemberDecision{false, false, MemberReason::Blacklisted, std::move(verdict.reason)};
     }
     return std::nullopt;
 }
@@ -46,26 +74,28 @@ std::optional<MemberDecision> excluded_disk(const Config& config, const PathInfo
 MemberDecision decide_wwid_membership(const Config& config, FindMultipaths mode, std::string_view wwid,
                                       const MembershipFacts& facts) {
     if (config.find_multipath(wwid) != nullptr) {
-        return {true, MemberReason::MultipathsEntry, {}};
+        return {true, false, MemberReason::MultipathsEntry, {}};
     }
     if (facts.wwid_known && facts.wwid_known()) {
-        return {true, MemberReason::KnownWwid, {}};
+        return {true, false, MemberReason::KnownWwid, {}};
     }
     if (facts.map_exists) {
-        return {true, MemberReason::ExistingMap, {}};
+        return {true, false, MemberReason::ExistingMap, {}};
     }
     switch (mode) {
         case FindMultipaths::Greedy:
-            return {true, MemberReason::FindMultipathsGreedy, {}};
+            return {true, false, MemberReason::FindMultipathsGreedy, {}};
         case FindMultipaths::On:
             if (facts.another_path_has_wwid && facts.another_path_has_wwid()) {
-                return {true, MemberReason::AnotherPathHasWwid, {}};
+                return {true, false, MemberReason::AnotherPathHasWwid, {}};
             }
             break;
+        case FindMultipaths::Smart:
+            return decide_smart(resolve_global_options(config).find_multipaths_timeout.value, facts);
         case FindMultipaths::Strict:
             break;
     }
-    return {false, MemberReason::NotKnown, {}};
+    return {false, false, MemberReason::NotKnown, {}};
 }
 
 MemberDecision decide_membership(const Config& config, FindMultipaths mode, const PathInfo& path,

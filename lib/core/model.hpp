@@ -113,9 +113,12 @@ struct PathInfo {
     Transport transport = Transport::Unknown;
     std::optional<ScsiAddress> hctl;
     std::optional<IscsiInfo> iscsi;
-    std::string node_name;           // iSCSI "iqn,portal" or FC node WWN: for group_by_node_name
+    std::string node_name;           // iSCSI target name (IQN) or FC node WWN: for group_by_node_name
     std::uint64_t size_sectors = 0;  // 512-byte sectors
     bool tpgs = false;               // device reports ALUA support (TPGS != 0)
+    // ALUA target port group of the port this path goes through (VPD 0x83 target port group designator),
+    // for group_by_tpg; unset when the device reports none.
+    std::optional<std::uint16_t> tpg_id;
     AluaState alua_state = AluaState::Unknown;
     std::optional<int> priority;  // explicit priority (simulation, plan input); else derived
     // What the checks learned, kept across udev changes of the disk: the priority an array prioritizer

@@ -101,7 +101,7 @@ TopologySnapshot take_snapshot(const EngineState& state, std::optional<TimePoint
                 const PlannedPath* p = m->plan.find_path(dev);
                 pg.members.push_back(inputs.size());
                 inputs.push_back(GroupingInput{
-                    p != nullptr ? p->priority : 0, r != nullptr && state.carries_io(*m, *r), {}, {}});
+                    p != nullptr ? p->priority : 0, r != nullptr && state.carries_io(*m, *r), {}, {}, {}});
             }
             update_group_priority(pg, inputs);
             carries_io = carries_io || pg.usable_paths > 0;

@@ -9,6 +9,7 @@
 #include "core/config.hpp"
 #include "core/duration.hpp"
 #include "core/path_tuning.hpp"
+#include "core/uid_attrs.hpp"
 #include "core/wwid.hpp"
 #include "migrate/multipath_conf.hpp"
 
@@ -29,10 +30,6 @@ const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
         {"rr_min_io",
          "applies to bio-based dm-multipath only; pathkeeper builds request-based maps "
          "(rr_min_io_rq is their repeat count)"},
-        {"uid_attribute",
-         "pathkeeper always identifies a path by udev's ID_SERIAL (the WWID multipath-tools uses "
-         "by default)"},
-        {"uid_attrs", "pathkeeper always identifies a path by udev's ID_SERIAL"},
         {"getuid_callout", "removed from multipath-tools; pathkeeper identifies a path by udev's ID_SERIAL"},
         {"san_path_err_forget_rate",
          "counted in path checks, not time; pathkeeper's flap_window (default 30s) "
@@ -54,7 +51,6 @@ const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
         {"ghost_delay", "pathkeeper sets a map up as soon as it has a usable path"},
         {"reassign_maps", "obsolete: pathkeeper never remaps devices stacked on a path"},
         {"multipath_dir", "deprecated and ignored by multipath-tools too"},
-        {"config_dir", "pathkeeper reads one file; import each file of the directory and merge them"},
         {"pg_timeout", "removed from the kernel and from multipath-tools"},
         {"max_fds", "pathkeeper needs no file descriptor limit setting (systemd's LimitNOFILE applies)"},
         {"log_checker_err", "pathkeeper logs every checker state change once"},
@@ -72,7 +68,6 @@ const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
         {"enable_foreign", "pathkeeper manages dm-multipath maps only (no native NVMe multipath display)"},
         {"recheck_wwid", "a path whose WWID changes is removed and re-added"},
         {"allow_usb_devices", "pathkeeper never multipaths USB devices"},
-        {"find_multipaths_timeout", "pathkeeper has no udev wait for this timeout to end"},
         {"udev_dir", "obsolete (removed from multipath-tools): udev's device directory is always /dev"},
         {"pg_prio_calc", "obsolete (removed from multipath-tools)"},
         {"mode", "pathkeeper leaves device node permissions to udev"},
@@ -88,7 +83,7 @@ const std::map<std::string, std::string, std::less<>>& unmapped_reasons() {
 bool is_global_keyword(std::string_view k) {
     return k == "verbosity" || k == "polling_interval" || k == "max_polling_interval" ||
            k == "find_multipaths" || k == "bindings_file" || k == "queue_without_daemon" ||
-           k == "prkeys_file";
+           k == "prkeys_file" || k == "find_multipaths_timeout" || k == "uid_attrs";
 }
 
 bool all_digits(std::string_view s) {
@@ -422,10 +417,6 @@ private:
                 (a.keyword == "vendor" ? vendor : a.keyword == "product" ? product : d.revision) = *r;
             } else if (a.keyword == "product_blacklist") {
                 // Applied below, once the vendor is known (it may come after this line).
-            } else if (a.keyword == "alias_prefix") {
-                note(Kind::NotMapped, a.line, a.keyword,
-                     "pathkeeper has one alias_prefix for all maps (defaults); this per-device prefix is "
-                     "left out");
             } else {
                 option(Scope::Device, a, d.options);
             }
@@ -541,6 +532,13 @@ private:
     void option(Scope scope, const ConfAttribute& a, Block& block) {
         const std::string& k = a.keyword;
         const std::string& v = a.value;
+        if (k == "config_dir") {
+            note(Kind::Info, a.line, k,
+                 "pathkeeper's drop-in directory is conf.d next to pathkeeper.yaml (/etc/pathkeeper/conf.d); "
+                 "import each file of " +
+                     v + " with pathctl config import into a .yaml file there");
+            return;
+        }
         if (auto it = unmapped_reasons().find(k); it != unmapped_reasons().end()) {
             note(Kind::NotMapped, a.line, k, it->second);
             return;
@@ -553,7 +551,30 @@ private:
             note(Kind::InvalidValue, a.line, k, "has no value; left out");
             return;
         }
-        if (is_global_keyword(k) || k == "alias_prefix") {
+        if (k == "alias_prefix") {
+            if (scope == Scope::Multipath) {
+                note(Kind::InvalidValue, a.line, k,
+                     "not allowed in a multipath section (multipath-tools ignores it there too); left out");
+            } else if (v.find_first_of("/ \t") != std::string::npos) {
+                note(Kind::InvalidValue, a.line, k,
+                     "alias_prefix \"" + v + "\" must not contain '/' or spaces; left out");
+            } else {
+                set(block, k, quote(v), a.line);
+            }
+            return;
+        }
+        if (k == "uid_attribute") {
+            if (scope == Scope::Multipath) {
+                note(Kind::InvalidValue, a.line, k,
+                     "not allowed in a multipath section (multipath-tools ignores it there too); left out");
+            } else if (!core::valid_udev_property_name(v)) {
+                note(Kind::InvalidValue, a.line, k, "\"" + v + "\" is not a udev property name; left out");
+            } else {
+                set(block, k, quote(v), a.line);
+            }
+            return;
+        }
+        if (is_global_keyword(k)) {
             if (scope != Scope::Defaults) {
                 note(Kind::NotMapped, a.line, k,
                      "a daemon-wide setting in pathkeeper (defaults only); left out here");
@@ -575,10 +596,6 @@ private:
             auto r = core::parse_path_selector(v);
             if (r.ok()) {
                 set(block, k, core::to_string(*r), a.line);
-            } else if (lower(v).starts_with("historical-service-time")) {
-                note(Kind::NotMapped, a.line, k,
-                     "historical-service-time is not offered by pathkeeper; service-time (the default) is "
-                     "the closest");
             } else {
                 invalid(r.error().message);
             }
@@ -833,26 +850,23 @@ private:
             // "on" is a YAML 1.1 boolean: quoted so it stays the word.
             set(block, k, *r == core::FindMultipaths::On ? "\"on\"" : core::to_string(*r), a.line);
             const std::string t = lower(v);
-            if (t == "smart") {
-                note(
-                    Kind::Translated, a.line, k,
-                    "smart written as \"on\": pathkeeper's udev helper never waits for a second path, so a "
-                    "single-path device is passed on at once and becomes a map when its second path appears");
-            } else if (t == "no" || t == "off") {
+            if (t == "no" || t == "off") {
                 note(Kind::Translated, a.line, k,
                      v + " written as greedy (what multipathd does with it; `multipath -u` treated it as "
                          "strict)");
+            }
+        } else if (k == "find_multipaths_timeout") {
+            find_multipaths_timeout(a, block);
+        } else if (k == "uid_attrs") {
+            if (auto r = core::parse_uid_attrs(v); !r) {
+                invalid(r.error().message);
+            } else {
+                set(block, k, quote(v), a.line);
             }
         } else if (k == "queue_without_daemon") {
             auto b = parse_bool(v);
             b ? set(block, k, *b ? "yes" : "no", a.line)
               : invalid("invalid boolean \"" + v + "\" (valid: yes, no)");
-        } else if (k == "alias_prefix") {
-            if (v.find_first_of("/ \t") != std::string::npos) {
-                invalid("alias_prefix \"" + v + "\" must not contain '/' or spaces");
-            } else {
-                set(block, k, quote(v), a.line);
-            }
         } else if (k == "bindings_file") {
             if (!v.starts_with("/")) {
                 invalid("bindings_file \"" + v + "\" is not an absolute path");
@@ -873,6 +887,32 @@ private:
             note(Kind::Translated, a.line, k,
                  "written as reservation_keys_file: pathkeeper reads and writes the keys of maps with "
                  "reservation_key file in the same file and format");
+        }
+    }
+
+    // multipath-tools: N > 0 waits N s for every device; -N waits N s for devices of its hardware table and
+    // 1 s for the others; 0 is its default (-10). pathkeeper has one wait for every device.
+    void find_multipaths_timeout(const ConfAttribute& a, Block& block) {
+        const std::string& v = a.value;
+        const bool negative = v.starts_with("-");
+        const std::string digits = negative ? v.substr(1) : v;
+        if (!all_digits(digits)) {
+            note(Kind::InvalidValue, a.line, a.keyword,
+                 "invalid find_multipaths_timeout \"" + v + "\" (expected whole seconds); left out");
+            return;
+        }
+        const unsigned long n = std::stoul(digits);
+        if (n == 0) {
+            note(Kind::Translated, a.line, a.keyword,
+                 "0 (multipath-tools' default) left to pathkeeper's default wait of 10s");
+            return;
+        }
+        set(block, a.keyword, seconds(n), a.line);
+        if (negative) {
+            note(Kind::Translated, a.line, a.keyword,
+                 v + " written as " + seconds(n) +
+                     ": pathkeeper waits that long for every device (multipath-tools waits only 1s for "
+                     "devices outside its hardware table)");
         }
     }
 
@@ -916,6 +956,12 @@ private:
                 set(block, "retain_attached_hw_handler", "yes", a.line);
                 note(Kind::Translated, a.line, "features",
                      "retain_attached_hw_handler written as retain_attached_hw_handler: yes");
+            } else if (f == "queue_mode" && w + 1 < words.size() && core::parse_queue_mode(words[w + 1])) {
+                const auto mode = *core::parse_queue_mode(words[w + 1]);
+                set(block, "queue_mode", core::to_string(mode), a.line);
+                note(Kind::Translated, a.line, "features",
+                     "queue_mode " + words[w + 1] + " written as queue_mode: " + core::to_string(mode));
+                ++w;
             } else if (f == "pg_init_delay_msecs" || f == "queue_mode") {
                 note(Kind::NotMapped, a.line, "features", "feature " + f + " is not supported; left out");
                 if (w + 1 < words.size()) {

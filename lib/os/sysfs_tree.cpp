@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <charconv>
 #include <climits>
+#include <span>
 #include <system_error>
 
+#include "core/vpd.hpp"
 #include "core/wwid.hpp"
 #include "os/errno_text.hpp"
 #include "os/iscsi_node_db.hpp"
@@ -704,10 +706,16 @@ ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
     path.product = attr_or("model", "ID_MODEL");
     path.revision = attr_or("rev", "ID_REVISION");
 
-    path.wwid = property(properties, "ID_SERIAL");
+    std::shared_ptr<const WwidPropertyRule> rule;
+    {
+        const std::lock_guard lock(wwid_rule_mutex_);
+        rule = wwid_rule_;
+    }
+    const std::string wwid_property = rule ? (*rule)(devnode, path) : std::string("ID_SERIAL");
+    path.wwid = property(properties, wwid_property);
     if (auto checked = core::check_wwid(path.wwid); !path.wwid.empty() && !checked) {
-        // Not replaced by a WWID from sysfs: the disk's siblings may carry the same ID_SERIAL.
-        disk.skip_reason = "skipped: ID_SERIAL refused: " + checked.error().message;
+        // Not replaced by a WWID from sysfs: the disk's siblings may carry the same property.
+        disk.skip_reason = "skipped: " + wwid_property + " refused: " + checked.error().message;
         return disk;
     }
     std::string wwid_problem;
@@ -720,7 +728,7 @@ ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
         }
     }
     if (path.wwid.empty()) {
-        disk.skip_reason = "skipped: no usable WWID (no ID_SERIAL; " + wwid_problem + ")";
+        disk.skip_reason = "skipped: no usable WWID (no " + wwid_property + "; " + wwid_problem + ")";
         return disk;
     }
 
@@ -749,7 +757,8 @@ ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
                 iscsi.session_state = session->state;
                 iscsi.recovery_tmo_s = session->recovery_tmo_s;
                 iscsi.replacement_timeout_s = session->replacement_timeout_s;
-                path.node_name = iscsi.target_iqn + "," + iscsi.portal;
+                // The target is the node, whichever portal (network) reaches it: docs/design-decisions.md.
+                path.node_name = iscsi.target_iqn;
                 path.iscsi = std::move(iscsi);
             }
         }
@@ -769,6 +778,12 @@ ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
     if (auto inquiry = read_binary(*device_dir / "inquiry")) {
         path.tpgs = tpgs_from_inquiry(*inquiry).value_or(0) != 0;
     }
+    // The port's ALUA target port group, for group_by_tpg: the kernel keeps the page it read at scan time.
+    if (auto page = read_binary(*device_dir / "vpd_pg83")) {
+        if (auto parsed = core::parse_vpd_pg83(std::span<const std::uint8_t>(*page))) {
+            path.tpg_id = core::target_port_group(*parsed);
+        }
+    }
     if (auto access = read_attribute(*device_dir / "access_state")) {
         if (auto state = core::parse_alua_state(*access)) {
             path.alua_state = *state;
@@ -778,6 +793,12 @@ ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
 
     disk.path = std::move(path);
     return disk;
+}
+
+void SysfsTree::set_wwid_property_rule(WwidPropertyRule rule) {
+    auto shared = std::make_shared<const WwidPropertyRule>(std::move(rule));
+    const std::lock_guard lock(wwid_rule_mutex_);
+    wwid_rule_ = std::move(shared);
 }
 
 }  // namespace pathkeeper::os

@@ -4,7 +4,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +73,13 @@ public:
     // WWID or its sysfs directory is incomplete.
     ports::DiscoveredDisk describe_disk(const std::string& devnode, const UdevProperties& properties) const;
 
+    // Which udev property holds a disk's WWID, given its kernel name, vendor, product and revision (the
+    // configuration's uid_attrs / uid_attribute, core::wwid_property_of); ID_SERIAL until one is set. Safe to
+    // call while other threads describe disks.
+    using WwidPropertyRule =
+        std::function<std::string(const std::string& devnode, const core::PathInfo& inquiry)>;
+    void set_wwid_property_rule(WwidPropertyRule rule);
+
     // Resolved /sys/devices/... directory of the disk's SCSI device (the target of block/sdX/device).
     core::Result<std::filesystem::path> scsi_device_dir(const std::string& devnode) const;
 
@@ -104,6 +114,8 @@ private:
     std::filesystem::path root_;
     std::filesystem::path iscsi_node_db_;
     std::map<std::string, OpenDevice, std::less<>> devices_;  // by devnode; used from one thread only
+    mutable std::mutex wwid_rule_mutex_;
+    std::shared_ptr<const WwidPropertyRule> wwid_rule_;
 };
 
 }  // namespace pathkeeper::os

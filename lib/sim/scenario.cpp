@@ -182,7 +182,7 @@ public:
                 p.info.transport = core::Transport::Iscsi;
             }
             if (p.info.node_name.empty()) {
-                p.info.node_name = iscsi.target_iqn + "," + iscsi.portal;
+                p.info.node_name = iscsi.target_iqn;
             }
         }
         if (node["present"])

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -33,6 +35,42 @@ TEST(TheDaemonConfigLoader, RefusesAnInvalidFileEvenAtTheDefaultPath) {
     ASSERT_FALSE(config.ok());
     EXPECT_EQ(config.error().code, core::ErrorCode::InvalidConfig);
     EXPECT_NE(config.error().message.find(path + ":2:3"), std::string::npos) << config.error().message;
+}
+
+TEST(TheDaemonConfigLoader, MergesDropInsEvenWhenTheDefaultFileIsMissing) {
+    TempDir dir;
+    std::filesystem::create_directory(dir.path() + "/conf.d");
+    std::ofstream(dir.path() + "/conf.d/10-site.yaml") << "defaults:\n  polling_interval: 7s\n";
+    auto config = load_daemon_config(dir.path() + "/pathkeeper.yaml", false);
+    ASSERT_TRUE(config.ok()) << config.error().message;
+    EXPECT_EQ(config->defaults.global.polling_interval, std::chrono::seconds(7));
+    EXPECT_EQ(config->defaults.global.locations.at("polling_interval").file,
+              dir.path() + "/conf.d/10-site.yaml");
+}
+
+TEST(CheckConfig, NamesTheBadDropInAndItsLine) {
+    TempDir dir;
+    const std::string path = dir.path() + "/pathkeeper.yaml";
+    std::ofstream(path) << "defaults:\n  polling_interval: 5s\n";
+    std::filesystem::create_directory(dir.path() + "/conf.d");
+    std::ofstream(dir.path() + "/conf.d/20-bad.yaml") << "\ndefaults:\n  polling_interval: soon\n";
+    std::ostringstream out;
+    std::ostringstream err;
+    EXPECT_EQ(check_config_file(path, out, err), 1);
+    EXPECT_NE(err.str().find(dir.path() + "/conf.d/20-bad.yaml:3:"), std::string::npos) << err.str();
+}
+
+TEST(CheckConfig, ListsTheDropInsItMerged) {
+    TempDir dir;
+    const std::string path = dir.path() + "/pathkeeper.yaml";
+    std::ofstream(path) << "defaults:\n  polling_interval: 5s\n";
+    std::filesystem::create_directory(dir.path() + "/conf.d");
+    std::ofstream(dir.path() + "/conf.d/20-site.yaml") << "overrides:\n  no_path_retry: queue\n";
+    std::ostringstream out;
+    std::ostringstream err;
+    EXPECT_EQ(check_config_file(path, out, err), 0) << err.str();
+    EXPECT_NE(out.str().find(dir.path() + "/conf.d/20-site.yaml: drop-in merged"), std::string::npos)
+        << out.str();
 }
 
 TEST(CheckConfig, ReportsTheShippedExampleAsValid) {

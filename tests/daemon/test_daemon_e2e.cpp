@@ -410,6 +410,31 @@ TEST_F(ASimulatedHost, KeepsTheOldConfigWhenSighupFindsABadOneAndAppliesAGoodOne
         << daemon->log();
 }
 
+TEST_F(ASimulatedHost, KeepsTheOldConfigWhenSighupFindsABadDropInAndAppliesItOnceFixed) {
+    auto daemon = start("two-luns.yaml");
+    ASSERT_TRUE(eventually([&] { return daemon->log_contains("ready:"); })) << daemon->log();
+    std::filesystem::create_directory(dir_.path() + "/conf.d");
+    const std::string drop_in = dir_.path() + "/conf.d/50-grouping.yaml";
+    std::ofstream(drop_in) << "overrides:\n  path_grouping_policy: failover\n  flap_treshold: 2\n";
+    daemon->signal(SIGHUP);
+    ASSERT_TRUE(eventually([&] {
+        return daemon->log_contains("configuration reload failed, keeping the previous configuration");
+    })) << daemon->log();
+    EXPECT_TRUE(daemon->log_contains(drop_in + ":3:3")) << daemon->log();
+    EXPECT_TRUE(daemon->running());
+    EXPECT_EQ(ops().find("reload"), std::string::npos) << ops();
+
+    std::ofstream(drop_in) << "overrides:\n  path_grouping_policy: failover\n";
+    daemon->signal(SIGHUP);
+    ASSERT_TRUE(eventually([&] { return daemon->log_contains("new configuration from"); })) << daemon->log();
+    EXPECT_TRUE(eventually([&] {
+        return tables().find(
+                   "36001405aaaaaaaaaaaaaaaaaaaaaaaa1: 1 queue_if_no_path 1 alua 2 1 service-time 0 1 1 "
+                   "8:16 1 service-time 0 1 1 8:32 1") != std::string::npos;
+    })) << tables()
+        << daemon->log();
+}
+
 TEST_F(ASimulatedHost, RefusesASecondDaemonOnTheSameStateDir) {
     auto first = start("two-luns.yaml");
     ASSERT_TRUE(eventually([&] { return first->log_contains("ready:"); })) << first->log();

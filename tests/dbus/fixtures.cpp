@@ -28,7 +28,7 @@ api::PathView iscsi_path(std::string dev, std::string devt, std::string hctl, st
     p.size_sectors = 2097152;
     p.target_iqn = "iqn.2003-01.org.linux-iscsi.target:sn.1";
     p.portal = std::move(portal);
-    p.node_name = p.target_iqn + "," + p.portal;
+    p.node_name = p.target_iqn;
     p.session_state = "LOGGED_IN";
     return p;
 }
@@ -107,7 +107,7 @@ api::TopologyView sample_topology() {
     sde.devt = "8:64";
     sde.hctl = "3:0:0:2";
     sde.portal = "10.77.2.1:3260";
-    sde.node_name = sde.target_iqn + "," + sde.portal;
+    sde.node_name = sde.target_iqn;
     sde.checker_state = "down";
     sde.dm_state = "failed";
     sde.fail_count = 3;

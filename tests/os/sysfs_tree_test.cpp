@@ -29,6 +29,26 @@ protected:
     FakeSysfs sysfs_;
 };
 
+TEST_F(AnIscsiDisk, TakesItsWwidFromThePropertyTheConfigurationNames) {
+    SysfsTree tree(sysfs_.root());
+    std::string asked_for;
+    tree.set_wwid_property_rule([&](const std::string& devnode, const core::PathInfo& inquiry) {
+        asked_for = devnode + " " + inquiry.vendor;
+        return std::string("ID_WWN");
+    });
+    UdevProperties udev = kIscsiUdev;
+    udev["ID_WWN"] = "36001405bbbbbbbbbbbbbbbbbbbbbbbb2";
+    auto disk = tree.describe_disk("sdc", udev);
+    ASSERT_TRUE(disk.path.has_value()) << disk.skip_reason;
+    EXPECT_EQ(disk.path->wwid, "36001405bbbbbbbbbbbbbbbbbbbbbbbb2");
+    EXPECT_EQ(asked_for, "sdc LIO-ORG");
+
+    udev["ID_WWN"] = "3600 bad";
+    auto refused = tree.describe_disk("sdc", udev);
+    EXPECT_FALSE(refused.path.has_value());
+    EXPECT_NE(refused.skip_reason.find("ID_WWN refused"), std::string::npos) << refused.skip_reason;
+}
+
 TEST_F(AnIscsiDisk, IsDescribedWithUdevWwidSysfsIdentityAndItsSession) {
     SysfsTree tree(sysfs_.root());
     auto disk = tree.describe_disk("sdc", kIscsiUdev);
@@ -51,7 +71,7 @@ TEST_F(AnIscsiDisk, IsDescribedWithUdevWwidSysfsIdentityAndItsSession) {
     EXPECT_EQ(path.iscsi->portal, "10.77.1.1:3260");
     EXPECT_EQ(path.iscsi->session_state, "LOGGED_IN");
     EXPECT_EQ(path.iscsi->recovery_tmo_s, 120u);
-    EXPECT_EQ(path.node_name, "iqn.2003-01.org.linux-iscsi.target:sn.1234,10.77.1.1:3260");
+    EXPECT_EQ(path.node_name, "iqn.2003-01.org.linux-iscsi.target:sn.1234");
     EXPECT_TRUE(path.tpgs);
     EXPECT_EQ(path.alua_state, core::AluaState::ActiveOptimized);
     // Names only, sorted (the blacklist's property rules match names).

@@ -127,6 +127,27 @@ greedy_claims_any_disk)
     out=$(run_helper -- path sdd)
     expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
     ;;
+find_multipaths_smart_holds_a_lone_path_until_the_daemon_releases_it)
+    printf 'defaults:\n  find_multipaths: smart\n' >"$conf"
+    out=$(run_helper -- path sdd)   # the only disk of LUN B: held back (claimed, not a member)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    expect_line "$out" "PATHKEEPER_HELD=1"
+    out=$(run_helper -- path sdb)   # LUN A has two disks: a member, not held
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=1"
+    expect_no_line_starting "$out" "PATHKEEPER_HELD="
+    printf '/%s/\n' "$wwid_b" >"$state/released-wwids"   # what the daemon writes at the timeout
+    out=$(run_helper -- path sdd)
+    expect_line "$out" "DM_MULTIPATH_DEVICE_PATH=0"
+    expect_no_line_starting "$out" "PATHKEEPER_HELD="
+    ;;
+uid_attribute_names_the_property_holding_the_wwid)
+    printf 'defaults:\n  find_multipaths: greedy\n  uid_attribute: ID_WWN\n' >"$conf"
+    out=$(run_helper DEVPATH=/devices/x ID_SERIAL="$wwid_a" ID_WWN="$wwid_b" -- path sdb)
+    expect_line "$out" "PATHKEEPER_WWID=$wwid_b"
+    printf 'defaults:\n  find_multipaths: greedy\n  uid_attrs: "sd:ID_SERIAL"\n  uid_attribute: ID_WWN\n' >"$conf"
+    out=$(run_helper DEVPATH=/devices/x ID_SERIAL="$wwid_a" ID_WWN="$wwid_b" -- path sdb)
+    expect_line "$out" "PATHKEEPER_WWID=$wwid_a"
+    ;;
 find_multipaths_on_claims_wwid_seen_on_two_disks)
     printf 'defaults:\n  find_multipaths: "on"\n' >"$conf"
     out=$(run_helper -- path sdb)

@@ -450,7 +450,7 @@ TEST(AConfigFile, MapsMultipathConfFindMultipathsSpellings) {
     EXPECT_EQ(parsed("defaults:\n  find_multipaths: yes\n").defaults.global.find_multipaths,
               core::FindMultipaths::On);
     EXPECT_EQ(parsed("defaults:\n  find_multipaths: smart\n").defaults.global.find_multipaths,
-              core::FindMultipaths::On);
+              core::FindMultipaths::Smart);
     EXPECT_EQ(parsed("defaults:\n  find_multipaths: no\n").defaults.global.find_multipaths,
               core::FindMultipaths::Greedy);
     EXPECT_EQ(parsed("defaults:\n  find_multipaths: strict\n").defaults.global.find_multipaths,

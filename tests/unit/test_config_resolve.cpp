@@ -130,7 +130,7 @@ TEST(OptionResolution, DerivesMaxPollingIntervalFromPollingIntervalLikeMultipath
 
 TEST(OptionResolution, ExplainsEveryMapOptionWithItsOrigin) {
     auto lines = explain(resolve_map_options(parsed(layered), "3600a", "ACME", "Disk"));
-    EXPECT_EQ(lines.size(), 32u);  // 31 options and the alias
+    EXPECT_EQ(lines.size(), 34u);  // 33 options and the alias
     auto find = [&](const std::string& name) {
         return *std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.name == name; });
     };

@@ -14,26 +14,26 @@ std::vector<std::vector<std::size_t>> members(const std::vector<PathGroup>& grou
 }
 
 TEST(FailoverGrouping, PutsEachPathInItsOwnGroupInDiscoveryOrderWhenPrioritiesTie) {
-    std::vector<GroupingInput> paths{{1, true, "", ""}, {1, true, "", ""}, {1, true, "", ""}};
+    std::vector<GroupingInput> paths{{1, true, "", "", {}}, {1, true, "", "", {}}, {1, true, "", "", {}}};
     EXPECT_EQ(members(group_paths(GroupingPolicy::Failover, paths)),
               (std::vector<std::vector<std::size_t>>{{0}, {1}, {2}}));
 }
 
 TEST(FailoverGrouping, OrdersGroupsByPriorityHighestFirst) {
-    std::vector<GroupingInput> paths{{10, true, "", ""}, {50, true, "", ""}, {1, true, "", ""}};
+    std::vector<GroupingInput> paths{{10, true, "", "", {}}, {50, true, "", "", {}}, {1, true, "", "", {}}};
     EXPECT_EQ(members(group_paths(GroupingPolicy::Failover, paths)),
               (std::vector<std::vector<std::size_t>>{{1}, {0}, {2}}));
 }
 
 TEST(FailoverGrouping, PutsAGroupWhosePathIsDownAfterUsableOnes) {
-    std::vector<GroupingInput> paths{{50, false, "", ""}, {10, true, "", ""}};
+    std::vector<GroupingInput> paths{{50, false, "", "", {}}, {10, true, "", "", {}}};
     auto groups = group_paths(GroupingPolicy::Failover, paths);
     EXPECT_EQ(members(groups), (std::vector<std::vector<std::size_t>>{{1}, {0}}));
     EXPECT_EQ(groups[1].priority, 0);
 }
 
 TEST(MultibusGrouping, PutsEveryPathInOneGroup) {
-    std::vector<GroupingInput> paths{{1, true, "", ""}, {5, false, "", ""}, {1, true, "", ""}};
+    std::vector<GroupingInput> paths{{1, true, "", "", {}}, {5, false, "", "", {}}, {1, true, "", "", {}}};
     auto groups = group_paths(GroupingPolicy::Multibus, paths);
     ASSERT_EQ(groups.size(), 1U);
     EXPECT_EQ(groups[0].members, (std::vector<std::size_t>{0, 1, 2}));
@@ -42,7 +42,7 @@ TEST(MultibusGrouping, PutsEveryPathInOneGroup) {
 
 TEST(GroupByPrioGrouping, GroupsEqualPrioritiesAndPutsTheHighestFirst) {
     std::vector<GroupingInput> paths{
-        {10, true, "", ""}, {50, true, "", ""}, {10, true, "", ""}, {50, true, "", ""}};
+        {10, true, "", "", {}}, {50, true, "", "", {}}, {10, true, "", "", {}}, {50, true, "", "", {}}};
     auto groups = group_paths(GroupingPolicy::GroupByPrio, paths);
     EXPECT_EQ(members(groups), (std::vector<std::vector<std::size_t>>{{1, 3}, {0, 2}}));
     EXPECT_EQ(groups[0].priority, 50);
@@ -50,27 +50,29 @@ TEST(GroupByPrioGrouping, GroupsEqualPrioritiesAndPutsTheHighestFirst) {
 }
 
 TEST(GroupByPrioGrouping, KeepsDiscoveryOrderBetweenGroupsOfEqualPriorityAndSize) {
-    std::vector<GroupingInput> paths{{1, true, "a", ""}, {1, true, "b", ""}};
+    std::vector<GroupingInput> paths{{1, true, "a", "", {}}, {1, true, "b", "", {}}};
     EXPECT_EQ(members(group_paths(GroupingPolicy::GroupBySerial, paths)),
               (std::vector<std::vector<std::size_t>>{{0}, {1}}));
 }
 
 TEST(GroupBySerialGrouping, GroupsPathsWithTheSameSerial) {
-    std::vector<GroupingInput> paths{{1, true, "A", ""}, {1, true, "B", ""}, {1, true, "A", ""}};
+    std::vector<GroupingInput> paths{{1, true, "A", "", {}}, {1, true, "B", "", {}}, {1, true, "A", "", {}}};
     EXPECT_EQ(members(group_paths(GroupingPolicy::GroupBySerial, paths)),
               (std::vector<std::vector<std::size_t>>{{0, 2}, {1}}));
 }
 
-TEST(GroupByNodeNameGrouping, GroupsPathsThroughTheSameTargetPortal) {
+TEST(GroupByNodeNameGrouping, GroupsPathsToTheSameTarget) {
+    // Discovery gives iSCSI paths their target name, whichever portal they use: two portals, one group.
     std::vector<GroupingInput> paths{
-        {1, true, "", "iqn.x,10.0.0.1"}, {1, true, "", "iqn.x,10.0.0.2"}, {1, true, "", "iqn.x,10.0.0.2"}};
+        {1, true, "", "iqn.a", {}}, {1, true, "", "iqn.b", {}}, {1, true, "", "iqn.b", {}}};
     // The larger group (two usable paths) sorts first at equal priority.
     EXPECT_EQ(members(group_paths(GroupingPolicy::GroupByNodeName, paths)),
               (std::vector<std::vector<std::size_t>>{{1, 2}, {0}}));
 }
 
 TEST(GroupPriority, IsTheIntegerAverageOfUsablePathPriorities) {
-    std::vector<GroupingInput> paths{{50, true, "", ""}, {11, true, "", ""}, {100, false, "", ""}};
+    std::vector<GroupingInput> paths{
+        {50, true, "", "", {}}, {11, true, "", "", {}}, {100, false, "", "", {}}};
     PathGroup g{{0, 1, 2}, 0, 0};
     update_group_priority(g, paths);
     EXPECT_EQ(g.priority, 30);
@@ -78,7 +80,7 @@ TEST(GroupPriority, IsTheIntegerAverageOfUsablePathPriorities) {
 }
 
 TEST(GroupPriority, IsZeroWithoutUsablePaths) {
-    std::vector<GroupingInput> paths{{50, false, "", ""}};
+    std::vector<GroupingInput> paths{{50, false, "", "", {}}};
     PathGroup g{{0}, 7, 7};
     update_group_priority(g, paths);
     EXPECT_EQ(g.priority, 0);

@@ -134,8 +134,6 @@ TEST(TheManPageDefaultsExample, ReportsEachOptionPathkeeperHasNoEquivalentFor) {
     import_and_parse(read_text(data_dir / "manpage-defaults.conf"), &result);
     for (const char* keyword : {"reassign_maps",
                                 "multipath_dir",
-                                "uid_attrs",
-                                "uid_attribute",
                                 "rr_min_io",
                                 "max_fds",
                                 "wwids_file",
@@ -144,7 +142,6 @@ TEST(TheManPageDefaultsExample, ReportsEachOptionPathkeeperHasNoEquivalentFor) {
                                 "strict_timing",
                                 "deferred_remove",
                                 "partition_delimiter",
-                                "config_dir",
                                 "san_path_err_threshold",
                                 "san_path_err_forget_rate",
                                 "san_path_err_recovery_time",
@@ -155,7 +152,6 @@ TEST(TheManPageDefaultsExample, ReportsEachOptionPathkeeperHasNoEquivalentFor) {
                                 "delay_watch_checks",
                                 "delay_wait_checks",
                                 "marginal_pathgroups",
-                                "find_multipaths_timeout",
                                 "uxsock_timeout",
                                 "retrigger_tries",
                                 "retrigger_delay",
@@ -184,6 +180,15 @@ TEST(TheManPageDefaultsExample, TranslatesPrioArgsAndDetectChecker) {
     EXPECT_EQ(find_note(result, "detect_checker", Kind::NotMapped), nullptr);
 }
 
+TEST(TheManPageDefaultsExample, PointsConfigDirAtTheDropInDirectory) {
+    ImportResult result;
+    import_and_parse(read_text(data_dir / "manpage-defaults.conf"), &result);
+    const ImportNote* n = find_note(result, "config_dir", Kind::Info);
+    ASSERT_NE(n, nullptr) << all_notes(result);
+    EXPECT_NE(n->message.find("/etc/pathkeeper/conf.d"), std::string::npos) << n->message;
+    EXPECT_NE(n->message.find("/etc/multipath/conf.d"), std::string::npos) << n->message;
+}
+
 TEST(TheManPageDefaultsExample, KeepsTheDefaultsPathkeeperShares) {
     ImportResult result;
     auto config = import_and_parse(read_text(data_dir / "manpage-defaults.conf"), &result);
@@ -193,7 +198,11 @@ TEST(TheManPageDefaultsExample, KeepsTheDefaultsPathkeeperShares) {
     EXPECT_EQ(g.max_polling_interval, core::Millis{20000});
     EXPECT_EQ(g.find_multipaths, FindMultipaths::Strict);
     EXPECT_EQ(g.log_level, core::LogLevel::Notice);
-    EXPECT_EQ(g.alias_prefix, "mpath");
+    EXPECT_EQ(m.alias_prefix, "mpath");
+    EXPECT_EQ(g.uid_attrs, "sd:ID_SERIAL dasd:ID_UID");
+    EXPECT_EQ(m.uid_attribute, "ID_SERIAL");
+    EXPECT_EQ(g.find_multipaths_timeout, core::Millis{10000});  // -10: 10s for every device
+    EXPECT_NE(find_note(result, "find_multipaths_timeout", Kind::Translated), nullptr);
     EXPECT_EQ(g.multipath_bindings_file, "/etc/multipath/bindings");
     EXPECT_EQ(m.path_selector, core::PathSelector::ServiceTime);
     EXPECT_EQ(m.no_path_retry, NoPathRetry::fail());
@@ -231,7 +240,8 @@ TEST(TheManPageDevicesExample, WritesTheRulesAndReportsHardwareSpecificOptions) 
     ASSERT_EQ(config.blacklist.device.size(), 1u);
     EXPECT_EQ(config.blacklist.device[0].product->text(), "2.5\" SSD");
     EXPECT_TRUE(config.blacklist.device[0].vendor->matches("COMPELNT"));
-    EXPECT_NE(find_note(result, "alias_prefix", Kind::NotMapped), nullptr);
+    EXPECT_EQ(compellent.options.alias_prefix, "cmp");
+    EXPECT_EQ(compellent.options.uid_attribute, "ID_SERIAL");
     EXPECT_EQ(compellent.options.vpd_vendor, "hp3par");
     EXPECT_EQ(find_note(result, "vpd_vendor", Kind::NotMapped), nullptr);
     // HP HSV: hw handler, the hp_sw checker and prioritizer kept.
@@ -244,7 +254,7 @@ TEST(TheManPageDevicesExample, WritesTheRulesAndReportsHardwareSpecificOptions) 
     EXPECT_NE(find_note(result, "prio", Kind::NotMapped), nullptr);
     // NVMe ANA is the kernel's business.
     EXPECT_FALSE(config.devices[2].options.hardware_handler.has_value());
-    EXPECT_FALSE(config.devices[2].options.path_selector.has_value());
+    EXPECT_EQ(config.devices[2].options.path_selector, core::PathSelector::HistoricalServiceTime);
 }
 
 TEST(TheImporter, CarriesVpdVendorAndReportsALayoutItDoesNotKnow) {
@@ -312,7 +322,7 @@ TEST(TheManPageOverridesExample, ReportsTheProtocolSubsections) {
         protocol_notes += n.option == "protocol" && n.kind == Kind::NotMapped ? 1 : 0;
     }
     EXPECT_EQ(protocol_notes, 2);
-    EXPECT_NE(find_note(result, "alias_prefix", Kind::NotMapped), nullptr);  // defaults only
+    EXPECT_EQ(config.overrides.alias_prefix, "ovr");
 }
 
 TEST(ARealRhelSanConfig, DropsTheDuplicateAliasAndTheEntryWithoutWwid) {
@@ -327,8 +337,7 @@ TEST(ARealRhelSanConfig, DropsTheDuplicateAliasAndTheEntryWithoutWwid) {
     // max_polling_interval 10 < polling_interval 20 would be rejected: reported instead.
     EXPECT_FALSE(config.defaults.global.max_polling_interval.has_value());
     EXPECT_NE(find_note(result, "max_polling_interval", Kind::InvalidValue), nullptr);
-    EXPECT_EQ(config.defaults.global.find_multipaths, FindMultipaths::On);
-    EXPECT_NE(find_note(result, "find_multipaths", Kind::Translated), nullptr);  // smart
+    EXPECT_EQ(config.defaults.global.find_multipaths, FindMultipaths::Smart);
     // NetApp: explicit no_path_retry queue, pg_init_retries from features; ontap prio reported.
     EXPECT_EQ(config.devices[0].options.pg_init_retries, 50u);
     EXPECT_EQ(config.devices[0].options.no_path_retry, NoPathRetry::queue());
@@ -474,6 +483,20 @@ TEST(AnImportedPathSelector, AcceptsTheKernelSelectorWithItsArgumentCount) {
               core::PathSelector::QueueLength);
 }
 
+TEST(AnImport, TranslatesQueueModeAndHistoricalServiceTimeAndAMultipathAliasPrefix) {
+    ImportResult result;
+    auto config = import_and_parse(
+        "defaults {\n features \"2 queue_mode bio\"\n path_selector \"historical-service-time 0\"\n"
+        " path_grouping_policy group_by_tpg\n}\nmultipaths {\n multipath {\n"
+        "  wwid 36001405aaaaaaaaaaaaaaaaaaaaaaaa1\n  alias_prefix x\n }\n}\n",
+        &result);
+    EXPECT_EQ(config.defaults.map.queue_mode, core::QueueMode::Bio);
+    EXPECT_EQ(config.defaults.map.path_selector, core::PathSelector::HistoricalServiceTime);
+    EXPECT_EQ(config.defaults.map.path_grouping_policy, core::GroupingPolicy::GroupByTpg);
+    EXPECT_NE(find_note(result, "alias_prefix", Kind::InvalidValue), nullptr) << all_notes(result);
+    EXPECT_EQ(find_note(result, "features", Kind::NotMapped), nullptr) << all_notes(result);
+}
+
 TEST(AnImportedFindMultipaths, MapsEveryMultipathConfSpelling) {
     auto find = [](const char* v) {
         return import_and_parse(std::string("defaults {\nfind_multipaths ") + v + "\n}\n")
@@ -481,7 +504,7 @@ TEST(AnImportedFindMultipaths, MapsEveryMultipathConfSpelling) {
     };
     EXPECT_EQ(find("yes"), FindMultipaths::On);
     EXPECT_EQ(find("on"), FindMultipaths::On);
-    EXPECT_EQ(find("smart"), FindMultipaths::On);
+    EXPECT_EQ(find("smart"), FindMultipaths::Smart);
     EXPECT_EQ(find("greedy"), FindMultipaths::Greedy);
     EXPECT_EQ(find("no"), FindMultipaths::Greedy);
     EXPECT_EQ(find("off"), FindMultipaths::Greedy);
