@@ -696,5 +696,36 @@ TEST(AnEmptyFile, ImportsToAnEmptyConfiguration) {
     EXPECT_TRUE(c.multipaths.empty());
 }
 
+TEST(AnAdminsArrayAndTransportConfig, TranslatesEveryOptionItUses) {
+    ImportResult result;
+    auto c = import_and_parse(read_text(data_dir / "admin-arrays-and-transports.conf"), &result);
+    for (const auto& n : result.notes) {
+        EXPECT_NE(n.kind, Kind::NotMapped) << n.to_string();
+        EXPECT_NE(n.kind, Kind::InvalidValue) << n.to_string();
+    }
+    EXPECT_EQ(c.defaults.global.find_multipaths, core::FindMultipaths::Smart);
+    EXPECT_EQ(c.defaults.map.path_selector, core::PathSelector::HistoricalServiceTime);
+    EXPECT_EQ(c.defaults.map.detect_checker, std::optional<bool>(true));
+    EXPECT_EQ(c.defaults.map.dev_loss_tmo, core::DevLossTmo::after(std::chrono::seconds{600}));
+    ASSERT_EQ(c.devices.size(), 7u);
+    const auto& eseries = c.devices[0].options;
+    EXPECT_EQ(eseries.path_checker, core::CheckerKind::Rdac);
+    EXPECT_EQ(eseries.prio, core::PrioKind::Rdac);
+    EXPECT_EQ(eseries.pg_init_retries, std::optional<unsigned>(50));
+    EXPECT_EQ(eseries.detect_checker, std::optional<bool>(false));
+    EXPECT_EQ(eseries.dev_loss_tmo, core::DevLossTmo::infinity());
+    EXPECT_EQ(eseries.alias_prefix, std::optional<std::string>("eseries"));
+    EXPECT_EQ(c.devices[1].options.path_checker, core::CheckerKind::HpSw);
+    EXPECT_EQ(c.devices[2].options.path_checker, core::CheckerKind::EmcClariion);
+    EXPECT_EQ(c.devices[2].options.prio, core::PrioKind::Emc);
+    EXPECT_EQ(c.devices[3].options.prio, core::PrioKind::Ontap);
+    EXPECT_EQ(c.devices[4].options.prio, core::PrioKind::Hds);
+    EXPECT_EQ(c.devices[4].options.path_checker, core::CheckerKind::Readsector0);
+    EXPECT_EQ(c.devices[5].options.path_grouping_policy, core::GroupingPolicy::GroupByTpg);
+    EXPECT_EQ(c.devices[5].options.queue_mode, core::QueueMode::Bio);
+    EXPECT_EQ(c.devices[5].options.prio, core::PrioKind::WeightedPath);
+    EXPECT_EQ(c.devices[6].options.prio, core::PrioKind::PathLatency);
+}
+
 }  // namespace
 }  // namespace pathkeeper::migrate
