@@ -1,8 +1,8 @@
 #pragma once
 // CallQuota: each unprivileged user's share of a bus turn. The daemon answers bus calls in turns of a bounded
-// number of messages (BusLink); within a turn, each uid other than 0 has at most kReadsPerTurn reads answered
-// and the rest refused with Busy, so a read flood costs the loop little and a root call queued behind it is
-// reached within a few turns. Root is never counted or refused.
+// number of messages (BusLink); each turn, each uid other than 0 has at most kReadsPerTurn of its held reads
+// let through (ReadScheduler), so a read flood costs the loop little and a root call is never queued behind
+// it. Root is never counted.
 
 #include <sys/types.h>
 

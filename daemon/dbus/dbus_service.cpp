@@ -19,8 +19,7 @@
 #include "api/errors.hpp"
 #include "core/explain_target.hpp"
 #include "core/text.hpp"
-#include "daemon/dbus/builtin_read_gate.hpp"
-#include "daemon/dbus/call_quota.hpp"
+#include "daemon/dbus/read_scheduler.hpp"
 
 namespace pathkeeper::dbus {
 
@@ -247,16 +246,9 @@ class DbusService::Impl final
 public:
     Impl(sdbus::IConnection& connection, ServiceBackend& backend)
         : AdaptorInterfaces(connection, api::kRootObjectPath), connection_(connection), backend_(backend) {
-        gate_ = std::make_unique<BuiltinReadGate>(
-            getObject(),
-            [this](const std::string& sender, const BuiltinReadGate::UidOf& uid_of,
-                   const std::string& method) -> std::optional<sdbus::Error> {
-                try {
-                    admit_read(caller_uid(sender, uid_of), method, builtin_read_cost(method));
-                } catch (const sdbus::Error& refused) {
-                    return refused;
-                }
-                return std::nullopt;
+        scheduler_ = std::make_unique<ReadScheduler>(
+            getObject(), [this](const std::string& sender, const ReadScheduler::UidOf& uid_of) {
+                return caller_uid(sender, uid_of);
             });
         registerAdaptor();
         apply(backend_.snapshot());
@@ -366,12 +358,12 @@ public:
     const api::TopologyView& published() const { return published_; }
 
     bool process_turn() {
-        quota_.new_turn();
-        for (unsigned i = 0; i < kMessagesPerTurn; ++i) {
-            if (!connection_.processPendingRequest())
-                return false;
+        bool more = true;
+        for (unsigned i = 0; i < kMessagesPerTurn && more; ++i) {
+            more = connection_.processPendingRequest();
         }
-        return true;
+        // Held reads let through now are answered first in the next turn.
+        return scheduler_->release_turn() || more;
     }
 
 private:
@@ -398,7 +390,7 @@ private:
             }
         });
     }
-    std::optional<uid_t> caller_uid(std::string sender, const BuiltinReadGate::UidOf& uid_of) {
+    std::optional<uid_t> caller_uid(std::string sender, const ReadScheduler::UidOf& uid_of) {
         if (auto it = uid_of_sender_.find(sender); it != uid_of_sender_.end())
             return it->second;
         const std::optional<uid_t> asked = uid_of();
@@ -409,27 +401,6 @@ private:
             uid_of_sender_.clear();  // connections come and go; only the busy ones matter
         uid_of_sender_.emplace(std::move(sender), uid);
         return uid;
-    }
-
-    // A read within the caller's share of this turn; refused (Busy) beyond it. An unknown caller counts as
-    // unprivileged.
-    void admit_read(const char* method) { admit_read(caller_uid(), method); }
-    void admit_read(std::optional<uid_t> caller, std::string_view method, unsigned cost = 1) {
-        const uid_t uid = caller.value_or(static_cast<uid_t>(-1));
-        if (!quota_.admit(uid, cost)) {
-            raise(ApiError::Busy,
-                  std::string(method) + " refused: uid " + std::to_string(uid) + " already had its " +
-                      std::to_string(CallQuota::kReadsPerTurn) +
-                      " reads of this round of the daemon's loop (the limit for callers other than root" +
-                      (cost > 1 ? "; this call counts as " + std::to_string(cost) : std::string()) +
-                      "); retry");
-        }
-    }
-    // GetManagedObjects of the root lists every object with all its properties, built afresh by sd-bus for
-    // each call (at 512 paths it costs several GetTopology, whose reply is encoded once per view): it takes
-    // a user's whole share of a turn.
-    static unsigned builtin_read_cost(std::string_view method) {
-        return method == "ObjectManager.GetManagedObjects" ? CallQuota::kReadsPerTurn : 1;
     }
 
     // Encoded once per view the backend hands out: reads between two changes cost a copy, not a rebuild.
@@ -445,18 +416,11 @@ private:
         return encoded_;
     }
 
-    api::TopologyReply GetTopology() override {
-        admit_read("GetTopology");
-        return topology_reply();
-    }
+    api::TopologyReply GetTopology() override { return topology_reply(); }
 
-    std::vector<api::MapStruct> GetMaps() override {
-        admit_read("GetMaps");
-        return std::get<1>(topology_reply());
-    }
+    std::vector<api::MapStruct> GetMaps() override { return std::get<1>(topology_reply()); }
 
     std::string GetConfig(const bool& explain) override {
-        admit_read("GetConfig");
         auto text = backend_.config_text(explain);
         if (!text)
             raise(text.error(), ApiError::Failed);
@@ -465,7 +429,6 @@ private:
 
     // An unknown target written like a path is NoSuchPath, anything else NoSuchMap.
     std::string ExplainConfig(const std::string& target) override {
-        admit_read("ExplainConfig");
         auto checked = api::parse_explain_target_argument(target);
         if (!checked)
             raise(checked.error(), ApiError::InvalidArgument);
@@ -647,7 +610,6 @@ private:
     }
 
     std::vector<std::string> GetKnownWwids() override {
-        admit_read("GetKnownWwids");
         auto wwids = backend_.known_wwids();
         for (auto& w : wwids)
             w = core::text::to_valid_utf8(w);
@@ -719,8 +681,7 @@ private:
     api::TopologyReply encoded_;
     static constexpr std::size_t kSendersRemembered = 1024;
     std::unordered_map<std::string, uid_t> uid_of_sender_;
-    CallQuota quota_;
-    std::unique_ptr<BuiltinReadGate> gate_;  // counts sd-bus's own replies against quota_
+    std::unique_ptr<ReadScheduler> scheduler_;  // unprivileged reads, the service's and sd-bus's own
     using PendingRemovals = std::map<std::uint64_t, sdbus::Result<std::string>>;
     std::shared_ptr<PendingRemovals> pending_removals_ = std::make_shared<PendingRemovals>();
     std::uint64_t next_removal_ = 0;

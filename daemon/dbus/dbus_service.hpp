@@ -2,8 +2,8 @@
 // DbusService: publishes pathkeeperd on the bus. It registers the Manager object with an ObjectManager at
 // /org/pathkeeper/PathKeeper1 and one object per map and per path below it, answers method calls through a
 // ServiceBackend, checks that mutating callers are uid 0 (from the bus credentials of the message), gives
-// each unprivileged user a bounded share of reads per turn (CallQuota; the reads sd-bus answers itself
-// included, through BuiltinReadGate), and turns the daemon's change
+// each unprivileged user a bounded share of reads per turn, holding the rest (ReadScheduler; the reads sd-bus
+// answers itself included), and turns the daemon's change
 // notifications into InterfacesAdded/Removed, PropertiesChanged, PathStateChanged and MapChanged signals.
 //
 // It does not own the connection and starts no thread: the daemon creates the connection, builds the service,

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "api/views.hpp"
+#include "daemon/dbus/read_scheduler.hpp"
+
 namespace pathkeeper::dbus {
 namespace {
 
@@ -40,6 +43,26 @@ TEST(ACallQuota, StartsEveryShareAfreshOnANewTurn) {
     EXPECT_FALSE(quota.admit(1000));
     quota.new_turn();
     EXPECT_TRUE(quota.admit(1000));
+}
+
+TEST(AReadScheduler, HoldsTheReadsAndNothingElse) {
+    for (const char* member : {"GetTopology", "GetMaps", "GetConfig", "ExplainConfig", "GetKnownWwids"}) {
+        EXPECT_TRUE(ReadScheduler::is_read(api::kManagerInterface, member)) << member;
+    }
+    for (const char* member : {"FailPath", "Reconfigure", "RemoveMap", "AddKnownWwid", "Reservation"}) {
+        EXPECT_FALSE(ReadScheduler::is_read(api::kManagerInterface, member)) << member;
+    }
+    EXPECT_TRUE(ReadScheduler::is_read("org.freedesktop.DBus.Properties", "GetAll"));
+    EXPECT_TRUE(ReadScheduler::is_read("org.freedesktop.DBus.ObjectManager", "GetManagedObjects"));
+    EXPECT_TRUE(ReadScheduler::is_read("org.freedesktop.DBus.Introspectable", "Introspect"));
+    EXPECT_FALSE(ReadScheduler::is_read("org.freedesktop.DBus.Peer", "Ping"));
+    EXPECT_FALSE(ReadScheduler::is_read("org.example.Other", "GetTopology"));
+}
+
+TEST(AReadScheduler, CountsTheWholeTreeAsAWholeShare) {
+    EXPECT_EQ(ReadScheduler::cost_of("GetManagedObjects"), CallQuota::kReadsPerTurn);
+    EXPECT_EQ(ReadScheduler::cost_of("GetTopology"), 1U);
+    EXPECT_EQ(ReadScheduler::cost_of("GetAll"), 1U);
 }
 
 }  // namespace
