@@ -1,7 +1,6 @@
 #include "daemon/daemon.hpp"
 
 #include <malloc.h>
-#include <poll.h>
 #include <sys/epoll.h>
 
 #include <algorithm>
@@ -106,11 +105,11 @@ core::Result<void> Daemon::start() {
         return registered.error();
     }
     feed(discovered);
-    wait_for_startup_dm_work();
-
+    // On the bus before the first maps are made: pathctl answers while they are.
     if (options_.dbus) {
         bus_.connect();
     }
+    wait_for_startup_dm_work();
     if (auto started = backend_.start_own_sources(loop_, logger_); !started) {
         return started.error();
     }
@@ -145,7 +144,12 @@ core::Result<void> Daemon::register_sources() {
             backend_.pool->completion_fd(), EPOLLIN, [this](std::uint32_t) { check_results_.collect(); },
             "checker results"));
         must(loop_.add(
-            dm_worker_.fd(), EPOLLIN, [this](std::uint32_t) { dm_worker_.run_completions(); },
+            dm_worker_.fd(), EPOLLIN,
+            [this](std::uint32_t) {
+                if (dm_worker_.run_completions() > 0) {
+                    last_dm_completion_ = MonotonicClock::now();
+                }
+            },
             "dm completions"));
         must(loop_.add(
             registration_syncs_.fd(), EPOLLIN,
@@ -197,11 +201,13 @@ core::Result<void> Daemon::register_sources() {
 // start timeout with it); once none has finished for the stall limit (blkid hanging on a map with no path),
 // READY=1 goes out and the rest completes in the loop.
 void Daemon::wait_for_startup_dm_work() {
+    // The loop runs meanwhile (bus calls, udev and dm events, checks): only READY=1 waits for the maps.
     const auto limit = options_.startup_udev_stall_limit;
-    auto last_progress = MonotonicClock::now();
-    while (dm_worker_.in_flight() > 0) {
+    last_dm_completion_ = MonotonicClock::now();
+    auto extended = last_dm_completion_;
+    while (dm_worker_.in_flight() > 0 && !loop_.stopping()) {
         const auto now = MonotonicClock::now();
-        if (now - last_progress >= limit) {
+        if (now - last_dm_completion_ >= limit) {
             logger_.log(core::LogLevel::Warning, {},
                         std::to_string(dm_worker_.in_flight()) +
                             " map operation(s) still wait for udev after " +
@@ -209,14 +215,12 @@ void Daemon::wait_for_startup_dm_work() {
                             " s without progress; ready now, they complete when udev does");
             return;
         }
-        pollfd pfd{dm_worker_.fd(), POLLIN, 0};
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(limit - (now - last_progress));
-        (void)::poll(&pfd, 1, static_cast<int>(std::max<long long>(1, left.count())));
-        if (dm_worker_.run_completions() > 0) {
-            last_progress = MonotonicClock::now();
+        if (last_dm_completion_ > extended) {
+            extended = last_dm_completion_;
             notifier_.extend_start_timeout(std::chrono::duration_cast<std::chrono::microseconds>(limit) * 2);
         }
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(limit - (now - last_dm_completion_));
+        (void)loop_.run_once(std::max(left, std::chrono::milliseconds(1)));
     }
 }
 

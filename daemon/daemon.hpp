@@ -107,6 +107,7 @@ private:
     CheckResults check_results_;
     HolderWatch holder_watch_;
     MetricsTextfile metrics_file_;
+    MonotonicClock::time_point last_dm_completion_{};  // progress of the start-up's map operations
     // Last, so its thread is joined before the parts its jobs use are destroyed.
     DmWorker dm_worker_;
 };
