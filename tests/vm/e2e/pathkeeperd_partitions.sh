@@ -2,7 +2,8 @@
 # Partition maps: an iSCSI LUN already carrying a GPT with two partitions when pathkeeperd starts (as at boot).
 # With the package's udev rules and Debian's kpartx rules, the map gets <map>-part1/2 (dm uuid
 # part<N>-mpath-<wwid>), the paths' own partitions (sdX1, sdX2) are deleted and never scanned, reloads leave the
-# partition maps alone, a partition the admin adds on the map gets its map, writes to a partition map survive a cable pull with 0 errors and 0 mismatches, a
+# partition maps alone, a partition the admin adds on the map gets its map, writes to a partition map survive a
+# cable pull with 0 errors and 0 mismatches, every path failed marks the map unusable for udev and back, a
 # reconfigure that gives the map an alias renames its partition maps, and the daemon's removal of the map
 # takes them first.
 . "$(dirname "$0")/../guest/lib.sh"
@@ -101,6 +102,18 @@ cable_pull_under_load "/dev/mapper/$map-part2" 10
 [ "$PULL_ERRORS" = 0 ] && [ "$PULL_MISMATCHES" = 0 ] || fail "writes to the partition map failed"
 partition_maps_are "$map" "$map-part1 $map-part2 $map-part3 " || fail "partition maps changed: $(partition_maps "$map")"
 path_partitions_gone || fail "a path's partitions came back after the cable pull: $(ls -d /sys/class/block/sd*[0-9])"
+
+step "every path failed, then back: udev marks the map unusable and usable from the kernel's path events"
+# Those events carry DM_NR_VALID_PATHS, so the rule decides without the helper; the map's flags follow.
+map_udev() { udevadm info --query=property --name="/dev/mapper/$map" 2>/dev/null | grep -x "$1=$2" >/dev/null; }
+for p in "${paths[@]}"; do pathctl fail-path "/dev/$p" || fail "pathctl fail-path /dev/$p"; done
+wait_until 30 "udev to mark $map unusable" map_udev PATHKEEPER_MAP_USABLE 0
+map_udev DM_NOSCAN 1 || fail "$map unusable but not DM_NOSCAN: $(udevadm info --query=property --name="/dev/mapper/$map")"
+for p in "${paths[@]}"; do pathctl reinstate-path "/dev/$p" || fail "pathctl reinstate-path /dev/$p"; done
+wait_until 30 "udev to mark $map usable" map_udev PATHKEEPER_MAP_USABLE 1
+map_udev DM_NOSCAN 1 && fail "$map usable again but still DM_NOSCAN"
+udevadm settle --timeout=60 || true
+partition_maps_are "$map" "$map-part1 $map-part2 $map-part3 " || fail "partition maps changed: $(partition_maps "$map")"
 
 step "an alias given at a reconfigure renames the partition maps with the map"
 write_pathkeeper_config "$config" "defaults:
