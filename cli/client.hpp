@@ -58,6 +58,8 @@ public:
     virtual Reply<api::TopologyView> topology() = 0;
     // The maps alone (GetMaps): as topology().maps, without the cost of every path.
     virtual Reply<std::vector<api::MapView>> maps() = 0;
+    // The paths alone: GetTopology's paths, its manager and maps skipped undecoded.
+    virtual Reply<std::vector<api::PathView>> paths() = 0;
     virtual Reply<api::ManagerView> status() = 0;
     virtual Reply<std::string> config(bool explain) = 0;
     // Each per-map option of one map, WWID or path with its origin (ExplainConfig).

@@ -136,24 +136,25 @@ void add_show_command(CLI::App& app, Registry& registry) {
     // Where pathctl reads the counters; for tests.
     paths->add_option("--sysfs-root", options->sysfs_root)->group("");
     registry.push_back({paths, [options](Context& ctx) {
-                            return with_topology(ctx, [&](const api::TopologyView& t) {
+                            auto fetch = [](Client& client) { return client.paths(); };
+                            return with_reply(ctx, fetch, [&](const std::vector<api::PathView>& paths) {
                                 if (options->as_plan_input) {
-                                    *ctx.out << format_plan_input(t.paths);
+                                    *ctx.out << format_plan_input(paths);
                                 } else if (options->stats) {
-                                    const auto stats = read_stats(t.paths, options->sysfs_root);
+                                    const auto stats = read_stats(paths, options->sysfs_root);
                                     if (options->json) {
-                                        nlohmann::json doc = api::paths_document(t.paths);
+                                        nlohmann::json doc = api::paths_document(paths);
                                         for (std::size_t i = 0; i < stats.size(); ++i) {
                                             doc["paths"][i]["stats"] = stats_to_json(stats[i]);
                                         }
                                         print_json(ctx, doc);
                                     } else {
-                                        *ctx.out << format_path_stats_table(t.paths, stats, ctx.style);
+                                        *ctx.out << format_path_stats_table(paths, stats, ctx.style);
                                     }
                                 } else if (options->json) {
-                                    print_json(ctx, api::paths_document(t.paths));
+                                    print_json(ctx, api::paths_document(paths));
                                 } else {
-                                    *ctx.out << format_paths_table(t.paths, ctx.style);
+                                    *ctx.out << format_paths_table(paths, ctx.style);
                                 }
                             });
                         }});

@@ -1,24 +1,29 @@
 #pragma once
-// DbusClient: Client over sdbus-c++ 1.2.0 with a caller-owned connection. No thread: method calls block on
-// the reply (25 s default timeout), and watch() drives the connection with poll() + processPendingRequest().
+// DbusClient: Client over plain sd-bus (libsystemd's C API) with a caller-owned bus, so pathctl loads no C++
+// D-Bus library. No thread: method calls block on the reply (sd-bus's 25 s default timeout), and watch()
+// drives the bus with sd_bus_process() + sd_bus_wait().
 
 #include <memory>
 
 #include "cli/client.hpp"
 
-namespace sdbus {
-class IConnection;
-}
+struct sd_bus;
 
 namespace pathkeeper::cli {
 
+struct BusCloser {
+    void operator()(sd_bus* bus) const;
+};
+using BusHandle = std::unique_ptr<sd_bus, BusCloser>;
+
 class DbusClient final : public Client {
 public:
-    explicit DbusClient(sdbus::IConnection& connection);
+    explicit DbusClient(sd_bus* bus);
     ~DbusClient() override;
 
     Reply<api::TopologyView> topology() override;
     Reply<std::vector<api::MapView>> maps() override;
+    Reply<std::vector<api::PathView>> paths() override;
     Reply<api::ManagerView> status() override;
     Reply<std::string> config(bool explain) override;
     Reply<std::string> explain_config(const std::string& target) override;
@@ -38,11 +43,11 @@ public:
     Done watch(const WatchSink& sink, const std::function<bool()>& should_stop) override;
 
 private:
-    sdbus::IConnection& connection_;
+    sd_bus* bus_;
 };
 
 // Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured). Unreachable error when there is no bus.
-Reply<std::unique_ptr<sdbus::IConnection>> connect_system_bus();
+Reply<BusHandle> connect_system_bus();
 
 // True for D-Bus error names that mean "nobody is there" rather than "the daemon said no".
 bool is_unreachable_error_name(const std::string& name);

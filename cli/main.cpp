@@ -1,5 +1,4 @@
 // pathctl entry point: the only place that touches the process (signals, terminal, the system bus).
-#include <sdbus-c++/IConnection.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -56,7 +55,7 @@ int main(int argc, char** argv) {
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
 
-    std::unique_ptr<sdbus::IConnection> connection;
+    BusHandle connection;
     std::unique_ptr<DbusClient> client;
     Context ctx;
     ctx.out = &std::cout;
@@ -71,7 +70,7 @@ int main(int argc, char** argv) {
             if (!bus.ok())
                 return bus.error();
             connection = std::move(bus.value());
-            client = std::make_unique<DbusClient>(*connection);
+            client = std::make_unique<DbusClient>(connection.get());
         }
         return static_cast<Client*>(client.get());
     };

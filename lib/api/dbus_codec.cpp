@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "api/wire_fields.hpp"
+
 namespace pathkeeper::api {
 
 namespace {
@@ -42,19 +44,16 @@ core::Error malformed(const char* what, const std::string& detail) {
 }  // namespace
 
 Dict encode_manager(const ManagerView& m) {
-    return {{"Version", m.version},
-            {"ConfigPath", m.config_path},
-            {"MapCount", m.map_count},
-            {"PathCount", m.path_count},
-            {"FailedPathCount", m.failed_path_count},
-            {"CheckerThreads", m.checker_threads},
-            {"HungChecks", m.hung_checks},
-            {"QueuedChecks", m.queued_checks},
-            {"HungCheckLimit", m.hung_check_limit}};
+    Dict out;
+    visit_wire_keys(kManagerWireKeys, [&](const char* key, auto member) {
+        out.emplace(key, sdbus::Variant(m.*member));
+        return true;
+    });
+    return out;
 }
 
 GroupStruct encode_group(const GroupView& g) {
-    return GroupStruct(g.index, g.selector, g.priority, g.state, g.paths);
+    return std::apply([&](auto... field) { return GroupStruct(g.*field...); }, kGroupWireFields);
 }
 
 MapStruct encode_map(const MapView& m) {
@@ -64,38 +63,37 @@ MapStruct encode_map(const MapView& m) {
         groups.push_back(encode_group(g));
     Dict extra;
     if (m.suspended) {
-        extra.emplace("Suspended", sdbus::Variant(true));
+        extra.emplace(kMapSuspendedKey, sdbus::Variant(true));
     }
     if (m.queueing_ends_at) {
-        extra.emplace("QueueingEndsAt", sdbus::Variant(*m.queueing_ends_at));
+        extra.emplace(kMapQueueingEndsAtKey, sdbus::Variant(*m.queueing_ends_at));
     }
     if (m.holder) {
-        extra.emplace("HolderDevice", sdbus::Variant(m.holder->device));
-        extra.emplace("HolderKind", sdbus::Variant(m.holder->kind));
-        extra.emplace("HolderRedundant", sdbus::Variant(m.holder->redundant));
-        extra.emplace("HolderVerdict", sdbus::Variant(m.holder->verdict));
-        extra.emplace("HolderReason", sdbus::Variant(m.holder->reason));
+        visit_wire_keys(kMapHolderKeys, [&](const char* key, auto member) {
+            extra.emplace(key, sdbus::Variant(*m.holder.*member));
+            return true;
+        });
     }
-    return MapStruct(m.name, m.wwid, m.dm_uuid, m.dm_device, m.dm_devt, m.vendor, m.product, m.revision,
-                     m.size_sectors, m.features, m.hardware_handler, m.no_path_retry, m.queueing,
-                     m.active_group, std::move(groups), std::move(extra));
+    return std::apply(
+        [&](auto... field) { return MapStruct(m.*field..., std::move(groups), std::move(extra)); },
+        kMapWireFields);
 }
 
 PathStruct encode_path(const PathView& p) {
     Dict extra;
     if (!p.registration.empty()) {
-        extra.emplace("Registration", sdbus::Variant(p.registration));
-        extra.emplace("RegistrationDetail", sdbus::Variant(p.registration_detail));
+        visit_wire_keys(kPathExtraKeys, [&](const char* key, auto member) {
+            extra.emplace(key, sdbus::Variant(p.*member));
+            return true;
+        });
     }
-    return PathStruct(p.devnode, p.devt, p.wwid, p.map, p.group, p.hctl, p.vendor, p.product, p.revision,
-                      p.serial, p.transport, p.checker_state, p.dm_state, p.fail_count, p.priority,
-                      p.alua_state, p.size_sectors, p.node_name, p.target_iqn, p.portal, p.session_state,
-                      std::move(extra));
+    return std::apply([&](auto... field) { return PathStruct(p.*field..., std::move(extra)); },
+                      kPathWireFields);
 }
 
 GroupView decode_group(const GroupStruct& s) {
     GroupView g;
-    std::tie(g.index, g.selector, g.priority, g.state, g.paths) = s;
+    std::apply([&](auto... field) { std::tie(g.*field...) = s; }, kGroupWireFields);
     return g;
 }
 
@@ -103,22 +101,19 @@ MapView decode_map(const MapStruct& s) {
     MapView m;
     std::vector<GroupStruct> groups;
     Dict extra;
-    std::tie(m.name, m.wwid, m.dm_uuid, m.dm_device, m.dm_devt, m.vendor, m.product, m.revision,
-             m.size_sectors, m.features, m.hardware_handler, m.no_path_retry, m.queueing, m.active_group,
-             groups, extra) = s;
+    std::apply([&](auto... field) { std::tie(m.*field..., groups, extra) = s; }, kMapWireFields);
     std::string ignored;
-    (void)read_field(extra, "Suspended", m.suspended, ignored);
+    (void)read_field(extra, kMapSuspendedKey, m.suspended, ignored);
     if (std::int64_t ends_at = 0;
-        extra.contains("QueueingEndsAt") && read_field(extra, "QueueingEndsAt", ends_at, ignored)) {
+        extra.contains(kMapQueueingEndsAtKey) && read_field(extra, kMapQueueingEndsAtKey, ends_at, ignored)) {
         m.queueing_ends_at = ends_at;
     }
-    if (extra.contains("HolderDevice")) {
+    if (extra.contains(std::get<0>(kMapHolderKeys).first)) {
         HolderView h;
-        (void)read_field(extra, "HolderDevice", h.device, ignored);
-        (void)read_field(extra, "HolderKind", h.kind, ignored);
-        (void)read_field(extra, "HolderRedundant", h.redundant, ignored);
-        (void)read_field(extra, "HolderVerdict", h.verdict, ignored);
-        (void)read_field(extra, "HolderReason", h.reason, ignored);
+        visit_wire_keys(kMapHolderKeys, [&](const char* key, auto member) {
+            (void)read_field(extra, key, h.*member, ignored);
+            return true;
+        });
         m.holder = std::move(h);
     }
     m.groups.reserve(groups.size());
@@ -130,12 +125,12 @@ MapView decode_map(const MapStruct& s) {
 PathView decode_path(const PathStruct& s) {
     PathView p;
     Dict extra;
-    std::tie(p.devnode, p.devt, p.wwid, p.map, p.group, p.hctl, p.vendor, p.product, p.revision, p.serial,
-             p.transport, p.checker_state, p.dm_state, p.fail_count, p.priority, p.alua_state, p.size_sectors,
-             p.node_name, p.target_iqn, p.portal, p.session_state, extra) = s;
+    std::apply([&](auto... field) { std::tie(p.*field..., extra) = s; }, kPathWireFields);
     std::string ignored;
-    (void)read_field(extra, "Registration", p.registration, ignored);
-    (void)read_field(extra, "RegistrationDetail", p.registration_detail, ignored);
+    visit_wire_keys(kPathExtraKeys, [&](const char* key, auto member) {
+        (void)read_field(extra, key, p.*member, ignored);
+        return true;
+    });
     return p;
 }
 
@@ -154,13 +149,8 @@ TopologyReply encode_topology(const TopologyView& t) {
 core::Result<ManagerView> decode_manager(const Dict& d) {
     ManagerView m;
     std::string e;
-    if (!read_field(d, "Version", m.version, e) || !read_field(d, "ConfigPath", m.config_path, e) ||
-        !read_field(d, "MapCount", m.map_count, e) || !read_field(d, "PathCount", m.path_count, e) ||
-        !read_field(d, "FailedPathCount", m.failed_path_count, e) ||
-        !read_field(d, "CheckerThreads", m.checker_threads, e) ||
-        !read_field(d, "HungChecks", m.hung_checks, e) ||
-        !read_field(d, "QueuedChecks", m.queued_checks, e) ||
-        !read_field(d, "HungCheckLimit", m.hung_check_limit, e)) {
+    if (!visit_wire_keys(kManagerWireKeys,
+                         [&](const char* key, auto member) { return read_field(d, key, m.*member, e); })) {
         return malformed("manager", e);
     }
     return m;
@@ -179,15 +169,13 @@ core::Result<TopologyView> decode_topology(const TopologyReply& reply) {
 
 Dict encode_reservation_options(const ReservationRequest& r) {
     Dict out;
-    auto add = [&](const char* key, const std::string& value) {
-        if (!value.empty())
-            out.emplace(key, sdbus::Variant(value));
-    };
-    add("Key", r.key);
-    add("Type", r.type);
-    add("Victim", r.victim);
+    visit_wire_keys(kReservationOptionStringKeys, [&](const char* key, auto member) {
+        if (!(r.*member).empty())
+            out.emplace(key, sdbus::Variant(r.*member));
+        return true;
+    });
     if (r.aptpl)
-        out.emplace("Aptpl", sdbus::Variant(true));
+        out.emplace(kReservationAptplKey, sdbus::Variant(true));
     return out;
 }
 
@@ -197,8 +185,10 @@ core::Result<ReservationRequest> decode_reservation_options(std::string map, std
     r.map = std::move(map);
     r.command = std::move(command);
     std::string e;
-    if (!read_field(options, "Key", r.key, e) || !read_field(options, "Type", r.type, e) ||
-        !read_field(options, "Victim", r.victim, e) || !read_field(options, "Aptpl", r.aptpl, e)) {
+    if (!visit_wire_keys(
+            kReservationOptionStringKeys,
+            [&](const char* key, auto member) { return read_field(options, key, r.*member, e); }) ||
+        !read_field(options, kReservationAptplKey, r.aptpl, e)) {
         return make_error(ErrorCode::InvalidArgument, "reservation options: " + e);
     }
     return r;
@@ -222,12 +212,9 @@ Dict encode_reservation(const ReservationView& v) {
 core::Result<ReservationView> decode_reservation(const Dict& d) {
     ReservationView v;
     std::string e;
-    v.has_status = d.contains("Keys");
-    if (!read_field(d, "Map", v.map, e) || !read_field(d, "Command", v.command, e) ||
-        !read_field(d, "Key", v.key, e) || !read_field(d, "Message", v.message, e) ||
-        !read_field(d, "Generation", v.generation, e) || !read_field(d, "Keys", v.keys, e) ||
-        !read_field(d, "Registered", v.registered, e) || !read_field(d, "Holder", v.holder, e) ||
-        !read_field(d, "HolderType", v.holder_type, e)) {
+    v.has_status = d.contains(kReservationStatusKey);
+    if (!visit_wire_keys(kReservationKeys,
+                         [&](const char* key, auto member) { return read_field(d, key, v.*member, e); })) {
         return malformed("reservation answer", e);
     }
     return v;

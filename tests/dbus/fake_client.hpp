@@ -30,6 +30,12 @@ public:
             return *e;
         return topology_value.maps;
     }
+    cli::Reply<std::vector<api::PathView>> paths() override {
+        calls.push_back("paths");
+        if (auto e = take_error())
+            return *e;
+        return topology_value.paths;
+    }
     cli::Reply<api::ManagerView> status() override {
         calls.push_back("status");
         if (auto e = take_error())

@@ -198,6 +198,17 @@ TEST_F(Pathctl, ShowMapsJsonAsksForTheMapsAloneAndTheTableForTheTopology) {
     EXPECT_EQ(client.calls, std::vector<std::string>{"topology"});
 }
 
+// Every form of show paths is one call that asks for the paths alone (the client skips the maps undecoded).
+TEST_F(Pathctl, ShowPathsAsksForThePathsAlone) {
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"show", "paths"},
+                                                 {"show", "paths", "--json"},
+                                                 {"show", "paths", "--as-plan-input"}}) {
+        client.calls.clear();
+        EXPECT_EQ(run(args).code, 0);
+        EXPECT_EQ(client.calls, std::vector<std::string>{"paths"});
+    }
+}
+
 // A daemon older than GetMaps (still running during a package upgrade) answers UnknownMethod: reported as the
 // daemon's refusal, with its message, and no half-written JSON.
 TEST_F(Pathctl, ShowMapsJsonReportsADaemonThatRefusesGetMaps) {
