@@ -58,7 +58,7 @@ public:
     virtual Reply<api::TopologyView> topology() = 0;
     // The maps alone (GetMaps): as topology().maps, without the cost of every path.
     virtual Reply<std::vector<api::MapView>> maps() = 0;
-    // The paths alone: GetTopology's paths, its manager and maps skipped undecoded.
+    // The paths alone (GetPaths): as topology().paths, without the cost of every map.
     virtual Reply<std::vector<api::PathView>> paths() = 0;
     virtual Reply<api::ManagerView> status() = 0;
     virtual Reply<std::string> config(bool explain) = 0;

@@ -207,7 +207,11 @@ Reply<std::vector<api::MapView>> DbusClient::maps() {
 }
 
 Reply<std::vector<api::PathView>> DbusClient::paths() {
-    return decode(call_manager(bus_, "GetTopology"), api::read_topology_paths);
+    auto reply = call_manager(bus_, "GetPaths");
+    // A daemon older than GetPaths (still running during a package upgrade): its topology has the paths.
+    if (!reply.ok() && reply.error().name == "org.freedesktop.DBus.Error.UnknownMethod")
+        return decode(call_manager(bus_, "GetTopology"), api::read_topology_paths);
+    return decode(std::move(reply), api::read_paths);
 }
 
 Reply<api::ManagerView> DbusClient::status() {

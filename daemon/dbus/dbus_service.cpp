@@ -420,6 +420,8 @@ private:
 
     std::vector<api::MapStruct> GetMaps() override { return std::get<1>(topology_reply()); }
 
+    std::vector<api::PathStruct> GetPaths() override { return std::get<2>(topology_reply()); }
+
     std::string GetConfig(const bool& explain) override {
         auto text = backend_.config_text(explain);
         if (!text)

@@ -61,7 +61,8 @@ std::string method_name(std::string_view interface, std::string_view member) {
 
 }  // namespace
 
-ReadScheduler::ReadScheduler(sdbus::IObject& object, CallerUid caller_uid) : caller_uid_(std::move(caller_uid)) {
+ReadScheduler::ReadScheduler(sdbus::IObject& object, CallerUid caller_uid)
+    : caller_uid_(std::move(caller_uid)) {
     // A signal created, never sent: the one way to the connection's sd_bus.
     const sdbus::Signal probe = object.createSignal(api::kManagerInterface, "PathStateChanged");
     bus_ = sd_bus_message_get_bus(RawMessage::of(probe));
@@ -91,8 +92,8 @@ bool ReadScheduler::is_read(std::string_view interface, std::string_view member)
         interface == "org.freedesktop.DBus.Introspectable") {
         return true;
     }
-    static constexpr std::array<std::string_view, 5> kManagerReads = {"GetTopology", "GetMaps", "GetConfig",
-                                                                      "ExplainConfig", "GetKnownWwids"};
+    static constexpr std::array<std::string_view, 6> kManagerReads = {
+        "GetTopology", "GetMaps", "GetPaths", "GetConfig", "ExplainConfig", "GetKnownWwids"};
     return interface == api::kManagerInterface &&
            std::find(kManagerReads.begin(), kManagerReads.end(), member) != kManagerReads.end();
 }
@@ -129,7 +130,8 @@ int ReadScheduler::on_message(sd_bus_message* message, sd_bus_error* error) {
         const std::string text = method_name(interface, member) + " refused: uid " + std::to_string(uid) +
                                  " already has " + std::to_string(kHeldPerUser) +
                                  " reads waiting (the limit for callers other than root); retry";
-        return sd_bus_error_set(error, std::string(api::dbus_error_name(api::ApiError::Busy)).c_str(), text.c_str());
+        return sd_bus_error_set(error, std::string(api::dbus_error_name(api::ApiError::Busy)).c_str(),
+                                text.c_str());
     }
     queue.push_back(Held{sd_bus_message_ref(message), cost_of(member)});
     return 1;  // handled: sd-bus dispatches it no further until release_turn() puts it back

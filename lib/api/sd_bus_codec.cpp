@@ -291,6 +291,14 @@ core::Result<TopologyView> read_topology(sd_bus_message* message) {
     return topology;
 }
 
+core::Result<std::vector<PathView>> read_paths(sd_bus_message* message) {
+    Reader in(message);
+    std::vector<PathView> paths;
+    if (!read_array(in, kPathElement, paths, read_path))
+        return malformed("paths", in.error());
+    return paths;
+}
+
 core::Result<std::vector<PathView>> read_topology_paths(sd_bus_message* message) {
     Reader in(message);
     std::vector<PathView> paths;

@@ -18,7 +18,8 @@ namespace pathkeeper::api {
 core::Result<ManagerView> read_manager(sd_bus_message* message);  // a{sv}
 core::Result<std::vector<MapView>> read_maps(sd_bus_message* message);
 core::Result<TopologyView> read_topology(sd_bus_message* message);
-// GetTopology's paths only: the manager and the maps are skipped, not decoded.
+core::Result<std::vector<PathView>> read_paths(sd_bus_message* message);  // GetPaths
+// GetTopology's paths only (the manager and the maps skipped): for a daemon older than GetPaths.
 core::Result<std::vector<PathView>> read_topology_paths(sd_bus_message* message);
 core::Result<ReservationView> read_reservation(sd_bus_message* message);
 core::Result<PathStateEvent> read_path_state_event(sd_bus_message* message);

@@ -89,6 +89,11 @@ TEST_F(APrivateBus, ShowsOneObjectPerMapAndPathAndFailsAPathOnRequest) {
         "GetMaps");
     EXPECT_NE(maps.find("\"36001405aaaaaaaaaaaaaaaaaaaaaaaa1\""), std::string::npos) << maps;
     EXPECT_NE(maps.find("\"dm-"), std::string::npos) << maps;
+    const std::string paths = busctl(
+        "call org.pathkeeper.PathKeeper1 /org/pathkeeper/PathKeeper1 org.pathkeeper.PathKeeper1.Manager "
+        "GetPaths");
+    EXPECT_NE(paths.find("\"sdb\""), std::string::npos) << paths;
+    EXPECT_NE(paths.find("\"36001405aaaaaaaaaaaaaaaaaaaaaaaa1\""), std::string::npos) << paths;
     const std::string reply = busctl(
         "call org.pathkeeper.PathKeeper1 /org/pathkeeper/PathKeeper1 org.pathkeeper.PathKeeper1.Manager "
         "FailPath s sdb");

@@ -46,7 +46,8 @@ TEST(ACallQuota, StartsEveryShareAfreshOnANewTurn) {
 }
 
 TEST(AReadScheduler, HoldsTheReadsAndNothingElse) {
-    for (const char* member : {"GetTopology", "GetMaps", "GetConfig", "ExplainConfig", "GetKnownWwids"}) {
+    for (const char* member :
+         {"GetTopology", "GetMaps", "GetPaths", "GetConfig", "ExplainConfig", "GetKnownWwids"}) {
         EXPECT_TRUE(ReadScheduler::is_read(api::kManagerInterface, member)) << member;
     }
     for (const char* member : {"FailPath", "Reconfigure", "RemoveMap", "AddKnownWwid", "Reservation"}) {

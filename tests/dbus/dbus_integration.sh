@@ -257,6 +257,13 @@ contains "$out" 'a(sssssssstsssbua(usisas)a{sv}) 2 "mpatha"' "GetMaps answers bo
 maps_json=$("$pathctl" show maps --json) topology_json=$("$pathctl" show topology --json)
 if python3 -c 'import json,sys; assert json.loads(sys.argv[1])["maps"] == json.loads(sys.argv[2])["maps"]' \
     "$maps_json" "$topology_json"; then pass; else fail "show maps --json differs from the topology's maps"; fi
+expect 0 "GetPaths" -- busctl --system call org.pathkeeper.PathKeeper1 /org/pathkeeper/PathKeeper1 \
+    org.pathkeeper.PathKeeper1.Manager GetPaths
+contains "$out" 'a(ssssussssssssuistssssa{sv}) ' "GetPaths answers the path structs"
+# `show paths --json` comes from GetPaths: the same paths as the topology's.
+paths_json=$("$pathctl" show paths --json)
+if python3 -c 'import json,sys; assert json.loads(sys.argv[1])["paths"] == json.loads(sys.argv[2])["paths"]' \
+    "$paths_json" "$topology_json"; then pass; else fail "show paths --json differs from the topology's paths"; fi
 
 # ---- remove-map / add-map (multipath -f / -F, multipathd's del map / add map).
 expect 1 "remove-map unknown" -- "$pathctl" remove-map mpathz

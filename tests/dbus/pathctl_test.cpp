@@ -198,7 +198,7 @@ TEST_F(Pathctl, ShowMapsJsonAsksForTheMapsAloneAndTheTableForTheTopology) {
     EXPECT_EQ(client.calls, std::vector<std::string>{"topology"});
 }
 
-// Every form of show paths is one call that asks for the paths alone (the client skips the maps undecoded).
+// Every form of show paths is one call that asks for the paths alone.
 TEST_F(Pathctl, ShowPathsAsksForThePathsAlone) {
     for (const std::vector<std::string>& args : {std::vector<std::string>{"show", "paths"},
                                                  {"show", "paths", "--json"},

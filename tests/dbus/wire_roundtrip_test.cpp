@@ -115,6 +115,9 @@ protected:
         object_->registerMethod("GetMaps").onInterface(api::kManagerInterface).implementedAs([this] {
             return api::encode_maps(topology_.maps);
         });
+        object_->registerMethod("GetPaths").onInterface(api::kManagerInterface).implementedAs([this] {
+            return std::get<2>(api::encode_topology(topology_));
+        });
         object_->registerMethod("Reservation")
             .onInterface(api::kManagerInterface)
             .implementedAs(
@@ -183,6 +186,18 @@ TEST_F(WireRoundTrip, MapsArriveFieldForField) {
 }
 
 TEST_F(WireRoundTrip, PathsAloneArriveFieldForField) {
+    auto reply = client_->paths();
+    ASSERT_TRUE(reply.ok()) << reply.error().message;
+    EXPECT_EQ(reply.value(), topology_.paths);
+}
+
+TEST_F(WireRoundTrip, PathsComeFromTheTopologyOfADaemonWithoutGetPaths) {
+    object_.reset();
+    object_ = sdbus::createObject(*server_, api::kRootObjectPath);
+    object_->registerMethod("GetTopology").onInterface(api::kManagerInterface).implementedAs([this] {
+        return api::encode_topology(topology_);
+    });
+    object_->finishRegistration();
     auto reply = client_->paths();
     ASSERT_TRUE(reply.ok()) << reply.error().message;
     EXPECT_EQ(reply.value(), topology_.paths);
