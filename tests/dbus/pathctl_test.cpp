@@ -610,6 +610,32 @@ TEST_F(Pathctl, HelpWorksForEveryCommandAndExitsZero) {
     EXPECT_TRUE(client.calls.empty());
 }
 
+// pathctl builds only the command a query names: each command the top-level help lists must be the one
+// built for its name (its own usage line), and an unknown word still gets CLI11's usual error.
+TEST_F(Pathctl, EachListedCommandIsBuiltForItsName) {
+    const std::string help = run({"--help"}).out;
+    ASSERT_NE(help.find("Subcommands:"), std::string::npos) << help;
+    std::istringstream lines(help.substr(help.find("Subcommands:")));
+    std::string line;
+    std::getline(lines, line);
+    int listed = 0;
+    while (std::getline(lines, line)) {
+        std::istringstream words(line);
+        std::string name;
+        if (!(words >> name) || line.find_first_not_of(' ') != 2)
+            continue;
+        ++listed;
+        auto r = run({name, "--help"});
+        EXPECT_EQ(r.code, 0) << name;
+        EXPECT_NE(r.out.find("pathctl " + name), std::string::npos) << name << ":\n" << r.out;
+    }
+    EXPECT_GE(listed, 18) << help;
+    auto unknown = run({"frobnicate"});
+    EXPECT_EQ(unknown.code, 2);
+    EXPECT_NE(unknown.err.find("A subcommand is required"), std::string::npos) << unknown.err;
+    EXPECT_TRUE(client.calls.empty());
+}
+
 TEST_F(Pathctl, VersionPrintsItselfWithoutASubcommandOrTheDaemon) {
     for (auto flag : {"--version", "-V"}) {
         auto r = run({flag});
