@@ -1,7 +1,7 @@
 #pragma once
-// ReadScheduler: unprivileged callers' reads wait their turn instead of standing in root's way. An sd-bus filter
-// on the connection sees every incoming message before sd-bus dispatches it. A read from a uid other than 0
-// (the service's read methods, and the reads sd-bus answers by itself: Properties.Get/GetAll,
+// ReadScheduler: unprivileged callers' reads wait their turn instead of standing in root's way. An sd-bus
+// filter on the connection sees every incoming message before sd-bus dispatches it. A read from a uid other
+// than 0 (the service's read methods, and the reads sd-bus answers by itself: Properties.Get/GetAll,
 // ObjectManager.GetManagedObjects, Introspect of the published objects) is held, which costs a reference;
 // at the end of each turn, each user's share of its held reads is put back on sd-bus's read queue and
 // answered first thing in the next turn. So a read flood drains from the socket into the held queues at
