@@ -105,6 +105,7 @@ private:
     UdevEvents udev_events_;
     DmEvents dm_events_;
     CheckResults check_results_;
+    LinkEvents link_events_;
     HolderWatch holder_watch_;
     MetricsTextfile metrics_file_;
     // Last, so its thread is joined before the parts its jobs use are destroyed.
