@@ -44,8 +44,8 @@ struct RealBackend final : Backend {
     core::Result<void> start_own_sources(EventLoop&, ports::Logger& logger) override {
         if (!link_watch_error.empty()) {
             logger.log(core::LogLevel::Warning, {},
-                       "network links are not watched (" + link_watch_error +
-                           "): local-link failover is off, a pulled cable fails over at the noop timeout");
+                       "local-link failover is not available (" + link_watch_error +
+                           "): a pulled cable fails over at the noop timeout");
         }
         const os::UdevReceiveBuffer& buffer = udev_source->receive_buffer();
         const std::string sizes = "asked for " + std::to_string(buffer.requested) +
@@ -130,6 +130,9 @@ core::Result<std::unique_ptr<Backend>> make_real_backend(std::size_t udev_buffer
         backend->link_watch = std::make_unique<os::NetlinkLinkWatch>();
         backend->links = backend->link_watch.get();
         backend->tcp_connections = &backend->sock_diag;
+        if (auto loaded = backend->sock_diag.load_kernel_support(); !loaded) {
+            backend->link_watch_error = "sock_diag: " + loaded.error().message;
+        }
     } catch (const std::exception& e) {
         backend->link_watch_error = e.what();
     }
