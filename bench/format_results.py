@@ -103,10 +103,12 @@ def main():
 
     if any(k.startswith("iscsi.") for k in v):
         rows = [
-            ("cable pull under write load, stock open-iscsi: longest write stall (pk-io-prober)",
+            ("local cable pull (host link down) under write load, stock open-iscsi: longest write stall (pk-io-prober)",
              "iscsi.stock.multipathd.stall_s", "iscsi.stock.pathkeeperd.stall_s"),
             ("same, noop 2/2 + replacement_timeout 5: longest write stall",
              "iscsi.tuned.multipathd.stall_s", "iscsi.tuned.pathkeeperd.stall_s"),
+            ("target-side link lost (netem loss 100%, local carrier stays), stock: longest write stall",
+             "iscsi.remote.multipathd.stall_s", "iscsi.remote.pathkeeperd.stall_s"),
             ("cable restored -> path active again, stock (kernel log)",
              "iscsi.stock.multipathd.k_reinstated_s", "iscsi.stock.pathkeeperd.k_reinstated_s"),
             ("cable restored -> path active again, multipathd polling_interval 2 vs pathkeeperd defaults (kernel log)",

@@ -289,6 +289,31 @@ void ActionExecutor::execute(const core::Action& action) {
                 }
                 completed(a, set);
             },
+            // Netlink round trips that take the socket's lock: off the loop, on a queue of their own ('/' is
+            // in no map's name). The recovery_tmo write above them in the same batch has been done already.
+            [&](const core::EndTcpConnection& a) {
+                if (backend_.tcp_connections == nullptr) {
+                    completed(a,
+                              core::make_error(core::ErrorCode::NotSupported, "no TCP connection control"));
+                    return;
+                }
+                dm_worker_.submit("/tcp connections", [this, a]() -> DmWorker::Continuation {
+                    auto ended = backend_.tcp_connections->end_connections(a.local_address, a.remote_address,
+                                                                           a.remote_port);
+                    return [this, a, ended] {
+                        const std::string session = "session" + std::to_string(a.session_id);
+                        if (ended) {
+                            logger_.log(core::LogLevel::Info, {"", session},
+                                        "ended " + std::to_string(*ended) + " TCP connection(s) " +
+                                            a.local_address + " -> " + a.remote_address + ":" +
+                                            std::to_string(a.remote_port));
+                            completed(a, core::Result<void>{});
+                        } else {
+                            completed(a, ended.error());
+                        }
+                    };
+                });
+            },
             // Sysfs writes that can block (a queue limit change waits for the queue to drain): on the map's
             // worker queue, so they also land before the table load that follows them.
             [&](const core::TunePath& a) {

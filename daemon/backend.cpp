@@ -9,7 +9,9 @@
 #include "os/block_holders.hpp"
 #include "os/checkers.hpp"
 #include "os/device_mapper.hpp"
+#include "os/netlink_links.hpp"
 #include "os/scsi_persistent_reservations.hpp"
+#include "os/sock_diag.hpp"
 #include "os/state_files.hpp"
 #include "os/sysfs_tree.hpp"
 #include "os/udev_source.hpp"
@@ -28,6 +30,9 @@ struct RealBackend final : Backend {
     os::AtomicStateFiles state_files;
     os::SgIoPersistentReservations sg_reservations;
     std::unique_ptr<os::ThreadWorkerPool> worker_pool;
+    std::unique_ptr<os::NetlinkLinkWatch> link_watch;
+    std::string link_watch_error;
+    os::SockDiagTcpConnections sock_diag;
 
     void configure_discovery(const core::Config& config) override {
         sysfs_tree.set_wwid_property_rule([config](const std::string& devnode,
@@ -37,6 +42,11 @@ struct RealBackend final : Backend {
     }
 
     core::Result<void> start_own_sources(EventLoop&, ports::Logger& logger) override {
+        if (!link_watch_error.empty()) {
+            logger.log(core::LogLevel::Warning, {},
+                       "local-link failover is not available (" + link_watch_error +
+                           "): a pulled cable fails over at the noop timeout");
+        }
         const os::UdevReceiveBuffer& buffer = udev_source->receive_buffer();
         const std::string sizes = "asked for " + std::to_string(buffer.requested) +
                                   " bytes, the kernel granted " + std::to_string(buffer.obtained);
@@ -116,6 +126,16 @@ core::Result<std::unique_ptr<Backend>> make_real_backend(std::size_t udev_buffer
         });
     backend->holders = &backend->holder_scan;
     backend->reservations = &backend->sg_reservations;
+    try {
+        backend->link_watch = std::make_unique<os::NetlinkLinkWatch>();
+        backend->links = backend->link_watch.get();
+        backend->tcp_connections = &backend->sock_diag;
+        if (auto loaded = backend->sock_diag.load_kernel_support(); !loaded) {
+            backend->link_watch_error = "sock_diag: " + loaded.error().message;
+        }
+    } catch (const std::exception& e) {
+        backend->link_watch_error = e.what();
+    }
     backend->files = &backend->state_files;
     backend->pool = backend->worker_pool.get();
     backend->description =

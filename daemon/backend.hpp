@@ -10,6 +10,7 @@
 #include "daemon/event_loop.hpp"
 #include "ports/block_holders.hpp"
 #include "ports/device_mapper.hpp"
+#include "ports/local_links.hpp"
 #include "ports/logger.hpp"
 #include "ports/persistent_reservations.hpp"
 #include "ports/state_files.hpp"
@@ -32,6 +33,10 @@ struct Backend {
     // SCSI-3 persistent reservation commands through a path (the simulated host has a target of its own);
     // null: registration syncs answer "unsupported".
     ports::PersistentReservations* reservations = nullptr;
+    // The host's network links and their TCP connections, for local-link failover; null where there are none
+    // (the simulated host), or the watch could not be opened.
+    ports::LinkWatch* links = nullptr;
+    ports::TcpConnections* tcp_connections = nullptr;
     std::string description;  // for the startup log line
     // Where the paths' block-layer I/O counters are (<root>/block/<dev>/stat); "" where there are none.
     std::string block_stats_root;

@@ -45,6 +45,7 @@ Daemon::Daemon(DaemonOptions options, core::Config config, PersistentState state
       udev_events_(*backend.udev, polls_, dm_worker_, *this, logger),
       dm_events_(*backend.dm, dm_worker_, loop_, *this, logger),
       check_results_(*backend.pool, polls_, *this, metrics_counters_, logger),
+      link_events_(backend.links, *this, logger),
       holder_watch_(backend.holders, dm_worker_, *this),
       metrics_file_(dm_worker_, logger, backend.block_stats_root, backend.files_root) {
     engine_.set_released_wwids(std::move(state.released_wwids));
@@ -105,6 +106,7 @@ core::Result<void> Daemon::start() {
         return registered.error();
     }
     feed(discovered);
+    link_events_.read_all();
     // On the bus before the first maps are made: pathctl answers while they are.
     if (options_.dbus) {
         bus_.connect();
@@ -139,6 +141,11 @@ core::Result<void> Daemon::register_sources() {
         if (backend_.dm->event_fd() >= 0) {
             must(loop_.add(
                 backend_.dm->event_fd(), EPOLLIN, [this](std::uint32_t) { dm_events_.read(); }, "dm events"));
+        }
+        if (backend_.links != nullptr) {
+            must(loop_.add(
+                backend_.links->fd(), EPOLLIN, [this](std::uint32_t) { link_events_.receive(); },
+                "network links"));
         }
         must(loop_.add(
             backend_.pool->completion_fd(), EPOLLIN, [this](std::uint32_t) { check_results_.collect(); },

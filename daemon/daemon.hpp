@@ -105,6 +105,7 @@ private:
     UdevEvents udev_events_;
     DmEvents dm_events_;
     CheckResults check_results_;
+    LinkEvents link_events_;
     HolderWatch holder_watch_;
     MetricsTextfile metrics_file_;
     MonotonicClock::time_point last_dm_completion_{};  // progress of the start-up's map operations

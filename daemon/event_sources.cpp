@@ -150,4 +150,26 @@ void CheckResults::collect() {
     }
 }
 
+void LinkEvents::read_all() {
+    if (watch_ != nullptr) {
+        feed(watch_->read_all());
+    }
+}
+
+void LinkEvents::receive() {
+    if (watch_ != nullptr) {
+        feed(watch_->changes());
+    }
+}
+
+void LinkEvents::feed(const core::Result<std::vector<core::LocalLinkState>>& links) {
+    if (!links) {
+        logger_.log(core::LogLevel::Warning, {}, "network links: " + links.error().message);
+        return;
+    }
+    if (!links->empty()) {
+        sink_.feed(core::LocalLinksChanged{*links});
+    }
+}
+
 }  // namespace pathkeeper::daemon

@@ -11,6 +11,7 @@
 #include "daemon/event_sink.hpp"
 #include "daemon/metrics_counters.hpp"
 #include "daemon/path_state_polls.hpp"
+#include "ports/local_links.hpp"
 #include "ports/logger.hpp"
 
 namespace pathkeeper::daemon {
@@ -85,6 +86,23 @@ private:
     MetricsCounters& metrics_;
     ports::Logger& logger_;
     ports::WorkerPoolStats published_;  // the pool's counters as last published
+};
+
+// The host's network interfaces (rtnetlink): all of them once the maps are known, then each change, as
+// LocalLinksChanged for local-link failover. A read error is logged; the watch goes on with the next change.
+class LinkEvents {
+public:
+    LinkEvents(ports::LinkWatch* watch, EventSink& sink, ports::Logger& logger)
+        : watch_(watch), sink_(sink), logger_(logger) {}
+    void read_all();
+    void receive();
+
+private:
+    void feed(const core::Result<std::vector<core::LocalLinkState>>& links);
+
+    ports::LinkWatch* watch_;  // null: the back end has none
+    EventSink& sink_;
+    ports::Logger& logger_;
 };
 
 }  // namespace pathkeeper::daemon

@@ -156,12 +156,13 @@ both_cables_up() {
     done
 }
 
-# bench_cable_pull DAEMON KEY DOWN_S [MULTIPATHD_EXTRA]: one cable pull under write load with one daemon; records
+# bench_cable_pull DAEMON KEY DOWN_S [MULTIPATHD_EXTRA] [local|remote]: one cable pull under write load with one
+# daemon (remote: the target's port stops answering, the guest's link keeps its carrier); records
 # KEY.stall_s (prober), KEY.k_reinstated_s (kernel log: cable back -> "Reinstating path"), KEY.after_login_s
 # (session LOGGED_IN -> dm shows the path active, polled), KEY.errors, KEY.mismatches.
 bench_cable_pull() {
-    local daemon=$1 key=$2 down=$3 extra=${4:-}
-    step "cable pull under write load: $daemon ($key)"
+    local daemon=$1 key=$2 down=$3 extra=${4:-} where=${5:-local}
+    step "cable pull under write load: $daemon ($key, $where)"
     restore_session_timeouts
     if [ "$daemon" = multipathd ]; then
         bench_start_multipathd "$extra"
@@ -188,7 +189,7 @@ bench_cable_pull() {
         # A subshell, so that a failed wait inside the shared experiment costs this row, not the whole run.
         (
             trap 'kill "${PK_PROBER_PID:-}" 2>/dev/null || true' EXIT
-            PK_REPORT_ONLY=1 cable_pull_under_load "/dev/mapper/$map" "$down"
+            PK_REPORT_ONLY=1 cable_pull_under_load "/dev/mapper/$map" "$down" "$where"
             declare -p PULL_STALL_S PULL_K_REINSTATED_S PULL_AFTER_LOGIN_S PULL_ERRORS PULL_MISMATCHES \
                 PULL_FAILED_OVER PULL_K_FAILED_S PULL_REINSTATED_S >"$figures"
         ) || why="experiment failed (see guest.log)"
@@ -224,6 +225,10 @@ bench_iscsi_rows() {
     bench_cable_pull multipathd iscsi.stock_poll2.multipathd "$down" "    polling_interval 2"
     if pathkeeper_built; then
         bench_cable_pull pathkeeperd iscsi.stock.pathkeeperd "$down"
+    fi
+    bench_cable_pull multipathd iscsi.remote.multipathd "$down" "" remote
+    if pathkeeper_built; then
+        bench_cable_pull pathkeeperd iscsi.remote.pathkeeperd "$down" "" remote
     fi
 
     step "iSCSI: re-login with noop 2 s + 2 s, replacement_timeout 5 s"

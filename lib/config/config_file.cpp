@@ -263,6 +263,8 @@ private:
             store(g.reservation_keys_file, read_path(v, path), l, name, key);
         } else if (name == "queue_without_daemon") {
             store(g.queue_without_daemon, read_bool(v, path), l, name, key);
+        } else if (name == "local_link_failover") {
+            store(g.local_link_failover, read_bool(v, path), l, name, key);
         } else if (name == "import_multipath_bindings") {
             store(g.import_multipath_bindings, read_bool(v, path), l, name, key);
         } else if (name == "multipath_bindings_file") {

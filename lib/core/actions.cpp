@@ -67,6 +67,10 @@ struct Formatter {
         return "set-recovery-tmo session" + std::to_string(a.session_id) + " " +
                std::to_string(a.value.count()) + "s";
     }
+    std::string operator()(const EndTcpConnection& a) const {
+        return "end-tcp-connection session" + std::to_string(a.session_id) + " " + a.local_address + "->" +
+               a.remote_address + ":" + std::to_string(a.remote_port);
+    }
     std::string operator()(const TunePath& a) const {
         return "tune-path " + a.map + " " + a.devnode + " " + to_string(a.tuning);
     }

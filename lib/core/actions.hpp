@@ -12,6 +12,7 @@
 //   read-status <map>                                          (answer with DmStatusRead)
 //   check <dev> <checker> timeout=<duration>                  (the check id is not part of the text)
 //   set-recovery-tmo session<N> <seconds>s
+//   end-tcp-connection session<N> <local address>-><remote address>:<port>
 //   tune-path <map> <dev> <setting>=<value> ...                e.g. "tune-path mpatha sdb eh_deadline=off"
 //   tune-map <map> max_sectors_kb=<KiB>
 //   trigger-change <dev>
@@ -119,6 +120,17 @@ struct SetRecoveryTmo {
     bool operator==(const SetRecoveryTmo&) const = default;
 };
 
+// End an iSCSI session's TCP connection (sock_diag SOCK_DESTROY of every TCP socket from local_address to
+// remote_address:remote_port): iscsi_tcp sees its socket closed and starts recovery now, not at its noop
+// timeout. For a session whose local link is gone (local_link_failover.hpp).
+struct EndTcpConnection {
+    unsigned session_id = 0;
+    std::string local_address;
+    std::string remote_address;
+    unsigned remote_port = 0;
+    bool operator==(const EndTcpConnection&) const = default;
+};
+
 // Write a path's SCSI settings beside the dm table (path_tuning.hpp): its FC remote port's timeouts, its
 // SCSI host's eh_deadline, its block queue's max_sectors_kb. Done before the map's table is loaded, in the
 // map's order, so a path joins with the I/O size the map's other paths have.
@@ -202,10 +214,10 @@ struct Log {
     bool operator==(const Log&) const = default;
 };
 
-using Action =
-    std::variant<CreateMap, ReloadMap, RemoveMap, RenameMap, DmMessage, ReadMapStatus, StartCheck,
-                 SyncRegistration, SetRecoveryTmo, TunePath, TuneMapDevice, TriggerUdevChange, SaveBindings,
-                 SaveKnownWwids, SaveReleasedWwids, PublishPathStateChange, PublishMapChange, Log>;
+using Action = std::variant<CreateMap, ReloadMap, RemoveMap, RenameMap, DmMessage, ReadMapStatus, StartCheck,
+                            SyncRegistration, SetRecoveryTmo, EndTcpConnection, TunePath, TuneMapDevice,
+                            TriggerUdevChange, SaveBindings, SaveKnownWwids, SaveReleasedWwids,
+                            PublishPathStateChange, PublishMapChange, Log>;
 
 std::string to_string(const Action& action);
 std::string to_string(const std::vector<Action>& actions);  // one per line

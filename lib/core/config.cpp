@@ -560,6 +560,7 @@ const GlobalOptions& builtin_global_options() {
         g.import_multipath_bindings = true;
         g.multipath_bindings_file = "/etc/multipath/bindings";
         g.queue_without_daemon = false;
+        g.local_link_failover = true;
         // Debian's prometheus-node-exporter reads this directory; nothing is written while it does not exist.
         g.metrics_textfile_directory = "/var/lib/prometheus/node-exporter";
         g.metrics_interval = 15s;
@@ -705,6 +706,7 @@ ResolvedGlobalOptions resolve_global_options(const Config& config) {
     r.log_level = pick_global(config, &GlobalOptions::log_level, "log_level");
     r.queue_without_daemon =
         pick_global(config, &GlobalOptions::queue_without_daemon, "queue_without_daemon");
+    r.local_link_failover = pick_global(config, &GlobalOptions::local_link_failover, "local_link_failover");
     r.metrics_textfile_directory =
         pick_global(config, &GlobalOptions::metrics_textfile_directory, "metrics_textfile_directory");
     r.metrics_interval = pick_global(config, &GlobalOptions::metrics_interval, "metrics_interval");
@@ -903,6 +905,7 @@ std::vector<ExplainedSetting> explain(const ResolvedGlobalOptions& r) {
     add(out, "multipath_bindings_file", r.multipath_bindings_file);
     add(out, "log_level", r.log_level);
     add(out, "queue_without_daemon", r.queue_without_daemon);
+    add(out, "local_link_failover", r.local_link_failover);
     add(out, "metrics_textfile_directory", r.metrics_textfile_directory);
     add(out, "metrics_interval", r.metrics_interval);
     return out;

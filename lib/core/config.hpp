@@ -334,6 +334,9 @@ struct GlobalOptions {
     // When the daemon stops, maps keep queueing (yes) or stop queueing (no, as multipath-tools' default):
     // with no daemon nobody reinstates a path, so queued I/O would wait for ever.
     std::optional<bool> queue_without_daemon;
+    // An iSCSI session whose own network interface goes down (or loses its source address) is failed over at
+    // once instead of at its noop timeout, while its maps have another usable path.
+    std::optional<bool> local_link_failover;
     // Where the daemon writes its Prometheus metrics for node_exporter's textfile collector; "off": nowhere.
     std::optional<std::string> metrics_textfile_directory;
     std::optional<Millis> metrics_interval;  // rewritten at least this often (I/O counters, timestamp)
@@ -358,6 +361,7 @@ void for_each_global_option(GlobalOptions& o, F&& f) {
     f("multipath_bindings_file", o.multipath_bindings_file);
     f("log_level", o.log_level);
     f("queue_without_daemon", o.queue_without_daemon);
+    f("local_link_failover", o.local_link_failover);
     f("metrics_textfile_directory", o.metrics_textfile_directory);
     f("metrics_interval", o.metrics_interval);
 }
@@ -511,6 +515,7 @@ struct ResolvedGlobalOptions {
     Resolved<std::string> multipath_bindings_file;
     Resolved<LogLevel> log_level;
     Resolved<bool> queue_without_daemon;
+    Resolved<bool> local_link_failover;
     Resolved<std::string> metrics_textfile_directory;  // "off": no metrics file
     Resolved<Millis> metrics_interval;
 };

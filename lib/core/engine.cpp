@@ -62,6 +62,7 @@ void Engine::on(const PathAdded& e, TimePoint now, ActionCollector& out) {
     }
     PathRecord rec{e.path, PathPolicy(now), state_.take_seq(), DmPathState::Unknown, false, false, {}};
     iscsi_.learn(e.path);
+    local_links_.learn(e.path);
     PathRecord& added = state_.paths.emplace(e.path.devnode, std::move(rec)).first->second;
     configure_registration(added, true);
     if (started_) {
@@ -93,6 +94,7 @@ void Engine::on(const PathChanged& e, TimePoint now, ActionCollector& out) {
     rec->info.measured_priority = measured_priority;
     rec->info.reports_rdac = reports_rdac;
     iscsi_.learn(e.path);
+    local_links_.learn(e.path);
     if (alua_changed) {
         check_alua_siblings_now({rec}, now);
     }

@@ -38,6 +38,7 @@
 #include "core/engine_state.hpp"
 #include "core/events.hpp"
 #include "core/iscsi_timeouts.hpp"
+#include "core/local_link_failover.hpp"
 #include "core/map_planner.hpp"
 #include "core/path_policy.hpp"
 #include "core/path_tuning.hpp"
@@ -146,6 +147,8 @@ private:
     void on(const PathsReEnumerated& e, TimePoint now, ActionCollector& out);
     void on(const MapVanished& e, TimePoint now, ActionCollector& out);
     void on(const MapHoldersRead& e, TimePoint now, ActionCollector& out);
+    // engine_local_links.cpp: a session's own network link went: its paths fail over now.
+    void on(const LocalLinksChanged& e, TimePoint now, ActionCollector& out);
     // engine_registration.cpp: the host's reservation key on each path (path_registration.hpp).
     void on(const RegistrationSynced& e, TimePoint now, ActionCollector& out);
     ResolvedMapOptions registration_options(const PathRecord& path) const;
@@ -186,6 +189,7 @@ private:
     EngineState state_;
     CheckScheduler checks_;
     IscsiTimeouts iscsi_;
+    LocalLinkFailover local_links_;
     PathTunings tunings_;
     std::set<std::string, std::less<>> shrink_allowed_;  // during a resize-map: the WWID that may shrink
     std::vector<PlanLogLine> last_plan_log_;  // logged once: a plan repeats its log lines every time

@@ -19,6 +19,7 @@
 #include "core/config.hpp"
 #include "core/dm_table.hpp"
 #include "core/holder_policy.hpp"
+#include "core/local_links.hpp"
 #include "core/model.hpp"
 #include "core/path_registration.hpp"
 #include "core/result.hpp"
@@ -236,10 +237,16 @@ struct MapHoldersRead {
     std::map<std::string, std::optional<MapHolder>> holders;
 };
 
+// rtnetlink reported the host's network interfaces: each named one's whole state now (at startup every
+// interface; then those whose flags or addresses changed). Drives local-link failover.
+struct LocalLinksChanged {
+    std::vector<LocalLinkState> links;
+};
+
 using Event =
     std::variant<PathAdded, PathChanged, PathRemoved, PathEvents, CheckerResult, DmStatusRead, DmEvent,
                  MapsDiscovered, Tick, ConfigApplied, AdminRequest, IscsiSessionChanged, DeviceStateChanged,
                  AluaStateChanged, ActionCompleted, ActionFailed, AluaStatesChanged, CheckStarted,
-                 PathsReEnumerated, MapVanished, MapHoldersRead, RegistrationSynced>;
+                 PathsReEnumerated, MapVanished, MapHoldersRead, RegistrationSynced, LocalLinksChanged>;
 
 }  // namespace pathkeeper::core

@@ -94,7 +94,10 @@ void IscsiTimeouts::sync(const EngineState& state, ActionCollector& out) {
         if (!v.logged_in || refused_.count(session) > 0) {
             continue;
         }
-        const std::chrono::seconds want = v.longest_last ? *v.longest_last : *v.shortest_fast;
+        std::chrono::seconds want = v.longest_last ? *v.longest_last : *v.shortest_fast;
+        if (!v.longest_last && failing_over_.count(session) > 0) {
+            want = std::chrono::seconds(0);
+        }
         auto it = current_.find(session);
         if (it != current_.end() && it->second == want) {
             continue;

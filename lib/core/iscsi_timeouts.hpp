@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string_view>
+#include <utility>
 
 #include "core/action_collector.hpp"
 #include "core/engine_state.hpp"
@@ -25,6 +26,9 @@ public:
     // The kernel refused the write (it does while a session is failed): not retried until the session changes
     // state, or every evaluation would repeat the write and its warning.
     void write_failed(unsigned session);
+    // Sessions whose local link is gone (local_link_failover.hpp): 0 s while they would get fast_io_fail, so
+    // their queued I/O fails over at once. A map's last path keeps its long timeout.
+    void set_failing_over(std::set<unsigned> sessions) { failing_over_ = std::move(sessions); }
     // Sends SetRecoveryTmo for every logged-in session whose timeout should change.
     void sync(const EngineState& state, ActionCollector& out);
 
@@ -40,6 +44,7 @@ private:
         bool from_node_record = false;
     };
     std::map<unsigned, SessionOwnTmo> own_;
+    std::set<unsigned> failing_over_;
     std::set<unsigned> refused_;  // sessions whose recovery_tmo write failed, until their state changes
 };
 

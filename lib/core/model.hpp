@@ -89,6 +89,11 @@ struct IscsiInfo {
     // node.session.timeo.replacement_timeout of the session's record in open-iscsi's node database: the
     // recovery_tmo the admin configured, which sysfs no longer shows once the daemon has set its own.
     std::optional<unsigned> replacement_timeout_s;
+    // The session's TCP connection: the host's source address (its iSCSI host's ipaddress) and the target
+    // address and port it is connected to; empty while the kernel shows none (the session is down).
+    std::string local_address;
+    std::string remote_address;
+    unsigned remote_port = 0;
 };
 
 // The names of a disk's udev properties, sorted by name. Immutable and shared: disks of one kind carry the

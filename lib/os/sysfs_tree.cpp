@@ -614,6 +614,12 @@ core::Result<ports::IscsiSessionInfo> SysfsTree::read_iscsi_session(unsigned ses
     }
     std::sort(connections.begin(), connections.end());
     for (const auto& connection : connections) {
+        auto current_address = read_attribute(connection / "address");
+        auto current_port = read_attribute(connection / "port");
+        if (current_address && current_port && !current_address->empty() && info.remote_address.empty()) {
+            info.remote_address = *current_address;
+            info.remote_port = to_unsigned(*current_port).value_or(0);
+        }
         auto address = read_attribute(connection / "persistent_address");
         auto port = read_attribute(connection / "persistent_port");
         if (!address || address->empty() || !port) {
@@ -757,6 +763,16 @@ ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
                 iscsi.session_state = session->state;
                 iscsi.recovery_tmo_s = session->recovery_tmo_s;
                 iscsi.replacement_timeout_s = session->replacement_timeout_s;
+                iscsi.remote_address = session->remote_address;
+                iscsi.remote_port = session->remote_port;
+                // The iSCSI host's ipaddress is its connection's source address.
+                if (path.hctl) {
+                    if (auto local =
+                            read_attribute(fs::path("class/iscsi_host") /
+                                           ("host" + std::to_string(path.hctl->host)) / "ipaddress")) {
+                        iscsi.local_address = *local;
+                    }
+                }
                 // The target is the node, whichever portal (network) reaches it: docs/design-decisions.md.
                 path.node_name = iscsi.target_iqn;
                 path.iscsi = std::move(iscsi);

@@ -35,6 +35,9 @@ struct IscsiSessionInfo {
     std::string portal;      // "10.77.1.1:3260" ("[fe80::1]:3260" for IPv6)
     std::optional<unsigned> recovery_tmo_s;
     std::optional<unsigned> replacement_timeout_s;  // from open-iscsi's node record, when one is found
+    // Where its connection is connected now (the connection's address and port); empty while it has none.
+    std::string remote_address;
+    unsigned remote_port = 0;
 };
 
 class Sysfs {

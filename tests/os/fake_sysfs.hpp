@@ -90,6 +90,13 @@ public:
                                      root() / "class/iscsi_connection" / connection);
     }
 
+    // host_dir (".../hostN") as an iSCSI host: /sys/class/iscsi_host/hostN with its source address.
+    void add_iscsi_host(const std::string& host_dir, const std::string& ipaddress) {
+        const std::filesystem::path dir = root() / "devices" / host_dir;
+        const std::string name = dir.filename().string();
+        add_class_device("iscsi_host", dir / "iscsi_host" / name, {{"ipaddress", ipaddress}});
+    }
+
     // host_dir (".../hostN") as a SCSI host: /sys/class/scsi_host/hostN with its eh_deadline.
     void add_scsi_host(const std::string& host_dir, const std::string& eh_deadline = "off") {
         const std::filesystem::path dir = root() / "devices" / host_dir;

@@ -80,6 +80,23 @@ TEST_F(AnIscsiDisk, IsDescribedWithUdevWwidSysfsIdentityAndItsSession) {
               (std::vector<std::string>{"DEVTYPE", "ID_MODEL", "ID_SERIAL", "ID_VENDOR"}));
 }
 
+TEST_F(AnIscsiDisk, CarriesItsConnectionsSourceAndTargetAddresses) {
+    sysfs_.add_iscsi_host("platform/host3", "10.77.1.2");
+    SysfsTree tree(sysfs_.root());
+    auto disk = tree.describe_disk("sdc", kIscsiUdev);
+    ASSERT_TRUE(disk.path && disk.path->iscsi) << disk.skip_reason;
+    EXPECT_EQ(disk.path->iscsi->local_address, "10.77.1.2");
+    EXPECT_EQ(disk.path->iscsi->remote_address, "10.77.1.1");
+    EXPECT_EQ(disk.path->iscsi->remote_port, 3260u);
+}
+
+TEST_F(AnIscsiDisk, HasNoSourceAddressWhileItsHostShowsNone) {
+    SysfsTree tree(sysfs_.root());
+    auto disk = tree.describe_disk("sdc", kIscsiUdev);
+    ASSERT_TRUE(disk.path && disk.path->iscsi) << disk.skip_reason;
+    EXPECT_EQ(disk.path->iscsi->local_address, "");
+}
+
 TEST_F(AnIscsiDisk, CarriesTheReplacementTimeoutOfItsSessionsNodeRecord) {
     testing::TempDir nodes;
     testing::write_file(nodes.path() / "iqn.2003-01.org.linux-iscsi.target:sn.1234/10.77.1.1,3260,1/default",

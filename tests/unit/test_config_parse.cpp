@@ -106,6 +106,13 @@ TEST(AConfigFile, WithABadCheckerListsTheValidCheckers) {
                 HasSubstr("(valid: tur, directio, none, readsector0, rdac, hp_sw, emc_clariion)"));
 }
 
+TEST(AConfigFile, TurnsLocalLinkFailoverOffOrRejectsABadValue) {
+    EXPECT_EQ(core::resolve_global_options(core::Config{}).local_link_failover.value, true);
+    EXPECT_EQ(parsed("defaults:\n  local_link_failover: off\n").defaults.global.local_link_failover, false);
+    EXPECT_THAT(errors_of("defaults:\n  local_link_failover: fast\n"),
+                HasSubstr("test.yaml:2:24: defaults.local_link_failover: invalid boolean \"fast\""));
+}
+
 TEST(AConfigFile, WithABadBooleanIsRejected) {
     EXPECT_THAT(errors_of("defaults:\n  user_friendly_names: maybe\n"),
                 HasSubstr("test.yaml:2:24: defaults.user_friendly_names: invalid boolean \"maybe\""));

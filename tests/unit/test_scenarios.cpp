@@ -13,8 +13,9 @@
 // Events:
 //   path <dev> <maj:min> wwid=W [vendor=V] [product=P] [size=N] [serial=S] [node=N] [prio=N] [tpgs]
 //        [alua=<state>] [session=N] [session-state=S] [tmo=N] [node-tmo=N] [transport=T]  PathAdded
+//        [local=ADDR] [remote=ADDR:PORT]
 //        (tmo: sysfs recovery_tmo; node-tmo: replacement_timeout of open-iscsi's node record;
-//        transport: fc, sas, other; session=N makes it iscsi)
+//        transport: fc, sas, other; session=N makes it iscsi; local, remote: its TCP connection)
 //   path-changed <same fields>                                       PathChanged
 //   remove <dev> [open=N]                                            PathRemoved (map open count)
 //   discovered                                                       MapsDiscovered (the "existing" maps)
@@ -26,6 +27,7 @@
 //   admin fail-path <dev> | admin reinstate-path <dev> | admin switch-group <map> <N>
 //   iscsi-session <N> <STATE>   device-state <dev> <state>   alua <dev> <state>
 //   alua <dev> <state> <dev> <state> ...                             AluaStatesChanged (one batch)
+//   link <name> up|down [<address>...]                               LocalLinksChanged (one interface)
 //   failed <action text prefix>                                      ActionFailed for the newest
 //                                                                    action whose text starts so
 //   completed <action text prefix>                                   ActionCompleted, the same way
@@ -131,6 +133,12 @@ PathInfo parse_path(const std::vector<std::string>& t) {
         if (std::string node_tmo = value_of(t, "node-tmo"); !node_tmo.empty()) {
             info.replacement_timeout_s = static_cast<unsigned>(std::stoul(node_tmo));
         }
+        info.local_address = value_of(t, "local");
+        if (std::string remote = value_of(t, "remote"); !remote.empty()) {
+            const auto colon = remote.rfind(':');
+            info.remote_address = remote.substr(0, colon);
+            info.remote_port = static_cast<unsigned>(std::stoul(remote.substr(colon + 1)));
+        }
         p.iscsi = info;
     }
     return p;
@@ -207,6 +215,11 @@ struct Runner {
         }
         if (kind == "iscsi-session") {
             return IscsiSessionChanged{static_cast<unsigned>(std::stoul(t.at(1))), t.at(2)};
+        }
+        if (kind == "link") {
+            LocalLinkState link{t.at(1), t.at(2) == "up", {}};
+            link.addresses.assign(t.begin() + 3, t.end());
+            return LocalLinksChanged{{link}};
         }
         if (kind == "device-state") {
             return DeviceStateChanged{t.at(1), t.at(2)};

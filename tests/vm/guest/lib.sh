@@ -681,12 +681,16 @@ kernel_time() {
 }
 
 # Hooks: on_path_failed DISK and on_path_reinstated DISK are called when defined (the demo shows the topology).
-# cable_pull_under_load MAP_DEVICE SECONDS_DOWN: the failover experiment shared by the multipathd reference and
-# pathkeeperd scenarios. Runs the prober on MAP_DEVICE, pulls the cable carrying the I/O, waits until dm reports the
-# path failed, restores the cable after SECONDS_DOWN, waits for the session to log in again and dm to reinstate
-# the path. Sets PULL_* figures; fails on prober errors or mismatches.
+# cable_pull_under_load MAP_DEVICE SECONDS_DOWN [local|remote]: the failover experiment shared by the multipathd
+# reference and pathkeeperd scenarios. Runs the prober on MAP_DEVICE, pulls the cable carrying the I/O, waits until
+# dm reports the path failed, restores the cable after SECONDS_DOWN, waits for the session to log in again and dm to
+# reinstate the path. Sets PULL_* figures; fails on prober errors or mismatches. local (the default): the guest's
+# own end of the cable goes down (pull_cable); remote: the target's port stops answering and the guest's link
+# keeps its carrier (blackhole_cable).
 cable_pull_under_load() {
-    local device=$1 down=$2 result=$PK_OUT/prober-cable-pull.json
+    local device=$1 down=$2 where=${3:-local} result=$PK_OUT/prober-cable-pull-${3:-local}.json
+    local pull=pull_cable restore=restore_cable
+    [ "$where" = local ] || pull=blackhole_cable restore=unblackhole_cable
     local total=$((down + 45))
     start_prober "$device" "$total" "$result"
     sleep 5
@@ -694,9 +698,11 @@ cable_pull_under_load() {
     cable=$(busy_cable)
     disk=$(cable_disk "$cable")
     local t_pull t_failed t_restore t_login t_active
+    # A second experiment in one boot reads the kernel log from its own start.
+    PULL_K_NOT_BEFORE=$(awk '{ print $1 }' /proc/uptime)
     t_pull=$(now_s)
     kmsg_mark "pulling cable-$cable"
-    pull_cable "$cable"
+    "$pull" "$cable"
     wait_until $((down + 60)) "dm to mark $disk failed" dm_path_is "$disk" F
     t_failed=$(now_s)
     log "dm marked $disk failed $(elapsed "$t_pull" "$t_failed") s after the pull (session $(session_state "$disk"))"
@@ -706,7 +712,7 @@ cable_pull_under_load() {
     sleep "$remaining"
     t_restore=$(now_s)
     kmsg_mark "restoring cable-$cable"
-    restore_cable "$cable"
+    "$restore" "$cable"
     wait_until 90 "iSCSI session of $disk to log in again" session_logged_in "$disk"
     t_login=$(now_s)
     log "session of $disk logged in $(elapsed "$t_restore" "$t_login") s after the cable returned"
@@ -731,7 +737,7 @@ cable_pull_under_load() {
     PULL_MISMATCHES=$(json_field "$result" mismatches)
     local devno k_pull k_failed k_restore k_active
     devno=$(<"/sys/block/$disk/dev")
-    k_pull=$(kernel_time "pk-e2e: pulling cable-$cable")
+    k_pull=$(kernel_time "pk-e2e: pulling cable-$cable" "$PULL_K_NOT_BEFORE")
     k_failed=$(kernel_time "Failing path $devno." "${k_pull:-0}")
     k_restore=$(kernel_time "pk-e2e: restoring cable-$cable" "${k_pull:-0}")
     k_active=$(kernel_time "Reinstating path $devno." "${k_restore:-0}")
