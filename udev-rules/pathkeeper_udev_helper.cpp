@@ -37,7 +37,7 @@
 #include "core/dm_table.hpp"
 #include "core/membership.hpp"
 #include "core/uid_attrs.hpp"
-#include "os/device_mapper.hpp"
+#include "os/dm_status_ioctl.hpp"
 #include "os/path_wwid_index.hpp"
 #include "os/sysfs_tree.hpp"
 
@@ -391,19 +391,16 @@ core::Result<bool> decide_map(const Options& options) {
     if (!name) {
         return name.error();
     }
-    os::DeviceMapperOptions dm_options;
-    dm_options.udev_sync = false;  // we only read; and never wait for udev from inside udev
-    dm_options.open_event_fd = false;
-    os::LibDeviceMapper device_mapper(dm_options);
-    auto map = device_mapper.get_map(*name);
-    if (!map) {
-        return map.error();
+    auto text = os::read_multipath_status(*name);
+    if (!text) {
+        return text.error();
     }
-    if (!map->status) {
-        return core::Error{core::ErrorCode::InvalidArgument,
-                           *name + ": cannot read multipath status: " + map->status_error};
+    auto status = core::parse_status(*text);
+    if (!status) {
+        return core::Error{status.error().code,
+                           *name + ": cannot read multipath status: " + status.error().message};
     }
-    return status_has_active_path(*map->status);
+    return status_has_active_path(*status);
 }
 
 int run(int argc, char** argv) {
