@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <iostream>
@@ -81,8 +83,11 @@ void usage(std::ostream& out) {
            "Prints udev IMPORT lines; never contacts pathkeeperd; always exits 0 when run by udev.\n";
 }
 
+// One write per message (std::cerr is unbuffered and would write each piece on its own).
 void warn(const std::string& kernel, const std::string& message) {
-    std::cerr << program_name << ": " << (kernel.empty() ? "" : kernel + ": ") << message << "\n";
+    std::string line =
+        std::string(program_name) + ": " + (kernel.empty() ? "" : kernel + ": ") + message + "\n";
+    std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
 }
 
 // Parsed command line, or nullopt with the reason.
@@ -182,13 +187,12 @@ void print_property(const std::string& kernel, std::string_view key, std::string
 // A missing file is an empty list (nothing is known yet); other failures are errors. Rejected lines are
 // reported as file:line.
 core::Result<std::vector<std::string>> read_known_wwids(const fs::path& file, const std::string& kernel) {
-    std::error_code ec;
-    if (!fs::exists(file, ec)) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 && errno == ENOENT) {
         return std::vector<std::string>{};
     }
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
-        return core::Error{core::ErrorCode::Io, "cannot open " + file.string()};
+        return core::Error{core::ErrorCode::Io, "cannot open " + file.string() + ": " + std::strerror(errno)};
     }
     std::string text;
     char buffer[8192];
@@ -245,9 +249,12 @@ std::vector<std::pair<std::string, std::string>> scan_disk_wwids(const os::Sysfs
 
 // find_multipaths "on": does another sd* disk report the same WWID (`wwid` in the index's form,
 // os::indexed_wwid)? Asked of the index, built by one scan of sysfs when this is the first event that needs
-// it; a scan per event only when the index is unusable.
+// it; a scan per event only when the index is unusable. `recorded`: this event has filed the disk already.
 bool another_disk_has_wwid(const os::PathWwidIndex& index, const os::SysfsTree& sysfs,
-                           const std::string& kernel, const std::string& wwid) {
+                           const std::string& kernel, const std::string& wwid, bool recorded) {
+    if (recorded) {
+        return index.another_disk_has(wwid, kernel);
+    }
     core::Result<void> usable;
     if (!index.exists()) {
         usable = index.create(scan_disk_wwids(sysfs));
@@ -283,19 +290,34 @@ PathDecision decide_path(const Options& options) {
     sysfs.set_wwid_property_rule([&config](const std::string& devnode, const core::PathInfo& inquiry) {
         return core::wwid_property_of(config, devnode, inquiry.vendor, inquiry.product, inquiry.revision);
     });
-    const auto disk = sysfs.describe_disk(options.kernel, properties);
+    const auto disk = sysfs.describe_disk(options.kernel, properties, os::SysfsTree::Detail::Membership);
     if (!disk.path) {
         decision.why = disk.skip_reason;
         return decision;
     }
     core::PathInfo path = *disk.path;
     decision.wwid = path.wwid;
+    // The index files a disk under the WWID sysfs gives (os::indexed_wwid); when udev had no WWID property
+    // for it, describe_disk has read that one already. Read only when the index is used.
+    const auto udev_wwid = properties.find(
+        core::wwid_property_of(config, options.kernel, path.vendor, path.product, path.revision));
+    const bool wwid_read_from_sysfs = udev_wwid == properties.end() || udev_wwid->second.empty();
+    std::optional<std::string> index_wwid;
+    auto indexed_wwid = [&]() -> const std::string& {
+        if (!index_wwid) {
+            index_wwid =
+                wwid_read_from_sysfs ? path.wwid : os::indexed_wwid(sysfs, options.kernel, path.wwid);
+        }
+        return *index_wwid;
+    };
     // Once the index exists, every disk event keeps it current, whatever find_multipaths says now.
     const os::PathWwidIndex index(options.run_dir / wwid_index_name, options.sysfs_root);
-    const std::string index_wwid = os::indexed_wwid(sysfs, options.kernel, path.wwid);
+    bool recorded = false;
     if (options.kernel.starts_with("sd") && index.exists()) {
-        if (auto recorded = index.record(options.kernel, index_wwid); !recorded) {
-            warn(options.kernel, "WWID index not updated: " + recorded.error().message);
+        if (auto filed = index.record(options.kernel, indexed_wwid()); !filed) {
+            warn(options.kernel, "WWID index not updated: " + filed.error().message);
+        } else {
+            recorded = true;
         }
     }
     // At rule 56 the persistent-storage rules (60-) that add ID_SERIAL and ID_WWN have not run unless
@@ -318,7 +340,7 @@ PathDecision decide_path(const Options& options) {
         return std::find(known->begin(), known->end(), path.wwid) != known->end();
     };
     facts.another_path_has_wwid = [&] {
-        return another_disk_has_wwid(index, sysfs, options.kernel, index_wwid);
+        return another_disk_has_wwid(index, sysfs, options.kernel, indexed_wwid(), recorded);
     };
     // find_multipaths smart: the helper never times a hold out itself (first_seen unset: "now"); the daemon
     // does, records the WWID as released and triggers the change event that brings us here again.

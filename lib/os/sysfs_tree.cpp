@@ -670,8 +670,8 @@ core::Result<std::vector<ports::IscsiSessionInfo>> SysfsTree::iscsi_sessions() {
     return sessions;
 }
 
-ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
-                                               const UdevProperties& properties) const {
+ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode, const UdevProperties& properties,
+                                               Detail detail) const {
     ports::DiscoveredDisk disk;
     disk.devnode = devnode;
     const fs::path block_dir = root_ / "block" / devnode;
@@ -735,6 +735,11 @@ ports::DiscoveredDisk SysfsTree::describe_disk(const std::string& devnode,
     }
     if (path.wwid.empty()) {
         disk.skip_reason = "skipped: no usable WWID (no " + wwid_property + "; " + wwid_problem + ")";
+        return disk;
+    }
+    if (detail == Detail::Membership) {
+        path.transport = transport_from_device_path(*device_dir);
+        disk.path = std::move(path);
         return disk;
     }
 

@@ -68,10 +68,16 @@ public:
     // Attribute files kept open by the state polls (for tests: a removed disk must not keep any).
     std::size_t open_attribute_files() const;
 
+    // How much describe_disk reads: everything discovery knows, or only what decides whether the disk is a
+    // multipath path (core::decide_membership: device number, vendor, product, revision, WWID, transport),
+    // for a caller started per uevent; serial, size, hctl, session, node name and ALUA facts stay unset.
+    enum class Detail { Full, Membership };
+
     // Everything discovery knows about one sd* disk: sysfs facts, merged with udev's properties (which may be
     // empty when udev has not processed the disk). `path` unset + skip_reason when the disk has no usable
     // WWID or its sysfs directory is incomplete.
-    ports::DiscoveredDisk describe_disk(const std::string& devnode, const UdevProperties& properties) const;
+    ports::DiscoveredDisk describe_disk(const std::string& devnode, const UdevProperties& properties,
+                                        Detail detail = Detail::Full) const;
 
     // Which udev property holds a disk's WWID, given its kernel name, vendor, product and revision (the
     // configuration's uid_attrs / uid_attribute, core::wwid_property_of); ID_SERIAL until one is set. Safe to

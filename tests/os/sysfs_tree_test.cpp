@@ -97,6 +97,28 @@ TEST_F(AnIscsiDisk, HasNoSourceAddressWhileItsHostShowsNone) {
     EXPECT_EQ(disk.path->iscsi->local_address, "");
 }
 
+TEST_F(AnIscsiDisk, DescribedForMembershipHasItsIdentityAndNothingElse) {
+    SysfsTree tree(sysfs_.root());
+    auto disk = tree.describe_disk("sdc", kIscsiUdev, SysfsTree::Detail::Membership);
+    ASSERT_TRUE(disk.path.has_value()) << disk.skip_reason;
+    const core::PathInfo& path = *disk.path;
+    EXPECT_EQ(path.devt, (core::DevT{8, 32}));
+    EXPECT_EQ(path.wwid, "36001405a8f3c1d27e554b1a9c1e2f0d3");
+    EXPECT_EQ(path.vendor, "LIO-ORG");
+    EXPECT_EQ(path.product, "disk1");
+    EXPECT_EQ(path.revision, "4.0");
+    EXPECT_EQ(path.transport, core::Transport::Iscsi);
+    ASSERT_TRUE(path.udev_property_names);
+    EXPECT_EQ(path.udev_property_names->size(), 4U);
+    // Not read: nothing of it decides membership.
+    EXPECT_EQ(path.serial, "");
+    EXPECT_EQ(path.size_sectors, 0U);
+    EXPECT_FALSE(path.hctl.has_value());
+    EXPECT_FALSE(path.iscsi.has_value());
+    EXPECT_EQ(path.node_name, "");
+    EXPECT_FALSE(path.tpgs);
+}
+
 TEST_F(AnIscsiDisk, CarriesTheReplacementTimeoutOfItsSessionsNodeRecord) {
     testing::TempDir nodes;
     testing::write_file(nodes.path() / "iqn.2003-01.org.linux-iscsi.target:sn.1234/10.77.1.1,3260,1/default",
