@@ -168,8 +168,14 @@ public:
     const std::string& text() const noexcept { return text_; }
 
 private:
+    // An expression without ERE operators (most vendor and product patterns of the device table) is matched
+    // as text, with the same result: compiling a std::regex per pattern would be most of the work of a
+    // process that builds the table for one lookup (the udev helper, once per uevent).
+    enum class Literal { No, Anywhere, Prefix, Suffix, Whole, Everything };
     std::string text_;
-    std::regex regex_;
+    std::regex regex_;  // Literal::No only
+    Literal literal_ = Literal::No;
+    std::string literal_text_;  // the expression without its anchors
     bool inverted_ = false;
 };
 

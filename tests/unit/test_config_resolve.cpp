@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
+#include <regex>
 #include <string>
+#include <vector>
 
 #include "config/config_file.hpp"
 #include "core/config.hpp"
@@ -286,6 +289,65 @@ TEST(APattern, SearchesUnanchoredLikeRegexec) {
     auto p = Pattern::compile("ORG").value();
     EXPECT_TRUE(p.matches("LIO-ORG"));
     EXPECT_FALSE(Pattern::compile("^ORG").value().matches("LIO-ORG"));
+}
+
+// Expressions without operators are matched as text: the same answers as the regex search.
+TEST(APattern, WithoutOperatorsMatchesAsTheRegexSearchDoes) {
+    const std::vector<std::string> subjects = {"",         "LIO-ORG", "ORG",     "ORGANIC", "LIO-ORG ",
+                                               "NETAPP",   "netapp",  "sdb",     "xsdb",    "sd",
+                                               "IBM 2145", "LIO",     "a$b^c.d*"};
+    for (const char* text : {"ORG", "^ORG", "ORG$", "^ORG$", "LIO-ORG", "^sd", "sdb$", "^$", "^", "$", ".*",
+                             "!ORG", "!^sd", "!.*", "IBM 2145", "^NETAPP$", " "}) {
+        const auto pattern = Pattern::compile(text);
+        ASSERT_TRUE(pattern.ok()) << text;
+        std::string_view expr = text;
+        const bool inverted = expr.starts_with('!');
+        const std::regex reference(std::string(expr.substr(inverted ? 1 : 0)),
+                                   std::regex::extended | std::regex::nosubs);
+        for (const auto& subject : subjects) {
+            EXPECT_EQ(pattern.value().matches(subject), std::regex_search(subject, reference) != inverted)
+                << "pattern \"" << text << "\" on \"" << subject << "\"";
+        }
+    }
+}
+
+// Simple bracket expressions are compiled as alternations: the same answers as the regex search.
+TEST(APattern, WithBracketsMatchesAsTheRegexSearchDoes) {
+    const std::vector<std::string> subjects = {
+        "",      "NVMe",       "NVME",    "NVMx",   "xNVMe",  "MSA1000", "HSV110", "HSV120", "E2000",
+        "E5000", "IBM   2145", "IBM2145", "TP9300", "TP9600", "sda",     "sdz",    "sd1",    "dm-3",
+        "a-b",   "DD4A-foo",   "LUN_Z",   "[eE]",   "e",      "ram0",    "loop12", "Z",      "-"};
+    for (const char* text :
+         {"NVM[eE]", "(MSA|HSV)1[01]0", "E[234]000", "IBM[ ]+2145", "TP9[3457]00", "^DD[46]A-", "^sd[a-z]$",
+          "!^sd[a-z]", "[0-9]", "^(ram|loop)[0-9]*$", "LUN[_ ]Z", "[a-c][x-z]", "[A-Z]$", "[^a]", "[a-]",
+          "[[:digit:]]", "[]a]", "[z-a]x", "[a-Z]"}) {
+        std::string_view expr = text;
+        const bool inverted = expr.starts_with('!');
+        std::optional<std::regex> reference;
+        try {
+            reference.emplace(std::string(expr.substr(inverted ? 1 : 0)),
+                              std::regex::extended | std::regex::nosubs);
+        } catch (const std::regex_error&) {
+        }
+        const auto pattern = Pattern::compile(text);
+        ASSERT_EQ(pattern.ok(), reference.has_value()) << text;
+        if (!reference) {
+            continue;
+        }
+        for (const auto& subject : subjects) {
+            EXPECT_EQ(pattern.value().matches(subject), std::regex_search(subject, *reference) != inverted)
+                << "pattern \"" << text << "\" on \"" << subject << "\"";
+        }
+    }
+}
+
+TEST(APattern, WithOperatorsIsStillARegex) {
+    EXPECT_TRUE(Pattern::compile("^(RAID|DISK)").value().matches("DISK ARRAY"));
+    EXPECT_FALSE(Pattern::compile("^(RAID|DISK)").value().matches("A DISK"));
+    EXPECT_TRUE(Pattern::compile("IBM[ ]+2145").value().matches("IBM   2145"));
+    EXPECT_TRUE(Pattern::compile("a.c").value().matches("abc"));
+    EXPECT_FALSE(Pattern::compile("a.c").value().matches("a.d"));
+    EXPECT_TRUE(Pattern::compile("x$y").ok());  // "$" inside: left to the regex engine
 }
 
 TEST(APattern, RejectsBadAndEmptyExpressions) {
