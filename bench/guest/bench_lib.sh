@@ -592,7 +592,7 @@ detect_session() {
         [ -z "$t_failed" ] || [ -z "$t_toff" ] || break
         sleep 0.08
     done
-    [ -z "$t_sess" ] || DET_SESSION=$(elapsed "$t0" "$t_sess")
+    [ -z "$t_sess" ] && DET_SESSION="n/a (state FAILED not seen by the poll)" || DET_SESSION=$(elapsed "$t0" "$t_sess")
     [ -z "$t_failed" ] && DET_FAILED="n/a (not failed in 200 s)" || DET_FAILED=$(elapsed "$t0" "$t_failed")
     [ -z "$t_toff" ] && DET_TOFF="n/a (no transport-offline in 200 s)" || DET_TOFF=$(elapsed "$t0" "$t_toff")
     [ -z "$t_toff" ] || [ -z "$t_failed" ] || DET_TOFF_TO_FAILED=$(elapsed "$t_toff" "$t_failed")
