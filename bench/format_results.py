@@ -67,6 +67,38 @@ SIZE_ROWS = [
 ]
 
 
+# Path failure detection (bench_detection_rows): (label, row, suffix); keys are detect.ROW.DAEMON.SUFFIX, each the
+# median of the repetitions with every repetition under KEY.runs.
+DETECTION_ROWS = [
+    ("detection: SCSI device `offline` (sysfs state) -> path failed in dm (polled dmsetup)", "offline", "failed_s"),
+    ("detection: same, kernel log (marker -> dm's `Failing path`)", "offline", "k_failed_s"),
+    ("detection: device back to `running` -> path active in dm (polled)", "offline", "back_s"),
+    ("detection: same, kernel log (marker -> dm's `Reinstating path`)", "offline", "k_back_s"),
+    ("detection: scsi_debug disk deleted (`device/delete`) -> path out of the map (polled)", "sd_delete", "failed_s"),
+    ("detection: host rescan -> the disk found again and active in dm (polled, udev included)", "sd_delete",
+     "back_s"),
+    ("detection: iSCSI target deletes the LUN, sessions up -> path failed in dm (polled)", "target_lun", "failed_s"),
+    ("detection: same, kernel log", "target_lun", "k_failed_s"),
+    ("detection: target adds the LUN back -> path active in dm (polled)", "target_lun", "back_s"),
+    ("detection: same, kernel log", "target_lun", "k_back_s"),
+    ("detection: iSCSI connection aborted by the target, reconnects unanswered -> path failed in dm (polled)",
+     "session", "failed_s"),
+    ("detection: same, kernel log", "session", "k_failed_s"),
+    ("detection: target answers again -> path active in dm (polled; includes iscsid's re-login)", "session",
+     "back_s"),
+    ("detection: disk `transport-offline` (recovery_tmo expired) -> path failed in dm (negative: dm failed it "
+     "before)", "toffline", "failed_s"),
+]
+
+
+def reps_cell(values, key):
+    cell_text = cell(values, key, "s")
+    runs = values.get(key + ".runs")
+    if runs and number(values.get(key)) is not None and "," in runs:
+        cell_text += f" (runs: {runs})"
+    return cell_text
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("results")
@@ -123,6 +155,14 @@ def main():
         for label, mk, pk in rows:
             w(f"| {label} | {cell(v, mk, 's')} | {cell(v, pk, 's')} | {ratio(v, mk, pk, 'time')} |")
 
+    for label, row, suffix in DETECTION_ROWS:
+        mk, pk = f"detect.{row}.{MPD}.{suffix}", f"detect.{row}.{PK}.{suffix}"
+        if mk not in v and pk not in v:
+            continue
+        # A difference of two moments (it can be negative) has no meaningful ratio.
+        r = "n/a (a difference)" if row == "toffline" else ratio(v, mk, pk, "time")
+        w(f"| {label} | {reps_cell(v, mk)} | {reps_cell(v, pk)} | {r} |")
+
     for n in sizes:
         m = n // 2
         for suffix, label, unit, kind in SIZE_ROWS:
@@ -140,6 +180,19 @@ def main():
                 notes.append(f"{d} {tuning}: write errors {v[f'{k}.errors']}, mismatches {v[f'{k}.mismatches']}, "
                              f"failed over {v.get(f'{k}.failed_over', '?')}, dm failed the path "
                              f"{v.get(f'{k}.k_failed_s', '?')} s after the pull (kernel log)")
+    if any(k.startswith("detect.") for k in v):
+        notes.append(f"detection rows: no I/O running, both daemons checking every {ci} s "
+                     f"(median of {v.get('detect.reps', '?')} repetitions; dm polled every ~0.1 s with one "
+                     "`dmsetup status --target multipath` per poll)")
+        for d in (MPD, PK):
+            k = f"detect.session.{d}"
+            if f"{k}.session_failed_s" in v:
+                notes.append(f"{d}, connection aborted: session FAILED in sysfs after "
+                             f"{v[f'{k}.session_failed_s.runs']} s, disk transport-offline after "
+                             f"{v.get(f'{k}.toffline_s.runs', '?')} s (session recovery_tmo as the daemon set it: "
+                             f"{v.get(f'{k}.recovery_tmo', '?')} s)")
+        for key in sorted(k for k in v if k.startswith("detect.note")):
+            notes.append(f"detection: {key[len('detect.note'):].lstrip('.') or 'all'}: {v[key]}")
     if any(k.endswith(".after_login_s") for k in v):
         notes.append("the polled 'session logged in -> path active' rows carry the guest's polling lag (a sysfs "
                      "read, then a dmsetup process per poll: seconds under a loaded TCG host); the session cannot "

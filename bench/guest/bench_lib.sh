@@ -216,7 +216,8 @@ bench_cable_pull() {
 bench_iscsi_rows() {
     local down=$1
     step "iSCSI: two-cable SAN, stock open-iscsi timeouts"
-    if ! san_setup; then
+    # The detection rows may have set the SAN up already.
+    if [ -z "$(iscsi_disks)" ] && ! san_setup; then
         record iscsi.note "n/a (SAN setup failed)"
         return 0
     fi
@@ -380,4 +381,339 @@ bench_size() {
     else
         record "size.$n.pathkeeperd.maps_s" "n/a (pathkeeperd not built)"
     fi
+}
+
+# --- path failure detection rows --------------------------------------------------------------------------------
+# Fault -> path failed in dm, and fault cleared -> path active again, for each way the VM can make a path fail,
+# no I/O running (only the daemons' checks notice). One daemon at a time on the same disks: 2 scsi_debug hosts x
+# 2 LUNs (2 maps) and, unless --skip-iscsi, the two-cable SAN (1 map). Both daemons check every 5 s, no growth.
+
+# devnos_are A|F DEVNO...: one `dmsetup status` says every DEVNO is active (A), or failed or in no map (F).
+devnos_are() {
+    local want=$1 status tok prev=""
+    shift
+    status=$(dmsetup status --target multipath 2>/dev/null) || return 1
+    local -A state=()
+    for tok in $status; do
+        if [ -n "$prev" ]; then
+            state[$prev]=$tok
+            prev=""
+        elif [[ "$tok" =~ ^[0-9]+:[0-9]+$ ]]; then
+            prev=$tok
+        fi
+    done
+    local d
+    for d; do
+        if [ "$want" = F ]; then
+            [ "${state[$d]:-F}" = F ] || return 1
+        else
+            [ "${state[$d]:-}" = A ] || return 1
+        fi
+    done
+}
+
+# poll_dm TIMEOUT_S A|F DEVNO...: polls dm every ~0.1 s; prints now_s of the first poll that saw the state.
+poll_dm() {
+    local timeout=$1
+    shift
+    local deadline_ms=$((${EPOCHREALTIME/./} / 1000 + timeout * 1000))
+    while :; do
+        if devnos_are "$@"; then
+            now_s
+            return 0
+        fi
+        [ "$((${EPOCHREALTIME/./} / 1000))" -le "$deadline_ms" ] || return 1
+        sleep 0.08
+    done
+}
+
+# The disk (sdX) at SCSI address H:C:T:L, or nothing.
+hctl_disk() { ls "/sys/class/scsi_device/$1/device/block/" 2>/dev/null | head -1 || true; }
+
+hctl_has_disk() { [ -n "$(hctl_disk "$1")" ]; }
+
+# median VALUE...: median of the numeric values (non-numbers ignored); nothing when there is none.
+median() {
+    printf '%s\n' "$@" | grep -E '^-?[0-9]+(\.[0-9]+)?$' | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR) { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f\n", m } }'
+}
+
+# record_reps KEY VALUE...: KEY = median of the repetitions (or the first reason when none gave a number),
+# KEY.runs = every repetition.
+record_reps() {
+    local key=$1 m
+    shift
+    m=$(median "$@")
+    if [ -z "$m" ]; then
+        m=$(printf '%s\n' "$@" | grep -v -E '^-?[0-9]+(\.[0-9]+)?$' | head -1)
+        m=${m:-n/a (not measured)}
+    fi
+    record "$key" "$m"
+    record "$key.runs" "$(printf '%s, ' "$@" | sed 's/, $//')"
+}
+
+# kernel_delay MARK TEXT: seconds from the /dev/kmsg marker MARK to the first kernel line with TEXT after it.
+kernel_delay() {
+    local k0 k1
+    k0=$(kernel_time "pk-e2e: $1")
+    [ -n "$k0" ] || { echo '?'; return 0; }
+    k1=$(kernel_time "$2" "$k0")
+    [ -n "$k1" ] && elapsed "$k0" "$k1" || echo '?'
+}
+
+# Each detect_* runs one repetition and sets DET_FAILED, DET_BACK, DET_K_FAILED, DET_K_BACK (seconds or a reason).
+detect_reset() {
+    DET_FAILED="n/a ($1)" DET_BACK="n/a ($1)" DET_K_FAILED='?' DET_K_BACK='?'
+    DET_SESSION="n/a ($1)" DET_TOFF="n/a ($1)" DET_TOFF_TO_FAILED="n/a ($1)" DET_TMO='?'
+}
+
+# detect_run DETECT_FUNC ARGS...: one repetition in a subshell, so that a failed step costs this repetition, not
+# the run; its DET_* figures come back through a file. After a failure every fault is undone (best effort).
+detect_run() {
+    local f=$PK_OUT/detect-rep.env v
+    rm -f "$f"
+    detect_reset "repetition failed (see guest.log)"
+    if (
+        "$@"
+        for v in DET_FAILED DET_BACK DET_K_FAILED DET_K_BACK DET_SESSION DET_TOFF DET_TOFF_TO_FAILED DET_TMO; do
+            printf '%s=%q\n' "$v" "${!v}"
+        done >"$f"
+    ) && [ -s "$f" ]; then
+        # shellcheck disable=SC1090
+        . "$f"
+        return 0
+    fi
+    log "WARNING: $* failed; undoing every fault"
+    ip netns exec san tc qdisc del dev san-a ingress 2>/dev/null || true
+    ip netns exec san tgtadm --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b /tmp/san/lun1.img \
+        2>/dev/null || true
+    local d h
+    for d in /sys/block/sd*/device/state; do
+        [ "$(cat "$d")" != offline ] || echo running >"$d" || true
+    done
+    for h in $(scsi_debug_hosts); do echo '- - -' >"/sys/class/scsi_host/$h/scan" || true; done
+    detect_reset "repetition failed (see guest.log)"
+}
+
+# SCSI device offline, then running again (the same disk every time).
+detect_offline() {
+    local hctl=$1 tag=$2 disk devno t0 t1
+    detect_reset "disk $hctl missing"
+    disk=$(hctl_disk "$hctl")
+    [ -n "$disk" ] || return 0
+    devno=$(<"/sys/block/$disk/dev")
+    poll_dm 60 A "$devno" >/dev/null || { detect_reset "$disk not active before the fault"; return 0; }
+    kmsg_mark "$tag offline $disk"
+    t0=$(now_s)
+    echo offline >"/sys/block/$disk/device/state"
+    if t1=$(poll_dm 60 F "$devno"); then DET_FAILED=$(elapsed "$t0" "$t1"); else DET_FAILED="n/a (not failed in 60 s)"; fi
+    kmsg_mark "$tag running $disk"
+    t0=$(now_s)
+    echo running >"/sys/block/$disk/device/state"
+    if t1=$(poll_dm 60 A "$devno"); then DET_BACK=$(elapsed "$t0" "$t1"); else DET_BACK="n/a (not active in 60 s)"; fi
+    DET_K_FAILED=$(kernel_delay "$tag offline $disk" "Failing path $devno.")
+    DET_K_BACK=$(kernel_delay "$tag running $disk" "Reinstating path $devno.")
+    log "offline $disk ($devno): failed in dm after $DET_FAILED s (kernel log $DET_K_FAILED), active again" \
+        "$DET_BACK s after 'running' (kernel log $DET_K_BACK)"
+}
+
+# scsi_debug LUN deleted from the SCSI layer (the kernel removes the disk), then found again by a host rescan.
+detect_scsi_delete() {
+    local hctl=$1 disk devno t0 t1 host=${1%%:*}
+    detect_reset "disk $hctl missing"
+    disk=$(hctl_disk "$hctl")
+    [ -n "$disk" ] || return 0
+    devno=$(<"/sys/block/$disk/dev")
+    poll_dm 60 A "$devno" >/dev/null || { detect_reset "$disk not active before the fault"; return 0; }
+    t0=$(now_s)
+    echo 1 >"/sys/block/$disk/device/delete"
+    if t1=$(poll_dm 60 F "$devno"); then DET_FAILED=$(elapsed "$t0" "$t1"); else DET_FAILED="n/a (still in dm after 60 s)"; fi
+    t0=$(now_s)
+    echo '- - -' >"/sys/class/scsi_host/host$host/scan"
+    if ! try_until 120 hctl_has_disk "$hctl"; then
+        DET_BACK="n/a (disk not found again in 120 s)"
+        return 0
+    fi
+    disk=$(hctl_disk "$hctl")
+    devno=$(<"/sys/block/$disk/dev")
+    if t1=$(poll_dm 120 A "$devno"); then DET_BACK=$(elapsed "$t0" "$t1"); else DET_BACK="n/a (not active in 120 s)"; fi
+    log "deleted $hctl: out of dm after $DET_FAILED s; rescan -> $disk ($devno) active in dm after $DET_BACK s"
+}
+
+# iSCSI: the target deletes the LUN while both sessions stay up, then adds it back (same backing file, same id).
+detect_target_lun() {
+    local tag=$1 disk other devno odevno t0 t1 err
+    detect_reset "no iSCSI disk"
+    disk=$(cable_disk a) other=$(cable_disk b)
+    [ -n "$disk" ] && [ -n "$other" ] || return 0
+    devno=$(<"/sys/block/$disk/dev") odevno=$(<"/sys/block/$other/dev")
+    poll_dm 60 A "$devno" "$odevno" >/dev/null || { detect_reset "paths not active before the fault"; return 0; }
+    kmsg_mark "$tag lun gone"
+    t0=$(now_s)
+    if ! err=$(ip netns exec san tgtadm --lld iscsi --op delete --mode logicalunit --tid 1 --lun 1 2>&1); then
+        detect_reset "tgtadm delete: $(echo "$err" | head -c 60)"
+        return 0
+    fi
+    if t1=$(poll_dm 60 F "$devno"); then DET_FAILED=$(elapsed "$t0" "$t1"); else DET_FAILED="n/a (not failed in 60 s)"; fi
+    try_until 30 devnos_are F "$odevno" || log "WARNING: $other not failed 30 s after the LUN was deleted"
+    kmsg_mark "$tag lun back"
+    t0=$(now_s)
+    ip netns exec san tgtadm --lld iscsi --op new --mode logicalunit --tid 1 --lun 1 -b /tmp/san/lun1.img
+    if t1=$(poll_dm 60 A "$devno"); then DET_BACK=$(elapsed "$t0" "$t1"); else DET_BACK="n/a (not active in 60 s)"; fi
+    try_until 60 devnos_are A "$odevno" || log "WARNING: $other not active 60 s after the LUN came back"
+    DET_K_FAILED=$(kernel_delay "$tag lun gone" "Failing path $devno.")
+    DET_K_BACK=$(kernel_delay "$tag lun back" "Reinstating path $devno.")
+    log "target LUN deleted: $disk ($devno) failed in dm after $DET_FAILED s (kernel log $DET_K_FAILED);" \
+        "LUN back -> active after $DET_BACK s (kernel log $DET_K_BACK)"
+}
+
+# iSCSI: the target drops everything arriving on cable a and aborts its end of the connection (RST), so the
+# session fails at once and every reconnection goes unanswered; after recovery_tmo the disk goes
+# transport-offline. Sets DET_SESSION (fault -> session FAILED), DET_TOFF (fault -> transport-offline),
+# DET_TOFF_TO_FAILED (transport-offline -> dm failed; negative when dm failed the path first), DET_TMO.
+detect_session() {
+    local tag=$1 disk devno sess t0 t1 t_sess="" t_toff="" t_failed="" state dstate
+    detect_reset "no iSCSI disk"
+    disk=$(cable_disk a)
+    [ -n "$disk" ] || return 0
+    devno=$(<"/sys/block/$disk/dev") sess=$(disk_session "$disk")
+    poll_dm 60 A "$devno" >/dev/null || { detect_reset "$disk not active before the fault"; return 0; }
+    DET_TMO=$(cat "/sys/class/iscsi_session/$sess/recovery_tmo" 2>/dev/null || echo '?')
+    modprobe -a sch_ingress cls_matchall act_gact 2>/dev/null || true
+    ip netns exec san tc qdisc add dev san-a ingress
+    ip netns exec san tc filter add dev san-a parent ffff: protocol ip matchall action drop
+    kmsg_mark "$tag session cut"
+    t0=$(now_s)
+    ip netns exec san ss -K -tn state established 'sport = :3260' dst 10.77.1.1 >/dev/null 2>&1 ||
+        log "WARNING: ss -K failed; the session fails by its noop timeout instead"
+    # Until dm failed the path and the disk went transport-offline (recovery_tmo may be the stock 120 s).
+    local deadline=$((SECONDS + 200))
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        state=$(<"/sys/class/iscsi_session/$sess/state")
+        dstate=$(<"/sys/block/$disk/device/state")
+        [ -n "$t_sess" ] || [ "$state" != FAILED ] || t_sess=$(now_s)
+        [ -n "$t_toff" ] || [ "$dstate" != transport-offline ] || t_toff=$(now_s)
+        [ -n "$t_failed" ] || ! devnos_are F "$devno" || t_failed=$(now_s)
+        [ -z "$t_failed" ] || [ -z "$t_toff" ] || break
+        sleep 0.08
+    done
+    [ -z "$t_sess" ] && DET_SESSION="n/a (state FAILED not seen by the poll)" || DET_SESSION=$(elapsed "$t0" "$t_sess")
+    [ -z "$t_failed" ] && DET_FAILED="n/a (not failed in 200 s)" || DET_FAILED=$(elapsed "$t0" "$t_failed")
+    [ -z "$t_toff" ] && DET_TOFF="n/a (no transport-offline in 200 s)" || DET_TOFF=$(elapsed "$t0" "$t_toff")
+    [ -z "$t_toff" ] || [ -z "$t_failed" ] || DET_TOFF_TO_FAILED=$(elapsed "$t_toff" "$t_failed")
+    kmsg_mark "$tag session allowed"
+    t0=$(now_s)
+    ip netns exec san tc qdisc del dev san-a ingress
+    if t1=$(poll_dm 180 A "$devno"); then DET_BACK=$(elapsed "$t0" "$t1"); else DET_BACK="n/a (not active in 180 s)"; fi
+    try_until 60 session_logged_in "$disk" || log "WARNING: session of $disk not logged in again"
+    DET_K_FAILED=$(kernel_delay "$tag session cut" "Failing path $devno.")
+    DET_K_BACK=$(kernel_delay "$tag session allowed" "Reinstating path $devno.")
+    log "session cut ($disk, $devno, recovery_tmo $DET_TMO): session FAILED after $DET_SESSION s, dm failed the" \
+        "path after $DET_FAILED s (kernel log $DET_K_FAILED), transport-offline after $DET_TOFF s;" \
+        "allowed back -> active after $DET_BACK s (kernel log $DET_K_BACK)"
+}
+
+# bench_detection_daemon DAEMON REPS ISCSI HOST: every row, REPS times, with DAEMON running.
+bench_detection_daemon() {
+    local daemon=$1 reps=$2 iscsi=$3 h=$4 i maps=2 key=detect
+    step "path failure detection: $daemon"
+    [ "$(map_count)" -eq 0 ] || remove_all_maps
+    [ "$iscsi" = 0 ] || { restore_session_timeouts; maps=3; }
+    local interval=$BENCH_CHECK_INTERVAL_S
+    if [ "$daemon" = multipathd ]; then
+        bench_start_multipathd "    polling_interval $interval
+    max_polling_interval $interval"
+    else
+        write_pathkeeper_config /etc/pathkeeper/pathkeeper.yaml "defaults:
+  find_multipaths: greedy
+  user_friendly_names: false
+  polling_interval: ${interval}s
+  max_polling_interval: ${interval}s"
+        bench_start_pathkeeperd /etc/pathkeeper/pathkeeper.yaml
+    fi
+    if ! try_until 180 map_count_is "$maps"; then
+        record "$key.note.$daemon" "n/a ($(map_count) of $maps maps after 180 s)"
+        bench_stop_daemon "$daemon"
+        return 0
+    fi
+    udevadm settle --timeout=120 || true
+    # The first checks after start-up are done before the first fault.
+    sleep "$interval"
+    local -a off_f=() off_b=() off_kf=() off_kb=() del_f=() del_b=()
+    local -a lun_f=() lun_b=() lun_kf=() lun_kb=() ses_s=() ses_f=() ses_b=() ses_kf=() toff=() toff_f=() tmo=()
+    for ((i = 1; i <= reps; i++)); do
+        detect_run detect_offline "$h:0:0:0" "$daemon-$i"
+        off_f+=("$DET_FAILED") off_b+=("$DET_BACK") off_kf+=("$DET_K_FAILED") off_kb+=("$DET_K_BACK")
+    done
+    for ((i = 1; i <= reps; i++)); do
+        detect_run detect_scsi_delete "$h:0:0:1"
+        del_f+=("$DET_FAILED") del_b+=("$DET_BACK")
+    done
+    if [ "$iscsi" = 1 ]; then
+        for ((i = 1; i <= reps; i++)); do
+            detect_run detect_target_lun "$daemon-$i"
+            lun_f+=("$DET_FAILED") lun_b+=("$DET_BACK") lun_kf+=("$DET_K_FAILED") lun_kb+=("$DET_K_BACK")
+        done
+        for ((i = 1; i <= reps; i++)); do
+            detect_run detect_session "$daemon-$i"
+            ses_s+=("$DET_SESSION") ses_f+=("$DET_FAILED") ses_b+=("$DET_BACK") ses_kf+=("$DET_K_FAILED")
+            toff+=("$DET_TOFF") toff_f+=("$DET_TOFF_TO_FAILED") tmo+=("$DET_TMO")
+        done
+    fi
+    record_reps "$key.offline.$daemon.failed_s" "${off_f[@]}"
+    record_reps "$key.offline.$daemon.back_s" "${off_b[@]}"
+    record_reps "$key.offline.$daemon.k_failed_s" "${off_kf[@]}"
+    record_reps "$key.offline.$daemon.k_back_s" "${off_kb[@]}"
+    record_reps "$key.sd_delete.$daemon.failed_s" "${del_f[@]}"
+    record_reps "$key.sd_delete.$daemon.back_s" "${del_b[@]}"
+    if [ "$iscsi" = 1 ]; then
+        record_reps "$key.target_lun.$daemon.failed_s" "${lun_f[@]}"
+        record_reps "$key.target_lun.$daemon.back_s" "${lun_b[@]}"
+        record_reps "$key.target_lun.$daemon.k_failed_s" "${lun_kf[@]}"
+        record_reps "$key.target_lun.$daemon.k_back_s" "${lun_kb[@]}"
+        record_reps "$key.session.$daemon.session_failed_s" "${ses_s[@]}"
+        record_reps "$key.session.$daemon.failed_s" "${ses_f[@]}"
+        record_reps "$key.session.$daemon.back_s" "${ses_b[@]}"
+        record_reps "$key.session.$daemon.k_failed_s" "${ses_kf[@]}"
+        record_reps "$key.session.$daemon.toffline_s" "${toff[@]}"
+        record_reps "$key.toffline.$daemon.failed_s" "${toff_f[@]}"
+        record "$key.session.$daemon.recovery_tmo" "$(printf '%s, ' "${tmo[@]}" | sed 's/, $//')"
+    fi
+    bench_stop_daemon "$daemon"
+}
+
+# bench_detection_rows REPS ISCSI(0|1): the disks, both daemons, then the disks are taken away again (the
+# scsi_debug module unloaded; the SAN stays logged in with open-iscsi's timeouts for the cable-pull rows).
+bench_detection_rows() {
+    local reps=$1 iscsi=$2
+    step "path failure detection: 2 scsi_debug hosts x 2 LUNs$([ "$iscsi" = 1 ] && echo ' + the two-cable SAN')"
+    record detect.reps "$reps"
+    local before
+    before=$(disk_count)
+    scsi_debug_setup add_host=2 vpd_use_hostno=0 num_tgts=1 max_luns=2 dev_size_mb=8
+    if ! bench_wait_disks $((before + 4)) 300; then
+        record detect.note "n/a (scsi_debug disks not ready)"
+        return 0
+    fi
+    udevadm settle --timeout=120 || true
+    local h
+    h=$(scsi_debug_hosts | head -1)
+    h=${h#host}
+    if [ "$iscsi" = 1 ]; then
+        if [ -z "$(iscsi_disks)" ] && ! san_setup; then
+            record detect.note "n/a (SAN setup failed)"
+            iscsi=0
+        fi
+        BENCH_STOCK_TMO=()
+        [ "$iscsi" = 0 ] || save_session_timeouts
+    fi
+    bench_detection_daemon multipathd "$reps" "$iscsi" "$h"
+    if pathkeeper_built; then
+        bench_detection_daemon pathkeeperd "$reps" "$iscsi" "$h"
+    fi
+    [ "$iscsi" = 0 ] || restore_session_timeouts
+    step "path failure detection: unloading scsi_debug"
+    remove_all_maps
+    modprobe -r scsi_debug || log "WARNING: cannot unload scsi_debug"
+    udevadm settle --timeout=120 || true
 }
