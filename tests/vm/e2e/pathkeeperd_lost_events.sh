@@ -187,6 +187,16 @@ pk_on_fail() {
 }
 
 wait_until 60 "2 multipath maps equal sysfs in dm and in the daemon" topology_agrees
+# No udev rules claim the paths here, so the daemon triggers one change event per path once it has checked it;
+# such a path event re-creates a map removed behind its back, so all of them must have arrived before (a).
+triggered_change_seen() {
+    grep -F "$1: " "$PK_OUT/pathkeeperd.log" |
+        awk -v d="$1:" 'index($0, d " not claimed by udev yet") { t = 1 } t && index($0, d " uevent change") { ok = 1 }
+            END { exit !ok }'
+}
+for d in $(scsi_disks); do
+    wait_until 60 "the change event the daemon triggered on $d to arrive" triggered_change_seen "$d"
+done
 mapfile -t wwids < <(printf '%s\n' "${DISK_WWID[@]}" | sort -u)
 log "topology agrees: maps ${wwids[*]}"
 
