@@ -81,8 +81,11 @@ void IscsiTimeouts::sync(const EngineState& state, ActionCollector& out) {
             // the session logs in again (IscsiSessionChanged re-evaluates).
             const std::string& session_state = rec->info.iscsi->session_state;
             v.logged_in = v.logged_in && (session_state.empty() || session_logged_in(session_state));
-            // The map's only usable path must ride out a short outage; any other path fails over fast.
-            if (usable >= 2 || (usable == 1 && !state.carries_io(m, *rec))) {
+            // The map's only usable path must ride out a short outage; any other path fails over fast, and so
+            // does the last one of a map a redundant holder wants to fail fast (md would otherwise wait the
+            // session's recovery_tmo to drop the leg).
+            const bool holder_fails_fast = m.plan.options.no_path_retry.origin == Origin::Holder;
+            if (usable >= 2 || (usable == 1 && !state.carries_io(m, *rec)) || holder_fails_fast) {
                 v.shortest_fast = v.shortest_fast ? std::min(*v.shortest_fast, fast) : fast;
             } else {
                 const auto last = last_path_tmo(m, rec->info.iscsi->session_id);
