@@ -82,4 +82,8 @@ Resolved<NoPathRetry> apply_holder_verdict(const Resolved<NoPathRetry>& configur
     return Resolved<NoPathRetry>{NoPathRetry::fail(), Origin::Holder, {}};
 }
 
+bool holder_fails_fast(const Resolved<NoPathRetry>& no_path_retry) noexcept {
+    return no_path_retry.origin == Origin::Holder;
+}
+
 }  // namespace pathkeeper::core

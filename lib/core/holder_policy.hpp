@@ -70,4 +70,8 @@ bool yields_to_holder(Origin configured) noexcept;
 Resolved<NoPathRetry> apply_holder_verdict(const Resolved<NoPathRetry>& configured,
                                            const HolderVerdict& verdict);
 
+// Whether the map's no_path_retry is a redundant holder's fail-fast verdict: then even its last path fails
+// over fast, so the holder drops the leg instead of waiting out the session's recovery.
+bool holder_fails_fast(const Resolved<NoPathRetry>& no_path_retry) noexcept;
+
 }  // namespace pathkeeper::core

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "core/holder_policy.hpp"
+
 namespace pathkeeper::core {
 
 bool session_logged_in(std::string_view state) {
@@ -82,10 +84,9 @@ void IscsiTimeouts::sync(const EngineState& state, ActionCollector& out) {
             const std::string& session_state = rec->info.iscsi->session_state;
             v.logged_in = v.logged_in && (session_state.empty() || session_logged_in(session_state));
             // The map's only usable path must ride out a short outage; any other path fails over fast, and so
-            // does the last one of a map a redundant holder wants to fail fast (md would otherwise wait the
-            // session's recovery_tmo to drop the leg).
-            const bool holder_fails_fast = m.plan.options.no_path_retry.origin == Origin::Holder;
-            if (usable >= 2 || (usable == 1 && !state.carries_io(m, *rec)) || holder_fails_fast) {
+            // does the last one of a map a redundant holder wants to fail fast.
+            if (usable >= 2 || (usable == 1 && !state.carries_io(m, *rec)) ||
+                holder_fails_fast(m.plan.options.no_path_retry)) {
                 v.shortest_fast = v.shortest_fast ? std::min(*v.shortest_fast, fast) : fast;
             } else {
                 const auto last = last_path_tmo(m, rec->info.iscsi->session_id);

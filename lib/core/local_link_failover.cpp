@@ -1,5 +1,7 @@
 #include "core/local_link_failover.hpp"
 
+#include "core/holder_policy.hpp"
+
 namespace pathkeeper::core {
 
 void LocalLinkFailover::learn(const PathInfo& path) {
@@ -45,7 +47,7 @@ std::string LocalLinkFailover::map_left_without_path(unsigned session, const std
                 other = true;
             }
         }
-        if (served && !other) {
+        if (served && !other && !holder_fails_fast(m.plan.options.no_path_retry)) {
             return "it is the last usable path of " + m.plan.name;
         }
     }

@@ -3,8 +3,9 @@
 // set down, or loses the session's source address), the session is dead now, not at its noop timeout. Its
 // paths are failed, its recovery_tmo goes to 0 and its TCP connection is ended, so iscsi_tcp reports the
 // failure at once and the session's queued I/O fails over. Only while every map the session serves has
-// another usable path on a link that is up: a map's last path rides out the outage as before. A failure
-// further away (the link keeps its carrier) is left to the noop timeout.
+// another usable path on a link that is up: a map's last path rides out the outage as before, unless a
+// redundant holder wants that map to fail fast. A failure further away (the link keeps its carrier) is left
+// to the noop timeout.
 
 #include <map>
 #include <set>
@@ -51,7 +52,8 @@ private:
         std::string remote_address;
         unsigned remote_port = 0;
     };
-    // Empty when every map the session serves has a path in service outside `cut`; else why not.
+    // Empty when every map the session serves has a path in service outside `cut` or fails fast for its
+    // holder; else why not.
     std::string map_left_without_path(unsigned session, const std::set<unsigned>& cut,
                                       const EngineState& state) const;
     SessionLinkChange change_of(unsigned session, const Connection& c) const;

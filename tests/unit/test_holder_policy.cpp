@@ -294,5 +294,78 @@ TEST(HolderQueueing, ADevicesRuleYieldsToTheVerdict) {
     EXPECT_EQ(count_equal(actions, "message 3600a fail_if_no_path"), 1U);
 }
 
+// Two legs over iSCSI, each path on its own local link (sdb eth1, sdc eth2 for 3600a; sdd eth3, sde eth4 for
+// 3600b), every check answered up.
+struct MirrorLegsOverIscsi {
+    Engine engine{queueing_config(), Bindings{}, {}};
+    TimePoint now = t0;
+    std::vector<Action> seen;
+
+    static PathInfo iscsi_path(std::string dev, unsigned minor, std::string wwid, unsigned session) {
+        PathInfo p = path(std::move(dev), minor, std::move(wwid));
+        IscsiInfo i;
+        i.session_id = session;
+        i.session_state = "LOGGED_IN";
+        i.recovery_tmo_s = 120;
+        i.local_address = "10.77." + std::to_string(session) + ".1";
+        i.remote_address = "10.77." + std::to_string(session) + ".2";
+        i.remote_port = 3260;
+        p.iscsi = i;
+        return p;
+    }
+    void run(std::vector<Action> actions) {
+        for (const Action& a : actions) {
+            seen.push_back(a);
+            if (const auto* check = std::get_if<StartCheck>(&a)) {
+                run(engine.handle(CheckerResult{check->devnode, PathState::Up, "up", check->check_id}, now));
+            } else if (std::holds_alternative<CreateMap>(a)) {
+                run(engine.handle(ActionCompleted{a}, now));
+            }
+        }
+    }
+    void link(unsigned n, bool up) {
+        run(engine.handle(
+            LocalLinksChanged{{{"eth" + std::to_string(n), up, {"10.77." + std::to_string(n) + ".1"}}}},
+            now));
+    }
+    MirrorLegsOverIscsi() {
+        run(engine.handle(PathAdded{iscsi_path("sdb", 16, "3600a", 1)}, now));
+        run(engine.handle(PathAdded{iscsi_path("sdc", 32, "3600a", 2)}, now));
+        run(engine.handle(PathAdded{iscsi_path("sdd", 48, "3600b", 3)}, now));
+        run(engine.handle(PathAdded{iscsi_path("sde", 64, "3600b", 4)}, now));
+        run(engine.handle(MapsDiscovered{}, now));
+        for (unsigned n = 1; n <= 4; ++n) {
+            link(n, true);
+        }
+    }
+};
+
+// A lost server takes both its cables. While md's other leg is in sync the lost leg's last path fails over at
+// once too, so md drops the leg instead of waiting out the session's recovery; the leg that then holds the
+// only copy keeps its last path riding out the outage.
+TEST(HolderQueueing, AFailFastLegFailsOverItsLastPathWhenItsLocalLinkGoes) {
+    MirrorLegsOverIscsi s;
+    s.run(s.engine.handle(MapHoldersRead{{{"3600a", md("raid1", 2, 0, 1)}, {"3600b", md("raid1", 2, 0, 1)}}},
+                          s.now));
+    ASSERT_EQ(s.engine.snapshot().find_map("3600b")->no_path_retry, "fail");
+    s.seen.clear();
+    s.now += seconds(1);
+    s.link(3, false);
+    s.link(4, false);
+    EXPECT_EQ(count_equal(s.seen, "message 3600b fail_path 8:48"), 1U);
+    EXPECT_EQ(count_equal(s.seen, "message 3600b fail_path 8:64"), 1U);
+
+    // md failed that leg: the other one queues now, and its last path is kept when its links go too.
+    s.run(s.engine.handle(
+        MapHoldersRead{{{"3600a", md("raid1", 2, 1, 0)}, {"3600b", md("raid1", 2, 1, 0, LegState::Faulty)}}},
+        s.now));
+    ASSERT_EQ(s.engine.snapshot().find_map("3600a")->no_path_retry, "12");
+    s.seen.clear();
+    s.link(1, false);
+    s.link(2, false);
+    EXPECT_EQ(count_equal(s.seen, "message 3600a fail_path 8:16"), 1U);
+    EXPECT_EQ(count_equal(s.seen, "message 3600a fail_path 8:32"), 0U);
+}
+
 }  // namespace
 }  // namespace pathkeeper::core

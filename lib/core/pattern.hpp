@@ -1,0 +1,32 @@
+#pragma once
+// Vendor, product, blacklist and udev-property patterns as multipath.conf writes them.
+
+#include <regex>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace pathkeeper::core {
+
+// A POSIX extended regular expression as multipath.conf uses them: unanchored search, and a leading
+// "!" inverts the match (multipath-tools' blacklist syntax, e.g. "!^(sd[a-z]|dasd[a-z]|nvme[0-9])").
+class Pattern {
+public:
+    static Result<Pattern> compile(std::string_view text);  // InvalidArgument names the text
+    bool matches(std::string_view subject) const;
+    const std::string& text() const noexcept { return text_; }
+
+private:
+    // An expression without ERE operators (most vendor and product patterns of the device table) is matched
+    // as text, with the same result: compiling a std::regex per pattern would be most of the work of a
+    // process that builds the table for one lookup (the udev helper, once per uevent).
+    enum class Literal { No, Anywhere, Prefix, Suffix, Whole, Everything };
+    std::string text_;
+    std::regex regex_;  // Literal::No only
+    Literal literal_ = Literal::No;
+    std::string literal_text_;  // the expression without its anchors
+    bool inverted_ = false;
+};
+
+}  // namespace pathkeeper::core
