@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "os/errno_text.hpp"
+#include "os/unique_fd.hpp"
 
 namespace pathkeeper::os {
 namespace {
@@ -113,20 +114,18 @@ core::Result<DmStatusReply> parse_dm_table_status_reply(std::span<const std::uin
 
 core::Result<std::string> read_multipath_status(const std::string& name,
                                                 const std::filesystem::path& control) {
-    const int fd = ::open(control.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
+    const UniqueFd fd(::open(control.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fd.valid()) {
         return errno_error("open " + control.string(), errno);
     }
     core::Result<DmStatusReply> reply = core::Error{core::ErrorCode::Internal, "no reply"};
     for (std::size_t size = kFirstBufferBytes; size <= kLastBufferBytes; size *= 2) {
         auto request = dm_table_status_request(name, size);
         if (!request) {
-            ::close(fd);
             return request.error();
         }
-        if (::ioctl(fd, DM_TABLE_STATUS, request->data()) < 0) {
+        if (::ioctl(fd.get(), DM_TABLE_STATUS, request->data()) < 0) {
             const int err = errno;
-            ::close(fd);
             if (err == ENXIO) {
                 return core::Error{core::ErrorCode::NotFound, "no dm device named " + name};
             }
@@ -137,7 +136,6 @@ core::Result<std::string> read_multipath_status(const std::string& name,
             break;
         }
     }
-    ::close(fd);
     if (!reply) {
         return core::Error{reply.error().code, name + ": " + reply.error().message};
     }

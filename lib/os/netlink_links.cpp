@@ -6,7 +6,6 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -32,23 +31,15 @@ std::string address_text(int family, const void* data) {
 }  // namespace
 
 NetlinkLinkWatch::NetlinkLinkWatch() {
-    monitor_fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (monitor_fd_ < 0) {
+    monitor_fd_.reset(socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE));
+    if (!monitor_fd_.valid()) {
         throw std::runtime_error("rtnetlink socket: " + errno_text(errno));
     }
     sockaddr_nl local{};
     local.nl_family = AF_NETLINK;
     local.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
-    if (bind(monitor_fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
-        const int err = errno;
-        close(monitor_fd_);
-        throw std::runtime_error("rtnetlink bind: " + errno_text(err));
-    }
-}
-
-NetlinkLinkWatch::~NetlinkLinkWatch() {
-    if (monitor_fd_ >= 0) {
-        close(monitor_fd_);
+    if (bind(monitor_fd_.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+        throw std::runtime_error("rtnetlink bind: " + errno_text(errno));
     }
 }
 
@@ -108,8 +99,8 @@ void NetlinkLinkWatch::apply(const void* message, std::set<int>& touched) {
 }
 
 core::Result<void> NetlinkLinkWatch::dump(int type, std::set<int>& touched) {
-    const int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0) {
+    const UniqueFd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+    if (!fd.valid()) {
         return errno_error("rtnetlink socket", errno);
     }
     struct {
@@ -121,32 +112,26 @@ core::Result<void> NetlinkLinkWatch::dump(int type, std::set<int>& touched) {
     request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     request.header.nlmsg_seq = 1;
     request.body.rtgen_family = AF_UNSPEC;
-    if (send(fd, &request, sizeof request, 0) < 0) {
-        const int err = errno;
-        close(fd);
-        return errno_error("rtnetlink dump request", err);
+    if (send(fd.get(), &request, sizeof request, 0) < 0) {
+        return errno_error("rtnetlink dump request", errno);
     }
     std::vector<char> buffer(kBufferBytes);
     for (;;) {
-        const ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
+        const ssize_t n = recv(fd.get(), buffer.data(), buffer.size(), 0);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            const int err = errno;
-            close(fd);
-            return errno_error("rtnetlink dump", err);
+            return errno_error("rtnetlink dump", errno);
         }
         int length = static_cast<int>(n);
         for (auto* h = reinterpret_cast<nlmsghdr*>(buffer.data()); NLMSG_OK(h, length);
              h = NLMSG_NEXT(h, length)) {
             if (h->nlmsg_type == NLMSG_DONE) {
-                close(fd);
                 return {};
             }
             if (h->nlmsg_type == NLMSG_ERROR) {
                 const auto* e = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
-                close(fd);
                 return errno_error("rtnetlink dump", -e->error);
             }
             apply(h, touched);
@@ -193,7 +178,7 @@ core::Result<std::vector<core::LocalLinkState>> NetlinkLinkWatch::changes() {
     std::set<int> touched;
     std::vector<char> buffer(kBufferBytes);
     for (;;) {
-        const ssize_t n = recv(monitor_fd_, buffer.data(), buffer.size(), 0);
+        const ssize_t n = recv(monitor_fd_.get(), buffer.data(), buffer.size(), 0);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "os/unique_fd.hpp"
 #include "ports/local_links.hpp"
 
 namespace pathkeeper::os {
@@ -14,11 +15,8 @@ class NetlinkLinkWatch final : public ports::LinkWatch {
 public:
     // Opens the monitor socket (link and IPv4/IPv6 address groups); throws std::runtime_error when it cannot.
     NetlinkLinkWatch();
-    ~NetlinkLinkWatch() override;
-    NetlinkLinkWatch(const NetlinkLinkWatch&) = delete;
-    NetlinkLinkWatch& operator=(const NetlinkLinkWatch&) = delete;
 
-    int fd() const override { return monitor_fd_; }
+    int fd() const override { return monitor_fd_.get(); }
     core::Result<std::vector<core::LocalLinkState>> read_all() override;
     core::Result<std::vector<core::LocalLinkState>> changes() override;
 
@@ -33,7 +31,7 @@ private:
     core::Result<void> dump(int type, std::set<int>& touched);
     std::vector<core::LocalLinkState> states_of(const std::set<int>& touched);
 
-    int monitor_fd_ = -1;
+    UniqueFd monitor_fd_;
     std::map<int, Interface> interfaces_;
     std::map<int, std::string> removed_;  // interfaces gone since the last report, by index
 };

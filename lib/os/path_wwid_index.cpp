@@ -13,6 +13,7 @@
 #include "core/wwid.hpp"
 #include "os/errno_text.hpp"
 #include "os/sysfs_tree.hpp"
+#include "os/unique_fd.hpp"
 #include "os/wwid_fallback.hpp"
 
 namespace pathkeeper::os {
@@ -48,9 +49,9 @@ core::Result<void> add_entry(const fs::path& wwid_dir, const std::string& disk) 
         if (::mkdir(wwid_dir.c_str(), 0755) != 0 && errno != EEXIST) {
             return failed("mkdir " + wwid_dir.string(), errno);
         }
-        const int fd = ::open((wwid_dir / disk).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd >= 0) {
-            ::close(fd);
+        const UniqueFd fd(
+            ::open((wwid_dir / disk).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+        if (fd.valid()) {
             return {};
         }
         if (errno != ENOENT) {

@@ -12,6 +12,7 @@
 
 #include "os/errno_text.hpp"
 #include "os/sg_io_status.hpp"
+#include "os/unique_fd.hpp"
 
 namespace pathkeeper::os {
 namespace {
@@ -29,22 +30,6 @@ core::ScsiCompletion failed(const std::string& device_path, const std::string& w
     return out;
 }
 
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
-
 struct Transfer {
     core::ScsiCompletion completion;
     std::size_t transferred = 0;
@@ -53,8 +38,8 @@ struct Transfer {
 // One SG_IO round trip. `data` is read into (from device) or written from (to device).
 Transfer send(const std::string& device_path, std::span<const std::uint8_t> cdb, int direction,
               std::span<std::uint8_t> data, std::chrono::milliseconds timeout) {
-    Fd fd(::open(device_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
-    if (fd.get() < 0) {
+    UniqueFd fd(::open(device_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd.valid()) {
         return {failed(device_path, "cannot open: " + errno_text(errno))};
     }
     std::array<std::uint8_t, 64> sense{};

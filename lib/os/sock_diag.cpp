@@ -7,34 +7,17 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
 #include "os/errno_text.hpp"
+#include "os/unique_fd.hpp"
 
 namespace pathkeeper::os {
 
 namespace {
-
-// One netlink socket, closed on every way out.
-class DiagSocket {
-public:
-    DiagSocket() : fd_(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) {}
-    ~DiagSocket() {
-        if (fd_ >= 0) {
-            close(fd_);
-        }
-    }
-    DiagSocket(const DiagSocket&) = delete;
-    DiagSocket& operator=(const DiagSocket&) = delete;
-    int fd() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 struct Request {
     nlmsghdr header;
@@ -85,20 +68,20 @@ core::Result<unsigned> SockDiagTcpConnections::end_connections(const std::string
                                     "TCP connection " + what + ": not a pair of IPv4 or IPv6 addresses");
         }
     }
-    DiagSocket sock;
-    if (sock.fd() < 0) {
+    const UniqueFd sock(socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+    if (!sock.valid()) {
         return errno_error("sock_diag socket", errno);
     }
     Request dump =
         make_request(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, static_cast<std::uint8_t>(family));
-    if (send(sock.fd(), &dump, sizeof dump, 0) < 0) {
+    if (send(sock.get(), &dump, sizeof dump, 0) < 0) {
         return errno_error("sock_diag dump of TCP sockets", errno);
     }
     std::vector<inet_diag_sockid> found;
     std::vector<char> buffer(64 * 1024);
     bool done = false;
     while (!done) {
-        const ssize_t n = recv(sock.fd(), buffer.data(), buffer.size(), 0);
+        const ssize_t n = recv(sock.get(), buffer.data(), buffer.size(), 0);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -128,10 +111,10 @@ core::Result<unsigned> SockDiagTcpConnections::end_connections(const std::string
         Request destroy =
             make_request(SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK, static_cast<std::uint8_t>(family));
         destroy.body.id = id;
-        if (send(sock.fd(), &destroy, sizeof destroy, 0) < 0) {
+        if (send(sock.get(), &destroy, sizeof destroy, 0) < 0) {
             return errno_error("sock_diag SOCK_DESTROY of " + what, errno);
         }
-        const ssize_t n = recv(sock.fd(), buffer.data(), buffer.size(), 0);
+        const ssize_t n = recv(sock.get(), buffer.data(), buffer.size(), 0);
         if (n < 0) {
             return errno_error("sock_diag SOCK_DESTROY of " + what, errno);
         }

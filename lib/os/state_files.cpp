@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "os/errno_text.hpp"
+#include "os/unique_fd.hpp"
 
 namespace pathkeeper::os {
 namespace {
@@ -21,25 +22,18 @@ public:
     TempFile(const TempFile&) = delete;
     TempFile& operator=(const TempFile&) = delete;
     ~TempFile() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
+        fd_.reset();
         if (!path_.empty()) {
             ::unlink(path_.c_str());
         }
     }
-    int fd() const { return fd_; }
+    int fd() const { return fd_.get(); }
     const std::string& path() const { return path_; }
-    // close() reports deferred write errors (NFS, some FUSE): it must be checked, not left to the destructor.
-    int close() {
-        int rc = ::close(fd_);
-        fd_ = -1;
-        return rc;
-    }
+    int close() { return fd_.close(); }
     void keep() { path_.clear(); }
 
 private:
-    int fd_;
+    UniqueFd fd_;
     std::string path_;
 };
 
@@ -61,28 +55,25 @@ core::Result<void> write_all(int fd, std::string_view content, const std::string
 }  // namespace
 
 core::Result<std::string> AtomicStateFiles::read(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
         return errno_error("open " + path, errno);
     }
     std::string content;
     char buffer[8192];
     for (;;) {
-        ssize_t rc = ::read(fd, buffer, sizeof buffer);
+        ssize_t rc = ::read(fd.get(), buffer, sizeof buffer);
         if (rc < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            int err = errno;
-            ::close(fd);
-            return errno_error("read " + path, err);
+            return errno_error("read " + path, errno);
         }
         if (rc == 0) {
             break;
         }
         content.append(buffer, static_cast<std::size_t>(rc));
     }
-    ::close(fd);
     return content;
 }
 
@@ -124,13 +115,13 @@ core::Result<void> AtomicStateFiles::write_atomic(const std::string& path, std::
     }
     temp.keep();
     // The rename is durable only once the directory entry is on disk.
-    int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) {
+    UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir_fd.valid()) {
         return errno_error("open directory " + dir.string(), errno);
     }
-    int rc = ::fsync(dir_fd);
+    int rc = ::fsync(dir_fd.get());
     int err = errno;
-    ::close(dir_fd);
+    dir_fd.reset();
     if (rc != 0 && err != EINVAL) {  // EINVAL: the file system cannot sync directories (some tmpfs/FUSE)
         return errno_error("fsync directory " + dir.string(), err);
     }

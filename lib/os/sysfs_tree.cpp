@@ -14,6 +14,7 @@
 #include "core/wwid.hpp"
 #include "os/errno_text.hpp"
 #include "os/iscsi_node_db.hpp"
+#include "os/unique_fd.hpp"
 #include "os/wwid_fallback.hpp"
 
 namespace pathkeeper::os {
@@ -178,32 +179,28 @@ core::Result<std::string> SysfsTree::read_attribute(const fs::path& path) const 
 
 core::Result<std::vector<std::uint8_t>> SysfsTree::read_binary(const fs::path& path) const {
     const fs::path full = path.is_absolute() ? path : root_ / path;
-    int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    const UniqueFd fd(::open(full.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
         return errno_error("open " + full.string(), errno);
     }
     std::vector<std::uint8_t> data;
     std::uint8_t buffer[4096];
     for (;;) {
-        ssize_t rc = ::read(fd, buffer, sizeof buffer);
+        ssize_t rc = ::read(fd.get(), buffer, sizeof buffer);
         if (rc < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            int err = errno;
-            ::close(fd);
-            return errno_error("read " + full.string(), err);
+            return errno_error("read " + full.string(), errno);
         }
         if (rc == 0) {
             break;
         }
         data.insert(data.end(), buffer, buffer + rc);
         if (data.size() > (1u << 20)) {  // no sysfs attribute we read is this large: refuse garbage
-            ::close(fd);
             return core::Error{core::ErrorCode::InvalidArgument, full.string() + ": attribute too large"};
         }
     }
-    ::close(fd);
     return data;
 }
 
@@ -363,13 +360,13 @@ core::Result<unsigned> SysfsTree::iscsi_recovery_tmo(unsigned session_id) {
 
 core::Result<void> SysfsTree::write_attribute(const fs::path& full_path, const std::string& text) const {
     // O_TRUNC is harmless on sysfs and lets the same code drive a plain-file fake tree.
-    int fd = ::open(full_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-    if (fd < 0) {
+    UniqueFd fd(::open(full_path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+    if (!fd.valid()) {
         return errno_error("open " + full_path.string(), errno);
     }
-    ssize_t rc = ::write(fd, text.data(), text.size());
+    ssize_t rc = ::write(fd.get(), text.data(), text.size());
     int err = errno;
-    ::close(fd);
+    fd.reset();
     if (rc != static_cast<ssize_t>(text.size())) {
         return errno_error("write " + full_path.string(), rc < 0 ? err : EIO);
     }
