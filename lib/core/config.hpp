@@ -13,13 +13,13 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/duration.hpp"
 #include "core/model.hpp"
+#include "core/pattern.hpp"
 #include "core/result.hpp"
 #include "core/transport_tunables.hpp"
 
@@ -158,26 +158,6 @@ Result<ReservationKey> parse_reservation_key(std::string_view text);
 // "0x" + 1..16 hex digits (either case, "0X" too) -> the key; nullopt for anything else. Zero is returned
 // as 0: callers decide what a zero key means.
 std::optional<std::uint64_t> parse_hex_key(std::string_view text) noexcept;
-
-// A POSIX extended regular expression as multipath.conf uses them: unanchored search, and a leading
-// "!" inverts the match (multipath-tools' blacklist syntax, e.g. "!^(sd[a-z]|dasd[a-z]|nvme[0-9])").
-class Pattern {
-public:
-    static Result<Pattern> compile(std::string_view text);  // InvalidArgument names the text
-    bool matches(std::string_view subject) const;
-    const std::string& text() const noexcept { return text_; }
-
-private:
-    // An expression without ERE operators (most vendor and product patterns of the device table) is matched
-    // as text, with the same result: compiling a std::regex per pattern would be most of the work of a
-    // process that builds the table for one lookup (the udev helper, once per uevent).
-    enum class Literal { No, Anywhere, Prefix, Suffix, Whole, Everything };
-    std::string text_;
-    std::regex regex_;  // Literal::No only
-    Literal literal_ = Literal::No;
-    std::string literal_text_;  // the expression without its anchors
-    bool inverted_ = false;
-};
 
 // The SCSI transport's dev_loss_tmo (FC remote port, SAS end device): how long the kernel keeps a lost
 // port's devices before removing them. Kernel: leave it as the kernel has it (the default).
