@@ -62,6 +62,8 @@ SIZE_ROWS = [
     ("show_maps_json_ms", "`show maps` as JSON with {m} maps (`multipathd show maps json` / `pathctl show maps --json`)",
      "ms", "time"),
     ("show_paths_json_ms", "`pathctl show paths --json` with {n} paths", "ms", "time"),
+    ("udev_decision_ms", "udev rule's decision per disk event at {n} disks (`multipath -u` / pathkeeper-udev-helper, "
+     "find_multipaths on, no daemon; program start included)", "ms", "time"),
     ("rss_mb", "daemon RSS (VmRSS) with {n} paths, after the idle window", "MiB", "mem"),
     ("idle_cpu_s", "idle CPU with {n} paths over {idle} s (checks every {ci} s; utime+stime)", "CPU-s", "cpu"),
 ]

@@ -49,8 +49,8 @@ if [ "$detection_only" = 1 ]; then
     sizes="" label=${label:-detection}
 fi
 label=${label:-default}
-[ "$detection_only" = 1 ] || [[ "$sizes" =~ ^[0-9]+(,[0-9]+)*$ ]] ||
-    { echo "bench/run.sh: --sizes wants e.g. 64,256,512" >&2; exit 2; }
+[ "$detection_only" = 1 ] || [[ "$sizes" =~ ^([0-9]+(,[0-9]+)*)?$ ]] ||
+    { echo "bench/run.sh: --sizes wants e.g. 64,256,512 (\"\" for none)" >&2; exit 2; }
 [[ "$detection_reps" =~ ^[0-9]+$ ]] || { echo "bench/run.sh: --detection-reps wants a number" >&2; exit 2; }
 
 build=$(realpath "$build")

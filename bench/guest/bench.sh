@@ -7,6 +7,8 @@
 # --sizes "" measures no size; --detection-reps 0 skips the path failure detection rows.
 # shellcheck source-path=SCRIPTDIR source=../../tests/vm/guest/lib.sh
 . "$(dirname "$0")/../../tests/vm/guest/lib.sh"
+# shellcheck source=udev_decision_lib.sh
+. "$(dirname "$0")/udev_decision_lib.sh"
 # shellcheck source=bench_lib.sh
 . "$(dirname "$0")/bench_lib.sh"
 

@@ -375,12 +375,35 @@ bench_size() {
     fi
     udevadm settle --timeout=600 || true
     record "size.$n.udev_s" "$(elapsed "$t0" "$(now_s)")"
+    bench_udev_decision "$n"
     bench_measure_daemon multipathd "$n"
     if pathkeeper_built; then
         bench_measure_daemon pathkeeperd "$n"
     else
         record "size.$n.pathkeeperd.maps_s" "n/a (pathkeeperd not built)"
     fi
+}
+
+# bench_udev_decision N: the udev rule's decision per disk event at N disks, no daemon running: `multipath -u`
+# beside pathkeeper's helper, two rounds in opposite orders (neither gets the warm caches alone); records each
+# program's mean of the two.
+bench_udev_decision() {
+    local n=$1 multipath helper mpd=() pk=()
+    multipath=$(command -v multipath) || { record "size.$n.multipathd.udev_decision_ms" "n/a (no multipath)"; return 0; }
+    helper=$(udev_decision_helper) || { record "size.$n.pathkeeperd.udev_decision_ms" "n/a (no helper)"; return 0; }
+    step "udev rule decision per disk event, $n disks"
+    udev_decision_prepare 50
+    record "size.$n.udev_decision_calls" "${#UDEV_DECISION_SAMPLE[@]}"
+    udev_decision_time "size.$n.multipathd.udev_decision_round1_ms" "$multipath" -u
+    mpd+=("$UDEV_DECISION_MS")
+    udev_decision_time "size.$n.pathkeeperd.udev_decision_round1_ms" "$helper" path
+    pk+=("$UDEV_DECISION_MS")
+    udev_decision_time "size.$n.pathkeeperd.udev_decision_round2_ms" "$helper" path
+    pk+=("$UDEV_DECISION_MS")
+    udev_decision_time "size.$n.multipathd.udev_decision_round2_ms" "$multipath" -u
+    mpd+=("$UDEV_DECISION_MS")
+    record "size.$n.multipathd.udev_decision_ms" "$(awk -v a="${mpd[0]}" -v b="${mpd[1]}" 'BEGIN { printf "%.1f", (a + b) / 2 }')"
+    record "size.$n.pathkeeperd.udev_decision_ms" "$(awk -v a="${pk[0]}" -v b="${pk[1]}" 'BEGIN { printf "%.1f", (a + b) / 2 }')"
 }
 
 # --- path failure detection rows --------------------------------------------------------------------------------
