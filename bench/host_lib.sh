@@ -1,6 +1,15 @@
 # Shared by the host-side benches (sourced): a private system bus, the simulated host's scenario, and whole-process
 # timings. Callers set `src` (the source tree), `work` (their temp dir) and a `pids` array their cleanup kills.
 
+# stripped_copy BUILD PROGRAM_PATH: a copy without debug information in BUILD/bench-stripped, as the package
+# installs it (like Debian's multipath-tools); prints its path, nothing for an empty PROGRAM_PATH. A build tree's
+# binaries are many times larger, and a VM guest reads them over its 9p root at every start.
+stripped_copy() {
+    [ -n "$2" ] || return 0
+    mkdir -p "$1/bench-stripped"
+    strip --strip-unneeded -o "$1/bench-stripped/$(basename "$2")" "$2" && echo "$1/bench-stripped/$(basename "$2")"
+}
+
 # start_private_bus NAME: a system-type dbus-daemon with the shipped policy, its socket in $work; exports
 # DBUS_SYSTEM_BUS_ADDRESS. NAME is the calling script, for the error message.
 start_private_bus() {

@@ -59,6 +59,11 @@ export PK_BUILD_DIR=$build PK_SOURCE_DIR=$repo
 PK_PATHKEEPERD=$(bin pathkeeperd) PK_PATHCTL=$(bin pathctl) PK_PROBER=$(bin pk-io-prober)
 export PK_PATHKEEPERD PK_PATHCTL PK_PROBER
 [ -n "$PK_PROBER" ] || { echo "bench/run.sh: pk-io-prober not built in $build" >&2; exit 2; }
+# shellcheck source=host_lib.sh
+. "$here/host_lib.sh"
+PK_PATHKEEPERD=$(stripped_copy "$build" "$PK_PATHKEEPERD") PK_PATHCTL=$(stripped_copy "$build" "$PK_PATHCTL")
+PK_UDEV_HELPER=$(stripped_copy "$build" "$(bin pathkeeper-udev-helper)")
+export PK_UDEV_HELPER
 [ -n "$PK_PATHKEEPERD" ] && [ -n "$PK_PATHCTL" ] ||
     echo "bench/run.sh: WARNING: pathkeeperd/pathctl not built in $build; their column will be n/a" >&2
 

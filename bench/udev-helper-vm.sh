@@ -25,6 +25,10 @@ done
 build=$(realpath "$build")
 [ -x "$build/udev-rules/pathkeeper-udev-helper" ] || { echo "udev-helper-vm.sh: no helper in $build" >&2; exit 2; }
 export PK_BUILD_DIR=$build PK_SOURCE_DIR=$repo
+# shellcheck source=host_lib.sh
+. "$here/host_lib.sh"
+PK_UDEV_HELPER=$(stripped_copy "$build" "$build/udev-rules/pathkeeper-udev-helper")
+export PK_UDEV_HELPER
 logs=${logs:-$(mktemp -d -t pathkeeper-udev-helper-vm.XXXXXX)}
 rc=0
 "$repo/tests/vm/vm.sh" run --quiet --out "$logs" --timeout "$timeout" "$here/guest/udev_helper_vs_multipath.sh" \

@@ -54,13 +54,10 @@ udev_decision_time() {
     record "$key" "$UDEV_DECISION_MS"
 }
 
-# udev_decision_helper: the helper as the package installs it (without debug information), copied into the
-# guest's tmpfs so that the 9p root's read of a large unstripped file is not charged to it.
+# udev_decision_helper: the helper the host stripped (PK_UDEV_HELPER, as the package installs it), else the
+# build tree's.
 udev_decision_helper() {
-    local built=${PK_BUILD_DIR:-}/udev-rules/pathkeeper-udev-helper copy=/run/pathkeeper-udev-helper
-    [ -x "$built" ] || return 1
-    if ! objcopy --strip-debug "$built" "$copy" 2>/dev/null; then
-        cp "$built" "$copy"
-    fi
-    echo "$copy"
+    local helper=${PK_UDEV_HELPER:-${PK_BUILD_DIR:-}/udev-rules/pathkeeper-udev-helper}
+    [ -x "$helper" ] || return 1
+    echo "$helper"
 }
