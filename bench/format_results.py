@@ -58,6 +58,8 @@ SIZE_ROWS = [
     # (suffix, label, unit, kind)
     ("maps_s", "{n} paths, {m} maps: daemon start -> all maps created", "s", "time"),
     ("maps_settled_s", "{n} paths: daemon start -> all maps created and udev settled", "s", "time"),
+    ("create_cpu_s", "{n} paths: the daemon's own CPU from its start until maps created and udev settled "
+     "(utime+stime, callouts included)", "CPU-s", "cpu"),
     ("show_paths_ms", "`show paths` with {n} paths (`multipathd show paths` / `pathctl show paths`)", "ms", "time"),
     ("show_maps_json_ms", "`show maps` as JSON with {m} maps (`multipathd show maps json` / `pathctl show maps --json`)",
      "ms", "time"),

@@ -290,20 +290,26 @@ bench_measure_daemon() {
     # until udev is idle again is recorded too.
     udevadm settle --timeout=900 || true
     record "$key.maps_settled_s" "$(elapsed "$BENCH_T_START" "$(now_s)")"
+    local pid hz
+    hz=$(getconf CLK_TCK)
+    pid=$(daemon_pid "$([ "$daemon" = multipathd ] && echo "$PK_MULTIPATHD_PID" || echo "$PK_PATHKEEPERD_PID")" "$daemon")
+    if [ -n "$pid" ]; then
+        # Everything the daemon used since it was launched: the maps' creation, its start-up, its first checks.
+        record "$key.create_cpu_s" "$(awk -v t="$(cpu_ticks "$pid")" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')"
+    else
+        record "$key.create_cpu_s" "n/a ($daemon not running)"
+    fi
     local mapped
     mapped=$({ dmsetup table --target multipath 2>/dev/null || true; } | grep -o ' [0-9]*:[0-9]* ' | sort -u | wc -l)
     record "$key.paths_in_maps" "$mapped"
 
-    local pid
-    pid=$(daemon_pid "$([ "$daemon" = multipathd ] && echo "$PK_MULTIPATHD_PID" || echo "$PK_PATHKEEPERD_PID")" "$daemon")
     if [ -z "$pid" ]; then
         record "$key.idle_cpu_s" "n/a ($daemon not running)"
         record "$key.rss_mb" "n/a ($daemon not running)"
     else
         # Let the start-up work (first checks) finish before the idle window.
         sleep "$interval"
-        local c0 c1 hz
-        hz=$(getconf CLK_TCK)
+        local c0 c1
         c0=$(cpu_ticks "$pid")
         sleep "$BENCH_IDLE_S"
         c1=$(cpu_ticks "$pid")
