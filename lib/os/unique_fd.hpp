@@ -30,8 +30,6 @@ public:
         }
         fd_ = fd;
     }
-    // Hands the descriptor to a new owner.
-    int release() noexcept { return std::exchange(fd_, -1); }
     // Closes now and returns close()'s result: it reports deferred write errors (NFS, some FUSE), which a
     // writer must check rather than leave to the destructor.
     int close() noexcept { return ::close(std::exchange(fd_, -1)); }

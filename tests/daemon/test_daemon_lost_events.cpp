@@ -78,7 +78,7 @@ TEST_F(AHostThatChangesBehindTheDaemon, EnumeratesAgainAfterLostUeventsAndConver
     EXPECT_TRUE(eventually([&] { return ops().find("checker forget sdb") != std::string::npos; })) << ops();
 }
 
-// The enumeration after the loss takes 4 s on the sim host. The loop goes on meanwhile: sdd's failed check is
+// The enumeration after the loss takes 8 s on the sim host. The loop goes on meanwhile: sdd's failed check is
 // answered with a fail_path before the enumeration's result creates the third LU's map. sde's removal uevent,
 // received during the enumeration, is applied after its snapshot (which still has sde), so sde stays gone.
 TEST_F(AHostThatChangesBehindTheDaemon, HandlesChecksWhileASlowEnumerationRunsAndAppliesNewerUeventsAfterIt) {
