@@ -113,20 +113,30 @@ std::string row_name(const DeviceTableRow& row) {
     return out;
 }
 
-std::vector<BuiltinDevice> parse_table() {
-    std::vector<BuiltinDevice> out;
+// The rows that parse, as rules and, beside each, its product_blacklist: built once, in place (a process that
+// makes one lookup, the udev helper, pays for this at every event).
+struct ParsedTable {
+    std::vector<DeviceRule> rules;
+    std::vector<std::optional<std::string>> product_blacklists;
+};
+
+ParsedTable parse_table() {
+    ParsedTable out;
+    out.rules.reserve(device_table_rows().size());
+    out.product_blacklists.reserve(device_table_rows().size());
     for (const auto& row : device_table_rows()) {
         // A row that does not parse is a defect of the table, caught by the unit tests; at run time the
         // remaining rows still apply.
         if (auto parsed = parse_device_table_row(row); parsed.ok()) {
-            out.push_back(std::move(parsed).value());
+            out.rules.push_back(std::move(parsed.value().rule));
+            out.product_blacklists.push_back(std::move(parsed.value().product_blacklist));
         }
     }
     return out;
 }
 
-const std::vector<BuiltinDevice>& parsed_table() {
-    static const std::vector<BuiltinDevice> table = parse_table();
+const ParsedTable& parsed_table() {
+    static const ParsedTable table = parse_table();
     return table;
 }
 
@@ -190,29 +200,23 @@ Result<BuiltinDevice> parse_device_table_row(const DeviceTableRow& row) {
 }
 
 const std::vector<DeviceRule>& builtin_device_rules() {
-    static const std::vector<DeviceRule> rules = [] {
-        std::vector<DeviceRule> out;
-        for (const auto& device : parsed_table()) {
-            out.push_back(device.rule);
-        }
-        return out;
-    }();
-    return rules;
+    return parsed_table().rules;
 }
 
 const std::vector<DeviceMatchRule>& builtin_product_blacklist() {
     static const std::vector<DeviceMatchRule> rules = [] {
         std::vector<DeviceMatchRule> out;
         std::set<std::pair<std::string, std::string>> seen;
-        for (const auto& device : parsed_table()) {
-            if (!device.product_blacklist ||
-                !seen.emplace(device.rule.vendor, *device.product_blacklist).second) {
+        const ParsedTable& table = parsed_table();
+        for (std::size_t i = 0; i < table.rules.size(); ++i) {
+            const auto& product_blacklist = table.product_blacklists[i];
+            if (!product_blacklist || !seen.emplace(table.rules[i].vendor, *product_blacklist).second) {
                 continue;
             }
             DeviceMatchRule rule;
-            rule.vendor = device.rule.vendor_pattern;
+            rule.vendor = table.rules[i].vendor_pattern;
             // Compiled once already by parse_device_table_row().
-            if (auto p = Pattern::compile(*device.product_blacklist); p.ok()) {
+            if (auto p = Pattern::compile(*product_blacklist); p.ok()) {
                 rule.product = std::move(p).value();
             }
             out.push_back(std::move(rule));

@@ -1,5 +1,6 @@
 #include "core/pattern.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 #include <string>
@@ -89,6 +90,36 @@ std::string without_simple_brackets(std::string_view expr) {
     return out;
 }
 
+// The texts a body (the expression without its anchors) matches as text alone ("LIO-ORG"), or as one group of
+// text alternatives ("(HITACHI|HP|HPE)"); nullopt when it needs the regex engine.
+std::optional<std::vector<std::string>> literal_alternatives(std::string_view body) {
+    constexpr std::string_view kOperators = ".[]\\()*+?{}|^$";
+    if (body.find_first_of(kOperators) == std::string_view::npos) {
+        return std::vector<std::string>{std::string(body)};
+    }
+    if (body.size() < 3 || body.front() != '(' || body.back() != ')') {
+        return std::nullopt;
+    }
+    const std::string_view inner = body.substr(1, body.size() - 2);
+    if (inner.find_first_of(".[]\\()*+?{}^$") != std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t bar = inner.find('|', start);
+        const std::string_view piece = inner.substr(start, bar == std::string_view::npos ? bar : bar - start);
+        if (piece.empty()) {
+            return std::nullopt;  // "(A|)" matches the empty string: left to the regex engine
+        }
+        out.emplace_back(piece);
+        if (bar == std::string_view::npos) {
+            return out;
+        }
+        start = bar + 1;
+    }
+}
+
 }  // namespace
 
 Result<Pattern> Pattern::compile(std::string_view text) {
@@ -111,10 +142,10 @@ Result<Pattern> Pattern::compile(std::string_view text) {
     std::string_view body = expr.substr(at_start ? 1 : 0);
     const bool at_end = !body.empty() && body.back() == '$';
     body = body.substr(0, body.size() - (at_end ? 1 : 0));
-    if (body.find_first_of(".[]\\()*+?{}|^$") == std::string_view::npos) {
+    if (auto alternatives = literal_alternatives(body)) {
         p.literal_ = at_start ? (at_end ? Literal::Whole : Literal::Prefix)
                               : (at_end ? Literal::Suffix : Literal::Anywhere);
-        p.literal_text_ = std::string(body);
+        p.alternatives_ = std::move(*alternatives);
         return p;
     }
     try {
@@ -127,22 +158,25 @@ Result<Pattern> Pattern::compile(std::string_view text) {
 }
 
 bool Pattern::matches(std::string_view subject) const {
+    const auto any = [this](auto&& matches_text) {
+        return std::any_of(alternatives_.begin(), alternatives_.end(), matches_text);
+    };
     bool found = false;
     switch (literal_) {
         case Literal::No:
             found = std::regex_search(subject.begin(), subject.end(), regex_);
             break;
         case Literal::Anywhere:
-            found = subject.find(literal_text_) != std::string_view::npos;
+            found = any([&](const std::string& t) { return subject.find(t) != std::string_view::npos; });
             break;
         case Literal::Prefix:
-            found = subject.starts_with(literal_text_);
+            found = any([&](const std::string& t) { return subject.starts_with(t); });
             break;
         case Literal::Suffix:
-            found = subject.ends_with(literal_text_);
+            found = any([&](const std::string& t) { return subject.ends_with(t); });
             break;
         case Literal::Whole:
-            found = subject == literal_text_;
+            found = any([&](const std::string& t) { return subject == t; });
             break;
         case Literal::Everything:
             found = true;

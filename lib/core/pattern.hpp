@@ -4,6 +4,7 @@
 #include <regex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -18,14 +19,16 @@ public:
     const std::string& text() const noexcept { return text_; }
 
 private:
-    // An expression without ERE operators (most vendor and product patterns of the device table) is matched
-    // as text, with the same result: compiling a std::regex per pattern would be most of the work of a
-    // process that builds the table for one lookup (the udev helper, once per uevent).
+    // An expression that is text alone, or one group of text alternatives ("(HITACHI|HP|HPE)"), optionally
+    // anchored (most vendor and product patterns of the device table), is matched as text, with the same
+    // result: compiling a std::regex per pattern would be most of the work of a process that builds the table
+    // for one lookup (the udev helper, once per uevent).
     enum class Literal { No, Anywhere, Prefix, Suffix, Whole, Everything };
     std::string text_;
     std::regex regex_;  // Literal::No only
     Literal literal_ = Literal::No;
-    std::string literal_text_;  // the expression without its anchors
+    std::vector<std::string>
+        alternatives_;  // the texts, without anchors or group; any one matching is a match
     bool inverted_ = false;
 };
 

@@ -8,6 +8,7 @@
 
 #include "config/config_file.hpp"
 #include "core/config.hpp"
+#include "core/hwtable.hpp"
 
 namespace pathkeeper::core {
 namespace {
@@ -321,6 +322,59 @@ TEST(APattern, WithBracketsMatchesAsTheRegexSearchDoes) {
          {"NVM[eE]", "(MSA|HSV)1[01]0", "E[234]000", "IBM[ ]+2145", "TP9[3457]00", "^DD[46]A-", "^sd[a-z]$",
           "!^sd[a-z]", "[0-9]", "^(ram|loop)[0-9]*$", "LUN[_ ]Z", "[a-c][x-z]", "[A-Z]$", "[^a]", "[a-]",
           "[[:digit:]]", "[]a]", "[z-a]x", "[a-Z]"}) {
+        std::string_view expr = text;
+        const bool inverted = expr.starts_with('!');
+        std::optional<std::regex> reference;
+        try {
+            reference.emplace(std::string(expr.substr(inverted ? 1 : 0)),
+                              std::regex::extended | std::regex::nosubs);
+        } catch (const std::regex_error&) {
+        }
+        const auto pattern = Pattern::compile(text);
+        ASSERT_EQ(pattern.ok(), reference.has_value()) << text;
+        if (!reference) {
+            continue;
+        }
+        for (const auto& subject : subjects) {
+            EXPECT_EQ(pattern.value().matches(subject), std::regex_search(subject, *reference) != inverted)
+                << "pattern \"" << text << "\" on \"" << subject << "\"";
+        }
+    }
+}
+
+// A group of text alternatives is matched as text too, anchored or not; every pattern of the built-in device
+// table answers as the regex search does on every vendor and product text of the table.
+TEST(APattern, WithTextAlternativesMatchesAsTheRegexSearchDoes) {
+    std::vector<std::string> subjects = {"",  "HP", "HPE", "xHPx", "HITACHI", "A",
+                                         "B", "AB", "BA",  "C",    "AC",      "|"};
+    std::vector<std::string> texts = {"(A|B)",  "^(A|B)", "(A|B)$",      "^(A|B)$",          "(A|)", "(|A)",
+                                      "(A|B)C", "!(A|B)", "!^(HP|HPE)$", "(HITACHI|HP|HPE)", "(A)",  "()"};
+    for (const auto& row : device_table_rows()) {
+        for (std::string_view field : {row.vendor, row.product, row.revision}) {
+            if (!field.empty()) {
+                texts.emplace_back(field);
+                subjects.emplace_back(field);
+            }
+        }
+        for (const auto& [name, value] : row.settings) {
+            if (name == "product_blacklist") {
+                texts.emplace_back(value);
+            }
+        }
+    }
+    // The table's own texts as subjects, and what a device reports that comes close to them.
+    for (std::size_t i = 0, n = subjects.size(); i < n; ++i) {
+        std::string inner = subjects[i];
+        std::erase_if(inner, [](char c) { return c == '^' || c == '$' || c == '(' || c == ')'; });
+        for (std::size_t start = 0; start <= inner.size();) {
+            const std::size_t bar = std::min(inner.find('|', start), inner.size());
+            const std::string piece = inner.substr(start, bar - start);
+            subjects.insert(subjects.end(),
+                            {piece, piece + " ", "x" + piece, piece.substr(0, piece.size() / 2)});
+            start = bar + 1;
+        }
+    }
+    for (const auto& text : texts) {
         std::string_view expr = text;
         const bool inverted = expr.starts_with('!');
         std::optional<std::regex> reference;
