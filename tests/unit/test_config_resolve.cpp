@@ -312,6 +312,27 @@ TEST(APattern, WithoutOperatorsMatchesAsTheRegexSearchDoes) {
     }
 }
 
+// The pattern compiles exactly when std::regex (POSIX extended) does, and then answers as its search does on
+// every subject ("!" inverting the answer).
+void expect_matches_as_regex_search(std::string_view text, const std::vector<std::string>& subjects) {
+    const bool inverted = text.starts_with('!');
+    std::optional<std::regex> reference;
+    try {
+        reference.emplace(std::string(text.substr(inverted ? 1 : 0)),
+                          std::regex::extended | std::regex::nosubs);
+    } catch (const std::regex_error&) {
+    }
+    const auto pattern = Pattern::compile(text);
+    ASSERT_EQ(pattern.ok(), reference.has_value()) << text;
+    if (!reference) {
+        return;
+    }
+    for (const auto& subject : subjects) {
+        EXPECT_EQ(pattern.value().matches(subject), std::regex_search(subject, *reference) != inverted)
+            << "pattern \"" << text << "\" on \"" << subject << "\"";
+    }
+}
+
 // Simple bracket expressions are compiled as alternations: the same answers as the regex search.
 TEST(APattern, WithBracketsMatchesAsTheRegexSearchDoes) {
     const std::vector<std::string> subjects = {
@@ -322,23 +343,7 @@ TEST(APattern, WithBracketsMatchesAsTheRegexSearchDoes) {
          {"NVM[eE]", "(MSA|HSV)1[01]0", "E[234]000", "IBM[ ]+2145", "TP9[3457]00", "^DD[46]A-", "^sd[a-z]$",
           "!^sd[a-z]", "[0-9]", "^(ram|loop)[0-9]*$", "LUN[_ ]Z", "[a-c][x-z]", "[A-Z]$", "[^a]", "[a-]",
           "[[:digit:]]", "[]a]", "[z-a]x", "[a-Z]"}) {
-        std::string_view expr = text;
-        const bool inverted = expr.starts_with('!');
-        std::optional<std::regex> reference;
-        try {
-            reference.emplace(std::string(expr.substr(inverted ? 1 : 0)),
-                              std::regex::extended | std::regex::nosubs);
-        } catch (const std::regex_error&) {
-        }
-        const auto pattern = Pattern::compile(text);
-        ASSERT_EQ(pattern.ok(), reference.has_value()) << text;
-        if (!reference) {
-            continue;
-        }
-        for (const auto& subject : subjects) {
-            EXPECT_EQ(pattern.value().matches(subject), std::regex_search(subject, *reference) != inverted)
-                << "pattern \"" << text << "\" on \"" << subject << "\"";
-        }
+        expect_matches_as_regex_search(text, subjects);
     }
 }
 
@@ -375,23 +380,7 @@ TEST(APattern, WithTextAlternativesMatchesAsTheRegexSearchDoes) {
         }
     }
     for (const auto& text : texts) {
-        std::string_view expr = text;
-        const bool inverted = expr.starts_with('!');
-        std::optional<std::regex> reference;
-        try {
-            reference.emplace(std::string(expr.substr(inverted ? 1 : 0)),
-                              std::regex::extended | std::regex::nosubs);
-        } catch (const std::regex_error&) {
-        }
-        const auto pattern = Pattern::compile(text);
-        ASSERT_EQ(pattern.ok(), reference.has_value()) << text;
-        if (!reference) {
-            continue;
-        }
-        for (const auto& subject : subjects) {
-            EXPECT_EQ(pattern.value().matches(subject), std::regex_search(subject, *reference) != inverted)
-                << "pattern \"" << text << "\" on \"" << subject << "\"";
-        }
+        expect_matches_as_regex_search(text, subjects);
     }
 }
 
